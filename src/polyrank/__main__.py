@@ -1,0 +1,3 @@
+from polyrank.cli import main
+
+main()

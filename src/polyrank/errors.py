@@ -1,0 +1,61 @@
+"""The polyrank exception tree.
+
+    PolyrankError                 every error polyrank raises on purpose
+    ├── ConfigError               bad settings, DSN, flag or input file
+    ├── StoreError                the ClickHouse store failed
+    │   ├── StoreLockedError      an embedded store folder is held by another process
+    │   └── MigrationError        a schema migration failed
+    ├── WorldError                a world folder is missing or malformed
+    └── UpstreamError             talking to Goldsky / Gamma / Data API failed
+        ├── TransientUpstreamError   worth retrying (429, 5xx, 522, timeouts, broken bodies)
+        ├── PermanentUpstreamError   not worth retrying (GraphQL validation, 4xx)
+        └── UpstreamDataError        a response parsed but its content is not what the protocol says
+
+Each class says whether retrying can help (`retryable`). The CLI turns any of them into one
+clean message; nothing else catches broadly.
+"""
+
+from __future__ import annotations
+
+
+class PolyrankError(Exception):
+    retryable = False
+
+
+class ConfigError(PolyrankError):
+    pass
+
+
+class StoreError(PolyrankError):
+    pass
+
+
+class StoreLockedError(StoreError):
+    pass
+
+
+class MigrationError(StoreError):
+    pass
+
+
+class WorldError(PolyrankError):
+    pass
+
+
+class UpstreamError(PolyrankError):
+    def __init__(self, message: str, *, url: str | None = None, status: int | None = None,
+                 retry_after: float | None = None) -> None:
+        super().__init__(message)
+        self.url, self.status, self.retry_after = url, status, retry_after
+
+
+class TransientUpstreamError(UpstreamError):
+    retryable = True
+
+
+class PermanentUpstreamError(UpstreamError):
+    pass
+
+
+class UpstreamDataError(UpstreamError):
+    pass

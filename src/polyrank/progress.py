@@ -1,0 +1,131 @@
+"""Progress reporting as a pluggable collector: null (tests), log lines (cron), Rich bars (TTY).
+
+Library code never prints. It asks the collector for a task and advances it:
+
+    with progress.task("fills", total=n) as task:
+        task.advance(k)
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Protocol
+
+log = logging.getLogger("polyrank")
+
+
+class Task(Protocol):
+    def advance(self, n: int = 1) -> None: ...
+
+    def update(self, *, total: int | None = None, note: str | None = None) -> None: ...
+
+
+class Progress(Protocol):
+    def task(self, name: str, total: int | None = None): ...  # context manager yielding a Task
+
+
+class _NullTask:
+    def advance(self, n: int = 1) -> None:
+        pass
+
+    def update(self, *, total: int | None = None, note: str | None = None) -> None:
+        pass
+
+
+class NullProgress:
+    """Reports nothing: the default for library calls and tests."""
+
+    @contextmanager
+    def task(self, name: str, total: int | None = None) -> Iterator[Task]:
+        yield _NullTask()
+
+
+class _LogTask:
+    def __init__(self, name: str, total: int | None, every_s: float) -> None:
+        self.name, self.total, self.every_s = name, total, every_s
+        self.done = 0
+        self.started = self.last = time.monotonic()
+
+    def advance(self, n: int = 1) -> None:
+        self.done += n
+        now = time.monotonic()
+        if now - self.last >= self.every_s:
+            self.last = now
+            self._emit(now)
+
+    def update(self, *, total: int | None = None, note: str | None = None) -> None:
+        if total is not None:
+            self.total = total
+        if note:
+            log.info("%s: %s", self.name, note)
+
+    def _emit(self, now: float) -> None:
+        rate = self.done / max(now - self.started, 1e-9)
+        if self.total:
+            pct = 100.0 * self.done / self.total
+            log.info("%s: %d/%d (%.1f%%) %.0f/s", self.name, self.done, self.total, pct, rate)
+        else:
+            log.info("%s: %d %.0f/s", self.name, self.done, rate)
+
+
+class LogProgress:
+    """Log lines every `every_s` seconds and at the end: for cron and pipes."""
+
+    def __init__(self, every_s: float = 5.0) -> None:
+        self.every_s = every_s
+
+    @contextmanager
+    def task(self, name: str, total: int | None = None) -> Iterator[Task]:
+        task = _LogTask(name, total, self.every_s)
+        yield task
+        task._emit(time.monotonic())
+
+
+class _RichTask:
+    def __init__(self, bar, task_id) -> None:
+        self.bar, self.task_id = bar, task_id
+
+    def advance(self, n: int = 1) -> None:
+        self.bar.advance(self.task_id, n)
+
+    def update(self, *, total: int | None = None, note: str | None = None) -> None:
+        kwargs = {}
+        if total is not None:
+            kwargs["total"] = total
+        if note is not None:
+            kwargs["description"] = note
+        self.bar.update(self.task_id, **kwargs)
+
+
+class RichProgress:
+    """Rich progress bars on a terminal."""
+
+    @contextmanager
+    def task(self, name: str, total: int | None = None) -> Iterator[Task]:
+        from rich.progress import (
+            BarColumn,
+            MofNCompleteColumn,
+            Progress,
+            TextColumn,
+            TimeElapsedColumn,
+            TimeRemainingColumn,
+        )
+
+        columns = (
+            TextColumn("[bold]{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            TimeRemainingColumn(),
+        )
+        with Progress(*columns, transient=False) as bar:
+            yield _RichTask(bar, bar.add_task(name, total=total))
+
+
+def default_progress() -> Progress:
+    """Bars on a terminal, log lines otherwise."""
+    return RichProgress() if sys.stderr.isatty() else LogProgress()

@@ -1,0 +1,76 @@
+"""One frozen Settings object, built once from the environment (POLYRANK_*) and CLI flags, and
+passed down. Nothing else reads the environment."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, fields, replace
+from pathlib import Path
+
+from polyrank.errors import ConfigError
+
+GOLDSKY_BASE = "https://api.goldsky.com/api/public/project_cl6mb8i9h0003e201j6li0diw/subgraphs"
+DEFAULT_STORE_DSN = "chdb://./data/polyrank"
+DEFAULT_GOLDSKY_URL = "https://api.goldsky.com"
+DEFAULT_GAMMA_URL = "https://gamma-api.polymarket.com"
+DEFAULT_DATA_API_URL = "https://data-api.polymarket.com"
+GOLDSKY_PROJECT_PATH = "/api/public/project_cl6mb8i9h0003e201j6li0diw/subgraphs"
+ORDERBOOK_SUBGRAPH = "orderbook-subgraph/0.0.1"
+PNL_SUBGRAPH = "pnl-subgraph/0.0.14"
+ACTIVITY_SUBGRAPH = "activity-subgraph/0.0.4"
+
+
+@dataclass(frozen=True, kw_only=True)
+class Settings:
+    """Everything configurable. Env var = POLYRANK_ + upper-case field name."""
+
+    store_dsn: str = DEFAULT_STORE_DSN
+    """Where the store lives: chdb:///path (embedded) or clickhouse://host:8123/db, http(s)://..."""
+    runtime_dir: Path = Path("runtime")
+    """Per-worker checkpoint and log files, status published by a running process."""
+    goldsky_url: str = DEFAULT_GOLDSKY_URL
+    """Base URL of the Goldsky host (the subgraph paths are appended)."""
+    gamma_url: str = DEFAULT_GAMMA_URL
+    """Base URL of the Gamma market catalogue."""
+    data_api_url: str = DEFAULT_DATA_API_URL
+    """Base URL of the Polymarket Data API."""
+    http_timeout_s: float = 30.0
+    """Timeout of every upstream HTTP request."""
+
+    def subgraph_url(self, subgraph: str) -> str:
+        """Full GraphQL endpoint of a subgraph, e.g. subgraph_url(ORDERBOOK_SUBGRAPH)."""
+        return f"{self.goldsky_url.rstrip('/')}{GOLDSKY_PROJECT_PATH}/{subgraph}/gn"
+
+    def with_overrides(self, **overrides: object) -> Settings:
+        """A copy with the given non-None fields replaced (CLI flags)."""
+        given = {k: v for k, v in overrides.items() if v is not None}
+        return replace(self, **given)
+
+
+def settings_from_env(env: Mapping[str, str] | None = None, **overrides: object) -> Settings:
+    """Build Settings from POLYRANK_* variables, then apply non-None overrides."""
+    env = os.environ if env is None else env
+    values: dict[str, object] = {}
+    for f in fields(Settings):
+        raw = env.get(f"POLYRANK_{f.name.upper()}")
+        if raw is None or raw == "":
+            continue
+        values[f.name] = _coerce(f.name, f.type, raw)
+    return replace(Settings(**values), **{k: v for k, v in overrides.items() if v is not None})
+
+
+def _coerce(name: str, type_name: object, raw: str) -> object:
+    kind = str(type_name)
+    try:
+        if kind == "float":
+            return float(raw)
+        if kind == "int":
+            return int(raw)
+        if kind == "Path":
+            return Path(raw)
+        if kind == "bool":
+            return raw.strip().lower() in ("1", "true", "yes", "on")
+    except ValueError as exc:
+        raise ConfigError(f"POLYRANK_{name.upper()}={raw!r} is not a valid {kind}") from exc
+    return raw

@@ -1,0 +1,59 @@
+"""`polyrank sql` and `polyrank store` through the real CLI (Typer's runner, real chDB)."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+
+from typer.testing import CliRunner
+
+from polyrank.cli import app
+from polyrank.store import Store
+from tests.integration.test_store import FILL_COLUMNS, TOKEN, WALLET, fill
+
+runner = CliRunner()
+
+
+def _seed(dsn: str) -> None:
+    with Store.open(dsn) as st:
+        st.insert("fills", [fill(1), fill(2, buy=False)], FILL_COLUMNS)
+
+
+def test_sql_json_keeps_big_token_ids_and_decimals_exact(store_dsn):
+    _seed(store_dsn)
+    res = runner.invoke(app, ["sql", "SELECT wallet_address, token_id, shares FROM trades_raw "
+                              "ORDER BY timestamp", "--format", "json", "--store", store_dsn])
+    assert res.exit_code == 0, res.output
+    rows = json.loads(res.stdout)
+    assert rows[0] == {"wallet_address": WALLET, "token_id": TOKEN, "shares": "5.000000"}
+    assert len(rows) == 2
+
+
+def test_sql_csv_and_table(store_dsn):
+    _seed(store_dsn)
+    res = runner.invoke(app, ["sql", "SELECT side, usdc_value FROM trades_raw ORDER BY "
+                              "timestamp", "-f", "csv", "--store", store_dsn])
+    assert res.exit_code == 0, res.output
+    assert list(csv.reader(io.StringIO(res.stdout))) == [
+        ["side", "usdc_value"], ["BUY", "2.500001"], ["SELL", "2.500002"]]
+    res = runner.invoke(app, ["sql", "SELECT count() AS n FROM fills", "--store", store_dsn])
+    assert res.exit_code == 0 and "n" in res.stdout and "2" in res.stdout
+
+
+def test_sql_refuses_writes_and_bad_formats(store_dsn):
+    from polyrank.errors import ConfigError, StoreError
+
+    res = runner.invoke(app, ["sql", "DROP TABLE fills", "--store", store_dsn])
+    assert res.exit_code != 0 and isinstance(res.exception, StoreError)
+    assert "read-only" in str(res.exception)
+    res = runner.invoke(app, ["sql", "SELECT 1", "-f", "xml", "--store", store_dsn])
+    assert isinstance(res.exception, ConfigError) and "table, csv, json" in str(res.exception)
+
+
+def test_store_env_var_is_honoured(store_dsn, monkeypatch):
+    monkeypatch.setenv("POLYRANK_STORE_DSN", store_dsn)
+    _seed(store_dsn)
+    res = runner.invoke(app, ["store"])
+    assert res.exit_code == 0, res.output
+    assert "trades_raw" in res.stdout and "0004_trades_raw" in res.stdout

@@ -1,0 +1,124 @@
+"""The embedded store: real chDB in a temporary folder."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import textwrap
+
+import pytest
+
+from polyrank.errors import StoreError, StoreLockedError
+from polyrank.store import Store
+
+FILL_COLUMNS = ["id", "transaction_hash", "timestamp", "order_hash", "maker", "taker",
+                "maker_asset_id", "taker_asset_id", "maker_amount_filled",
+                "taker_amount_filled", "fee", "exchange_version", "source"]
+TOKEN = "73716170047628147940237270507900673332129573201293655532643868111690843426372"
+WALLET = "0x" + "ab" * 20
+
+
+def fill(i: int, *, buy: bool = True, maker: str = WALLET) -> tuple:
+    usdc, shares = 2_500_000 + i, 5_000_000
+    assets = ("0", TOKEN) if buy else (TOKEN, "0")
+    amounts = (usdc, shares) if buy else (shares, usdc)
+    return (f"0x{i:064x}_0x{i + 1:064x}", f"0x{i:064x}", 1_760_000_000 + i, f"0x{i + 1:064x}",
+            maker, "0x4bfb41d5b3570defd03c39a9a4d8de6bd8b8982e", *assets, *amounts, 0, 1, "t")
+
+
+def test_open_applies_migrations_once(store_dsn):
+    with Store.open(store_dsn) as st:
+        first = st.applied_migrations()
+        assert [v for v, _ in first] == [1, 2, 3, 4]
+    with Store.open(store_dsn) as st:
+        assert st.migrate() == []
+        assert st.applied_migrations() == first
+
+
+def test_loading_the_same_fill_twice_leaves_one_row(store):
+    rows = [fill(i) for i in range(5)]
+    store.insert("fills", rows, FILL_COLUMNS)
+    store.insert("fills", rows[:3], FILL_COLUMNS)
+    assert store.scalar("SELECT count() FROM fills FINAL") == 5
+    assert store.scalar("SELECT count() FROM trades_raw") == 5
+    assert store.scalar("SELECT uniqExact(fill_id) FROM trades_raw") == 5
+
+
+def test_trades_raw_keeps_the_original_query_shape_and_exact_values(store):
+    store.insert("fills", [fill(1), fill(2, buy=False)], FILL_COLUMNS)
+    store.insert("tokens", [(TOKEN, "0x" + "cd" * 32, 1, "512")],
+                 ["token_id", "condition_id", "outcome_index", "market_id"])
+    result = store.query("SELECT * FROM trades_raw WHERE wallet_address = {w:String} "
+                         "ORDER BY timestamp", {"w": WALLET})
+    got = [dict(zip(result.column_names, r, strict=True)) for r in result.result_rows]
+    assert [g["side"] for g in got] == ["BUY", "SELL"]
+    assert {g["token_id"] for g in got} == {TOKEN}  # 77 digits, never through a float
+    assert {g["condition_id"] for g in got} == {"0x" + "cd" * 32}
+    assert {g["market_id"] for g in got} == {"512"}
+    assert str(got[0]["shares"]) == "5.000000" and str(got[0]["usdc_value"]) == "2.500001"
+    raw = store.rows("SELECT maker_amount_filled, taker_amount_filled FROM fills FINAL "
+                     "ORDER BY timestamp")
+    assert raw == [(2_500_001, 5_000_000), (5_000_000, 2_500_002)]
+
+
+def test_unresolved_tokens_keep_their_fills_in_trades_raw(store):
+    store.insert("fills", [fill(7)], FILL_COLUMNS)
+    assert store.rows("SELECT condition_id, market_id FROM trades_raw") == [("", "")]
+
+
+def test_values_only_reach_sql_as_bound_parameters(store):
+    store.insert("fills", [fill(1)], FILL_COLUMNS)
+    hostile = "x' OR '1'='1"
+    assert store.scalar("SELECT count() FROM trades_raw WHERE wallet_address = {w:String}",
+                        {"w": hostile}) == 0
+
+
+def test_read_only_queries_cannot_write(store):
+    with pytest.raises(StoreError, match="read-only"):
+        store.query("INSERT INTO tags (id, label, slug) VALUES ('1', 'a', 'a')",
+                    read_only=True)
+    with pytest.raises(StoreError, match="read-only"):
+        store.query("DROP TABLE fills", read_only=True)
+    assert store.scalar("SELECT count() FROM system.tables WHERE name = 'fills' "
+                        "AND database = currentDatabase()") == 1
+
+
+def test_engine_errors_become_store_errors_with_the_statement(store):
+    with pytest.raises(StoreError, match="no_such_table"):
+        store.query("SELECT * FROM no_such_table")
+
+
+def test_closed_store_says_so(store_dsn):
+    st = Store.open(store_dsn)
+    st.close()
+    with pytest.raises(StoreError, match="closed"):
+        st.query("SELECT 1")
+
+
+def test_a_second_process_gets_a_clear_message_naming_the_folder(store, store_dsn):
+    code = textwrap.dedent(f"""
+        from polyrank.store import Store
+        from polyrank.errors import StoreLockedError
+        try:
+            Store.open({store_dsn!r})
+        except StoreLockedError as exc:
+            print("LOCKED:", exc)
+        else:
+            print("OPENED")
+    """)
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          timeout=120)
+    assert "LOCKED:" in done.stdout, done.stdout + done.stderr
+    assert str(store.target.path) in done.stdout
+    assert "in use by pid" in done.stdout and "polyrank status" in done.stdout
+
+
+def test_the_lock_is_released_on_close(store_dsn):
+    Store.open(store_dsn).close()
+    with Store.open(store_dsn) as st:
+        assert st.scalar("SELECT 1") == 1
+
+
+def test_same_process_lock_is_exclusive_too(store, store_dsn):
+    with pytest.raises(StoreLockedError):
+        Store.open(store_dsn)

@@ -1,0 +1,38 @@
+"""Every command and every option has help text, and the docs name every command
+(in the spirit of sqlite-utils' test_docs)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import typer.main
+
+from polyrank.cli import app
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _commands(group, prefix: tuple[str, ...] = ()):
+    for name, cmd in group.commands.items():
+        path = (*prefix, name)
+        if hasattr(cmd, "commands"):  # a group (Typer vendors click)
+            yield from _commands(cmd, path)
+        else:
+            yield path, cmd
+
+
+COMMANDS = list(_commands(typer.main.get_command(app)))
+
+
+@pytest.mark.parametrize(("path", "cmd"), COMMANDS, ids=[" ".join(p) for p, _ in COMMANDS])
+def test_every_command_and_option_has_help(path, cmd):
+    assert (cmd.help or "").strip(), f"polyrank {' '.join(path)} has no help"
+    for param in cmd.params:
+        assert (getattr(param, "help", "") or "").strip(), f"{path} {param.opts} has no help"
+
+
+def test_readme_mentions_every_command():
+    readme = (ROOT / "README.md").read_text()
+    for path, _ in COMMANDS:
+        assert f"polyrank {' '.join(path)}" in readme, f"README does not mention {path}"

@@ -1,0 +1,171 @@
+"""The only module that sends HTTP requests upstream: rate limited per host, retried with
+backoff on transient failures, classified into the errors.py tree."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import random
+from collections import Counter
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urlsplit
+
+import aiohttp
+
+from polyrank.errors import PermanentUpstreamError, TransientUpstreamError, UpstreamError
+from polyrank.upstream.limiter import RateLimiter, Sleep, Unlimited
+from polyrank.upstream.retry import FailureStreak, RetryPolicy, backoff_delay, is_transient_status
+
+log = logging.getLogger(__name__)
+
+# GraphQL error messages that mean "try again later", not "your query is wrong"
+TRANSIENT_GRAPHQL = ("query timed out", "timeout", "too many requests", "service unavailable",
+                     "bad indexers", "indexer", "upstream")
+
+Params = Mapping[str, Any] | Sequence[tuple[str, Any]]
+
+
+@dataclass
+class HttpStats:
+    requests: int = 0
+    ok: int = 0
+    retries: int = 0
+    pauses: int = 0
+    failures: Counter = field(default_factory=Counter)  # kind -> count
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"requests": self.requests, "ok": self.ok, "retries": self.retries,
+                "pauses": self.pauses, "failures": dict(self.failures)}
+
+
+class Http:
+    """Shared by all workers of a run. Each worker passes its own FailureStreak."""
+
+    def __init__(self, session: aiohttp.ClientSession, *, policy: RetryPolicy,
+                 limiters: Mapping[str, RateLimiter] | None = None, timeout_s: float = 30.0,
+                 sleep: Sleep = asyncio.sleep, rng: random.Random | None = None) -> None:
+        self.session, self.policy = session, policy
+        self.limiters = dict(limiters or {})
+        self.timeout = aiohttp.ClientTimeout(total=timeout_s)
+        self.sleep = sleep
+        self.rng = rng or random.Random()
+        self.stats = HttpStats()
+
+    def limiter_for(self, url: str) -> RateLimiter | Unlimited:
+        return self.limiters.get(urlsplit(url).netloc) or Unlimited()
+
+    async def get_json(self, url: str, params: Params | None = None, *,
+                       streak: FailureStreak | None = None) -> Any:
+        return await self._with_retries("GET", url, params=params, payload=None, streak=streak)
+
+    async def graphql(self, url: str, query: str, variables: Mapping[str, Any] | None = None,
+                      *, streak: FailureStreak | None = None) -> dict[str, Any]:
+        payload = {"query": query, "variables": dict(variables or {})}
+        body = await self._with_retries("POST", url, params=None, payload=payload,
+                                        streak=streak, graphql=True)
+        return body["data"]
+
+    async def _with_retries(self, method: str, url: str, *, params: Params | None,
+                            payload: Any, streak: FailureStreak | None,
+                            graphql: bool = False) -> Any:
+        streak = streak or FailureStreak(self.policy)
+        limiter = self.limiter_for(url)
+        last: UpstreamError | None = None
+        for attempt in range(self.policy.retries + 1):
+            await limiter.acquire()
+            self.stats.requests += 1
+            try:
+                body = await self._once(method, url, params, payload)
+                result = _decode(body, url, graphql)
+            except TransientUpstreamError as exc:
+                last = exc
+                self.stats.failures[_kind(exc)] += 1
+                if exc.status == 429 and exc.retry_after:
+                    limiter.block_for(exc.retry_after)
+                pause = streak.failure()
+                if pause:
+                    self.stats.pauses += 1
+                    log.warning("%d consecutive failures: pausing %.0f s",
+                                self.policy.pause_after_failures, pause)
+                if attempt == self.policy.retries:
+                    break
+                self.stats.retries += 1
+                delay = backoff_delay(self.policy, attempt + 1, exc.retry_after, self.rng)
+                log.debug("retry %d of %s in %.1f s: %s", attempt + 1, url, delay, exc)
+                await self.sleep(max(delay, pause))
+                continue
+            except PermanentUpstreamError as exc:
+                self.stats.failures[_kind(exc)] += 1
+                raise
+            streak.success()
+            self.stats.ok += 1
+            return result
+        assert last is not None
+        raise TransientUpstreamError(
+            f"{last} (gave up after {self.policy.retries + 1} attempts)", url=url,
+            status=last.status, retry_after=last.retry_after) from last
+
+    async def _once(self, method: str, url: str, params: Params | None, payload: Any) -> bytes:
+        try:
+            async with self.session.request(method, url, params=params, json=payload,
+                                            timeout=self.timeout) as resp:
+                body = await resp.read()
+                if resp.status == 200:
+                    return body
+                text = body[:200].decode("utf-8", "replace").strip()
+                if is_transient_status(resp.status):
+                    raise TransientUpstreamError(
+                        f"HTTP {resp.status} from {url}", url=url, status=resp.status,
+                        retry_after=_retry_after(resp.headers.get("Retry-After")))
+                raise PermanentUpstreamError(f"HTTP {resp.status} from {url}: {text}",
+                                             url=url, status=resp.status)
+        except (TimeoutError, aiohttp.ClientPayloadError, aiohttp.ClientConnectionError,
+                aiohttp.ClientResponseError) as exc:
+            name = type(exc).__name__
+            raise TransientUpstreamError(f"{name} from {url}: {exc}", url=url) from exc
+
+
+def _decode(body: bytes, url: str, graphql: bool) -> Any:
+    try:
+        parsed = json.loads(body)
+    except ValueError:
+        head = body[:80].decode("utf-8", "replace")
+        raise TransientUpstreamError(f"malformed JSON from {url}: {head!r}", url=url) from None
+    if not graphql:
+        if isinstance(parsed, dict) and "error" in parsed and len(parsed) == 1:
+            raise PermanentUpstreamError(f"{url}: {parsed['error']}", url=url)
+        return parsed
+    if not isinstance(parsed, dict):
+        raise TransientUpstreamError(f"GraphQL answer from {url} is not an object", url=url)
+    errors = parsed.get("errors")
+    if errors:
+        messages = "; ".join(str(e.get("message", e)) if isinstance(e, dict) else str(e)
+                             for e in errors)
+        if any(word in messages.lower() for word in TRANSIENT_GRAPHQL):
+            raise TransientUpstreamError(f"GraphQL: {messages}", url=url)
+        raise PermanentUpstreamError(f"GraphQL: {messages}", url=url)
+    if not isinstance(parsed.get("data"), dict):
+        raise TransientUpstreamError(f"GraphQL answer from {url} has no data", url=url)
+    return parsed
+
+
+def _retry_after(value: str | None) -> float | None:
+    if not value:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        return None  # an HTTP date: fall back to our own backoff
+
+
+def _kind(exc: UpstreamError) -> str:
+    if exc.status:
+        return f"http_{exc.status}"
+    text = str(exc).lower()
+    for kind in ("timed out", "malformed", "payload", "disconnected", "connect", "timeout"):
+        if kind in text:
+            return kind.replace(" ", "_")
+    return "permanent" if isinstance(exc, PermanentUpstreamError) else "other"

@@ -3,8 +3,10 @@ This is the only place that catches broadly: every PolyrankError becomes one cle
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import sys
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -22,8 +24,11 @@ world_app = typer.Typer(help="Synthetic Polymarket worlds with a ground-truth le
                         no_args_is_help=True)
 replay_app = typer.Typer(help="The offline replay server (Goldsky / Gamma / Data API).",
                          no_args_is_help=True)
+catalogue_app = typer.Typer(help="The Gamma market catalogue in the store.",
+                            no_args_is_help=True)
 app.add_typer(world_app, name="world")
 app.add_typer(replay_app, name="replay")
+app.add_typer(catalogue_app, name="catalogue")
 
 out = Console()
 err = Console(stderr=True)
@@ -31,6 +36,16 @@ err = Console(stderr=True)
 StoreOpt = Annotated[str | None, typer.Option(
     "--store", help="Store DSN: chdb:///path (embedded, default ./data/polyrank) or "
                     "clickhouse://host:8123/db. Env: POLYRANK_STORE_DSN.")]
+
+
+GoldskyOpt = Annotated[str | None, typer.Option(
+    "--goldsky-url", help="Goldsky base URL (default the real host; e.g. a replay server). "
+                          "Env: POLYRANK_GOLDSKY_URL.")]
+GammaOpt = Annotated[str | None, typer.Option(
+    "--gamma-url", help="Gamma base URL. Env: POLYRANK_GAMMA_URL.")]
+RuntimeOpt = Annotated[Path | None, typer.Option(
+    "--runtime-dir", help="Where worker checkpoints, logs and status.json go "
+                          "(default ./runtime). Env: POLYRANK_RUNTIME_DIR.")]
 
 
 def _settings(ctx: typer.Context, **overrides: object) -> Settings:
@@ -102,6 +117,134 @@ def store_info(ctx: typer.Context, store: StoreOpt = None) -> None:
     for name, engine, rows in tables:
         table.add_row(name, engine, "" if rows is None else str(rows))
     out.print(table)
+
+
+@app.command()
+def ingest(
+    ctx: typer.Context,
+    wallets: Annotated[Path, typer.Option(
+        "--wallets", help="Wallet list: one address per line, # comments allowed.")],
+    workers: Annotated[int, typer.Option(help="Concurrent fetchers.")] = 10,
+    max_trades: Annotated[int | None, typer.Option(
+        help="Keep only each wallet's N most recent fills; capped wallets are recorded as "
+             "truncated. Default: full history.")] = None,
+    since: Annotated[str | None, typer.Option(
+        help="Only fills at or after this date (YYYY-MM-DD, ISO time or unix s).")] = None,
+    strict: Annotated[bool, typer.Option(
+        help="Refuse the whole list if any line is not a wallet address.")] = False,
+    shard: Annotated[str | None, typer.Option(
+        help="K/N: load only shard K of N of the list (several processes on a server "
+             "store).")] = None,
+    batch_wallets: Annotated[int, typer.Option(
+        help="Wallets fetched together per request (maker_in); 1 = one per wallet.")] = 50,
+    rate_limit: Annotated[str, typer.Option(
+        help="Client-side Goldsky limit shared by all workers: N/SECONDS or none.")] = "50/10",
+    refresh: Annotated[bool, typer.Option(
+        help="Fetch wallets already done again (adds only new fills).")] = False,
+    goldsky_url: GoldskyOpt = None,
+    store: StoreOpt = None,
+    runtime_dir: RuntimeOpt = None,
+) -> None:
+    """Load every listed wallet's fills (maker == wallet) into the store: parallel, resumable,
+    rate-limit aware. Kill it and run it again: it resumes, nothing lost, nothing doubled."""
+    from polyrank.ingest.options import IngestOptions
+    from polyrank.ingest.report import parse_rate, parse_since
+    from polyrank.ingest.run import Ingest
+    from polyrank.ingest.wallets import read_wallet_list
+    from polyrank.ingest.wallets import shard as take_shard
+    from polyrank.progress import default_progress
+    from polyrank.store import Store
+
+    settings = _settings(ctx, store_dsn=store, goldsky_url=goldsky_url, runtime_dir=runtime_dir)
+    listed = read_wallet_list(wallets, strict=strict)
+    for bad in listed.bad:
+        err.print(f"[yellow]skipped[/yellow] {wallets}:{bad}", highlight=False)
+    if listed.duplicates:
+        err.print(f"{listed.duplicates} duplicate address(es) ignored")
+    chosen = take_shard(listed.wallets, shard)
+    options = IngestOptions(workers=workers, max_trades=max_trades, since=parse_since(since),
+                            batch_wallets=batch_wallets, refresh=refresh,
+                            goldsky_limit=parse_rate(rate_limit))
+    with Store.open(settings.store_dsn) as st:
+        job = Ingest(settings, st, options, progress=default_progress())
+        report = asyncio.run(job.run(chosen, command=" ".join(sys.argv)))
+    out.print(f"ingest {report.run_id}: {report.done} wallet(s) loaded, {len(report.failed)} "
+              f"failed, {len(report.truncated)} truncated, {report.already_done} already done; "
+              f"fills fetched {report.fills_fetched}, new {report.fills_new}, duplicates "
+              f"{report.fills_duplicate}; {report.http.get('requests', 0)} requests "
+              f"({report.fills_per_request:.0f} fills/request) in {report.seconds:.1f} s")
+    for wallet, error in report.failed.items():
+        err.print(f"[red]failed[/red] {wallet}: {error}", highlight=False)
+    if report.failed:
+        raise typer.Exit(2)
+
+
+@app.command()
+def status(
+    ctx: typer.Context,
+    store: StoreOpt = None,
+    runtime_dir: RuntimeOpt = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the status as JSON.")] = False,
+) -> None:
+    """Where the pipeline stands: every worker's position, totals, failures, truncated
+    wallets, ETA. Works while an ingest runs (reads what that process publishes)."""
+    import json
+
+    from polyrank.errors import StoreLockedError
+    from polyrank.ingest.monitor import read_status
+    from polyrank.ingest.report import status_lines
+    from polyrank.store import Store, load_sql
+
+    settings = _settings(ctx, store_dsn=store, runtime_dir=runtime_dir)
+    published = read_status(settings.runtime_dir) or {}
+    summary: list[tuple] = []
+    stage = published.get("stage")
+    if not published.get("alive"):
+        try:
+            with Store.open(settings.store_dsn) as st:
+                summary = st.rows(load_sql("polyrank.ingest.sql", "wallet_summary.sql"))
+                stage = st.scalar("SELECT argMax(value, updated_at) FROM pipeline_state "
+                                  "WHERE key = 'stage'") or stage or "empty"
+        except StoreLockedError as exc:
+            err.print(f"[yellow]{exc}[/yellow]")
+    if as_json:
+        out.print(json.dumps({"stage": stage, "published": published,
+                              "wallets": [list(r) for r in summary]}, default=str))
+        return
+    if published:
+        for line in status_lines(published):
+            out.print(line, highlight=False)
+    else:
+        out.print("no ingest has published a status in "
+                  f"{settings.runtime_dir} yet", highlight=False)
+    out.print(f"pipeline stage: {stage or 'unknown'}")
+    for status_name, count, fills_new, truncated in summary:
+        out.print(f"  wallets {status_name}: {count} (fills {fills_new}, truncated "
+                  f"{truncated})")
+
+
+@catalogue_app.command("sync")
+def catalogue_sync(
+    ctx: typer.Context,
+    gamma_url: GammaOpt = None,
+    goldsky_url: GoldskyOpt = None,
+    store: StoreOpt = None,
+) -> None:
+    """Load Gamma events with their markets and tags (open and closed) into the store,
+    incrementally, with payouts from the pnl-subgraph where available."""
+    from polyrank.enrich.catalogue import sync_catalogue
+    from polyrank.progress import default_progress
+    from polyrank.store import Store
+
+    settings = _settings(ctx, store_dsn=store, gamma_url=gamma_url, goldsky_url=goldsky_url)
+    with Store.open(settings.store_dsn) as st:
+        report = asyncio.run(sync_catalogue(settings, st, progress=default_progress()))
+    out.print(f"catalogue: {report.events_seen} events ({report.events_written} written), "
+              f"{report.markets_seen} markets ({report.markets_written} written, "
+              f"{report.resolved_markets} resolved, {report.payouts_from_subgraph} payouts "
+              f"from the pnl-subgraph), {report.requests} requests in {report.seconds:.1f} s")
+    for note in report.notes:
+        err.print(f"[yellow]note[/yellow] {note}")
 
 
 def main() -> None:

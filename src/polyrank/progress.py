@@ -102,7 +102,12 @@ class _RichTask:
 
 
 class RichProgress:
-    """Rich progress bars on a terminal."""
+    """Rich progress bars on a terminal; concurrent tasks share one live display (one bar
+    each, e.g. a total and one per worker)."""
+
+    def __init__(self) -> None:
+        self._bar = None
+        self._open = 0
 
     @contextmanager
     def task(self, name: str, total: int | None = None) -> Iterator[Task]:
@@ -110,20 +115,26 @@ class RichProgress:
             BarColumn,
             MofNCompleteColumn,
             Progress,
+            TaskProgressColumn,
             TextColumn,
             TimeElapsedColumn,
             TimeRemainingColumn,
         )
 
-        columns = (
-            TextColumn("[bold]{task.description}"),
-            BarColumn(),
-            MofNCompleteColumn(),
-            TimeElapsedColumn(),
-            TimeRemainingColumn(),
-        )
-        with Progress(*columns, transient=False) as bar:
-            yield _RichTask(bar, bar.add_task(name, total=total))
+        if self._bar is None:
+            self._bar = Progress(TextColumn("[bold]{task.description}"), BarColumn(),
+                                 MofNCompleteColumn(), TaskProgressColumn(),
+                                 TimeElapsedColumn(), TimeRemainingColumn())
+            self._bar.start()
+        self._open += 1
+        task_id = self._bar.add_task(name, total=total)
+        try:
+            yield _RichTask(self._bar, task_id)
+        finally:
+            self._open -= 1
+            if self._open == 0:
+                self._bar.stop()
+                self._bar = None
 
 
 def default_progress() -> Progress:

@@ -1,0 +1,181 @@
+"""`polyrank catalogue sync`: Gamma events with their markets and tags (open and closed) into
+the store, incrementally (unchanged rows are not rewritten), with resolution payouts from the
+pnl-subgraph where it answers and from Gamma's outcomePrices otherwise."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from fractions import Fraction
+from math import gcd, lcm
+
+import aiohttp
+
+from polyrank.errors import UpstreamError
+from polyrank.progress import NullProgress, Progress
+from polyrank.settings import ORDERBOOK_SUBGRAPH, PNL_SUBGRAPH, Settings
+from polyrank.store import Store, load_sql
+from polyrank.upstream.gamma import Gamma
+from polyrank.upstream.goldsky import Goldsky
+from polyrank.upstream.http import Http
+from polyrank.upstream.records import ConditionPayout, GammaEvent, GammaMarket
+from polyrank.upstream.retry import FailureStreak, RetryPolicy
+
+log = logging.getLogger(__name__)
+SQL = "polyrank.enrich.sql"
+
+EVENT_COLUMNS = ("id", "slug", "title", "neg_risk", "neg_risk_market_id", "tag_ids",
+                 "tag_slugs", "tag_labels", "closed", "source")
+MARKET_COLUMNS = ("condition_id", "id", "question_id", "event_id", "question", "slug",
+                  "outcomes", "token_ids", "outcome_prices", "neg_risk", "neg_risk_market_id",
+                  "end_date", "closed", "closed_time", "uma_resolution_status", "volume",
+                  "source")
+TOKEN_COLUMNS = ("token_id", "condition_id", "outcome_index", "market_id", "source")
+CONDITION_COLUMNS = ("condition_id", "payout_numerators", "payout_denominator",
+                     "position_ids", "resolved", "resolved_at", "source")
+
+
+@dataclass
+class CatalogueReport:
+    events_seen: int = 0
+    events_written: int = 0
+    markets_seen: int = 0
+    markets_written: int = 0
+    resolved_markets: int = 0
+    payouts_from_subgraph: int = 0
+    requests: int = 0
+    seconds: float = 0.0
+    notes: list[str] = field(default_factory=list)
+
+
+# -- pure row builders -----------------------------------------------------------------------
+def payout_vector(prices: Iterable) -> tuple[list[int], int]:
+    """Gamma's resolved outcomePrices as integer numerators over one denominator:
+    ("1","0") -> ([1,0], 1); ("0.5","0.5") -> ([1,1], 2)."""
+    fractions = [Fraction(str(p)) for p in prices]
+    denominator = lcm(*(f.denominator for f in fractions)) if fractions else 1
+    numerators = [int(f * denominator) for f in fractions]
+    common = gcd(*numerators, denominator) or 1
+    return [n // common for n in numerators], denominator // common
+
+
+def event_row(event: GammaEvent) -> tuple:
+    return (event.id, event.slug or "", event.title or "", int(event.neg_risk),
+            event.neg_risk_market_id or "", [t.id for t in event.tags],
+            [t.slug for t in event.tags], [t.label for t in event.tags],
+            int(bool(event.closed)), "gamma")
+
+
+def market_row(market: GammaMarket, event_id: str) -> tuple:
+    return (market.condition_id, market.id, market.question_id or "", event_id,
+            market.question or "", market.slug or "", list(market.outcomes),
+            list(market.token_ids), [str(p) for p in market.outcome_prices],
+            int(market.neg_risk), market.neg_risk_market_id or "", market.end_date,
+            int(bool(market.closed)), market.closed_time, market.uma_resolution_status or "",
+            "" if market.volume is None else str(market.volume), "gamma")
+
+
+def token_rows(market: GammaMarket) -> list[tuple]:
+    return [(token, market.condition_id, index, market.id, "gamma")
+            for index, token in enumerate(market.token_ids)]
+
+
+def gamma_condition_row(market: GammaMarket) -> tuple | None:
+    if not market.resolved or not market.outcome_prices:
+        return None
+    numerators, denominator = payout_vector(market.outcome_prices)
+    if sum(numerators) == 0:
+        return None  # legacy ["0","0"]: no usable payout
+    return (market.condition_id, numerators, denominator, list(market.token_ids), 1,
+            market.closed_time, "gamma")
+
+
+def subgraph_condition_row(payout: ConditionPayout, resolved_at: int | None) -> tuple | None:
+    if not payout.resolved:
+        return None
+    return (payout.condition_id, list(payout.payout_numerators), payout.payout_denominator,
+            list(payout.position_ids), 1, resolved_at, "pnl-subgraph")
+
+
+def _market_signature(row: tuple) -> tuple:
+    by = dict(zip(MARKET_COLUMNS, row, strict=True))
+    return (by["closed"], by["uma_resolution_status"], tuple(by["outcome_prices"]),
+            tuple(by["token_ids"]), by["question"], by["event_id"])
+
+
+def _event_signature(row: tuple) -> tuple:
+    by = dict(zip(EVENT_COLUMNS, row, strict=True))
+    return (by["closed"], tuple(by["tag_slugs"]), by["title"], by["neg_risk_market_id"])
+
+
+# -- the sync --------------------------------------------------------------------------------
+async def sync_catalogue(settings: Settings, store: Store, *, progress: Progress | None = None,
+                         policy: RetryPolicy | None = None, sleep=None) -> CatalogueReport:
+    progress = progress or NullProgress()
+    report, started = CatalogueReport(), time.monotonic()
+    known_markets = {r[0]: (r[1], r[2], tuple(r[3]), tuple(r[4]), r[5], r[6])
+                     for r in store.rows(load_sql(SQL, "market_signatures.sql"))}
+    known_events = {r[0]: (r[1], tuple(r[2]), r[3], r[4]) for r in
+                    store.rows(load_sql(SQL, "event_signatures.sql"))}
+    async with aiohttp.ClientSession() as session:
+        http = Http(session, policy=policy or RetryPolicy(), timeout_s=settings.http_timeout_s,
+                    sleep=sleep or asyncio.sleep)
+        gamma = Gamma(http, settings.gamma_url)
+        streak = FailureStreak(http.policy)
+        resolved: dict[str, int | None] = {}
+        with progress.task("catalogue events") as bar:
+            for closed in (False, True):
+                async for _, events in gamma.events(closed=closed, streak=streak):
+                    _save_page(store, events, known_events, known_markets, resolved, report)
+                    bar.advance(len(events))
+        goldsky = Goldsky(http, settings.subgraph_url(ORDERBOOK_SUBGRAPH),
+                          settings.subgraph_url(PNL_SUBGRAPH))
+        try:
+            payouts = await goldsky.conditions(sorted(resolved), streak)
+        except UpstreamError as exc:
+            payouts = []
+            report.notes.append(f"pnl-subgraph payouts unavailable ({exc}); Gamma's "
+                                "outcomePrices used")
+        rows = [r for p in payouts if (r := subgraph_condition_row(p, resolved.get(
+            p.condition_id)))]
+        store.insert("conditions", rows, CONDITION_COLUMNS)
+        report.payouts_from_subgraph = len(rows)
+        report.requests = http.stats.requests
+    report.seconds = time.monotonic() - started
+    return report
+
+
+def _save_page(store: Store, events: list[GammaEvent], known_events: dict, known_markets: dict,
+               resolved: dict[str, int | None], report: CatalogueReport) -> None:
+    ev_rows, mk_rows, tok_rows, cond_rows, tag_rows = [], [], [], [], {}
+    for event in events:
+        report.events_seen += 1
+        row = event_row(event)
+        if known_events.get(event.id) != _event_signature(row):
+            ev_rows.append(row)
+            known_events[event.id] = _event_signature(row)
+            for tag in event.tags:
+                tag_rows[tag.id] = (tag.id, tag.label, tag.slug)
+        for market in event.markets:
+            report.markets_seen += 1
+            mrow = market_row(market, event.id)
+            if market.resolved:
+                report.resolved_markets += 1
+                resolved[market.condition_id] = market.closed_time
+            if known_markets.get(market.condition_id) == _market_signature(mrow):
+                continue
+            known_markets[market.condition_id] = _market_signature(mrow)
+            mk_rows.append(mrow)
+            tok_rows.extend(token_rows(market))
+            if (crow := gamma_condition_row(market)) is not None:
+                cond_rows.append(crow)
+    store.insert("events", ev_rows, EVENT_COLUMNS)
+    store.insert("tags", list(tag_rows.values()), ("id", "label", "slug"))
+    store.insert("markets", mk_rows, MARKET_COLUMNS)
+    store.insert("tokens", tok_rows, TOKEN_COLUMNS)
+    store.insert("conditions", cond_rows, CONDITION_COLUMNS)
+    report.events_written += len(ev_rows)
+    report.markets_written += len(mk_rows)

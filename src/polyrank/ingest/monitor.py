@@ -1,0 +1,124 @@
+"""What a running ingest publishes for people and for `polyrank status`, without the store:
+per-worker checkpoint and log files (runtime/parallel-loads/worker_N.*, as in the original
+launch guide) and one status.json, each replaced atomically."""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+LOADS_DIR = "parallel-loads"
+STATUS_FILE = "status.json"
+
+
+def write_json_atomic(path: Path, payload: Any) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(path.suffix + f".{os.getpid()}.tmp")
+    tmp.write_text(json.dumps(payload, indent=1, default=str))
+    os.replace(tmp, path)
+
+
+def read_json(path: Path) -> Any | None:
+    try:
+        return json.loads(path.read_text())
+    except (OSError, ValueError):
+        return None
+
+
+@dataclass
+class WorkerState:
+    worker: int
+    state: str = "idle"  # idle | fetching | committing | pausing | finished
+    current: list[str] = field(default_factory=list)
+    wallets_done: int = 0
+    wallets_failed: int = 0
+    fills_fetched: int = 0
+    fills_new: int = 0
+    requests: int = 0
+    last_wallet: str = ""
+    updated_at: float = 0.0
+
+
+class Monitor:
+    """Owns runtime/: one checkpoint + log file per worker and the run's status.json."""
+
+    def __init__(self, runtime_dir: Path, run_id: str, workers: int, total: int,
+                 clock=time.time) -> None:
+        self.dir = runtime_dir / LOADS_DIR
+        self.status_path = runtime_dir / STATUS_FILE
+        self.dir.mkdir(parents=True, exist_ok=True)
+        self.run_id, self.total, self.clock = run_id, total, clock
+        self.started = clock()
+        self.workers = [WorkerState(i) for i in range(workers)]
+        self.totals: dict[str, int] = {"wallets_done": 0, "wallets_failed": 0,
+                                       "wallets_truncated": 0, "fills_fetched": 0,
+                                       "fills_new": 0, "fills_duplicate": 0}
+        self.failed: dict[str, str] = {}
+        self.truncated: list[str] = []
+        self.stage = "ingest"
+        self._logs = [open(self.dir / f"worker_{i}.log", "a", encoding="utf-8")  # noqa: SIM115
+                      for i in range(workers)]
+
+    def log(self, worker: int, line: str) -> None:
+        stamp = time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime(self.clock()))
+        handle = self._logs[worker]
+        handle.write(f"{stamp} {line}\n")
+        handle.flush()
+
+    def checkpoint(self, worker: int) -> None:
+        state = self.workers[worker]
+        state.updated_at = self.clock()
+        payload = {"run_id": self.run_id, "position": self.position, "total": self.total,
+                   **asdict(state)}
+        write_json_atomic(self.dir / f"worker_{worker}.checkpoint.json", payload)
+
+    @property
+    def position(self) -> int:
+        return self.totals["wallets_done"] + self.totals["wallets_failed"]
+
+    def snapshot(self, *, running: bool = True, extra: dict | None = None) -> dict[str, Any]:
+        elapsed = max(self.clock() - self.started, 1e-9)
+        done = self.position
+        rate = done / elapsed
+        eta = (self.total - done) / rate if rate > 0 and running else None
+        return {"pid": os.getpid(), "running": running, "stage": self.stage,
+                "run_id": self.run_id, "started_at": self.started, "updated_at": self.clock(),
+                "wallets_total": self.total, "wallets_position": done,
+                "percent": round(100.0 * done / self.total, 1) if self.total else 100.0,
+                "wallets_per_s": round(rate, 3), "eta_s": None if eta is None else round(eta),
+                "totals": dict(self.totals), "failed": dict(list(self.failed.items())[:100]),
+                "failed_count": len(self.failed), "truncated": self.truncated[:100],
+                "workers": [asdict(w) for w in self.workers], **(extra or {})}
+
+    def publish(self, *, running: bool = True, extra: dict | None = None) -> None:
+        write_json_atomic(self.status_path, self.snapshot(running=running, extra=extra))
+
+    def close(self) -> None:
+        for handle in self._logs:
+            handle.close()
+
+
+def read_status(runtime_dir: Path) -> dict[str, Any] | None:
+    """What the last (or the running) ingest published, with `alive` telling whether the
+    publishing process still runs."""
+    status = read_json(runtime_dir / STATUS_FILE)
+    if not isinstance(status, dict):
+        return None
+    status["alive"] = bool(status.get("running")) and _pid_alive(status.get("pid"))
+    return status
+
+
+def _pid_alive(pid: Any) -> bool:
+    if not isinstance(pid, int) or pid <= 0:
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True

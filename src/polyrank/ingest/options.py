@@ -1,0 +1,43 @@
+"""Options of one ingest run (the CLI's flags), with their defaults."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from polyrank.upstream.retry import RetryPolicy
+
+DEFAULT_WORKERS = 10
+DEFAULT_BATCH_WALLETS = 50
+DEFAULT_HEAVY_ROWS = 200
+DEFAULT_GOLDSKY_LIMIT = (50, 10.0)
+
+
+@dataclass(frozen=True, kw_only=True)
+class IngestOptions:
+    workers: int = DEFAULT_WORKERS
+    """Concurrent fetchers (the store has one writer)."""
+    max_trades: int | None = None
+    """Keep only each wallet's N most recent fills (recorded as truncated); None = all."""
+    since: int = 0
+    """Only fills at or after this unix time."""
+    batch_wallets: int = DEFAULT_BATCH_WALLETS
+    """Wallets fetched together with maker_in; 1 = one request per wallet (the original)."""
+    heavy_rows: int = DEFAULT_HEAVY_ROWS
+    """A wallet with this many rows in one full batch page is paged alone."""
+    refresh: bool = False
+    """Fetch wallets already done again (new fills are added, nothing is doubled)."""
+    goldsky_limit: tuple[int, float] | None = DEFAULT_GOLDSKY_LIMIT
+    """Client-side limit for the Goldsky host: (requests, per seconds); None = unlimited."""
+    retry: RetryPolicy = field(default_factory=RetryPolicy)
+    publish_every_s: float = 1.0
+    """How often status.json is rewritten."""
+
+    def __post_init__(self) -> None:
+        from polyrank.errors import ConfigError
+
+        if self.workers < 1:
+            raise ConfigError(f"--workers must be at least 1, got {self.workers}")
+        if self.max_trades is not None and self.max_trades < 1:
+            raise ConfigError(f"--max-trades must be at least 1, got {self.max_trades}")
+        if self.batch_wallets < 1:
+            raise ConfigError(f"--batch-wallets must be at least 1, got {self.batch_wallets}")

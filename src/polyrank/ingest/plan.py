@@ -1,0 +1,58 @@
+"""What an ingest run does, decided before any request: pure functions."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+
+DONE, FAILED, PENDING = "done", "failed", "pending"
+
+
+@dataclass(frozen=True)
+class Job:
+    """Wallets fetched together (`maker_in`), or one wallet paged alone."""
+
+    wallets: tuple[str, ...]
+    solo: bool = False
+
+    def __post_init__(self) -> None:
+        if not self.wallets:
+            raise ValueError("a job needs at least one wallet")
+
+
+@dataclass(frozen=True)
+class Plan:
+    todo: tuple[str, ...]  # failed ones first, then never-finished ones, in list order
+    already_done: tuple[str, ...]
+    retrying_failed: int
+
+
+def plan_wallets(wallets: Iterable[str], status: Mapping[str, str], *,
+                 refresh: bool = False) -> Plan:
+    """Skip wallets already done (unless refresh); put previously failed ones first."""
+    failed, fresh, done = [], [], []
+    for wallet in wallets:
+        state = status.get(wallet, PENDING)
+        if state == DONE and not refresh:
+            done.append(wallet)
+        elif state == FAILED:
+            failed.append(wallet)
+        else:
+            fresh.append(wallet)
+    return Plan(tuple(failed + fresh), tuple(done), len(failed))
+
+
+def batch_jobs(wallets: Iterable[str], batch_size: int) -> list[Job]:
+    """Group wallets into `maker_in` batches; batch_size 1 is the original one-per-wallet."""
+    items = list(wallets)
+    if batch_size <= 1:
+        return [Job((w,), solo=True) for w in items]
+    return [Job(tuple(items[i:i + batch_size])) for i in range(0, len(items), batch_size)]
+
+
+def heavy_wallets(makers: Iterable[str], batch: tuple[str, ...], threshold: int) -> set[str]:
+    """Wallets of a batch whose rows in one full page reach `threshold`: they fill pages by
+    themselves, so they are better paged alone (own checkpoint, own cap)."""
+    counts = Counter(m for m in makers if m in batch)
+    return {wallet for wallet, n in counts.items() if n >= threshold}

@@ -1,0 +1,81 @@
+"""Plain-text summaries of ingest runs and status (pure: dict in, lines out)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from polyrank.errors import ConfigError
+
+
+def parse_since(text: str | None) -> int:
+    """--since: a date (YYYY-MM-DD), an ISO timestamp, or unix seconds; '' / None = 0."""
+    if not text:
+        return 0
+    text = text.strip()
+    if text.isdigit():
+        return int(text)
+    try:
+        moment = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        raise ConfigError(f"--since {text!r} is not a date (YYYY-MM-DD), an ISO time or "
+                          "unix seconds") from None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=dt.UTC)
+    return int(moment.timestamp())
+
+
+def parse_rate(text: str | None) -> tuple[int, float] | None:
+    """--rate-limit 'N/S' (N requests per S seconds) or 'none'."""
+    if text is None or text.strip().lower() in ("none", "off", "0"):
+        return None
+    try:
+        n, s = text.split("/", 1)
+        rate = (int(n), float(s))
+    except ValueError:
+        raise ConfigError(f"--rate-limit {text!r} must be N/SECONDS (e.g. 50/10) or none"
+                          ) from None
+    if rate[0] < 1 or rate[1] <= 0:
+        raise ConfigError(f"--rate-limit {text!r} must be positive")
+    return rate
+
+
+def duration(seconds: float | None) -> str:
+    if seconds is None:
+        return "-"
+    seconds = int(seconds)
+    h, rest = divmod(seconds, 3600)
+    m, s = divmod(rest, 60)
+    return f"{h}h{m:02d}m{s:02d}s" if h else f"{m}m{s:02d}s"
+
+
+def status_lines(status: dict[str, Any]) -> list[str]:
+    totals = status.get("totals", {})
+    state = "running" if status.get("alive") else "not running (last published state)"
+    lines = [
+        f"stage: {status.get('stage', '?')} — ingest run {status.get('run_id', '?')} "
+        f"(pid {status.get('pid', '?')}, {state})",
+        f"wallets: {status.get('wallets_position', 0)}/{status.get('wallets_total', 0)} "
+        f"({status.get('percent', 0)}%), done {totals.get('wallets_done', 0)}, "
+        f"failed {totals.get('wallets_failed', 0)}, truncated "
+        f"{totals.get('wallets_truncated', 0)}; ETA {duration(status.get('eta_s'))}",
+        f"fills: fetched {totals.get('fills_fetched', 0)}, new {totals.get('fills_new', 0)}, "
+        f"duplicates {totals.get('fills_duplicate', 0)}; unresolved tokens "
+        f"{status.get('unresolved_tokens', 0)}",
+    ]
+    http = status.get("http") or {}
+    if http:
+        lines.append(f"requests: {http.get('requests', 0)} ({http.get('retries', 0)} retries, "
+                     f"{http.get('pauses', 0)} pauses, failures {http.get('failures', {})})")
+    for worker in status.get("workers", []):
+        current = worker.get("current") or []
+        doing = (current[0] if len(current) == 1 else f"{len(current)} wallets") if current \
+            else "-"
+        lines.append(f"  worker {worker['worker']}: {worker['state']:<10} "
+                     f"done {worker['wallets_done']:>6} failed {worker['wallets_failed']:>4} "
+                     f"fills {worker['fills_fetched']:>8} now {doing}")
+    for wallet, error in (status.get("failed") or {}).items():
+        lines.append(f"  failed {wallet}: {error}")
+    for wallet in status.get("truncated") or []:
+        lines.append(f"  truncated {wallet}")
+    return lines

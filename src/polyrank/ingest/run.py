@@ -1,0 +1,308 @@
+"""One ingest run: plan -> concurrent fetchers (shared limiter, retries) -> one writer ->
+checkpoint per wallet. Kill it at any moment and run it again: it resumes, and the store ends
+up identical to an uninterrupted run (fills are keyed by id, wallets are marked done only
+after their rows are written)."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+import time
+import uuid
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Any
+
+import aiohttp
+
+from polyrank.errors import UpstreamError
+from polyrank.ingest.monitor import Monitor
+from polyrank.ingest.options import IngestOptions
+from polyrank.ingest.plan import Job, batch_jobs, heavy_wallets, plan_wallets
+from polyrank.ingest.resolve import TokenResolver
+from polyrank.ingest.writer import Committed, WalletOutcome, Writer
+from polyrank.progress import NullProgress, Progress
+from polyrank.settings import ORDERBOOK_SUBGRAPH, PNL_SUBGRAPH, Settings
+from polyrank.store import Store
+from polyrank.upstream.goldsky import Goldsky, token_of
+from polyrank.upstream.http import Http
+from polyrank.upstream.limiter import RateLimiter, Sleep
+from polyrank.upstream.records import Fill
+from polyrank.upstream.retry import FailureStreak
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class IngestReport:
+    run_id: str
+    wallets_total: int
+    already_done: int
+    done: int = 0
+    failed: dict[str, str] = field(default_factory=dict)
+    truncated: list[str] = field(default_factory=list)
+    fills_fetched: int = 0
+    fills_new: int = 0
+    fills_duplicate: int = 0
+    unresolved_tokens: int = 0
+    seconds: float = 0.0
+    stage_s: dict[str, float] = field(default_factory=dict)
+    http: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def fills_per_request(self) -> float:
+        return self.fills_fetched / max(1, self.http.get("ok", 0))
+
+
+class Ingest:
+    def __init__(self, settings: Settings, store: Store, options: IngestOptions, *,
+                 progress: Progress | None = None, sleep: Sleep = asyncio.sleep,
+                 rng: random.Random | None = None) -> None:
+        self.settings, self.store, self.options = settings, store, options
+        self.progress = progress or NullProgress()
+        self.sleep, self.rng = sleep, rng or random.Random()
+        self.run_id = time.strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:6]
+        self.writer = Writer(store, self.run_id)
+        self._write_lock = asyncio.Lock()
+
+    async def run(self, wallets: tuple[str, ...], *, command: str = "") -> IngestReport:
+        started = time.monotonic()
+        state = self.writer.wallet_state(wallets)
+        plan = plan_wallets(wallets, {w: s for w, (s, _) in state.items()},
+                            refresh=self.options.refresh)
+        self.attempts = {w: a for w, (_, a) in state.items()}
+        report = IngestReport(self.run_id, len(wallets), len(plan.already_done))
+        self.report = report
+        self._record_run(command, len(wallets), "running")
+        self.store.insert("pipeline_state", [("stage", "ingest")], ("key", "value"))
+        if plan.retrying_failed:
+            log.info("retrying %d previously failed wallet(s) first", plan.retrying_failed)
+        log.info("ingest %s: %d wallets, %d already done, %d to load with %d workers",
+                 self.run_id, len(wallets), len(plan.already_done), len(plan.todo),
+                 self.options.workers)
+        self.monitor = Monitor(self.settings.runtime_dir, self.run_id, self.options.workers,
+                               len(plan.todo))
+        try:
+            await self._run_jobs(plan.todo)
+        finally:
+            self.monitor.close()
+        report.seconds = time.monotonic() - started
+        report.unresolved_tokens = len(self.resolver.missing) if hasattr(self, "resolver") else 0
+        status = "finished" if not report.failed else "finished_with_failures"
+        self._record_run(command, len(wallets), status)
+        self.store.insert("pipeline_state", [("stage", "ingested")], ("key", "value"))
+        self.monitor.stage = "ingested"
+        self.monitor.publish(running=False, extra=self._extra())
+        return report
+
+    # -- the concurrent part ---------------------------------------------------------------
+    async def _run_jobs(self, todo: tuple[str, ...]) -> None:
+        opts = self.options
+        limiters = {}
+        if opts.goldsky_limit:
+            from urllib.parse import urlsplit
+
+            host = urlsplit(self.settings.goldsky_url).netloc
+            limiters[host] = RateLimiter(*opts.goldsky_limit, sleep=self.sleep)
+        connector = aiohttp.TCPConnector(limit=max(opts.workers * 2, 10))
+        async with aiohttp.ClientSession(connector=connector) as session:
+            self.http = Http(session, policy=opts.retry, limiters=limiters,
+                             timeout_s=self.settings.http_timeout_s, sleep=self.sleep,
+                             rng=self.rng)
+            self.goldsky = Goldsky(self.http, self.settings.subgraph_url(ORDERBOOK_SUBGRAPH),
+                                   self.settings.subgraph_url(PNL_SUBGRAPH))
+            self.resolver = TokenResolver(self.goldsky,
+                                          await asyncio.to_thread(self.writer.known_tokens))
+            self.stage_s: dict[str, float] = defaultdict(float)
+            queue: asyncio.Queue[Job] = asyncio.Queue()
+            for job in batch_jobs(todo, opts.batch_wallets if not opts.max_trades else 1):
+                queue.put_nowait(job)
+            with self.progress.task("wallets", total=len(todo)) as total_bar:
+                self.total_bar = total_bar
+                workers = [asyncio.create_task(self._worker(i, queue))
+                           for i in range(opts.workers)]
+                publisher = asyncio.create_task(self._publish_loop())
+                try:
+                    await queue.join()
+                finally:
+                    for task in (*workers, publisher):
+                        task.cancel()
+                    await asyncio.gather(*workers, publisher, return_exceptions=True)
+            self.report.http = self.http.stats.as_dict()
+            self.report.stage_s = {**self.stage_s, "decode": self.goldsky.parse_s,
+                                   "resolve": self.resolver.stats.seconds}
+            self.report.stage_s["fetch"] = self.stage_s.get("fetch", 0.0) - self.goldsky.parse_s
+
+    async def _worker(self, index: int, queue: asyncio.Queue[Job]) -> None:
+        streak = FailureStreak(self.options.retry)
+        state = self.monitor.workers[index]
+        with self.progress.task(f"worker {index}", total=None) as bar:
+            while True:
+                job = await queue.get()
+                try:
+                    state.state, state.current = "fetching", list(job.wallets)
+                    self._log_start(index, job)
+                    self.monitor.checkpoint(index)
+                    outcomes = await self._fetch_job(job, queue, streak)
+                    if outcomes:
+                        state.state = "committing"
+                        committed, note = await self._commit(outcomes, streak)
+                        self._account(index, committed, note)
+                        bar.advance(len(committed))
+                        bar.update(note=f"worker {index} {committed[-1].wallet[:10]}…")
+                    state.state, state.current = "idle", []
+                    self.monitor.checkpoint(index)
+                finally:
+                    queue.task_done()
+
+    async def _fetch_job(self, job: Job, queue: asyncio.Queue[Job],
+                         streak: FailureStreak) -> list[WalletOutcome]:
+        started = time.perf_counter()
+        try:
+            if job.solo:
+                return [await self._fetch_solo(job.wallets[0], streak)]
+            return await self._fetch_batch(job, queue, streak)
+        except UpstreamError as exc:
+            if len(job.wallets) > 1:
+                log.warning("batch of %d wallets failed (%s): retrying each alone",
+                            len(job.wallets), exc)
+                for wallet in job.wallets:
+                    queue.put_nowait(Job((wallet,), solo=True))
+                return []
+            log.error("wallet %s failed: %s", job.wallets[0], exc)
+            return [WalletOutcome(job.wallets[0], [], error=str(exc))]
+        finally:
+            self.stage_s["fetch"] += time.perf_counter() - started
+
+    async def _fetch_solo(self, wallet: str, streak: FailureStreak) -> WalletOutcome:
+        if self.options.max_trades:
+            fills, truncated = await self.goldsky.fetch_recent(
+                wallet, self.options.max_trades, self.options.since, streak)
+            return WalletOutcome(wallet, fills, truncated)
+        return WalletOutcome(wallet, await self._page_by_id([wallet], streak))
+
+    async def _page_by_id(self, makers: list[str], streak: FailureStreak,
+                          after: str = "") -> list[Fill]:
+        wanted, rows = set(makers), []
+        while True:
+            page = await self.goldsky.fills_after(makers, after, self.options.since, streak)
+            rows.extend(f for f in page.fills if f.maker in wanted)
+            if not page.full:
+                return rows
+            after = page.fills[-1].id
+
+    async def _fetch_batch(self, job: Job, queue: asyncio.Queue[Job],
+                           streak: FailureStreak) -> list[WalletOutcome]:
+        makers = list(job.wallets)
+        page = await self.goldsky.fills_after(makers, "", self.options.since, streak)
+        rows = [f for f in page.fills if f.maker in job.wallets]
+        if page.full:
+            heavy = heavy_wallets((f.maker for f in page.fills), job.wallets,
+                                  self.options.heavy_rows)
+            for wallet in heavy:
+                queue.put_nowait(Job((wallet,), solo=True))
+            makers = [m for m in makers if m not in heavy]
+            rows = [f for f in rows if f.maker not in heavy]
+            if makers:
+                rows += await self._page_by_id(makers, streak, after=page.fills[-1].id)
+        by_wallet: dict[str, list[Fill]] = {m: [] for m in makers}
+        for fill in rows:
+            by_wallet[fill.maker].append(fill)
+        return [WalletOutcome(w, fills) for w, fills in by_wallet.items()]
+
+    async def _commit(self, outcomes: list[WalletOutcome], streak: FailureStreak
+                      ) -> tuple[list[Committed], tuple[int, int, int]]:
+        tokens = {token_of(f): o.wallet for o in outcomes for f in o.fills}
+        try:
+            resolution = await self.resolver.resolve(tokens, streak)
+            new, unresolved = resolution.new, resolution.unresolved
+        except UpstreamError as exc:  # the fills are kept; the tokens wait for enrichment
+            log.warning("token look-up failed (%s): %d token(s) left unresolved", exc,
+                        len(tokens))
+            new, unresolved = [], {t for t in tokens if t not in self.resolver.known}
+        pairs = [(t, tokens[t]) for t in sorted(unresolved)]
+        async with self._write_lock:
+            started = time.perf_counter()
+            committed = await asyncio.to_thread(self.writer.commit, outcomes, new, pairs,
+                                                self.attempts)
+            self.stage_s["insert"] += time.perf_counter() - started
+        for outcome in outcomes:
+            if outcome.failed:
+                self.report.failed[outcome.wallet] = outcome.error
+        return committed, (len(tokens), len(new), len(unresolved))
+
+    # -- accounting, logs, status ----------------------------------------------------------
+    def _account(self, worker: int, committed: list[Committed],
+                 note: tuple[int, int, int]) -> None:
+        report, monitor, state = self.report, self.monitor, self.monitor.workers[worker]
+        n_tokens, n_new_tokens, n_unresolved = note
+        for c in committed:
+            totals = monitor.totals
+            if c.failed:
+                totals["wallets_failed"] += 1
+                state.wallets_failed += 1
+                monitor.failed[c.wallet] = report.failed.get(c.wallet, "")
+            else:
+                report.done += 1
+                totals["wallets_done"] += 1
+                state.wallets_done += 1
+            if c.truncated:
+                report.truncated.append(c.wallet)
+                totals["wallets_truncated"] += 1
+                monitor.truncated.append(c.wallet)
+            report.fills_fetched += c.fetched
+            report.fills_new += c.new
+            report.fills_duplicate += c.duplicate
+            totals["fills_fetched"] += c.fetched
+            totals["fills_new"] += c.new
+            totals["fills_duplicate"] += c.duplicate
+            state.fills_fetched += c.fetched
+            state.fills_new += c.new
+            state.last_wallet = c.wallet
+            self.total_bar.advance(1)
+            pos, total = monitor.position, monitor.total
+            pct = 100.0 * pos / total if total else 100.0
+            what = "FAILED: " + report.failed.get(c.wallet, "") if c.failed else (
+                f"fetched {c.fetched} fills, new {c.new}, duplicates {c.duplicate}, "
+                f"inserted {c.new}" + (" (truncated)" if c.truncated else ""))
+            line = f"[{pos}/{total}] {pct:.1f}% - wallet {c.wallet}: {what}"
+            monitor.log(worker, line)
+            log.info("worker %d %s", worker, line)
+        stats = self.resolver.stats
+        rate = stats.looked_up / stats.seconds if stats.seconds else 0.0
+        monitor.log(worker, f"tokens: {n_tokens} in batch, {n_new_tokens} newly resolved, "
+                            f"{n_unresolved} unresolved; look-ups so far {stats.looked_up} "
+                            f"at {rate:.0f} tokens/s")
+        state.requests = self.http.stats.requests
+
+    def _log_start(self, worker: int, job: Job) -> None:
+        pos, total = self.monitor.position, self.monitor.total
+        pct = 100.0 * pos / total if total else 100.0
+        if len(job.wallets) == 1:
+            line = f"[{pos + 1}/{total}] {pct:.1f}% - Processing wallet: {job.wallets[0]}"
+        else:
+            line = (f"[{pos + 1}/{total}] {pct:.1f}% - Processing {len(job.wallets)} wallets "
+                    f"together: {job.wallets[0]} … {job.wallets[-1]}")
+        self.monitor.log(worker, line)
+        log.debug("worker %d %s", worker, line)
+
+    def _extra(self) -> dict[str, Any]:
+        stats = self.http.stats.as_dict() if hasattr(self, "http") else {}
+        return {"http": stats, "unresolved_tokens": len(self.resolver.missing)
+                if hasattr(self, "resolver") else 0}
+
+    async def _publish_loop(self) -> None:
+        while True:
+            self.monitor.publish(extra=self._extra())
+            await asyncio.sleep(self.options.publish_every_s)
+
+    def _record_run(self, command: str, wallets: int, status: str) -> None:
+        now = time.time()
+        finished = None if status == "running" else now
+        if not hasattr(self, "_started_at"):
+            self._started_at = now
+        self.store.insert("ingest_runs", [(self.run_id, command, self.options.workers, wallets,
+                                           status, self._started_at, finished)],
+                          ("run_id", "command", "workers", "wallets", "status", "started_at",
+                           "finished_at"))

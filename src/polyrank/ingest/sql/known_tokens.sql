@@ -1,0 +1,1 @@
+SELECT DISTINCT token_id FROM tokens

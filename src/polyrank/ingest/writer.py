@@ -1,0 +1,105 @@
+"""The single writer: commits one job's fills, tokens and wallet states to the store, in that
+order, so a wallet is marked done only after its rows are written. Runs in one thread."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from polyrank.store import Store, load_sql
+from polyrank.upstream.records import Fill, MarketData
+
+SQL = "polyrank.ingest.sql"
+FILL_COLUMNS = ("id", "transaction_hash", "timestamp", "order_hash", "maker", "taker",
+                "maker_asset_id", "taker_asset_id", "maker_amount_filled",
+                "taker_amount_filled", "fee", "exchange_version", "source")
+WALLET_COLUMNS = ("wallet", "status", "fills_fetched", "fills_new", "fills_duplicate",
+                  "truncated", "cursor", "error", "attempts", "run_id")
+
+
+@dataclass
+class WalletOutcome:
+    wallet: str
+    fills: list[Fill]
+    truncated: bool = False
+    error: str = ""  # non-empty: the wallet failed
+
+    @property
+    def failed(self) -> bool:
+        return bool(self.error)
+
+
+@dataclass(frozen=True)
+class Committed:
+    wallet: str
+    fetched: int
+    new: int
+    duplicate: int
+    truncated: bool
+    failed: bool
+
+
+def fill_row(fill: Fill, source: str) -> tuple:
+    return (fill.id, fill.transaction_hash, fill.timestamp, fill.order_hash, fill.maker,
+            fill.taker, fill.maker_asset_id, fill.taker_asset_id, fill.maker_amount_filled,
+            fill.taker_amount_filled, fill.fee, 1, source)
+
+
+class Writer:
+    def __init__(self, store: Store, run_id: str, source: str = "goldsky") -> None:
+        self.store, self.run_id, self.source = store, run_id, source
+
+    def wallet_state(self, wallets: Sequence[str]) -> dict[str, tuple[str, int]]:
+        rows = self.store.rows(load_sql(SQL, "wallet_state.sql"), {"wallets": list(wallets)})
+        return {wallet: (status, attempts) for wallet, status, attempts in rows}
+
+    def known_tokens(self) -> set[str]:
+        return {row[0] for row in self.store.rows(load_sql(SQL, "known_tokens.sql"))}
+
+    def commit(self, outcomes: Sequence[WalletOutcome], tokens: Iterable[MarketData] = (),
+               unresolved: Iterable[tuple[str, str]] = (),
+               attempts: dict[str, int] | None = None) -> list[Committed]:
+        """Write new fills, then resolved/unresolved tokens, then each wallet's state."""
+        ok = [o for o in outcomes if not o.failed]
+        existing = self._existing_ids([o.wallet for o in ok])
+        new_rows, report, seen = [], [], set()
+        for outcome in outcomes:
+            new = dup = 0
+            for fill in outcome.fills if not outcome.failed else ():
+                if fill.id in existing or fill.id in seen:
+                    dup += 1
+                    continue
+                seen.add(fill.id)
+                new_rows.append(fill_row(fill, self.source))
+                new += 1
+            report.append(Committed(outcome.wallet, len(outcome.fills), new, dup,
+                                    outcome.truncated, outcome.failed))
+        self.store.insert("fills", new_rows, FILL_COLUMNS)
+        self.store.insert("tokens", [(t.token_id, t.condition_id, _index(t.outcome_index), "",
+                                      "orderbook-subgraph") for t in tokens],
+                          ("token_id", "condition_id", "outcome_index", "market_id", "source"))
+        self.store.insert("unresolved_tokens", [(tok, w, 1) for tok, w in unresolved],
+                          ("token_id", "wallet", "attempts"))
+        attempts = attempts or {}
+        states = []
+        for outcome, done in zip(outcomes, report, strict=True):
+            cursor = max((f.id for f in outcome.fills), default="")
+            states.append((outcome.wallet, "failed" if outcome.failed else "done",
+                           done.fetched, done.new, done.duplicate, int(outcome.truncated),
+                           cursor, outcome.error[:1000], attempts.get(outcome.wallet, 0) + 1,
+                           self.run_id))
+        self.store.insert("ingest_wallets", states, WALLET_COLUMNS)
+        return report
+
+    def _existing_ids(self, makers: list[str]) -> set[str]:
+        if not makers:
+            return set()
+        rows = self.store.rows(load_sql(SQL, "existing_fill_ids.sql"), {"makers": makers})
+        return {row[0] for row in rows}
+
+
+UNKNOWN_OUTCOME = 255  # marketDatas may lack outcomeIndex; the catalogue's order then decides
+
+
+def _index(outcome_index: int | None) -> int:
+    return UNKNOWN_OUTCOME if outcome_index is None else outcome_index

@@ -37,6 +37,10 @@ class Settings:
     """Base URL of the Polymarket Data API."""
     http_timeout_s: float = 30.0
     """Timeout of every upstream HTTP request."""
+    gamma_page_size: int = 100
+    """Items per Gamma list request (Gamma serves at most 100)."""
+    gamma_max_offset: int = 2000
+    """Largest offset Gamma accepts; longer listings are split into date windows."""
 
     def subgraph_url(self, subgraph: str) -> str:
         """Full GraphQL endpoint of a subgraph, e.g. subgraph_url(ORDERBOOK_SUBGRAPH)."""

@@ -123,12 +123,13 @@ async def sync_catalogue(settings: Settings, store: Store, *, progress: Progress
     async with aiohttp.ClientSession() as session:
         http = Http(session, policy=policy or RetryPolicy(), timeout_s=settings.http_timeout_s,
                     sleep=sleep or asyncio.sleep)
-        gamma = Gamma(http, settings.gamma_url)
+        gamma = Gamma(http, settings.gamma_url, page=settings.gamma_page_size,
+                      max_offset=settings.gamma_max_offset)
         streak = FailureStreak(http.policy)
         resolved: dict[str, int | None] = {}
         with progress.task("catalogue events") as bar:
             for closed in (False, True):
-                async for _, events in gamma.events(closed=closed, streak=streak):
+                async for events in gamma.events(closed=closed, streak=streak):
                     _save_page(store, events, known_events, known_markets, resolved, report)
                     bar.advance(len(events))
         goldsky = Goldsky(http, settings.subgraph_url(ORDERBOOK_SUBGRAPH),

@@ -24,6 +24,8 @@ class IngestOptions:
     """Wallets fetched together with maker_in; 1 = one request per wallet (the original)."""
     heavy_rows: int = DEFAULT_HEAVY_ROWS
     """A wallet with this many rows in one full batch page is paged alone."""
+    page_size: int = 1000
+    """Rows per request (graph-node's maximum `first` is 1000; smaller only in tests)."""
     refresh: bool = False
     """Fetch wallets already done again (new fills are added, nothing is doubled)."""
     goldsky_limit: tuple[int, float] | None = DEFAULT_GOLDSKY_LIMIT

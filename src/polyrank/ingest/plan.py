@@ -15,6 +15,8 @@ class Job:
 
     wallets: tuple[str, ...]
     solo: bool = False
+    after: str = ""  # resume paging after this fill id ...
+    carry: tuple = ()  # ... with the rows already fetched up to it (a split-off heavy wallet)
 
     def __post_init__(self) -> None:
         if not self.wallets:

@@ -12,6 +12,7 @@ import time
 import uuid
 from collections import defaultdict
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
 import aiohttp
@@ -111,7 +112,8 @@ class Ingest:
                              timeout_s=self.settings.http_timeout_s, sleep=self.sleep,
                              rng=self.rng)
             self.goldsky = Goldsky(self.http, self.settings.subgraph_url(ORDERBOOK_SUBGRAPH),
-                                   self.settings.subgraph_url(PNL_SUBGRAPH))
+                                   self.settings.subgraph_url(PNL_SUBGRAPH),
+                                   page=opts.page_size)
             self.resolver = TokenResolver(self.goldsky,
                                           await asyncio.to_thread(self.writer.known_tokens))
             self.stage_s: dict[str, float] = defaultdict(float)
@@ -161,7 +163,7 @@ class Ingest:
         started = time.perf_counter()
         try:
             if job.solo:
-                return [await self._fetch_solo(job.wallets[0], streak)]
+                return [await self._fetch_solo(job, streak)]
             return await self._fetch_batch(job, queue, streak)
         except UpstreamError as exc:
             if len(job.wallets) > 1:
@@ -175,12 +177,14 @@ class Ingest:
         finally:
             self.stage_s["fetch"] += time.perf_counter() - started
 
-    async def _fetch_solo(self, wallet: str, streak: FailureStreak) -> WalletOutcome:
+    async def _fetch_solo(self, job: Job, streak: FailureStreak) -> WalletOutcome:
+        wallet = job.wallets[0]
         if self.options.max_trades:
             fills, truncated = await self.goldsky.fetch_recent(
                 wallet, self.options.max_trades, self.options.since, streak)
             return WalletOutcome(wallet, fills, truncated)
-        return WalletOutcome(wallet, await self._page_by_id([wallet], streak))
+        rest = await self._page_by_id([wallet], streak, after=job.after)
+        return WalletOutcome(wallet, [*job.carry, *rest])
 
     async def _page_by_id(self, makers: list[str], streak: FailureStreak,
                           after: str = "") -> list[Fill]:
@@ -200,12 +204,14 @@ class Ingest:
         if page.full:
             heavy = heavy_wallets((f.maker for f in page.fills), job.wallets,
                                   self.options.heavy_rows)
+            last = page.fills[-1].id  # every row of the batch up to `last` is in this page
             for wallet in heavy:
-                queue.put_nowait(Job((wallet,), solo=True))
+                carry = tuple(f for f in rows if f.maker == wallet)
+                queue.put_nowait(Job((wallet,), solo=True, after=last, carry=carry))
             makers = [m for m in makers if m not in heavy]
             rows = [f for f in rows if f.maker not in heavy]
             if makers:
-                rows += await self._page_by_id(makers, streak, after=page.fills[-1].id)
+                rows += await self._page_by_id(makers, streak, after=last)
         by_wallet: dict[str, list[Fill]] = {m: [] for m in makers}
         for fill in rows:
             by_wallet[fill.maker].append(fill)
@@ -298,7 +304,7 @@ class Ingest:
             await asyncio.sleep(self.options.publish_every_s)
 
     def _record_run(self, command: str, wallets: int, status: str) -> None:
-        now = time.time()
+        now = datetime.now(UTC)
         finished = None if status == "running" else now
         if not hasattr(self, "_started_at"):
             self._started_at = now

@@ -1,0 +1,171 @@
+"""Ingest against the replay server over real sockets, into a real chDB store."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from polyrank.replay import FaultConfig, ReplayServer
+from polyrank.world import WorldParams, generate_world
+from tests.ingest_support import (
+    run_ingest,
+    settings_for,
+    store_fills,
+    wallet_states,
+    world_rows,
+    world_v1_fills,
+)
+from tests.replay_world import write_world
+
+
+@pytest.fixture(scope="session")
+def world(tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("ingest-world")
+    generate_world(out, WorldParams(wallets=150, markets=40, seed=5))
+    return out
+
+
+def wallets_of(world_dir: Path) -> list[str]:
+    return (world_dir / "wallets.txt").read_text().split()
+
+
+def test_faulty_rate_limited_upstream_loads_every_fill_exactly_once(world, tmp_path):
+    faults = FaultConfig(fault_seed=11, error_rate=0.08, timeout_rate=0.05, malformed_rate=0.03,
+                         truncate_rate=0.03, drop_rate=0.03, rate_limit=25, rate_window_s=1.0)
+    wallets = wallets_of(world)
+    with ReplayServer(world, faults=faults) as server:
+        settings = settings_for(server.url, f"chdb://{tmp_path / 'store'}", tmp_path / "rt")
+        report = run_ingest(settings, wallets, workers=6, batch_wallets=8,
+                            goldsky_limit=(30, 1.0))
+        stats = server.stats()
+    assert report.failed == {}
+    got, count, distinct = store_fills(settings.store_dsn)
+    expected = world_v1_fills(world)
+    assert count == distinct == sum(len(v) for v in expected.values())
+    assert {w: ids for w, ids in got.items()} == dict(expected)
+    states = wallet_states(settings.store_dsn)
+    assert {s[0] for s in states.values()} == {"done"} and len(states) == len(wallets)
+    # the faults really happened, in mixed kinds, and the rate limit bit
+    faulted = sum(stats["faults"].values())
+    assert faulted / stats["requests"] >= 0.2, stats
+    assert len([k for k, n in stats["faults"].items() if n]) >= 5, stats
+    assert report.http["retries"] > 0
+
+
+def test_failed_wallets_are_reported_never_empty_and_retried_first(world, tmp_path):
+    wallets = wallets_of(world)[:20]
+    store_dsn = f"chdb://{tmp_path / 'store'}"
+    with ReplayServer(world, faults=FaultConfig(error_rate=1.0)) as server:
+        settings = settings_for(server.url, store_dsn, tmp_path / "rt")
+        report = run_ingest(settings, wallets, workers=3, batch_wallets=5)
+    assert sorted(report.failed) == sorted(wallets) and report.done == 0
+    assert all("HTTP 50" in e or "HTTP 522" in e for e in report.failed.values())
+    states = wallet_states(store_dsn)
+    assert {s[0] for s in states.values()} == {"failed"}
+    status = json.loads((tmp_path / "rt" / "status.json").read_text())
+    assert status["totals"]["wallets_failed"] == 20 and status["failed_count"] == 20
+    with ReplayServer(world) as server:
+        settings = settings_for(server.url, store_dsn, tmp_path / "rt")
+        report = run_ingest(settings, wallets, workers=2, batch_wallets=5)
+    assert report.failed == {} and report.done == 20
+    got, count, distinct = store_fills(store_dsn)
+    expected = world_v1_fills(world)
+    assert got == {w: expected[w] for w in wallets if expected.get(w)}
+    assert count == distinct
+
+
+def test_garbage_answers_fail_wallets_with_a_clear_error(world, tmp_path):
+    wallets = wallets_of(world)[:6]
+    with ReplayServer(world, faults=FaultConfig(malformed_rate=1.0)) as server:
+        settings = settings_for(server.url, f"chdb://{tmp_path / 'store'}", tmp_path / "rt")
+        report = run_ingest(settings, wallets, workers=2, batch_wallets=3)
+    assert sorted(report.failed) == sorted(wallets)
+    assert all("malformed JSON" in e for e in report.failed.values())
+    assert store_fills(settings.store_dsn)[1] == 0
+
+
+def test_rerun_adds_nothing_and_counts_duplicates(world, tmp_path):
+    wallets = wallets_of(world)[:40]
+    with ReplayServer(world) as server:
+        settings = settings_for(server.url, f"chdb://{tmp_path / 'store'}", tmp_path / "rt")
+        first = run_ingest(settings, wallets, workers=3)
+        again = run_ingest(settings, wallets, workers=5)
+        forced = run_ingest(settings, wallets, workers=2, refresh=True)
+    assert first.fills_new == first.fills_fetched > 0
+    assert again.already_done == 40 and again.fills_fetched == 0
+    assert forced.fills_new == 0 and forced.fills_duplicate == first.fills_fetched
+    _, count, distinct = store_fills(settings.store_dsn)
+    assert count == distinct == first.fills_new
+
+
+def test_zero_trade_wallet_is_done_not_failed_and_unknown_tokens_keep_their_fills(tmp_path):
+    tiny = write_world(tmp_path / "w", n_wallets=8, n_matches=300, end_ts=1777334399)
+    markets = (tiny.path / "markets.jsonl").read_text().splitlines()
+    dropped = json.loads(markets[0])
+    (tiny.path / "markets.jsonl").write_text("\n".join(markets[1:]) + "\n")
+    nobody = "0x" + "00" * 19 + "01"
+    with ReplayServer(tiny.path) as server:
+        settings = settings_for(server.url, f"chdb://{tmp_path / 'store'}", tmp_path / "rt")
+        report = run_ingest(settings, [*tiny.wallets, nobody], workers=2, batch_wallets=4)
+    assert report.failed == {}
+    states = wallet_states(settings.store_dsn)
+    assert states[nobody][0] == "done" and states[nobody][2] == 0
+    got, count, _ = store_fills(settings.store_dsn)
+    assert got == dict(world_v1_fills(tiny.path)) and nobody not in got
+    from polyrank.store import Store
+
+    with Store.open(settings.store_dsn) as st:
+        unresolved = {r[0] for r in st.rows("SELECT token_id FROM unresolved_tokens")}
+        orphan = st.scalar("SELECT count() FROM trades_raw WHERE condition_id = ''")
+        resolved = st.scalar("SELECT count() FROM trades_raw WHERE condition_id != ''")
+    assert unresolved and unresolved <= set(dropped["token_ids"])
+    lost = sum(1 for r in world_rows(tiny.path)
+               if dropped["condition_id"] == r["condition_id"])
+    assert orphan == lost > 0 and resolved == count - lost
+
+
+def test_a_wallet_with_over_5000_fills_is_loaded_whole(tmp_path):
+    tiny = write_world(tmp_path / "w", n_wallets=6, n_matches=8000, hot_wallet_share=0.75,
+                       end_ts=1777334399)
+    expected = world_v1_fills(tiny.path)
+    hot = max(expected, key=lambda w: len(expected[w]))
+    assert len(expected[hot]) > 5000
+    with ReplayServer(tiny.path) as server:
+        settings = settings_for(server.url, f"chdb://{tmp_path / 'store'}", tmp_path / "rt")
+        report = run_ingest(settings, tiny.wallets, workers=3, batch_wallets=6)
+    got, count, distinct = store_fills(settings.store_dsn)
+    assert got == dict(expected) and count == distinct
+    # full pages whatever the mix: one partial page per split-off wallet, one token look-up
+    assert report.http["requests"] <= count // 1000 + 3
+
+
+@pytest.mark.parametrize("batch", [1, 3])
+def test_small_pages_with_shared_timestamps_lose_and_double_nothing(tmp_path, batch):
+    tiny = write_world(tmp_path / "w", n_wallets=5, n_matches=400, distinct_timestamps=9,
+                       end_ts=1777334399)
+    with ReplayServer(tiny.path) as server:
+        settings = settings_for(server.url, f"chdb://{tmp_path / 'store'}", tmp_path / "rt")
+        run_ingest(settings, tiny.wallets, workers=2, batch_wallets=batch, page_size=7)
+    got, count, distinct = store_fills(settings.store_dsn)
+    assert got == dict(world_v1_fills(tiny.path)) and count == distinct
+
+
+def test_max_trades_keeps_the_most_recent_across_shared_timestamp_pages(tmp_path):
+    tiny = write_world(tmp_path / "w", n_wallets=5, n_matches=400, distinct_timestamps=9,
+                       end_ts=1777334399)
+    rows = world_rows(tiny.path)
+    cap = 25
+    with ReplayServer(tiny.path) as server:
+        settings = settings_for(server.url, f"chdb://{tmp_path / 'store'}", tmp_path / "rt")
+        report = run_ingest(settings, tiny.wallets, workers=2, max_trades=cap, page_size=7)
+    got, _, _ = store_fills(settings.store_dsn)
+    states = wallet_states(settings.store_dsn)
+    for wallet in tiny.wallets:
+        mine = sorted((r for r in rows if r["maker"] == wallet),
+                      key=lambda r: (r["timestamp"], r["id"]), reverse=True)
+        assert got.get(wallet, set()) == {r["id"] for r in mine[:cap]}
+        assert bool(states[wallet][1]) == (len(mine) > cap)
+        assert (wallet in report.truncated) == (len(mine) > cap)
+    assert report.truncated

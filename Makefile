@@ -17,7 +17,7 @@ $(STAMP): pyproject.toml
 venv: $(STAMP)
 
 demo: $(STAMP)
-	$(BIN)/python -m polyrank.demo
+	$(BIN)/polyrank demo
 
 test: $(STAMP)
 	$(BIN)/ruff check src tests bench

@@ -48,6 +48,12 @@ RuntimeOpt = Annotated[Path | None, typer.Option(
                           "(default ./runtime). Env: POLYRANK_RUNTIME_DIR.")]
 
 
+def _fault_help(name: str) -> str:
+    from polyrank.replay.faults import fault_help
+
+    return fault_help()[name]
+
+
 def _settings(ctx: typer.Context, **overrides: object) -> Settings:
     base: Settings = ctx.obj or settings_from_env()
     return base.with_overrides(**overrides)
@@ -245,6 +251,110 @@ def catalogue_sync(
               f"from the pnl-subgraph), {report.requests} requests in {report.seconds:.1f} s")
     for note in report.notes:
         err.print(f"[yellow]note[/yellow] {note}")
+
+
+@world_app.command("generate")
+def world_generate(
+    out_dir: Annotated[Path, typer.Option("--out", help="Folder to write the world into.")],
+    wallets: Annotated[int | None, typer.Option(
+        help="Number of wallets (default 2000, or fills/200 with --fills).")] = None,
+    markets: Annotated[int | None, typer.Option(
+        help="Approximate number of markets (default 400, or fills/600 with --fills).")] = None,
+    seed: Annotated[int, typer.Option(help="Random seed: same seed, same world.")] = 7,
+    fills: Annotated[int | None, typer.Option(
+        help="Approximate number of fill rows to aim for (scales activity; e.g. 10000000).")
+    ] = None,
+) -> None:
+    """Write a synthetic Polymarket world (events, markets, fills as the exchanges emit them,
+    activity, wallets) and its ground-truth ledger. Format: docs/world-format.md."""
+    from polyrank.progress import default_progress
+    from polyrank.world import WorldParams, generate_world
+
+    params = WorldParams(seed=seed, wallets=wallets, markets=markets, fills=fills)
+    summary = generate_world(out_dir, params, default_progress())
+    out.print(f"world {out_dir}: {summary['events']} events, {summary['markets']} markets, "
+              f"{summary['fills']} fills, {summary['wallets']} wallets, "
+              f"{summary['activity']} activity rows in {summary['seconds']:.1f} s")
+
+
+@replay_app.command("serve")
+def replay_serve(
+    world_dir: Annotated[Path, typer.Argument(help="A world folder (polyrank world generate).")],
+    host: Annotated[str, typer.Option(help="Address to listen on (loopback by default).")
+                    ] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port; 0 picks a free one.")] = 8765,
+    port_file: Annotated[Path | None, typer.Option(
+        help="Write the bound port to this file once listening.")] = None,
+    fault_seed: Annotated[int, typer.Option(help=_fault_help("fault_seed"))] = 0,
+    rate_limit: Annotated[int, typer.Option(help=_fault_help("rate_limit"))] = 0,
+    rate_window: Annotated[float, typer.Option(help=_fault_help("rate_window_s"))] = 10.0,
+    error_rate: Annotated[float, typer.Option(help=_fault_help("error_rate"))] = 0.0,
+    timeout_rate: Annotated[float, typer.Option(help=_fault_help("timeout_rate"))] = 0.0,
+    latency_ms: Annotated[float, typer.Option(help=_fault_help("latency_ms"))] = 0.0,
+    latency_jitter_ms: Annotated[float, typer.Option(
+        help=_fault_help("latency_jitter_ms"))] = 0.0,
+    malformed_rate: Annotated[float, typer.Option(help=_fault_help("malformed_rate"))] = 0.0,
+    truncate_rate: Annotated[float, typer.Option(help=_fault_help("truncate_rate"))] = 0.0,
+    drop_rate: Annotated[float, typer.Option(help=_fault_help("drop_rate"))] = 0.0,
+) -> None:
+    """Serve a world over the real Goldsky / Gamma / Data API paths until interrupted, with
+    optional seeded fault injection. Point polyrank at it with --goldsky-url/--gamma-url."""
+    from polyrank.replay import FaultConfig, serve
+
+    faults = FaultConfig(fault_seed=fault_seed, rate_limit=rate_limit,
+                         rate_window_s=rate_window, error_rate=error_rate,
+                         timeout_rate=timeout_rate, latency_ms=latency_ms,
+                         latency_jitter_ms=latency_jitter_ms, malformed_rate=malformed_rate,
+                         truncate_rate=truncate_rate, drop_rate=drop_rate)
+    err.print(f"replay: serving {world_dir} on http://{host}:{port} (Ctrl-C stops)")
+    serve(world_dir, host=host, port=port, faults=faults, port_file=port_file)
+
+
+@app.command()
+def demo(
+    ctx: typer.Context,
+    world_dir: Annotated[Path, typer.Option("--world", help="World folder (made if missing).")
+                         ] = Path("worlds/demo"),
+    wallets: Annotated[int, typer.Option(help="Wallets in a new world.")] = 2000,
+    seed: Annotated[int, typer.Option(help="Seed of a new world.")] = 7,
+    store: Annotated[str, typer.Option("--store", help="Store DSN for the demo.")
+                     ] = "chdb://./data/demo",
+    runtime_dir: Annotated[Path, typer.Option(help="Runtime folder for the demo.")
+                           ] = Path("runtime/demo"),
+    serve: Annotated[bool, typer.Option(
+        help="Keep the replay server running afterwards (Ctrl-C stops).")] = False,
+) -> None:
+    """The offline demo: generate a world, serve it with mild faults, sync the catalogue,
+    load every wallet with 10 workers, and show what landed in the store."""
+    from polyrank.demo import run_demo
+    from polyrank.progress import default_progress
+
+    settings = _settings(ctx, store_dsn=store, runtime_dir=runtime_dir)
+
+    def show(result) -> None:
+        rep, cat = result.ingest, result.catalogue
+        out.print(f"[bold]world[/bold] {result.world_dir}  [bold]replay[/bold] "
+                  f"{result.replay_url}")
+        out.print(f"catalogue: {cat.events_seen} events, {cat.markets_seen} markets "
+                  f"({cat.resolved_markets} resolved) in {cat.requests} requests")
+        out.print(f"ingest: {rep.done} wallets done, {len(rep.failed)} failed, "
+                  f"{rep.already_done} already done; {rep.fills_new} new fills, "
+                  f"{rep.fills_duplicate} duplicates; {rep.http.get('requests', 0)} requests "
+                  f"({rep.http.get('retries', 0)} retried after injected faults); "
+                  f"{result.fills_in_store} fills in the store")
+        table = Table("wallet", "fills", "volume USDC", "markets",
+                      title="Top 10 wallets by volume (trades_raw)")
+        for row in table_cells(result.top_wallets):
+            table.add_row(*row)
+        out.print(table)
+        out.print(f"Look inside: polyrank sql --store {store} \"SELECT * FROM trades_raw "
+                  "LIMIT 5\"")
+        out.print("Metrics and the leaderboard come with the next stages (docs/architecture.md).")
+        if serve:
+            out.print(f"Replay server still serving on {result.replay_url} — Ctrl-C stops.")
+
+    run_demo(settings, world_dir, wallets=wallets, seed=seed, progress=default_progress(),
+             serve_forever=serve, on_ready=show)
 
 
 def main() -> None:

@@ -61,15 +61,19 @@ class _LogTask:
         if total is not None:
             self.total = total
         if note:
-            log.info("%s: %s", self.name, note)
+            self.note = note
+
+    note = ""
 
     def _emit(self, now: float) -> None:
         rate = self.done / max(now - self.started, 1e-9)
         if self.total:
             pct = 100.0 * self.done / self.total
-            log.info("%s: %d/%d (%.1f%%) %.0f/s", self.name, self.done, self.total, pct, rate)
-        else:
-            log.info("%s: %d %.0f/s", self.name, self.done, rate)
+            eta = (self.total - self.done) / rate if rate > 0 else 0.0
+            log.info("%s: %d/%d (%.1f%%) %.1f/s, ETA %.0f s", self.name, self.done, self.total,
+                     pct, rate, eta)
+        elif self.done:
+            log.info("%s: %d %.1f/s %s", self.name, self.done, rate, self.note)
 
 
 class LogProgress:

@@ -2,9 +2,21 @@
 with seeded fault injection. See docs/replay.md.
 
     from polyrank.replay import FaultConfig, ReplayServer, serve
+
+Names are imported on first use, so `polyrank --help` does not load the server stack.
 """
 
-from polyrank.replay.faults import FaultConfig, fault_help
-from polyrank.replay.server import ReplayServer, ServiceLimits, serve
+from __future__ import annotations
 
-__all__ = ["FaultConfig", "ReplayServer", "ServiceLimits", "fault_help", "serve"]
+from importlib import import_module
+
+_WHERE = {"FaultConfig": "faults", "fault_help": "faults", "ReplayServer": "server",
+          "ServiceLimits": "server", "serve": "server"}
+
+__all__ = sorted(_WHERE)
+
+
+def __getattr__(name: str):
+    if name in _WHERE:
+        return getattr(import_module(f"polyrank.replay.{_WHERE[name]}"), name)
+    raise AttributeError(f"module 'polyrank.replay' has no attribute {name!r}")

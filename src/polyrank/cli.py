@@ -30,8 +30,8 @@ app.add_typer(world_app, name="world")
 app.add_typer(replay_app, name="replay")
 app.add_typer(catalogue_app, name="catalogue")
 
-out = Console()
-err = Console(stderr=True)
+out = Console(soft_wrap=True)
+err = Console(stderr=True, soft_wrap=True)
 
 StoreOpt = Annotated[str | None, typer.Option(
     "--store", help="Store DSN: chdb:///path (embedded, default ./data/polyrank) or "
@@ -164,7 +164,7 @@ def ingest(
     settings = _settings(ctx, store_dsn=store, goldsky_url=goldsky_url, runtime_dir=runtime_dir)
     listed = read_wallet_list(wallets, strict=strict)
     for bad in listed.bad:
-        err.print(f"[yellow]skipped[/yellow] {wallets}:{bad}", highlight=False)
+        err.print(f"[yellow]skipped[/yellow] {wallets} {bad}", highlight=False)
     if listed.duplicates:
         err.print(f"{listed.duplicates} duplicate address(es) ignored")
     chosen = take_shard(listed.wallets, shard)

@@ -169,3 +169,80 @@ def test_max_trades_keeps_the_most_recent_across_shared_timestamp_pages(tmp_path
         assert bool(states[wallet][1]) == (len(mine) > cap)
         assert (wallet in report.truncated) == (len(mine) > cap)
     assert report.truncated
+
+
+def _wait_for(predicate, timeout: float = 60.0, every: float = 0.05):
+    import time
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(every)
+    raise AssertionError("timed out waiting")
+
+
+def test_sigkill_mid_run_then_resume_with_another_worker_count(world, tmp_path):
+    import os
+    import signal
+    import subprocess
+    import sys
+
+    from polyrank.ingest.monitor import read_status
+
+    store_dsn, runtime = f"chdb://{tmp_path / 'store'}", tmp_path / "rt"
+    wallets = wallets_of(world)
+    faults = FaultConfig(fault_seed=3, latency_ms=60, error_rate=0.05)
+    with ReplayServer(world, faults=faults) as server:
+        base = [sys.executable, "-m", "polyrank"]
+        proc = subprocess.Popen(
+            [*base, "ingest", "--wallets", str(world / "wallets.txt"), "--workers", "4",
+             "--batch-wallets", "2", "--rate-limit", "none", "--store", store_dsn,
+             "--goldsky-url", server.url, "--runtime-dir", str(runtime)],
+            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        try:
+            status = _wait_for(lambda: (s := read_status(runtime)) and s["alive"]
+                               and s["wallets_position"] >= 12 and s)
+            # status works while the ingest holds the embedded store
+            shown = subprocess.run([*base, "status", "--store", store_dsn, "--runtime-dir",
+                                    str(runtime)], capture_output=True, text=True, timeout=60)
+            assert shown.returncode == 0, shown.stderr
+            assert "running" in shown.stdout and "worker 3:" in shown.stdout
+            assert f"/{len(wallets)}" in shown.stdout
+        finally:
+            os.kill(proc.pid, signal.SIGKILL)
+            proc.wait(timeout=30)
+        assert status["wallets_total"] == len(wallets)
+        states = wallet_states(store_dsn)
+        done_before = {w for w, s in states.items() if s[0] == "done"}
+        assert 0 < len(done_before) < len(wallets), "the kill came too late to test a resume"
+        settings = settings_for(server.url, store_dsn, runtime)
+        report = run_ingest(settings, wallets, workers=2, batch_wallets=5)
+    assert report.failed == {} and report.already_done == len(done_before)
+    got, count, distinct = store_fills(store_dsn)
+    assert got == dict(world_v1_fills(world)) and count == distinct
+    assert {s[0] for s in wallet_states(store_dsn).values()} == {"done"}
+
+
+def test_cli_ingest_reports_bad_wallet_lines(world, tmp_path):
+    from typer.testing import CliRunner
+
+    from polyrank.cli import app
+    from polyrank.errors import ConfigError
+
+    good = wallets_of(world)[:3]
+    path = tmp_path / "wallets.txt"
+    path.write_text(f"# list\n{good[0]}\n0xabc\n{good[1].upper().replace('0X', '0x')}\n"
+                    f"{good[0]}\nnot hex at all\n{good[2]}\n")
+    args = ["ingest", "--wallets", str(path), "--store", f"chdb://{tmp_path / 'store'}",
+            "--runtime-dir", str(tmp_path / "rt"), "--rate-limit", "none"]
+    runner = CliRunner()
+    strict = runner.invoke(app, [*args, "--strict", "--goldsky-url", "http://127.0.0.1:9"])
+    assert isinstance(strict.exception, ConfigError)
+    assert "line 3" in str(strict.exception) and "line 6" in str(strict.exception)
+    with ReplayServer(world) as server:
+        lenient = runner.invoke(app, [*args, "--goldsky-url", server.url])
+    assert lenient.exit_code == 0, lenient.output
+    assert "line 3" in lenient.output and "line 6" in lenient.output
+    assert "1 duplicate" in lenient.output and "3 wallet(s) loaded" in lenient.output

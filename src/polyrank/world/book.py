@@ -1,0 +1,188 @@
+"""The ledger run over a whole world, one self-contained batch of events at a time.
+
+Positions and bets of a batch are returned to the caller (to be written out); only compact
+numeric columns are kept for the final wallet metrics, so a world of millions of fills fits
+in memory.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from polyrank.world.categories import CATEGORY_CODE
+from polyrank.world.ledger import (
+    BetRow,
+    LedgerConfig,
+    MarketInfo,
+    PositionRow,
+    compute_bets,
+    compute_positions,
+    decode_fills,
+    fee_value_usdc,
+    latest_prices,
+    token_index,
+)
+from polyrank.world.metrics import (
+    BetArrays,
+    FillArrays,
+    PositionArrays,
+    iter_wallet_metrics,
+)
+from polyrank.world.specialists import FIELDS as SPECIALIST_FIELDS
+from polyrank.world.specialists import compute_specialists
+
+METRICS_CHUNK_ROWS = 100_000
+
+
+@dataclass(frozen=True)
+class LedgerResult:
+    wallet_metrics: dict[str, list]
+    specialists: dict[str, list]
+    summary: dict
+
+
+class _Columns:
+    """Append-only numeric columns, concatenated on demand."""
+
+    def __init__(self, dtypes: Mapping[str, str]) -> None:
+        self.dtypes = dict(dtypes)
+        self.parts: dict[str, list[np.ndarray]] = {name: [] for name in dtypes}
+
+    def add(self, **columns: Sequence) -> None:
+        for name, values in columns.items():
+            self.parts[name].append(np.asarray(values, dtype=self.dtypes[name]))
+
+    def get(self, name: str) -> np.ndarray:
+        """The whole column (its parts are replaced by it, so memory is not doubled)."""
+        parts = self.parts[name]
+        if not parts:
+            return np.empty(0, dtype=self.dtypes[name])
+        if len(parts) > 1:
+            parts[:] = [np.concatenate(parts)]
+        return parts[0]
+
+
+class LedgerBook:
+    """Feed it complete events (`add`), then `finish`."""
+
+    def __init__(self, config: LedgerConfig | None = None) -> None:
+        self.config = config or LedgerConfig()
+        self.wallet_index: dict[str, int] = {}
+        self.market_index: dict[str, int] = {}
+        self.bets = _Columns({"wallet": "int32", "category": "int8", "pnl": "float64",
+                              "cost": "float64", "closed": "bool", "closed_ts": "int64"})
+        self.fills = _Columns({"wallet": "int32", "category": "int8", "timestamp": "int64",
+                               "usdc": "float64", "market": "int32"})
+        self.positions = _Columns({"wallet": "int32", "category": "int8", "realized": "float64",
+                                   "unrealized": "float64", "incomplete": "bool"})
+        self.totals = {
+            "fills": 0, "fills_resolved": 0, "positions": 0, "positions_open": 0, "bets": 0,
+            "bets_closed": 0, "incomplete_positions": 0, "fees_usdc": 0.0, "fee_shares": 0.0,
+            "fees_usdc_value": 0.0, "fees_usdc_value_open": 0.0, "sum_realized_resolved": 0.0,
+            "sum_realized_all": 0.0, "sum_unrealized": 0.0,
+        }
+        self.as_of: int | None = None
+
+    def _wallet(self, address: str) -> int:
+        idx = self.wallet_index.get(address)
+        if idx is None:
+            idx = self.wallet_index[address] = len(self.wallet_index)
+        return idx
+
+    def add(self, fills: Mapping[str, Sequence],
+            markets: Sequence[MarketInfo]) -> tuple[list[PositionRow], list[BetRow]]:
+        """Book every fill row of `markets` (all of them: histories must be complete)."""
+        tokens = token_index(markets)
+        trades = decode_fills(fills)
+        positions = compute_positions(trades, tokens, self.config)
+        bets = compute_bets(positions)
+        for m in markets:
+            self.market_index.setdefault(m.condition_id, len(self.market_index))
+        if trades:
+            latest = max(t.timestamp for t in trades)
+            self.as_of = latest if self.as_of is None else max(self.as_of, latest)
+        self.fills.add(
+            wallet=[self._wallet(t.wallet) for t in trades],
+            category=[CATEGORY_CODE[tokens[t.token_id][0].category] for t in trades],
+            timestamp=[t.timestamp for t in trades],
+            usdc=[t.usdc / 1e6 for t in trades],
+            market=[self.market_index[tokens[t.token_id][0].condition_id] for t in trades],
+        )
+        self.positions.add(
+            wallet=[self._wallet(p.wallet) for p in positions],
+            category=[CATEGORY_CODE[p.category] for p in positions],
+            realized=[p.realized for p in positions],
+            unrealized=[p.unrealized for p in positions],
+            incomplete=[p.unmatched_sell > 0 for p in positions],
+        )
+        self.bets.add(
+            wallet=[self._wallet(b.wallet) for b in bets],
+            category=[CATEGORY_CODE[b.category] for b in bets],
+            pnl=[b.pnl for b in bets], cost=[b.cost for b in bets],
+            closed=[b.closed for b in bets],
+            closed_ts=[-1 if b.closed_ts is None else b.closed_ts for b in bets],
+        )
+        self._add_totals(trades, tokens, positions, bets)
+        return positions, bets
+
+    def _add_totals(self, trades, tokens, positions, bets) -> None:
+        t = self.totals
+        fee_resolved, fee_open = fee_value_usdc(trades, tokens, latest_prices(trades))
+        t["fills"] += len(trades)
+        t["fills_resolved"] += sum(1 for tr in trades if tokens[tr.token_id][0].payouts is not None)
+        t["fees_usdc"] += sum(tr.fee_usdc for tr in trades) / 1e6
+        t["fee_shares"] += sum(tr.fee_shares for tr in trades) / 1e6
+        t["fees_usdc_value"] += fee_resolved
+        t["fees_usdc_value_open"] += fee_open
+        resolved_conditions = {m.condition_id for m, _ in tokens.values() if m.payouts is not None}
+        t["sum_realized_resolved"] += sum(p.realized for p in positions
+                                          if p.condition_id in resolved_conditions)
+        t["sum_realized_all"] += sum(p.realized for p in positions)
+        t["sum_unrealized"] += sum(p.unrealized for p in positions)
+        t["positions"] += len(positions)
+        t["positions_open"] += sum(1 for p in positions if p.is_open)
+        t["incomplete_positions"] += sum(1 for p in positions if p.unmatched_sell > 0)
+        t["bets"] += len(bets)
+        t["bets_closed"] += sum(1 for b in bets if b.closed)
+
+    def finish(self, as_of: int | None = None,
+               sink: Callable[[dict[str, list]], None] | None = None) -> LedgerResult:
+        """Wallet metrics, specialists and the summary, with `as_of` (default: latest fill).
+
+        With a `sink`, wallet metric rows are handed to it in column chunks instead of being
+        kept in the result (a big world's metrics need not fit in memory as Python objects).
+        """
+        as_of = self.as_of if as_of is None else as_of
+        if as_of is None:
+            as_of = 0
+        wallets = list(self.wallet_index)
+        bets = BetArrays(**{n: self.bets.get(n) for n in self.bets.dtypes})
+        fills = FillArrays(**{n: self.fills.get(n) for n in self.fills.dtypes})
+        positions = PositionArrays(**{n: self.positions.get(n) for n in self.positions.dtypes})
+        lifetime_name = self.config.windows[-1][0]
+        lifetime: dict[str, list] = {k: [] for k in SPECIALIST_FIELDS}
+        metrics: dict[str, list] = {}
+        for row in iter_wallet_metrics(wallets, bets, fills, positions, as_of, self.config):
+            if row["window"] == lifetime_name:
+                for k in SPECIALIST_FIELDS:
+                    lifetime[k].append(row[k])
+            for col, value in row.items():
+                metrics.setdefault(col, []).append(value)
+            if sink is not None and len(metrics["wallet"]) >= METRICS_CHUNK_ROWS:
+                sink(metrics)
+                metrics = {}
+        if sink is not None and metrics:
+            sink(metrics)
+            metrics = {}
+        specialists = compute_specialists(lifetime, self.config)
+        summary = dict(self.totals)
+        summary["as_of_ts"] = as_of
+        summary["wallets"] = len(wallets)
+        summary["invariant_gap"] = summary["sum_realized_resolved"] + summary["fees_usdc_value"]
+        summary["specialists"] = sum(specialists.get("is_specialist", []))
+        summary["config"] = {k: (list(map(list, v)) if k == "windows" else v)
+                             for k, v in vars(self.config).items()}
+        return LedgerResult(metrics, specialists, summary)

@@ -1,0 +1,328 @@
+"""The ground-truth ledger: a reference implementation of METRICS.md §2-§3, written for clarity.
+
+It turns fill rows (the columns of fills.parquet) and a market catalogue into positions and
+bets. Wallet metrics (§4-§5) are in `polyrank.world.metrics`, specialists (§7) in
+`polyrank.world.specialists`. The store's SQL must reproduce these numbers, so every
+convention the spec leaves open is fixed here:
+
+Decoding (PROTOCOLS.md §1)
+  1. A fill row belongs to its `maker`; `taker` is ignored (no double counting).
+  2. `maker_asset_id == "0"`: BUY of token `taker_asset_id`, shares = `taker_amount_filled`,
+     usdc = `maker_amount_filled`. Otherwise SELL of token `maker_asset_id`,
+     shares = `maker_amount_filled`, usdc = `taker_amount_filled`. Integers / 1e6.
+     price = usdc / shares (gross, before fees).
+  3. Fees. V1 BUY: the fee is in shares, received = shares - fee, paid = usdc.
+     V1 SELL: the fee is in USDC, proceeds = usdc - fee.
+     V2 BUY (`version == 2`): the fee is USDC paid on top, received = shares,
+     paid = usdc + fee, so V2 buy fees enter `cost` and `avg_price`.
+     V2 SELL: proceeds = usdc - fee.
+Positions (wallet x token)
+  4. Fills are applied per (wallet, token) in (timestamp, id) order; ids compare as strings.
+  5. `amount`, `bought` and `unmatched_sell` are tracked in integer micro-shares (exact);
+     `avg_price`, `realized` in float64; `cost` = Σ paid (USDC, incl. V2 buy fees).
+     BUY: avg_price <- (avg_price*amount + paid) / (amount + received); when amount + received
+     is 0 the avg_price is left unchanged. SELL: a = min(shares, amount);
+     realized += a * (proceeds/shares - avg_price); unmatched_sell += shares - a.
+  6. Resolution is applied after all fills of the token: realized += amount * (payout -
+     avg_price); amount <- 0. payout[i] = numerator[i] / denominator. A market is resolved
+     when its payout vector is known.
+  7. REDEEM rows are ignored: a redeem after resolution is a no-op for P&L and is not a sell
+     (never counted in unmatched_sell). Splits, merges and conversions do not occur in worlds.
+  8. closed_ts: when the amount after the position's last fill is <= dust, the timestamp of
+     that last fill (even if the market resolved later); else the market's resolution time
+     when resolved; else None. is_open = not resolved and amount > dust.
+  9. mark = price of the token's latest fill row by (timestamp, id), across all wallets.
+     unrealized = amount * (mark - avg_price) for open positions, else 0 (resolved positions
+     and dust remnants carry no unrealized P&L).
+Bets
+ 10. bet_key = neg_risk_market_id for neg-risk markets, else the condition id. A bet's category
+     is its event's category (METRICS.md §6). P_b = Σ realized, C_b = Σ cost over its
+     positions; closed when every position is closed; closed_ts = max position closed_ts.
+Fees (summary figures)
+ 11. A fee valued in USDC: USDC fees as they are; share fees (V1 buys) times the payout of
+     the token when resolved, else times its mark.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import NamedTuple
+
+MICRO = 1_000_000
+
+DEFAULT_DUST = 0.01
+DEFAULT_OMEGA_K = 10.0
+DEFAULT_CBAR_FRACTION = 0.5
+DEFAULT_WILSON_Z = 1.96
+DEFAULT_WINDOWS: tuple[tuple[str, int | None], ...] = (
+    ("30d", 30), ("90d", 90), ("180d", 180), ("lifetime", None),
+)
+DEFAULT_RANKED_MIN_BETS = 20
+DEFAULT_RANKED_MIN_COST = 500.0
+DEFAULT_RANKED_MIN_SPAN_DAYS = 14
+DEFAULT_PROVISIONAL_MIN_BETS = 10
+DEFAULT_CATEGORY_MIN_BETS = 10
+DEFAULT_CATEGORY_MIN_COST = 250.0
+DEFAULT_FOCUS_SHARE = 0.40
+DEFAULT_FOCUS_MIN_BETS = 20
+DEFAULT_FOCUS_MIN_COST = 1000.0
+DEFAULT_EDGE_Z = 1.645
+DEFAULT_TOP_FRACTION = 0.10
+
+
+@dataclass(frozen=True, kw_only=True)
+class LedgerConfig:
+    """Every tunable of METRICS.md, defaulting to the spec's values."""
+
+    dust: float = DEFAULT_DUST
+    omega_k: float = DEFAULT_OMEGA_K
+    cbar_fraction: float = DEFAULT_CBAR_FRACTION
+    wilson_z: float = DEFAULT_WILSON_Z
+    windows: tuple[tuple[str, int | None], ...] = DEFAULT_WINDOWS
+    ranked_min_bets: int = DEFAULT_RANKED_MIN_BETS
+    ranked_min_cost: float = DEFAULT_RANKED_MIN_COST
+    ranked_min_span_days: int = DEFAULT_RANKED_MIN_SPAN_DAYS
+    provisional_min_bets: int = DEFAULT_PROVISIONAL_MIN_BETS
+    category_min_bets: int = DEFAULT_CATEGORY_MIN_BETS
+    category_min_cost: float = DEFAULT_CATEGORY_MIN_COST
+    focus_share: float = DEFAULT_FOCUS_SHARE
+    focus_min_bets: int = DEFAULT_FOCUS_MIN_BETS
+    focus_min_cost: float = DEFAULT_FOCUS_MIN_COST
+    edge_z: float = DEFAULT_EDGE_Z
+    top_fraction: float = DEFAULT_TOP_FRACTION
+
+    def __post_init__(self) -> None:
+        if not self.windows or self.windows[-1][1] is not None:
+            raise ValueError("the last window must be the lifetime window (days None)")
+
+    @property
+    def dust_micro(self) -> float:
+        return self.dust * MICRO
+
+
+@dataclass(frozen=True)
+class MarketInfo:
+    """What the ledger needs to know about one condition."""
+
+    condition_id: str
+    token_ids: tuple[str, ...]
+    bet_key: str
+    category: str
+    payouts: tuple[float, ...] | None = None  # None while unresolved
+    resolved_ts: int | None = None
+
+
+def token_index(markets: Sequence[MarketInfo]) -> dict[str, tuple[MarketInfo, int]]:
+    """token id -> (market, outcome index)."""
+    return {tok: (m, i) for m in markets for i, tok in enumerate(m.token_ids)}
+
+
+class Trade(NamedTuple):
+    """One decoded fill row, from its maker's point of view (amounts in micro units)."""
+
+    wallet: str
+    token_id: str
+    timestamp: int
+    fill_id: str
+    is_buy: bool
+    shares: int  # gross shares traded
+    usdc: int  # gross USDC traded, before fees
+    received: int  # BUY: shares received
+    cash: int  # BUY: USDC paid; SELL: USDC received (net of fees)
+    fee_usdc: int  # fee paid in USDC
+    fee_shares: int  # fee paid in shares (V1 buys)
+
+
+def decode_fill(maker: str, maker_asset_id: str, taker_asset_id: str, maker_amount: int,
+                taker_amount: int, fee: int, version: int, timestamp: int = 0,
+                fill_id: str = "") -> Trade:
+    """Decode one fill row (rules 1-3)."""
+    if maker_asset_id == "0":
+        shares, usdc = taker_amount, maker_amount
+        if version == 2:
+            return Trade(maker, taker_asset_id, timestamp, fill_id, True, shares, usdc,
+                         shares, usdc + fee, fee, 0)
+        return Trade(maker, taker_asset_id, timestamp, fill_id, True, shares, usdc,
+                     shares - fee, usdc, 0, fee)
+    shares, usdc = maker_amount, taker_amount
+    return Trade(maker, maker_asset_id, timestamp, fill_id, False, shares, usdc, 0, usdc - fee,
+                 fee, 0)
+
+
+@dataclass
+class Position:
+    """Average-cost state of one wallet x token (rule 5). Amounts in micro-shares/micro-USDC."""
+
+    amount: int = 0
+    avg_price: float = 0.0
+    realized: float = 0.0
+    cost: int = 0
+    bought: int = 0
+    unmatched_sell: int = 0
+    fills: int = 0
+    last_ts: int | None = None
+    resolved: bool = False
+
+    def buy(self, received: int, paid: int) -> None:
+        total = self.amount + received
+        if total > 0:
+            self.avg_price = (self.avg_price * self.amount + paid) / total
+        self.amount = total
+        self.cost += paid
+        self.bought += received
+
+    def sell(self, shares: int, proceeds: int) -> None:
+        sold = min(shares, self.amount)
+        if shares > 0:
+            self.realized += sold * (proceeds / shares - self.avg_price) / MICRO
+        self.amount -= sold
+        self.unmatched_sell += shares - sold
+
+    def resolve(self, payout: float) -> None:
+        self.realized += self.amount * (payout - self.avg_price) / MICRO
+        self.amount = 0
+        self.resolved = True
+
+    def redeem(self, shares: int, payout: float) -> None:
+        """A redeem after resolution: a no-op for P&L (rule 7)."""
+        if not self.resolved:
+            self.sell(shares, round(shares * payout))
+
+    def apply(self, trade: Trade) -> None:
+        if trade.is_buy:
+            self.buy(trade.received, trade.cash)
+        else:
+            self.sell(trade.shares, trade.cash)
+        self.fills += 1
+        self.last_ts = trade.timestamp
+
+
+@dataclass(frozen=True)
+class PositionRow:
+    """One row of positions.parquet (amounts in shares / USDC)."""
+
+    wallet: str
+    token_id: str
+    condition_id: str
+    bet_key: str
+    category: str
+    amount: float
+    avg_price: float
+    realized: float
+    cost: float
+    bought: float
+    unmatched_sell: float
+    fills: int
+    is_open: bool
+    closed_ts: int | None
+    mark: float | None
+    unrealized: float
+
+
+@dataclass(frozen=True)
+class BetRow:
+    """One row of bets.parquet."""
+
+    wallet: str
+    bet_key: str
+    category: str
+    pnl: float
+    cost: float
+    closed: bool
+    closed_ts: int | None
+    positions: int = field(default=1)
+
+
+def decode_fills(fills: Mapping[str, Sequence]) -> list[Trade]:
+    """Decode every row of a columnar fill table (fills.parquet column names)."""
+    cols = [fills[c] for c in ("maker", "maker_asset_id", "taker_asset_id",
+                               "maker_amount_filled", "taker_amount_filled", "fee", "version",
+                               "timestamp", "id")]
+    return [decode_fill(mk, ma, ta, int(mam), int(tam), int(fe), int(ve), int(ts), fid)
+            for mk, ma, ta, mam, tam, fe, ve, ts, fid in zip(*cols, strict=True)]
+
+
+def latest_prices(trades: Sequence[Trade]) -> dict[str, float]:
+    """token -> price of its latest fill by (timestamp, id) (rule 9)."""
+    best: dict[str, tuple[int, str, float]] = {}
+    for t in trades:
+        key = (t.timestamp, t.fill_id)
+        cur = best.get(t.token_id)
+        if cur is None or key > cur[:2]:
+            best[t.token_id] = (t.timestamp, t.fill_id, t.usdc / t.shares)
+    return {tok: v[2] for tok, v in best.items()}
+
+
+def compute_positions(trades: Sequence[Trade], markets: Mapping[str, tuple[MarketInfo, int]],
+                      config: LedgerConfig) -> list[PositionRow]:
+    """Positions of every wallet x token in `trades`, which must be complete per token.
+
+    `markets` maps token id -> (market, outcome index), see `token_index`.
+    """
+    marks = latest_prices(trades)
+    ordered = sorted(trades, key=lambda t: (t.wallet, t.token_id, t.timestamp, t.fill_id))
+    rows: list[PositionRow] = []
+    i, n = 0, len(ordered)
+    while i < n:
+        wallet, token = ordered[i].wallet, ordered[i].token_id
+        pos = Position()
+        while i < n and ordered[i].wallet == wallet and ordered[i].token_id == token:
+            pos.apply(ordered[i])
+            i += 1
+        market, outcome = markets[token]
+        rows.append(_close(wallet, token, pos, market, outcome, marks[token], config))
+    return rows
+
+
+def _close(wallet: str, token: str, pos: Position, market: MarketInfo, outcome: int,
+           mark: float, config: LedgerConfig) -> PositionRow:
+    """Apply resolution and closing rules 6, 8, 9 to a position after its last fill."""
+    exited = pos.amount <= config.dust_micro
+    if market.payouts is not None:
+        pos.resolve(market.payouts[outcome])
+    if exited:
+        closed_ts = pos.last_ts
+    elif market.payouts is not None:
+        closed_ts = market.resolved_ts
+    else:
+        closed_ts = None
+    is_open = closed_ts is None
+    unrealized = pos.amount * (mark - pos.avg_price) / MICRO if is_open else 0.0
+    return PositionRow(
+        wallet=wallet, token_id=token, condition_id=market.condition_id, bet_key=market.bet_key,
+        category=market.category, amount=pos.amount / MICRO, avg_price=pos.avg_price,
+        realized=pos.realized, cost=pos.cost / MICRO, bought=pos.bought / MICRO,
+        unmatched_sell=pos.unmatched_sell / MICRO, fills=pos.fills, is_open=is_open,
+        closed_ts=closed_ts, mark=mark, unrealized=unrealized,
+    )
+
+
+def compute_bets(positions: Sequence[PositionRow]) -> list[BetRow]:
+    """Group positions into bets by (wallet, bet_key) (rule 10)."""
+    groups: dict[tuple[str, str], list[PositionRow]] = {}
+    for p in positions:
+        groups.setdefault((p.wallet, p.bet_key), []).append(p)
+    bets = []
+    for (wallet, key), ps in sorted(groups.items()):
+        closed = all(p.closed_ts is not None for p in ps)
+        bets.append(BetRow(
+            wallet=wallet, bet_key=key, category=ps[0].category,
+            pnl=sum(p.realized for p in ps), cost=sum(p.cost for p in ps), closed=closed,
+            closed_ts=max(p.closed_ts for p in ps) if closed else None,  # type: ignore[type-var]
+            positions=len(ps),
+        ))
+    return bets
+
+
+def fee_value_usdc(trades: Sequence[Trade], markets: Mapping[str, tuple[MarketInfo, int]],
+                   marks: Mapping[str, float]) -> tuple[float, float]:
+    """(fees in resolved markets, fees in open markets), valued in USDC (rule 11)."""
+    resolved = unresolved = 0.0
+    for t in trades:
+        market, outcome = markets[t.token_id]
+        if market.payouts is not None:
+            resolved += (t.fee_usdc + t.fee_shares * market.payouts[outcome]) / MICRO
+        else:
+            unresolved += (t.fee_usdc + t.fee_shares * marks[t.token_id]) / MICRO
+    return resolved, unresolved

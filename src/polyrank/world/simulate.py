@@ -1,0 +1,331 @@
+"""Simulate the trading of one event: prices, taker decisions, matches, redemptions.
+
+Prices are a Bayesian posterior, so they are calibrated (a 0.85 favourite wins 85% of the
+time) and converge to the outcome: one of the event's outcomes is the winner, every outcome i
+emits a noisy signal dY_i = mu*[i = winner]*dtau + dW_tau (information arriving faster
+near the end: tau = (t/T)^2.5), and the YES price of outcome i is
+P(winner = i | signals so far) ∝ prior_i * exp(mu * Y_i). Informed traders see the price some
+steps ahead (or the outcome); everybody else trades on the current price and pays the spread.
+
+Amounts are integers in micro units. Shares move in steps of 100 micro-shares and prices are
+whole cents, so every USDC amount (shares * price) is exact and every match conserves USDC
+and shares exactly.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from polyrank.world.catalogue import EventPlan
+from polyrank.world.categories import CATEGORY_CODE
+from polyrank.world.fees import SHARE_UNIT, taker_fee
+from polyrank.world.population import (
+    CASUAL,
+    FAVOURITE,
+    INFORMED,
+    MARKET_MAKER,
+    SPECIALIST,
+    WHALE,
+    Population,
+    sample,
+)
+
+STEPS = 200
+#: Information arrives faster near the end: signal time tau = (step / STEPS) ** INFO_EXPONENT.
+INFO_EXPONENT = 2.5
+#: Steps of look-ahead of informed archetypes (a specialist in its specialty looks furthest).
+LOOKAHEAD = {INFORMED: 12, WHALE: 12, SPECIALIST: 50}
+#: Minimum expected edge (in price) before an informed trader buys; specialists in their
+#: specialty act on smaller edges.
+MARGIN, SPECIALIST_MARGIN = 0.04, 0.01
+#: Median taker order notional (USDC) per archetype; log-normal sizes with sigma SIZE_SIGMA.
+SIZE_USDC = (60.0, 120.0, 25.0, 80.0, 50.0, 4000.0, 20.0)
+SIZE_SIGMA = 0.8
+#: Book depth: the counterparties of one match commit at most this much USDC, so a long-shot
+#: buy at 0.05 cannot make a maker mint the complement for $200k.
+MAX_COUNTERPARTY_USDC = 10_000
+#: Probability that a noise-like taker holding a position exits (fully, or half of it).
+EXIT_PROB, HALF_EXIT_PROB = 0.3, 0.4
+#: Distribution of the number of maker orders per match (1..4).
+MAKER_COUNT_P = (0.5, 0.25, 0.15, 0.10)
+#: When a maker could either sell inventory / merge, or mint / buy: how often it uses inventory.
+USE_INVENTORY_PROB, MERGE_PROB = 0.8, 0.6
+REDEEM_DELAY_MEAN = 3 * 86400
+UNIT = SHARE_UNIT  # micro-shares: the granularity of every share amount
+
+
+@dataclass
+class EventTrades:
+    """Numeric fill rows of one event (one transaction per match), plus its outcome."""
+
+    tx_ts: list[int] = field(default_factory=list)
+    tx_version: list[int] = field(default_factory=list)
+    row_tx: list[int] = field(default_factory=list)
+    row_maker: list[int] = field(default_factory=list)
+    row_taker: list[int] = field(default_factory=list)  # -1: the exchange (taker order's row)
+    row_market: list[int] = field(default_factory=list)  # index within the event
+    row_outcome: list[int] = field(default_factory=list)
+    row_side: list[int] = field(default_factory=list)  # 0 BUY, 1 SELL
+    row_shares: list[int] = field(default_factory=list)
+    row_usdc: list[int] = field(default_factory=list)
+    row_fee: list[int] = field(default_factory=list)
+    #: (wallet, timestamp, market, outcome, size, usdc, redeem tx number)
+    redeems: list[tuple[int, int, int, int, int, int, int]] = field(default_factory=list)
+    payouts: list[tuple[list[int], int] | None] = field(default_factory=list)
+    last_price: list[list[int | None]] = field(default_factory=list)  # per market, outcome: pm
+    final_yes: list[float] = field(default_factory=list)  # posterior at the world's end
+    volume: list[int] = field(default_factory=list)
+    skipped: int = 0
+
+
+def price_paths(rng: np.random.Generator, ev: EventPlan) -> tuple[np.ndarray, int]:
+    """(YES price of every market at steps 0..STEPS, winner outcome or -1 for a 50/50)."""
+    n_markets = len(ev.markets)
+    n_out = 2 if n_markets == 1 else n_markets
+    if n_markets == 1:
+        p0 = rng.uniform(0.1, 0.9)
+        prior = np.array([p0, 1 - p0])
+    else:
+        prior = rng.dirichlet(np.full(n_out, 0.9))
+        prior = np.clip(prior, 0.01, None)
+        prior /= prior.sum()
+    winner = -1 if (ev.void and n_markets == 1) else int(rng.choice(n_out, p=prior))
+    mu = np.sqrt(rng.uniform(8.0, 25.0))
+    dtau = np.diff((np.arange(STEPS + 1) / STEPS) ** INFO_EXPONENT)
+    inc = rng.standard_normal((n_out, STEPS)) * np.sqrt(dtau)
+    if winner >= 0:
+        inc[winner] += mu * dtau
+    y = np.concatenate([np.zeros((n_out, 1)), np.cumsum(inc, axis=1)], axis=1)
+    logits = np.log(prior)[:, None] + mu * y
+    logits -= logits.max(axis=0, keepdims=True)
+    post = np.exp(logits)
+    post /= post.sum(axis=0, keepdims=True)
+    return (post[:1] if n_markets == 1 else post), winner
+
+
+def payouts_of(ev: EventPlan, winner: int) -> list[tuple[list[int], int] | None]:
+    if not ev.resolved:
+        return [None] * len(ev.markets)
+    if len(ev.markets) == 1:
+        return [([1, 1], 2) if winner < 0 else ([1, 0] if winner == 0 else [0, 1], 1)]
+    return [([1, 0] if m == winner else [0, 1], 1) for m in range(len(ev.markets))]
+
+
+def action_times(rng: np.random.Generator, ev: EventPlan, n: int) -> np.ndarray:
+    """n strictly increasing timestamps within [start, trade_end] (needs n <= span + 1).
+
+    Sorted draws from [0, span - n + 1] plus 0, 1, ..., n - 1 are strictly increasing and
+    end at span at most.
+    """
+    span = ev.trade_end - ev.start_ts
+    draws = np.sort(rng.integers(0, span - n + 2, size=n))
+    ts = ev.start_ts + draws + np.arange(n)
+    if ev.force_last and n:
+        ts[-1] = ev.trade_end
+    return ts
+
+
+def simulate_event(ev: EventPlan, pop: Population, rng: np.random.Generator,
+                   migration_ts: int, world_end: int, redeem_share: float) -> EventTrades:
+    yes, winner = price_paths(rng, ev)
+    out = EventTrades(payouts=payouts_of(ev, winner))
+    n_m = len(ev.markets)
+    code = CATEGORY_CODE[ev.category]
+    casuals = pop.casual_events.get(ev.index, [])
+    n_casual_actions = [1 + int(rng.random() < 0.3) for _ in casuals]
+    specs = pop.specialists_by_category[code]
+    specs = specs[rng.random(specs.size) < pop.specialist_participation[code]]
+    n_spec_actions = rng.integers(2, 5, size=specs.size)
+    n = ev.actions + sum(n_casual_actions) + int(n_spec_actions.sum())
+    times = action_times(rng, ev, n)
+    takers = np.concatenate([
+        sample(pop.taker_cum[code], rng.random(ev.actions)),
+        np.repeat(np.array(casuals, dtype=np.int64), n_casual_actions),
+        np.repeat(specs, n_spec_actions),
+    ]).astype(np.int64)
+    takers = takers[rng.permutation(n)]
+    if ev.force_last and n:  # the world's last trade must happen: give it to a noise taker
+        noise_like = np.flatnonzero(pop.archetype[takers] != FAVOURITE)
+        if noise_like.size:
+            takers[[noise_like[-1], n - 1]] = takers[[n - 1, noise_like[-1]]]
+    u = rng.random((n, 6))
+    size_z = rng.standard_normal(n)
+    n_makers = rng.choice(4, size=n, p=MAKER_COUNT_P) + 1
+    makers = sample(pop.maker_cum, rng.random((n, 4)))
+    split = rng.random((n, 4)) + 0.25
+    maker_u = rng.random((n, 4))
+    sizes = np.exp(np.clip(size_z, -3.0, 3.0) * SIZE_SIGMA)
+
+    out.last_price = [[None, None] for _ in range(n_m)]
+    out.volume = [0] * n_m
+    inv: dict[int, int] = {}
+    steps_span = max(ev.end_ts - ev.start_ts, 1)
+    arche = pop.archetype
+    payout_yes = [None if p is None else p[0][0] / p[1] for p in out.payouts]
+    mm_list = pop.market_makers.tolist()
+
+    for j in range(n):
+        t = int(times[j])
+        w = int(takers[j])
+        a = int(arche[w])
+        s = min(STEPS, (t - ev.start_ts) * STEPS // steps_span)
+        uj = u[j]
+        look = LOOKAHEAD.get(a, 0)
+        if a == SPECIALIST and pop.specialty[w] != code:
+            look = 0
+        margin = SPECIALIST_MARGIN if a == SPECIALIST else MARGIN
+        decision = _decide(a, look, margin, w, s, uj, yes, payout_yes, inv, n_m,
+                           force=ev.force_last and j == n - 1)
+        if decision is None:
+            out.skipped += 1
+            continue
+        m, side, o, mid_c, qty = decision
+        # taker prices cross the one-cent spread around the mid
+        if side == 0:
+            cents = mid_c + 1 if o == 0 else 101 - mid_c
+        else:
+            cents = mid_c - 1 if o == 0 else 99 - mid_c
+        pm = cents * 10
+        if qty is None:  # a buy: shares from the notional, within the book's depth
+            units = min(SIZE_USDC[a] * sizes[j] / pm, MAX_COUNTERPARTY_USDC / (1000 - pm))
+            qty = max(1, int(units * 100 * 1000)) * 10000
+        _match(out, ev, m, t, w, side, o, pm, qty, int(n_makers[j]), makers[j], split[j],
+               maker_u[j], inv, mm_list, migration_ts)
+    _redeem(out, ev, inv, rng, world_end, redeem_share)
+    out.final_yes = [float(yes[m, min(STEPS, (world_end - ev.start_ts) * STEPS // steps_span)])
+                     for m in range(n_m)]
+    return out
+
+
+def _decide(a, look, margin, w, s, uj, yes, payout_yes, inv, n_m, force):
+    """(market, side, outcome, mid in cents, shares or None for a buy) or None to skip."""
+    if look:
+        s2 = s + look
+
+        def future(m):
+            if s2 <= STEPS or payout_yes[m] is None:
+                return float(yes[m, min(s2, STEPS)])
+            return payout_yes[m]
+
+        # neg-risk: the market where the known future differs most from the price
+        m = 0 if n_m == 1 else max(range(n_m), key=lambda k: abs(future(k) - yes[k, s]))
+        mid_c = min(98, max(2, round(float(yes[m, s]) * 100)))
+        fut = future(m)
+        held_yes, held_no = inv.get(w * 16 + m * 2, 0), inv.get(w * 16 + m * 2 + 1, 0)
+        if held_yes and fut < (mid_c - 1) / 100 - margin / 2:
+            return m, 1, 0, mid_c, held_yes
+        if held_no and fut > (mid_c + 1) / 100 + margin / 2:
+            return m, 1, 1, mid_c, held_no
+        if fut - (mid_c + 1) / 100 > margin:
+            return m, 0, 0, mid_c, None
+        if (mid_c - 1) / 100 - fut > margin:
+            return m, 0, 1, mid_c, None
+        if not force:
+            return None
+    m = int(uj[0] * n_m)
+    if a == FAVOURITE and not force:
+        m = max(range(n_m), key=lambda k: abs(yes[k, s] - 0.5))
+        mid_c = min(98, max(2, round(float(yes[m, s]) * 100)))
+        if mid_c >= 80:
+            return m, 0, 0, mid_c, None
+        if mid_c <= 20:
+            return m, 0, 1, mid_c, None
+        return None
+    mid_c = min(98, max(2, round(float(yes[m, s]) * 100)))
+    held_yes, held_no = inv.get(w * 16 + m * 2, 0), inv.get(w * 16 + m * 2 + 1, 0)
+    if (held_yes or held_no) and uj[1] < EXIT_PROB and a not in (MARKET_MAKER, CASUAL):
+        o = 0 if held_yes >= held_no else 1
+        held = held_yes if o == 0 else held_no
+        qty = held // 2 // UNIT * UNIT if uj[2] < HALF_EXIT_PROB else held
+        if qty > 0:
+            return m, 1, o, mid_c, qty
+    return m, 0, int(uj[3] < 0.5), mid_c, None
+
+
+def _match(out, ev, m, t, w, side, o, pm, qty, k, makers, split, maker_u, inv, mm_list,
+           migration_ts):
+    """One transaction: the taker order against 1-k maker orders, emitted as OrderFilled rows."""
+    chosen: list[int] = []
+    for cand in makers[:k]:
+        c = int(cand)
+        if c != w and c not in chosen:
+            chosen.append(c)
+    if not chosen:
+        chosen = [next(x for x in mm_list if x != w)]
+    units = qty // UNIT
+    k = min(len(chosen), units)
+    chosen = chosen[:k]
+    weights = split[:k]
+    total = float(weights.sum())
+    parts = [int(units * wt / total) for wt in weights]
+    parts[0] += units - sum(parts)
+    if parts[0] <= 0 or min(parts) <= 0:
+        parts, chosen = [units], chosen[:1]
+    version = 2 if t >= migration_ts else 1
+    tx = len(out.tx_ts)
+    out.tx_ts.append(t)
+    out.tx_version.append(version)
+    market = ev.markets[m]
+    fee = taker_fee(version, side, qty, pm, market.fee_bps, market.v2_fee_bps)
+    usdc = qty * pm // 1000
+    _row(out, tx, w, -1, m, o, side, qty, usdc, fee)
+    key_o, key_c = m * 2 + o, m * 2 + (1 - o)
+    if side == 0:
+        inv[w * 16 + key_o] = inv.get(w * 16 + key_o, 0) + qty - (fee if version == 1 else 0)
+    else:
+        inv[w * 16 + key_o] -= qty
+    out.volume[m] += usdc
+    for i, maker in enumerate(chosen):
+        q = parts[i] * UNIT
+        held_o, held_c = inv.get(maker * 16 + key_o, 0), inv.get(maker * 16 + key_c, 0)
+        if side == 0 and held_o >= q and maker_u[i] < USE_INVENTORY_PROB:  # sells to the taker
+            inv[maker * 16 + key_o] = held_o - q
+            _row(out, tx, maker, w, m, o, 1, q, q * pm // 1000, 0)
+        elif side == 0:  # buys the complement: the match mints both outcomes
+            inv[maker * 16 + key_c] = held_c + q
+            _row(out, tx, maker, w, m, 1 - o, 0, q, q * (1000 - pm) // 1000, 0)
+        elif held_c >= q and maker_u[i] < MERGE_PROB:  # sells the complement: a merge
+            inv[maker * 16 + key_c] = held_c - q
+            _row(out, tx, maker, w, m, 1 - o, 1, q, q * (1000 - pm) // 1000, 0)
+        else:  # buys from the taker
+            inv[maker * 16 + key_o] = held_o + q
+            _row(out, tx, maker, w, m, o, 0, q, q * pm // 1000, 0)
+
+
+def _row(out, tx, maker, taker, m, o, side, shares, usdc, fee) -> None:
+    out.row_tx.append(tx)
+    out.row_maker.append(maker)
+    out.row_taker.append(taker)
+    out.row_market.append(m)
+    out.row_outcome.append(o)
+    out.row_side.append(side)
+    out.row_shares.append(shares)
+    out.row_usdc.append(usdc)
+    out.row_fee.append(fee)
+    out.last_price[m][o] = usdc * 1000 // shares
+
+
+def _redeem(out, ev, inv, rng, world_end, redeem_share) -> None:
+    """Winners redeem (some never do); losers never redeem."""
+    if not ev.resolved:
+        return
+    by_position: dict[tuple[int, int], list[tuple[int, int]]] = {}
+    for key, amount in inv.items():
+        w, rest = divmod(key, 16)
+        m, o = divmod(rest, 2)
+        payout = out.payouts[m]
+        if amount > 0 and payout is not None and payout[0][o] > 0:
+            by_position.setdefault((w, m), []).append((o, amount))
+    number = -1
+    for (w, m), held in by_position.items():
+        if rng.random() >= redeem_share:
+            continue
+        ts = ev.resolution_ts + 60 + int(rng.exponential(REDEEM_DELAY_MEAN))
+        if ts > world_end:
+            continue
+        nums, den = out.payouts[m]  # type: ignore[misc]
+        number += 1
+        for o, amount in held:
+            out.redeems.append((w, ts, m, o, amount, amount * nums[o] // den, number))

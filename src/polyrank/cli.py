@@ -54,6 +54,12 @@ def _fault_help(name: str) -> str:
     return fault_help()[name]
 
 
+def _world_help(name: str) -> str:
+    from polyrank.world.params import param_help
+
+    return param_help()[name]
+
+
 def _settings(ctx: typer.Context, **overrides: object) -> Settings:
     base: Settings = ctx.obj or settings_from_env()
     return base.with_overrides(**overrides)
@@ -256,21 +262,20 @@ def catalogue_sync(
 @world_app.command("generate")
 def world_generate(
     out_dir: Annotated[Path, typer.Option("--out", help="Folder to write the world into.")],
-    wallets: Annotated[int | None, typer.Option(
-        help="Number of wallets (default 2000, or fills/200 with --fills).")] = None,
-    markets: Annotated[int | None, typer.Option(
-        help="Approximate number of markets (default 400, or fills/600 with --fills).")] = None,
-    seed: Annotated[int, typer.Option(help="Random seed: same seed, same world.")] = 7,
-    fills: Annotated[int | None, typer.Option(
-        help="Approximate number of fill rows to aim for (scales activity; e.g. 10000000).")
-    ] = None,
+    wallets: Annotated[int | None, typer.Option(help=_world_help("wallets"))] = None,
+    markets: Annotated[int | None, typer.Option(help=_world_help("markets"))] = None,
+    seed: Annotated[int, typer.Option(help=_world_help("seed"))] = 7,
+    fills: Annotated[int | None, typer.Option(help=_world_help("fills"))] = None,
+    start: Annotated[str, typer.Option(help=_world_help("start"))] = "2025-06-01",
+    end: Annotated[str, typer.Option(help=_world_help("end"))] = "2026-11-15",
 ) -> None:
     """Write a synthetic Polymarket world (events, markets, fills as the exchanges emit them,
     activity, wallets) and its ground-truth ledger. Format: docs/world-format.md."""
     from polyrank.progress import default_progress
     from polyrank.world import WorldParams, generate_world
 
-    params = WorldParams(seed=seed, wallets=wallets, markets=markets, fills=fills)
+    params = WorldParams(seed=seed, wallets=wallets, markets=markets, fills=fills,
+                         start=start, end=end)
     summary = generate_world(out_dir, params, default_progress())
     out.print(f"world {out_dir}: {summary['events']} events, {summary['markets']} markets, "
               f"{summary['fills']} fills, {summary['wallets']} wallets, "

@@ -1,0 +1,64 @@
+"""`polyrank world generate` and `polyrank replay serve` from the real command line."""
+
+from __future__ import annotations
+
+import json
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
+
+from typer.testing import CliRunner
+
+from polyrank.cli import app
+from polyrank.upstream.records import parse_gamma_event, parse_order_filled
+
+
+def _post(url: str, query: str, variables: dict) -> dict:
+    body = json.dumps({"query": query, "variables": variables}).encode()
+    req = urllib.request.Request(url, body, {"Content-Type": "application/json"})
+    with urllib.request.urlopen(req, timeout=30) as resp:
+        return json.loads(resp.read())
+
+
+def test_generate_then_serve_with_faults_then_stop(tmp_path):
+    world = tmp_path / "world"
+    res = CliRunner().invoke(app, ["world", "generate", "--out", str(world), "--wallets", "60",
+                                   "--markets", "12", "--seed", "4"])
+    assert res.exit_code == 0, res.output
+    assert "fills" in res.stdout and (world / "ledger" / "wallet_metrics.parquet").exists()
+    port_file = tmp_path / "port"
+    proc = subprocess.Popen([sys.executable, "-m", "polyrank", "replay", "serve", str(world),
+                             "--port", "0", "--port-file", str(port_file),
+                             "--rate-limit", "3", "--rate-window", "60"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 60
+        while not port_file.exists():
+            assert proc.poll() is None and time.monotonic() < deadline, proc.stderr.read()
+            time.sleep(0.05)
+        base = f"http://127.0.0.1:{port_file.read_text().strip()}"
+        with urllib.request.urlopen(f"{base}/events?limit=5&closed=true", timeout=30) as r:
+            events = [parse_gamma_event(e) for e in json.loads(r.read())]
+        assert events and all(e.closed for e in events)
+        wallet = (world / "wallets.txt").read_text().split()[0]
+        url = (f"{base}/api/public/project_cl6mb8i9h0003e201j6li0diw/subgraphs/"
+               "orderbook-subgraph/0.0.1/gn")
+        data = _post(url, "query($w: String!) { orderFilledEvents(first: 3, where: {maker: $w})"
+                          " { id transactionHash timestamp orderHash maker taker makerAssetId "
+                          "takerAssetId makerAmountFilled takerAmountFilled fee } }",
+                     {"w": wallet})
+        fills = [parse_order_filled(f) for f in data["data"]["orderFilledEvents"]]
+        assert all(f.maker == wallet for f in fills)
+        # the fourth request in the window is rate limited, with a Retry-After
+        urllib.request.urlopen(f"{base}/tags", timeout=30).read()
+        try:
+            urllib.request.urlopen(f"{base}/tags", timeout=30)
+            raise AssertionError("expected HTTP 429")
+        except urllib.error.HTTPError as exc:
+            assert exc.code == 429 and int(exc.headers["Retry-After"]) > 0
+    finally:
+        proc.send_signal(signal.SIGINT)
+        proc.wait(timeout=30)
+    assert proc.returncode == 0

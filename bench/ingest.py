@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import math
 import time
 from pathlib import Path
 
@@ -59,11 +60,15 @@ def main() -> None:
         wall, rep = load(url, wallets, workers=10, goldsky_limit=(n, window))
         stats = replay_stats(url)
         rate = stats["requests"] / wall
+        # a sliding window of n per `window` s admits at most n per started window
+        admissible = n * math.ceil(wall / window)
         ceiling = limit_rps * 1000
         print("\n[batched, 10 workers]")
         print(f"  wall {wall:.1f} s, {stats['requests']} requests, "
               f"{stats['faults'].get('rate_limited', 0)} answered 429")
-        print(f"  request rate {rate:.2f}/s = {rate / limit_rps:.2f} of the limit (goal >= 0.9)")
+        print(f"  request rate {rate:.2f}/s = {rate / limit_rps:.2f} of the limit (goal >= 0.9); "
+              f"{stats['requests']} of the {admissible} requests the limit admits in that wall "
+              f"time = {stats['requests'] / admissible:.2f}")
         print(f"  fills per request {rep.fills_fetched / stats['requests']:.0f}")
         print(f"  fills/s {rep.fills_fetched / wall:.0f} = {rep.fills_fetched / wall / ceiling:.2f}"
               f" of the ceiling ({ceiling:.0f} fills/s)")

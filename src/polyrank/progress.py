@@ -79,6 +79,8 @@ class _LogTask:
 class LogProgress:
     """Log lines every `every_s` seconds and at the end: for cron and pipes."""
 
+    wants_lines = True  # callers may also log a line per item (a terminal shows bars instead)
+
     def __init__(self, every_s: float = 5.0) -> None:
         self.every_s = every_s
 

@@ -65,6 +65,9 @@ class Ingest:
         self.sleep, self.rng = sleep, rng or random.Random()
         self.run_id = time.strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:6]
         self.writer = Writer(store, self.run_id)
+        # per-wallet lines always go to the worker logs; to the log too unless bars show them
+        self.line_level = logging.INFO if getattr(self.progress, "wants_lines", False) \
+            else logging.DEBUG
         self._write_lock = asyncio.Lock()
 
     async def run(self, wallets: tuple[str, ...], *, command: str = "") -> IngestReport:
@@ -274,7 +277,7 @@ class Ingest:
                 f"inserted {c.new}" + (" (truncated)" if c.truncated else ""))
             line = f"[{pos}/{total}] {pct:.1f}% - wallet {c.wallet}: {what}"
             monitor.log(worker, line)
-            log.info("worker %d %s", worker, line)
+            log.log(self.line_level, "worker %d %s", worker, line)
         stats = self.resolver.stats
         rate = stats.looked_up / stats.seconds if stats.seconds else 0.0
         monitor.log(worker, f"tokens: {n_tokens} in batch, {n_new_tokens} newly resolved, "

@@ -205,22 +205,27 @@ def status(
     from polyrank.errors import StoreLockedError
     from polyrank.ingest.monitor import read_status
     from polyrank.ingest.report import status_lines
+    from polyrank.stage import MetricsNotReady, current_stage, metrics_run
     from polyrank.store import Store, load_sql
 
     settings = _settings(ctx, store_dsn=store, runtime_dir=runtime_dir)
     published = read_status(settings.runtime_dir) or {}
     summary: list[tuple] = []
     stage = published.get("stage")
+    metrics = f"not computed yet (pipeline at stage {stage!r})"
     if not published.get("alive"):
         try:
             with Store.open(settings.store_dsn) as st:
                 summary = st.rows(load_sql("polyrank.ingest.sql", "wallet_summary.sql"))
-                stage = st.scalar("SELECT argMax(value, updated_at) FROM pipeline_state "
-                                  "WHERE key = 'stage'") or stage or "empty"
+                stage = current_stage(st)
+                try:
+                    metrics = f"run {metrics_run(st)}"
+                except MetricsNotReady as exc:
+                    metrics = str(exc)
         except StoreLockedError as exc:
             err.print(f"[yellow]{exc}[/yellow]")
     if as_json:
-        out.print(json.dumps({"stage": stage, "published": published,
+        out.print(json.dumps({"stage": stage, "metrics": metrics, "published": published,
                               "wallets": [list(r) for r in summary]}, default=str))
         return
     if published:
@@ -229,7 +234,7 @@ def status(
     else:
         out.print("no ingest has published a status in "
                   f"{settings.runtime_dir} yet", highlight=False)
-    out.print(f"pipeline stage: {stage or 'unknown'}")
+    out.print(f"pipeline stage: {stage or 'unknown'}; metrics: {metrics}")
     for status_name, count, fills_new, truncated in summary:
         out.print(f"  wallets {status_name}: {count} (fills {fills_new}, truncated "
                   f"{truncated})")

@@ -6,6 +6,7 @@ import csv
 import io
 import json
 
+import pytest
 from typer.testing import CliRunner
 
 from polyrank.cli import app
@@ -57,3 +58,20 @@ def test_store_env_var_is_honoured(store_dsn, monkeypatch):
     res = runner.invoke(app, ["store"])
     assert res.exit_code == 0, res.output
     assert "trades_raw" in res.stdout and "0004_trades_raw" in res.stdout
+
+
+def test_status_says_metrics_are_not_computed_yet_and_names_the_stage(store_dsn, tmp_path):
+    from polyrank.stage import MetricsNotReady, metrics_run
+
+    with Store.open(store_dsn) as st:
+        with pytest.raises(MetricsNotReady, match="stage 'empty'"):
+            metrics_run(st)
+        st.insert("pipeline_state", [("stage", "ingest")], ("key", "value"))
+        with pytest.raises(MetricsNotReady, match="stage 'ingest'"):
+            metrics_run(st)
+    res = runner.invoke(app, ["status", "--store", store_dsn, "--runtime-dir",
+                              str(tmp_path / "rt")])
+    assert res.exit_code == 0, res.output
+    assert "pipeline stage: ingest" in res.stdout
+    assert "metrics are not computed yet: the pipeline is at stage 'ingest'" in res.stdout
+    assert "no ingest has published a status" in res.stdout

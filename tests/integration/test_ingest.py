@@ -246,3 +246,32 @@ def test_cli_ingest_reports_bad_wallet_lines(world, tmp_path):
     assert lenient.exit_code == 0, lenient.output
     assert "line 3" in lenient.output and "line 6" in lenient.output
     assert "1 duplicate" in lenient.output and "3 wallet(s) loaded" in lenient.output
+
+
+def test_tokens_unknown_to_the_subgraph_are_resolved_through_gamma(tmp_path):
+    import shutil
+    from dataclasses import replace
+
+    from polyrank.store import Store
+
+    tiny = write_world(tmp_path / "w", n_wallets=6, n_matches=200, end_ts=1777334399)
+    partial = tmp_path / "w-partial"  # the subgraph's view lacks one market; Gamma has it
+    shutil.copytree(tiny.path, partial)
+    markets = (partial / "markets.jsonl").read_text().splitlines()
+    dropped = json.loads(markets[0])
+    (partial / "markets.jsonl").write_text("\n".join(markets[1:]) + "\n")
+    with ReplayServer(partial) as goldsky, ReplayServer(tiny.path) as gamma:
+        settings = replace(settings_for(goldsky.url, f"chdb://{tmp_path / 'store'}",
+                                        tmp_path / "rt"), gamma_url=gamma.url)
+        report = run_ingest(settings, tiny.wallets, workers=2, batch_wallets=3)
+        assert gamma.stats()["by_path"].get("gamma:/markets", 0) >= 2  # open and closed
+    assert report.failed == {} and report.unresolved_tokens == 0
+    with Store.open(settings.store_dsn) as st:
+        rows = st.rows("SELECT token_id, condition_id, outcome_index, market_id, source "
+                       "FROM tokens FINAL WHERE condition_id = {c:String} ORDER BY "
+                       "outcome_index", {"c": dropped["condition_id"]})
+        blank = st.scalar("SELECT count() FROM trades_raw WHERE condition_id = ''")
+    traded = {r["token_id"] for r in world_rows(tiny.path)}
+    expected = [(t, dropped["condition_id"], i, dropped["id"], "gamma")
+                for i, t in enumerate(dropped["token_ids"]) if t in traded]
+    assert rows == expected and expected and blank == 0

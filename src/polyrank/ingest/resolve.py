@@ -1,5 +1,6 @@
 """token id -> condition, in batches, cached across wallets: the store's tokens first (loaded
-once per run), then one batched upstream look-up per job for the unknown ones. A token that
+once per run), then one batched upstream look-up per job for the unknown ones — the orderbook
+subgraph's `marketDatas`, then Gamma's `clob_token_ids` for what it does not know. A token that
 no source knows keeps its fills and is listed as unresolved for a later enrichment pass."""
 
 from __future__ import annotations
@@ -8,8 +9,9 @@ import asyncio
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from polyrank.upstream.gamma import Gamma
 from polyrank.upstream.goldsky import Goldsky
-from polyrank.upstream.records import MarketData
+from polyrank.upstream.records import GammaMarket, MarketData
 from polyrank.upstream.retry import FailureStreak
 
 
@@ -25,12 +27,20 @@ class ResolveStats:
 @dataclass
 class Resolution:
     new: list[MarketData] = field(default_factory=list)  # newly resolved: to be stored
+    markets: dict[str, str] = field(default_factory=dict)  # token -> Gamma market id, if known
     unresolved: set[str] = field(default_factory=set)
 
 
+def gamma_tokens(markets: list[GammaMarket]) -> list[tuple[MarketData, str]]:
+    """Index-aligned clobTokenIds of Gamma markets as token -> condition look-ups."""
+    return [(MarketData(token, m.condition_id, index), m.id)
+            for m in markets for index, token in enumerate(m.token_ids)]
+
+
 class TokenResolver:
-    def __init__(self, goldsky: Goldsky, known: Iterable[str]) -> None:
-        self.goldsky = goldsky
+    def __init__(self, goldsky: Goldsky, known: Iterable[str],
+                 gamma: Gamma | None = None) -> None:
+        self.goldsky, self.gamma = goldsky, gamma
         self.known: set[str] = set(known)
         self.missing: set[str] = set()  # asked upstream already, not found
         self.stats = ResolveStats()
@@ -49,6 +59,14 @@ class TokenResolver:
             started = loop.time()
             found = await self.goldsky.market_datas(ask, streak)
             self.stats.requests += (len(ask) + self.goldsky.page - 1) // self.goldsky.page
+            rest = sorted(set(ask) - {item.token_id for item in found})
+            if rest and self.gamma is not None:
+                wanted_rest = set(rest)
+                for item, market_id in gamma_tokens(
+                        await self.gamma.markets_by_tokens(rest, streak)):
+                    if item.token_id in wanted_rest:
+                        found.append(item)
+                        out.markets[item.token_id] = market_id
             self.stats.seconds += loop.time() - started
             async with self._lock:
                 for item in found:

@@ -26,6 +26,7 @@ from polyrank.ingest.writer import Committed, WalletOutcome, Writer
 from polyrank.progress import NullProgress, Progress
 from polyrank.settings import ORDERBOOK_SUBGRAPH, PNL_SUBGRAPH, Settings
 from polyrank.store import Store
+from polyrank.upstream.gamma import Gamma
 from polyrank.upstream.goldsky import Goldsky, token_of
 from polyrank.upstream.http import Http
 from polyrank.upstream.limiter import RateLimiter, Sleep
@@ -117,8 +118,12 @@ class Ingest:
             self.goldsky = Goldsky(self.http, self.settings.subgraph_url(ORDERBOOK_SUBGRAPH),
                                    self.settings.subgraph_url(PNL_SUBGRAPH),
                                    page=opts.page_size)
+            gamma = Gamma(self.http, self.settings.gamma_url,
+                          page=self.settings.gamma_page_size,
+                          max_offset=self.settings.gamma_max_offset)
             self.resolver = TokenResolver(self.goldsky,
-                                          await asyncio.to_thread(self.writer.known_tokens))
+                                          await asyncio.to_thread(self.writer.known_tokens),
+                                          gamma)
             self.stage_s: dict[str, float] = defaultdict(float)
             queue: asyncio.Queue[Job] = asyncio.Queue()
             for job in batch_jobs(todo, opts.batch_wallets if not opts.max_trades else 1):
@@ -226,15 +231,17 @@ class Ingest:
         try:
             resolution = await self.resolver.resolve(tokens, streak)
             new, unresolved = resolution.new, resolution.unresolved
+            token_markets = resolution.markets
         except UpstreamError as exc:  # the fills are kept; the tokens wait for enrichment
             log.warning("token look-up failed (%s): %d token(s) left unresolved", exc,
                         len(tokens))
             new, unresolved = [], {t for t in tokens if t not in self.resolver.known}
+            token_markets = {}
         pairs = [(t, tokens[t]) for t in sorted(unresolved)]
         async with self._write_lock:
             started = time.perf_counter()
             committed = await asyncio.to_thread(self.writer.commit, outcomes, new, pairs,
-                                                self.attempts)
+                                                self.attempts, token_markets)
             self.stage_s["insert"] += time.perf_counter() - started
         for outcome in outcomes:
             if outcome.failed:

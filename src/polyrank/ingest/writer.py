@@ -58,7 +58,8 @@ class Writer:
 
     def commit(self, outcomes: Sequence[WalletOutcome], tokens: Iterable[MarketData] = (),
                unresolved: Iterable[tuple[str, str]] = (),
-               attempts: dict[str, int] | None = None) -> list[Committed]:
+               attempts: dict[str, int] | None = None,
+               token_markets: dict[str, str] | None = None) -> list[Committed]:
         """Write new fills, then resolved/unresolved tokens, then each wallet's state."""
         ok = [o for o in outcomes if not o.failed]
         existing = self._existing_ids([o.wallet for o in ok])
@@ -75,8 +76,11 @@ class Writer:
             report.append(Committed(outcome.wallet, len(outcome.fills), new, dup,
                                     outcome.truncated, outcome.failed))
         self.store.insert("fills", new_rows, FILL_COLUMNS)
-        self.store.insert("tokens", [(t.token_id, t.condition_id, _index(t.outcome_index), "",
-                                      "orderbook-subgraph") for t in tokens],
+        markets = token_markets or {}
+        self.store.insert("tokens", [(t.token_id, t.condition_id, _index(t.outcome_index),
+                                      markets.get(t.token_id, ""),
+                                      "gamma" if t.token_id in markets else "orderbook-subgraph")
+                                     for t in tokens],
                           ("token_id", "condition_id", "outcome_index", "market_id", "source"))
         self.store.insert("unresolved_tokens", [(tok, w, 1) for tok, w in unresolved],
                           ("token_id", "wallet", "attempts"))

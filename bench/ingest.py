@@ -44,6 +44,8 @@ def main() -> None:
     ap.add_argument("--seed", type=int, default=21)
     ap.add_argument("--limit", default="50/10", help="upstream limit N/SECONDS")
     ap.add_argument("--latency-ms", type=float, default=150.0)
+    ap.add_argument("--batch-wallets", type=int, default=100)
+    ap.add_argument("--heavy-rows", type=int, default=200)
     ap.add_argument("--skip-baseline", action="store_true",
                     help="skip the one-request-per-wallet run (it takes wallets/rate seconds)")
     args = ap.parse_args()
@@ -57,13 +59,14 @@ def main() -> None:
     flags = ("--rate-limit", str(n), "--rate-window", str(window),
              "--latency-ms", str(args.latency_ms))
     with replay_process(world, *flags) as url:
-        wall, rep = load(url, wallets, workers=10, goldsky_limit=(n, window))
+        wall, rep = load(url, wallets, workers=10, goldsky_limit=(n, window),
+                         batch_wallets=args.batch_wallets, heavy_rows=args.heavy_rows)
         stats = replay_stats(url)
         rate = stats["requests"] / wall
         # a sliding window of n per `window` s admits at most n per started window
         admissible = n * math.ceil(wall / window)
         ceiling = limit_rps * 1000
-        print("\n[batched, 10 workers]")
+        print(f"\n[batched ({args.batch_wallets} wallets per request), 10 workers]")
         print(f"  wall {wall:.1f} s, {stats['requests']} requests, "
               f"{stats['faults'].get('rate_limited', 0)} answered 429")
         print(f"  request rate {rate:.2f}/s = {rate / limit_rps:.2f} of the limit (goal >= 0.9); "

@@ -148,7 +148,7 @@ def ingest(
         help="K/N: load only shard K of N of the list (several processes on a server "
              "store).")] = None,
     batch_wallets: Annotated[int, typer.Option(
-        help="Wallets fetched together per request (maker_in); 1 = one per wallet.")] = 50,
+        help="Wallets fetched together per request (maker_in); 1 = one per wallet.")] = 100,
     rate_limit: Annotated[str, typer.Option(
         help="Client-side Goldsky limit shared by all workers: N/SECONDS or none.")] = "50/10",
     refresh: Annotated[bool, typer.Option(

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from polyrank.upstream.retry import RetryPolicy
 
 DEFAULT_WORKERS = 10
-DEFAULT_BATCH_WALLETS = 50
+DEFAULT_BATCH_WALLETS = 100
 DEFAULT_HEAVY_ROWS = 200
 DEFAULT_GOLDSKY_LIMIT = (50, 10.0)
 

@@ -191,6 +191,106 @@ def ingest(
         raise typer.Exit(2)
 
 
+@app.command("enrich")
+def enrich_cmd(ctx: typer.Context, store: StoreOpt = None) -> None:
+    """Attach market, event, category, tags, neg-risk grouping and resolution to every stored
+    fill (rebuilds the trades table); lists fills whose token is still unknown."""
+    from polyrank.enrich.trades import enrich
+    from polyrank.store import Store
+
+    settings = _settings(ctx, store_dsn=store)
+    with Store.open(settings.store_dsn) as st:
+        report = enrich(st)
+    _print_enrich(report)
+
+
+def _print_enrich(report) -> None:
+    out.print(f"enrich: {report.trades} trades, {report.unresolved_fills} fills of "
+              f"{report.unresolved_tokens} unresolved token(s) in {report.seconds:.1f} s")
+    for token, fills, wallets in report.top_unresolved:
+        err.print(f"  unresolved token {token}: {fills} fills, {wallets} wallet(s)")
+
+
+@app.command("metrics")
+def metrics_cmd(
+    ctx: typer.Context,
+    as_of: Annotated[str | None, typer.Option(
+        help="Window end (YYYY-MM-DD, ISO time or unix s); default the latest fill.")] = None,
+    store: StoreOpt = None,
+) -> None:
+    """Compute positions, bets, wallet metrics (30d/90d/180d/lifetime, overall and per
+    category), eligibility and specialists as SQL in the store; readers switch to the new run
+    only once it is complete."""
+    from polyrank.ingest.report import parse_since
+    from polyrank.metrics.run import compute_metrics
+    from polyrank.store import Store
+
+    settings = _settings(ctx, store_dsn=store)
+    with Store.open(settings.store_dsn) as st:
+        report = compute_metrics(st, as_of=parse_since(as_of) if as_of else None)
+    _print_metrics(report)
+
+
+def _print_metrics(report) -> None:
+    out.print(f"metrics run {report.run_id} as of {report.as_of}: {report.positions} "
+              f"positions, {report.bets} bets, {report.wallets} wallets in "
+              f"{report.seconds:.1f} s")
+
+
+@app.command()
+def pipeline(
+    ctx: typer.Context,
+    wallets: Annotated[Path, typer.Option(
+        "--wallets", help="Wallet list: one address per line, # comments allowed.")],
+    workers: Annotated[int, typer.Option(help="Concurrent fetchers.")] = 10,
+    max_trades: Annotated[int | None, typer.Option(
+        help="Keep only each wallet's N most recent fills (flagged truncated).")] = None,
+    since: Annotated[str | None, typer.Option(
+        help="Only fills at or after this date (YYYY-MM-DD, ISO time or unix s).")] = None,
+    strict: Annotated[bool, typer.Option(
+        help="Refuse the whole list if any line is not a wallet address.")] = False,
+    auto: Annotated[bool, typer.Option(
+        "--auto/--no-auto", help="Run enrich and metrics when the ingest finishes.")] = True,
+    sync: Annotated[bool, typer.Option(
+        "--sync/--no-sync", help="Sync the Gamma catalogue first.")] = True,
+    rate_limit: Annotated[str, typer.Option(
+        help="Client-side Goldsky limit shared by all workers: N/SECONDS or none.")] = "50/10",
+    goldsky_url: GoldskyOpt = None,
+    gamma_url: GammaOpt = None,
+    store: StoreOpt = None,
+    runtime_dir: RuntimeOpt = None,
+) -> None:
+    """catalogue sync -> ingest -> enrich -> metrics in one command (the auto-complete
+    pipeline). Resumable like ingest: rerun it after a crash."""
+    from polyrank.ingest.options import IngestOptions
+    from polyrank.ingest.report import parse_rate, parse_since
+    from polyrank.ingest.wallets import read_wallet_list
+    from polyrank.pipeline import run_pipeline
+    from polyrank.progress import default_progress
+    from polyrank.store import Store
+
+    settings = _settings(ctx, store_dsn=store, goldsky_url=goldsky_url, gamma_url=gamma_url,
+                         runtime_dir=runtime_dir)
+    listed = read_wallet_list(wallets, strict=strict)
+    for bad in listed.bad:
+        err.print(f"[yellow]skipped[/yellow] {wallets} {bad}", highlight=False)
+    options = IngestOptions(workers=workers, max_trades=max_trades, since=parse_since(since),
+                            goldsky_limit=parse_rate(rate_limit))
+    with Store.open(settings.store_dsn) as st:
+        report = run_pipeline(settings, st, listed.wallets, options,
+                              progress=default_progress(), sync=sync, auto=auto,
+                              command=" ".join(sys.argv))
+    ing = report.ingest
+    out.print(f"ingest {ing.run_id}: {ing.done} loaded, {len(ing.failed)} failed, "
+              f"{len(ing.truncated)} truncated; {ing.fills_new} new fills")
+    if report.enrich:
+        _print_enrich(report.enrich)
+    if report.metrics:
+        _print_metrics(report.metrics)
+    if ing.failed:
+        raise typer.Exit(2)
+
+
 @app.command()
 def status(
     ctx: typer.Context,

@@ -14,7 +14,7 @@ pytestmark = pytest.mark.server
 def test_migrations_and_dedup_on_a_server(store_dsn):
     with Store.open(store_dsn) as st:
         assert not st.target.embedded
-        assert [v for v, _ in st.applied_migrations()] == [1, 2, 3, 4]
+        assert [v for v, _ in st.applied_migrations()] == [1, 2, 3, 4, 5]
         rows = [fill(i) for i in range(4)]
         st.insert("fills", rows + rows[:2], FILL_COLUMNS)
         assert st.scalar("SELECT count() FROM trades_raw WHERE wallet_address = {w:String}",

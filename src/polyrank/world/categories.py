@@ -8,12 +8,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-#: METRICS.md §6 priority order. `other` is the fallback, never a tag.
-CANONICAL = (
-    "sports", "crypto", "politics", "geopolitics", "economics",
-    "finance", "tech", "culture", "weather", "mentions",
-)
-OTHER = "other"
+from polyrank.metrics.config import CATEGORY_PRIORITY as CANONICAL  # METRICS.md §6 order
+from polyrank.metrics.config import OTHER  # the fallback, never a tag
+
 #: Every category a bet can have, in a fixed order (the index is the category code).
 CATEGORIES = (*CANONICAL, OTHER)
 CATEGORY_CODE = {name: i for i, name in enumerate(CATEGORIES)}

@@ -49,56 +49,11 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
+# the spec's tunables live with the metrics (shared by this ledger and the SQL)
+from polyrank.metrics.config import MetricsConfig as LedgerConfig
+
 MICRO = 1_000_000
 
-DEFAULT_DUST = 0.01
-DEFAULT_OMEGA_K = 10.0
-DEFAULT_CBAR_FRACTION = 0.5
-DEFAULT_WILSON_Z = 1.96
-DEFAULT_WINDOWS: tuple[tuple[str, int | None], ...] = (
-    ("30d", 30), ("90d", 90), ("180d", 180), ("lifetime", None),
-)
-DEFAULT_RANKED_MIN_BETS = 20
-DEFAULT_RANKED_MIN_COST = 500.0
-DEFAULT_RANKED_MIN_SPAN_DAYS = 14
-DEFAULT_PROVISIONAL_MIN_BETS = 10
-DEFAULT_CATEGORY_MIN_BETS = 10
-DEFAULT_CATEGORY_MIN_COST = 250.0
-DEFAULT_FOCUS_SHARE = 0.40
-DEFAULT_FOCUS_MIN_BETS = 20
-DEFAULT_FOCUS_MIN_COST = 1000.0
-DEFAULT_EDGE_Z = 1.645
-DEFAULT_TOP_FRACTION = 0.10
-
-
-@dataclass(frozen=True, kw_only=True)
-class LedgerConfig:
-    """Every tunable of METRICS.md, defaulting to the spec's values."""
-
-    dust: float = DEFAULT_DUST
-    omega_k: float = DEFAULT_OMEGA_K
-    cbar_fraction: float = DEFAULT_CBAR_FRACTION
-    wilson_z: float = DEFAULT_WILSON_Z
-    windows: tuple[tuple[str, int | None], ...] = DEFAULT_WINDOWS
-    ranked_min_bets: int = DEFAULT_RANKED_MIN_BETS
-    ranked_min_cost: float = DEFAULT_RANKED_MIN_COST
-    ranked_min_span_days: int = DEFAULT_RANKED_MIN_SPAN_DAYS
-    provisional_min_bets: int = DEFAULT_PROVISIONAL_MIN_BETS
-    category_min_bets: int = DEFAULT_CATEGORY_MIN_BETS
-    category_min_cost: float = DEFAULT_CATEGORY_MIN_COST
-    focus_share: float = DEFAULT_FOCUS_SHARE
-    focus_min_bets: int = DEFAULT_FOCUS_MIN_BETS
-    focus_min_cost: float = DEFAULT_FOCUS_MIN_COST
-    edge_z: float = DEFAULT_EDGE_Z
-    top_fraction: float = DEFAULT_TOP_FRACTION
-
-    def __post_init__(self) -> None:
-        if not self.windows or self.windows[-1][1] is not None:
-            raise ValueError("the last window must be the lifetime window (days None)")
-
-    @property
-    def dust_micro(self) -> float:
-        return self.dust * MICRO
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,104 @@
+"""`polyrank metrics`: positions -> bets -> wallet metrics -> specialists, as SQL inside the
+engine, for one as-of time. Rows of a run are written under its run id; the run becomes
+visible to readers in one step (pipeline_state 'metrics_run') once all of it is written, then
+older runs are dropped."""
+
+from __future__ import annotations
+
+import logging
+import time
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from polyrank.errors import PolyrankError
+from polyrank.metrics.config import MetricsConfig
+from polyrank.store import Store, load_sql
+
+log = logging.getLogger(__name__)
+SQL = "polyrank.metrics.sql"
+TABLES = ("positions", "bets", "wallet_metrics", "specialists")
+STEPS = ("positions.sql", "bets.sql", "wallet_metrics.sql", "specialists.sql")
+DAY = 86400
+
+
+@dataclass
+class MetricsReport:
+    run_id: str
+    as_of: int
+    trades: int
+    positions: int
+    bets: int
+    wallets: int
+    seconds: float
+    step_s: dict[str, float]
+
+
+def sql_params(config: MetricsConfig, run_id: str, as_of: int) -> dict:
+    """Every bound parameter the metrics SQL uses."""
+    return {
+        "run_id": run_id, "as_of": as_of, "dust": config.dust,
+        "window_names": [name for name, _ in config.windows],
+        "window_days": [days or 0 for _, days in config.windows],
+        "lifetime": config.windows[-1][0],
+        "omega_k": config.omega_k, "cbar_fraction": config.cbar_fraction,
+        "wilson_z": config.wilson_z,
+        "ranked_min_bets": config.ranked_min_bets, "ranked_min_cost": config.ranked_min_cost,
+        "ranked_min_span_s": config.ranked_min_span_days * DAY,
+        "provisional_min_bets": config.provisional_min_bets,
+        "category_min_bets": config.category_min_bets,
+        "category_min_cost": config.category_min_cost,
+        "focus_share": config.focus_share, "focus_min_bets": config.focus_min_bets,
+        "focus_min_cost": config.focus_min_cost, "edge_z": config.edge_z,
+        "top_fraction": config.top_fraction,
+    }
+
+
+def compute_metrics(store: Store, config: MetricsConfig | None = None, *,
+                    as_of: int | None = None) -> MetricsReport:
+    config = config or MetricsConfig()
+    started_at, started = datetime.now(UTC), time.monotonic()
+    trades, latest = store.rows("SELECT count(), max(ts) FROM trades")[0]
+    if not trades:
+        raise PolyrankError("no enriched trades: run `polyrank enrich` (after an ingest) first")
+    as_of = int(latest if as_of is None else as_of)
+    run_id = datetime.now(UTC).strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:6]
+    params = sql_params(config, run_id, as_of)
+    store.insert("pipeline_state", [("stage", "metrics")], ("key", "value"))
+    step_s = {}
+    for step in STEPS:
+        t0 = time.monotonic()
+        sql = load_sql(SQL, step)
+        store.command(sql, {k: v for k, v in params.items() if "{" + k + ":" in sql})
+        step_s[step.removesuffix(".sql")] = time.monotonic() - t0
+    counts = {t: store.scalar("SELECT count() FROM {t:Identifier} WHERE run_id = {r:String}",
+                              {"t": t, "r": run_id}) for t in TABLES}
+    wallets = store.scalar("SELECT uniqExact(wallet) FROM wallet_metrics WHERE run_id = "
+                           "{r:String}", {"r": run_id})
+    seconds = time.monotonic() - started
+    store.insert("metrics_runs", [(run_id, as_of, started_at, datetime.now(UTC), seconds,
+                                   trades, counts["positions"], counts["bets"], wallets,
+                                   "complete")],
+                 ("run_id", "as_of", "started_at", "finished_at", "seconds", "trades",
+                  "positions", "bets", "wallets", "status"))
+    previous = store.scalar("SELECT argMax(value, updated_at) FROM pipeline_state "
+                            "WHERE key = 'metrics_run' HAVING count() > 0")
+    # the switch: readers see the new run from here on
+    store.insert("pipeline_state", [("metrics_run", run_id), ("stage", "ready")],
+                 ("key", "value"))
+    # a reader that picked the previous run a moment ago can still finish with it
+    _drop_runs_except(store, {run_id, previous or run_id})
+    log.info("metrics run %s (as of %d): %d positions, %d bets, %d wallets in %.1f s",
+             run_id, as_of, counts["positions"], counts["bets"], wallets, seconds)
+    return MetricsReport(run_id, as_of, trades, counts["positions"], counts["bets"], wallets,
+                         seconds, step_s)
+
+
+def _drop_runs_except(store: Store, keep: set[str]) -> None:
+    for table in TABLES:
+        old = store.rows("SELECT DISTINCT partition FROM system.parts WHERE database = "
+                         "currentDatabase() AND table = {t:String} AND active AND partition "
+                         "NOT IN {keep:Array(String)}", {"t": table, "keep": sorted(keep)})
+        for (partition,) in old:
+            store.command("ALTER TABLE {t:Identifier} DROP PARTITION {p:String}",
+                          {"t": table, "p": partition})

@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+import hashlib
 import math
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pyarrow.parquet as pq
 
+from polyrank.enrich.trades import enrich
+from polyrank.ingest.writer import FILL_COLUMNS
+from polyrank.metrics.run import compute_metrics
 from polyrank.store import Store
 
 KEYS = {
@@ -58,3 +64,87 @@ def ledger_differences(world: Path, store_dsn: str, table: str) -> tuple[int, li
                 problems.append(f"{table} {key} {column}: ledger {value!r}, store "
                                 f"{have[column]!r}")
     return len(expected), problems
+
+
+# -- hand-made scenarios: fills and catalogue rows written straight into a store -------------
+
+DAY = 86400
+T0 = 1_760_000_000
+M = 1_000_000
+
+
+@dataclass
+class Market:
+    """A binary market; `payout` (e.g. (1, 0), (1, 1) for 50/50) resolves it at `resolved`."""
+
+    key: str
+    payout: tuple[int, int] | None = None
+    resolved: int | None = None
+    neg_risk_id: str = ""
+    tags: tuple[str, ...] = ("politics",)
+
+    @property
+    def condition_id(self) -> str:
+        return "0x" + self.key.encode().hex().ljust(64, "0")[:64]
+
+    def token(self, index: int) -> str:
+        digest = hashlib.sha256(self.key.encode()).digest()[:30]
+        return str(int.from_bytes(digest, "big") * 10 + index)
+
+
+@dataclass
+class Book:
+    """Trades of hand-made wallets; amounts in whole shares / USDC (converted to micro)."""
+
+    markets: list[Market] = field(default_factory=list)
+    fills: list[tuple] = field(default_factory=list)
+
+    def market(self, key: str, **kw) -> Market:
+        m = Market(key, **kw)
+        self.markets.append(m)
+        return m
+
+    def trade(self, wallet: str, market: Market, side: str, shares: float, usdc: float, *,
+              ts: int, outcome: int = 0, fee: float = 0.0, version: int = 1) -> None:
+        token = market.token(outcome)
+        n = len(self.fills)
+        sh, us, fe = round(shares * M), round(usdc * M), round(fee * M)
+        assets = ("0", token, us, sh) if side == "BUY" else (token, "0", sh, us)
+        self.fills.append((f"0x{n:064x}_0x{n + 1:064x}", f"0x{n:064x}", ts, f"0x{n + 1:064x}",
+                           wallet, "0x4bfb41d5b3570defd03c39a9a4d8de6bd8b8982e", *assets, fe,
+                           version, "test"))
+
+    def load(self, store: Store, *, as_of: int | None = None) -> None:
+        store.insert("fills", self.fills, FILL_COLUMNS)
+        events, markets, tokens, conditions = [], [], [], []
+        for i, m in enumerate(self.markets):
+            event_id = m.neg_risk_id or f"e{i}"
+            events.append((event_id, list(m.tags)))
+            markets.append((m.condition_id, str(500 + i), event_id, [m.token(0), m.token(1)],
+                            int(bool(m.neg_risk_id)), m.neg_risk_id))
+            tokens += [(m.token(j), m.condition_id, j, str(500 + i)) for j in (0, 1)]
+            if m.payout:
+                conditions.append((m.condition_id, list(m.payout), max(1, sum(m.payout)),
+                                   m.resolved, 1))
+        store.insert("events", events, ("id", "tag_slugs"))
+        store.insert("markets", markets, ("condition_id", "id", "event_id", "token_ids",
+                                          "neg_risk", "neg_risk_market_id"))
+        store.insert("tokens", tokens, ("token_id", "condition_id", "outcome_index",
+                                        "market_id"))
+        store.insert("conditions", [(c, n, d, datetime.fromtimestamp(r, UTC), ok)
+                                    for c, n, d, r, ok in conditions],
+                     ("condition_id", "payout_numerators", "payout_denominator", "resolved_at",
+                      "resolved"))
+        enrich(store)
+        if as_of is None:  # the latest event of the scenario: a fill or a resolution
+            as_of = max([f[2] for f in self.fills] + [m.resolved or 0 for m in self.markets])
+        compute_metrics(store, as_of=as_of)
+
+
+def current(store: Store, table: str, where: str = "1", params: dict | None = None
+            ) -> list[dict]:
+    result = store.query(
+        "SELECT * FROM {table:Identifier} WHERE run_id = (SELECT argMax(value, updated_at) "
+        f"FROM pipeline_state WHERE key = 'metrics_run') AND {where}",
+        {"table": table, **(params or {})})
+    return [dict(zip(result.column_names, r, strict=True)) for r in result.result_rows]

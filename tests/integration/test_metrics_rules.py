@@ -1,0 +1,196 @@
+"""One hand-computed case per METRICS.md rule, run through the real SQL (enrich + metrics in
+chDB). Amounts are whole shares / USDC; expected values are worked out in the comments."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+
+from tests.metrics_support import DAY, T0, Book, current
+
+A = "0x" + "a1" * 20
+B = "0x" + "b2" * 20
+
+
+def one(rows: list[dict]) -> dict:
+    assert len(rows) == 1, rows
+    return rows[0]
+
+
+def position(store, wallet=A, token=None):
+    where = "wallet = {w:String}" + (" AND token_id = {t:String}" if token else "")
+    return one(current(store, "positions", where, {"w": wallet, "t": token or ""}))
+
+
+def metrics(store, wallet=A, window="lifetime", category="all"):
+    return one(current(store, "wallet_metrics",
+                       "wallet = {w:String} AND window = {x:String} AND category = {c:String}",
+                       {"w": wallet, "x": window, "c": category}))
+
+
+def test_average_cost_with_partial_sells_then_resolution(store):
+    book = Book()
+    m = book.market("avg", payout=(1, 0), resolved=T0 + 10 * DAY)
+    book.trade(A, m, "BUY", 100, 40, ts=T0)          # 100 @ 0.40
+    book.trade(A, m, "BUY", 100, 60, ts=T0 + 1)      # 100 @ 0.60 -> avg 0.50
+    book.trade(A, m, "SELL", 50, 35, ts=T0 + 2)      # 50 @ 0.70 -> realized 50 * 0.20 = 10
+    book.load(store)
+    p = position(store)
+    assert p["avg_price"] == pytest.approx(0.5)
+    # resolution at 1: the 150 left realize 150 * (1 - 0.5) = 75; total 85
+    assert p["realized"] == pytest.approx(85.0, abs=1e-9)
+    assert p["cost"] == pytest.approx(100.0) and p["amount"] == 0 and not p["is_open"]
+    assert p["closed_ts"] == T0 + 10 * DAY
+
+
+def test_a_sell_beyond_inventory_is_clamped_and_counted(store):
+    book = Book()
+    m = book.market("clamp")
+    book.trade(A, m, "BUY", 10, 5, ts=T0)             # 10 @ 0.50
+    book.trade(A, m, "SELL", 30, 18, ts=T0 + 1)       # 30 @ 0.60: only 10 are held
+    book.load(store)
+    p = position(store)
+    assert p["realized"] == pytest.approx(10 * (0.6 - 0.5))
+    assert p["unmatched_sell"] == pytest.approx(20.0)
+    assert metrics(store)["incomplete_positions"] == 1
+
+
+def test_fees_on_v1_and_v2_buys_and_sells(store):
+    book = Book()
+    v1, v2 = book.market("fee1"), book.market("fee2")
+    # V1: the buy's fee is in shares (98 received for $50); the sell's in USDC ($60 - $1)
+    book.trade(A, v1, "BUY", 100, 50, fee=2, ts=T0)
+    book.trade(A, v1, "SELL", 98, 60, fee=1, ts=T0 + 1)
+    # V2: the buy's fee is USDC on top ($51 for 100); the sell's from the proceeds
+    book.trade(A, v2, "BUY", 100, 50, fee=1, version=2, ts=T0)
+    book.trade(A, v2, "SELL", 100, 60, fee=0.5, version=2, ts=T0 + 1)
+    book.load(store)
+    p1, p2 = position(store, token=v1.token(0)), position(store, token=v2.token(0))
+    assert p1["avg_price"] == pytest.approx(50 / 98) and p1["cost"] == pytest.approx(50)
+    assert p1["realized"] == pytest.approx(98 * (59 / 98 - 50 / 98))  # = 9
+    assert p2["avg_price"] == pytest.approx(0.51) and p2["cost"] == pytest.approx(51)
+    assert p2["realized"] == pytest.approx(100 * (59.5 / 100 - 0.51))  # = 8.5
+
+
+def test_resolution_at_one_zero_and_half_closes_held_positions(store):
+    book = Book()
+    win = book.market("win", payout=(1, 0), resolved=T0 + DAY)
+    lose = book.market("lose", payout=(0, 1), resolved=T0 + DAY)   # never redeemed
+    half = book.market("half", payout=(1, 1), resolved=T0 + DAY)
+    for m in (win, lose, half):
+        book.trade(A, m, "BUY", 100, 30, ts=T0)
+    book.load(store)
+    realized = {p["condition_id"]: p["realized"] for p in current(store, "positions")}
+    assert realized[win.condition_id] == pytest.approx(70)
+    assert realized[lose.condition_id] == pytest.approx(-30)   # a loser is realized at 0
+    assert realized[half.condition_id] == pytest.approx(20)
+
+
+def test_dust_left_after_a_sell_closes_the_position(store):
+    book = Book()
+    m = book.market("dust")                             # never resolves
+    book.trade(A, m, "BUY", 100, 50, ts=T0)
+    book.trade(A, m, "SELL", 99.995, 59.997, ts=T0 + 5)  # 0.005 shares left: dust
+    book.load(store)
+    p = position(store)
+    assert not p["is_open"] and p["closed_ts"] == T0 + 5
+    assert p["realized"] == pytest.approx(99.995 * (59.997 / 99.995 - 0.5))
+    assert one(current(store, "bets"))["closed"] == 1
+
+
+def test_neg_risk_markets_form_one_bet(store):
+    book = Book()
+    nr = "0x" + "cd" * 31 + "00"
+    x = book.market("nr-x", payout=(1, 0), resolved=T0 + DAY, neg_risk_id=nr)
+    y = book.market("nr-y", payout=(0, 1), resolved=T0 + DAY, neg_risk_id=nr)
+    book.trade(A, x, "BUY", 100, 40, ts=T0)    # wins 60
+    book.trade(A, y, "BUY", 100, 50, ts=T0)    # loses 50
+    book.load(store)
+    bet = one(current(store, "bets"))
+    assert bet["bet_key"] == nr and bet["positions"] == 2
+    assert bet["pnl"] == pytest.approx(10) and bet["cost"] == pytest.approx(90)
+    assert metrics(store)["bets_closed"] == 1
+
+
+def test_an_open_position_is_marked_at_the_latest_trade(store):
+    book = Book()
+    m = book.market("open")
+    book.trade(A, m, "BUY", 100, 40, ts=T0)            # avg 0.40
+    book.trade(B, m, "BUY", 10, 5.5, ts=T0 + 60)       # a later trade at 0.55 sets the mark
+    book.load(store)
+    p = position(store)
+    assert p["is_open"] and p["mark"] == pytest.approx(0.55)
+    assert p["unrealized"] == pytest.approx(100 * (0.55 - 0.40))
+    row = metrics(store)
+    assert row["bets_open"] == 1 and row["bets_closed"] == 0
+    assert row["total_pnl"] == pytest.approx(row["realized_pnl_all"] + 15)
+
+
+def test_windows_take_bets_by_their_closing_time(store):
+    book = Book()
+    as_of = T0 + 400 * DAY
+    old = book.market("old", payout=(1, 0), resolved=as_of - 40 * DAY)   # in 90d, not 30d
+    new = book.market("new", payout=(1, 0), resolved=as_of - 5 * DAY)
+    book.trade(A, old, "BUY", 100, 50, ts=T0)          # traded long before: still 90d
+    book.trade(A, new, "BUY", 100, 50, ts=as_of - 10 * DAY)
+    book.trade(B, new, "BUY", 1, 0.5, ts=as_of)        # sets as_of = the latest fill
+    book.load(store)
+    closed = {w: metrics(store, window=w)["bets_closed"] for w in ("30d", "90d", "180d",
+                                                                   "lifetime")}
+    assert closed == {"30d": 1, "90d": 2, "180d": 2, "lifetime": 2}
+    assert metrics(store, window="30d")["trades"] == 1      # trades by their own time
+    assert metrics(store, window="lifetime")["trades"] == 2
+
+
+def _winning_bets(book: Book, wallet: str, outcomes: list[bool], stake: float = 100):
+    for i, won in enumerate(outcomes):
+        m = book.market(f"{wallet[-4:]}-{i}", payout=(1, 0) if won else (0, 1),
+                        resolved=T0 + i * DAY + 3600)
+        book.trade(wallet, m, "BUY", 2 * stake, stake, ts=T0 + i * DAY)   # @ 0.50: ±stake
+
+
+def test_omega_null_and_unbounded_and_the_smoothed_score(store):
+    book = Book()
+    _winning_bets(book, A, [True, True, True])    # 3 x +$100 on $100 stakes, no loss
+    book.load(store)
+    row = metrics(store)
+    assert row["omega"] is None and row["omega_unbounded"] == 1
+    # c̄ = 0.5 x median(100) = 50: (300 + 10 x 50) / (0 + 10 x 50) = 1.6
+    assert row["omega_score"] == pytest.approx(1.6)
+    assert round(row["win_rate_lb"], 2) == 0.44           # Wilson 3/3
+
+
+def test_wilson_60_of_100(store):
+    book = Book()
+    _winning_bets(book, A, [True] * 60 + [False] * 40, stake=10)
+    book.load(store)
+    row = metrics(store)
+    assert row["win_rate"] == pytest.approx(0.6) and round(row["win_rate_lb"], 2) == 0.50
+    assert row["omega"] == pytest.approx(600 / 400)
+
+
+def test_roi_and_its_standard_error(store):
+    book = Book()
+    a, b, c = (book.market(k, payout=p, resolved=T0 + DAY)
+               for k, p in (("r1", (1, 0)), ("r2", (0, 1)), ("r3", (1, 0))))
+    book.trade(A, a, "BUY", 200, 100, ts=T0)   # P = +100, C = 100
+    book.trade(A, b, "BUY", 100, 50, ts=T0)    # P = -50,  C = 50 ... plus 50 more below
+    book.trade(A, b, "BUY", 100, 50, ts=T0 + 1)  # C = 100, P = -100
+    book.trade(A, c, "BUY", 250, 50, ts=T0)    # P = +200, C = 50
+    book.load(store)
+    # roi = (100 - 100 + 200) / 250 = 0.8; residuals 100 - 80 = 20, -100 - 80 = -180,
+    # 200 - 40 = 160; se = sqrt(3/2 x (400 + 32400 + 25600)) / 250
+    row = metrics(store)
+    assert row["roi"] == pytest.approx(0.8)
+    assert row["roi_se"] == pytest.approx(math.sqrt(1.5 * 58400) / 250)
+
+
+@pytest.mark.parametrize(("bets", "expected"), [(19, "provisional"), (20, "ranked")])
+def test_eligibility_boundary(store, bets, expected):
+    book = Book()
+    _winning_bets(book, A, [i % 2 == 0 for i in range(bets)], stake=30)  # span >= 14 days
+    book.load(store)
+    row = metrics(store)
+    assert row["bets_closed"] == bets and row["cost"] >= 500
+    assert row["eligibility"] == expected

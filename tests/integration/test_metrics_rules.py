@@ -194,3 +194,59 @@ def test_eligibility_boundary(store, bets, expected):
     row = metrics(store)
     assert row["bets_closed"] == bets and row["cost"] >= 500
     assert row["eligibility"] == expected
+
+
+def test_category_is_the_first_canonical_tag_by_priority_never_a_substring(store):
+    book = Book()
+    both = book.market("both", tags=("politics", "crypto", "btc"))   # crypto ranks first
+    award = book.market("award", tags=("awards", "movies"))          # not 'war': no match
+    book.trade(A, both, "BUY", 10, 5, ts=T0)
+    book.trade(A, award, "BUY", 10, 5, ts=T0)
+    book.load(store)
+    got = dict(store.rows("SELECT condition_id, any(category) FROM trades GROUP BY 1"))
+    assert got == {both.condition_id: "crypto", award.condition_id: "other"}
+    assert store.rows("SELECT tag_slugs FROM trades WHERE condition_id = {c:String} LIMIT 1",
+                      {"c": both.condition_id}) == [(["politics", "crypto", "btc"],)]
+
+
+def test_enrich_again_after_a_catalogue_update_places_unresolved_fills(store):
+    from polyrank.enrich.trades import enrich
+
+    book = Book()
+    known, late = book.market("known"), book.market("late", tags=("sports",))
+    book.trade(A, known, "BUY", 10, 5, ts=T0)
+    book.trade(A, late, "BUY", 10, 5, ts=T0 + 1)
+    book.markets.remove(late)                        # the catalogue does not know it yet
+    book.load(store)
+    first = enrich(store)
+    assert (first.unresolved_fills, first.unresolved_tokens) == (1, 1)
+    assert first.top_unresolved[0][0] == late.token(0)
+    assert {r["category"] for r in current(store, "bets")} == {"politics", "unresolved"}
+    store.insert("events", [("e-late", ["sports"])], ("id", "tag_slugs"))
+    store.insert("markets", [(late.condition_id, "999", "e-late", [late.token(0), late.token(1)],
+                              0, "")],
+                 ("condition_id", "id", "event_id", "token_ids", "neg_risk",
+                  "neg_risk_market_id"))
+    store.insert("tokens", [(late.token(0), late.condition_id, 0, "999")],
+                 ("token_id", "condition_id", "outcome_index", "market_id"))
+    again = enrich(store)
+    assert again.unresolved_fills == 0
+    assert dict(store.rows("SELECT condition_id, category FROM trades")) == {
+        known.condition_id: "politics", late.condition_id: "sports"}
+
+
+def test_a_run_is_atomic_for_readers_and_old_runs_are_dropped(store):
+    from polyrank.metrics.run import compute_metrics
+
+    book = Book()
+    _winning_bets(book, A, [True, False, True])
+    book.load(store)
+    first = store.scalar("SELECT argMax(value, updated_at) FROM pipeline_state "
+                         "WHERE key = 'metrics_run'")
+    second = compute_metrics(store).run_id
+    third = compute_metrics(store).run_id
+    runs = {r[0] for r in store.rows("SELECT DISTINCT run_id FROM wallet_metrics")}
+    assert runs == {second, third} and first not in runs   # the previous run is kept
+    visible = {r[0] for r in store.rows("SELECT DISTINCT run_id FROM wallet_metrics_complete")}
+    assert visible == {third}
+    assert store.scalar("SELECT count() FROM metrics_runs") == 3

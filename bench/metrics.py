@@ -1,0 +1,118 @@
+"""Metrics benchmark (issue 4): enrich + metrics as SQL in chDB vs a straightforward pandas
+implementation of positions / bets / omega over the same fills; checks that they agree.
+
+    .venv/bin/python bench/metrics.py [--fills 1000000 10000000] [--skip-pandas-above N]
+
+Each side runs in its own process; peak memory is sampled during the timed part only.
+Worlds are generated once under worlds/bench-metrics-<fills>/ (or --world-dir).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from common import RssSampler, ensure_world, fresh_dir, load_world_into_store
+
+HERE = Path(__file__).resolve().parent
+
+
+def run_sql(world: Path, out: Path) -> dict:
+    from polyrank.enrich.trades import enrich
+    from polyrank.metrics.run import compute_metrics
+    from polyrank.store import Store
+
+    with fresh_dir("bench-metrics-") as tmp, Store.open(f"chdb://{tmp / 'store'}") as store:
+        t0 = time.perf_counter()
+        fills = load_world_into_store(world, store)
+        load_s = time.perf_counter() - t0
+        with RssSampler() as rss:
+            t0 = time.perf_counter()
+            enriched = enrich(store)
+            t1 = time.perf_counter()
+            report = compute_metrics(store)
+            t2 = time.perf_counter()
+        rows = store.rows("SELECT wallet, bets_closed, realized_pnl, omega_score FROM "
+                          "wallet_metrics WHERE run_id = {r:String} AND window = 'lifetime' "
+                          "AND category = 'all' AND bets_closed > 0", {"r": report.run_id})
+    out.write_text(json.dumps([list(r) for r in rows]))
+    return {"fills": fills, "load_s": load_s, "enrich_s": t1 - t0, "metrics_s": t2 - t1,
+            "total_s": t2 - t0, "peak_rss": rss.peak, "steps": report.step_s,
+            "unresolved": enriched.unresolved_fills}
+
+
+def run_pandas(world: Path, out: Path) -> dict:
+    from metrics_pandas import lifetime_omega
+
+    with RssSampler() as rss:
+        t0 = time.perf_counter()
+        frame = lifetime_omega(world)
+        total = time.perf_counter() - t0
+    out.write_text(frame.to_json(orient="values"))
+    return {"total_s": total, "peak_rss": rss.peak}
+
+
+def side(mode: str, world: Path, out: Path) -> dict:
+    done = subprocess.run([sys.executable, str(HERE / "metrics.py"), "--side", mode,
+                           str(world), str(out)], capture_output=True, text=True, check=False)
+    if done.returncode != 0:
+        raise SystemExit(f"{mode} side failed:\n{done.stderr[-3000:]}")
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def agree(sql_out: Path, pandas_out: Path) -> tuple[int, int]:
+    sql = {r[0]: r[1:] for r in json.loads(sql_out.read_text())}
+    pdx = {r[0]: r[1:] for r in json.loads(pandas_out.read_text())}
+    bad = 0
+    for wallet in set(sql) | set(pdx):
+        a, b = sql.get(wallet), pdx.get(wallet)
+        if a is None or b is None or int(a[0]) != int(b[0]) or abs(a[1] - b[1]) > 1e-6 or (
+                (a[2] is None) != (b[2] is None) or (a[2] is not None
+                                                     and abs(a[2] - b[2]) > 1e-9)):
+            bad += 1
+    return len(set(sql) | set(pdx)), bad
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--fills", type=int, nargs="+", default=[1_000_000, 10_000_000])
+    ap.add_argument("--world-dir", type=Path, default=Path("worlds"))
+    ap.add_argument("--skip-pandas-above", type=int, default=None,
+                    help="run the pandas baseline only for worlds up to this many fills")
+    ap.add_argument("--side", nargs=3, metavar=("MODE", "WORLD", "OUT"), help=argparse.SUPPRESS)
+    args = ap.parse_args()
+    if args.side:
+        mode, world, out = args.side
+        fn = run_sql if mode == "sql" else run_pandas
+        print(json.dumps(fn(Path(world), Path(out))))
+        return
+    for target in args.fills:
+        world = ensure_world(args.world_dir / f"bench-metrics-{target}", seed=7, fills=target)
+        with fresh_dir("bench-metrics-out-") as tmp:
+            sql = side("sql", world, tmp / "sql.json")
+            gb = 1024 ** 3
+            print(f"\n[{sql['fills']:,} fills]")
+            print(f"  SQL (chDB): enrich {sql['enrich_s']:.1f} s + metrics {sql['metrics_s']:.1f}"
+                  f" s = {sql['total_s']:.1f} s -> {sql['fills'] / sql['total_s']:,.0f} fills/s;"
+                  f" peak RSS {sql['peak_rss'] / gb:.2f} GB (loading the store took "
+                  f"{sql['load_s']:.1f} s, not timed)")
+            print("    steps: " + ", ".join(f"{k} {v:.1f} s" for k, v in sql["steps"].items()))
+            if args.skip_pandas_above is not None and target > args.skip_pandas_above:
+                print("  pandas baseline skipped (--skip-pandas-above)")
+                continue
+            pdx = side("pandas", world, tmp / "pandas.json")
+            wallets, bad = agree(tmp / "sql.json", tmp / "pandas.json")
+            print(f"  pandas: {pdx['total_s']:.1f} s -> {sql['fills'] / pdx['total_s']:,.0f} "
+                  f"fills/s; peak RSS {pdx['peak_rss'] / gb:.2f} GB")
+            print(f"  ratio pandas / SQL = {pdx['total_s'] / sql['total_s']:.1f}x "
+                  f"(the pandas side computes lifetime omega only, the SQL side everything)")
+            print(f"  agreement on lifetime bets_closed / realized_pnl / omega_score: "
+                  f"{wallets - bad} of {wallets} wallets")
+
+
+if __name__ == "__main__":
+    main()

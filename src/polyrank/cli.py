@@ -426,6 +426,8 @@ def demo(
     world_dir: Annotated[Path, typer.Option("--world", help="World folder (made if missing).")
                          ] = Path("worlds/demo"),
     wallets: Annotated[int, typer.Option(help="Wallets in a new world.")] = 2000,
+    markets: Annotated[int | None, typer.Option(help="Markets in a new world (default 400).")
+                       ] = None,
     seed: Annotated[int, typer.Option(help="Seed of a new world.")] = 7,
     store: Annotated[str, typer.Option("--store", help="Store DSN for the demo.")
                      ] = "chdb://./data/demo",
@@ -435,35 +437,40 @@ def demo(
         help="Keep the replay server running afterwards (Ctrl-C stops).")] = False,
 ) -> None:
     """The offline demo: generate a world, serve it with mild faults, sync the catalogue,
-    load every wallet with 10 workers, and show what landed in the store."""
+    load every wallet with 10 workers, enrich, compute metrics, print the omega leaderboard."""
     from polyrank.demo import run_demo
     from polyrank.progress import default_progress
 
     settings = _settings(ctx, store_dsn=store, runtime_dir=runtime_dir)
 
     def show(result) -> None:
-        rep, cat = result.ingest, result.catalogue
+        rep = result.report
+        cat, ing, met = rep.catalogue, rep.ingest, rep.metrics
         out.print(f"[bold]world[/bold] {result.world_dir}  [bold]replay[/bold] "
                   f"{result.replay_url}")
         out.print(f"catalogue: {cat.events_seen} events, {cat.markets_seen} markets "
                   f"({cat.resolved_markets} resolved) in {cat.requests} requests")
-        out.print(f"ingest: {rep.done} wallets done, {len(rep.failed)} failed, "
-                  f"{rep.already_done} already done; {rep.fills_new} new fills, "
-                  f"{rep.fills_duplicate} duplicates; {rep.http.get('requests', 0)} requests "
-                  f"({rep.http.get('retries', 0)} retried after injected faults); "
+        out.print(f"ingest: {ing.done} wallets done, {len(ing.failed)} failed, "
+                  f"{ing.already_done} already done; {ing.fills_new} new fills, "
+                  f"{ing.fills_duplicate} duplicates; {ing.http.get('requests', 0)} requests "
+                  f"({ing.http.get('retries', 0)} retried after injected faults); "
                   f"{result.fills_in_store} fills in the store")
-        table = Table("wallet", "fills", "volume USDC", "markets",
-                      title="Top 10 wallets by volume (trades_raw)")
-        for row in table_cells(result.top_wallets):
-            table.add_row(*row)
+        out.print(f"metrics: run {met.run_id}, {met.positions} positions, {met.bets} bets, "
+                  f"{met.wallets} wallets in {met.seconds:.1f} s")
+        table = Table("wallet", "omega_score", "omega", "realized P&L", "ROI", "win rate LB",
+                      "bets", title="Omega leaderboard — lifetime, ranked wallets (top 10)")
+        for row in result.leaderboard:
+            wallet, score, omega, pnl, roi, wlb, bets = row
+            table.add_row(wallet, f"{score:.3f}", "∞" if omega is None else f"{omega:.2f}",
+                          f"{pnl:,.2f}", f"{roi:.1%}", f"{wlb:.2f}", str(bets))
         out.print(table)
-        out.print(f"Look inside: polyrank sql --store {store} \"SELECT * FROM trades_raw "
-                  "LIMIT 5\"")
-        out.print("Metrics and the leaderboard come with the next stages (docs/architecture.md).")
+        out.print(f"Look inside: polyrank sql --store {store} \"SELECT * FROM "
+                  "wallet_metrics_complete WHERE window = 'lifetime' LIMIT 5\"")
         if serve:
             out.print(f"Replay server still serving on {result.replay_url} — Ctrl-C stops.")
 
-    run_demo(settings, world_dir, wallets=wallets, seed=seed, progress=default_progress(),
+    run_demo(settings, world_dir, wallets=wallets, seed=seed, markets=markets,
+             progress=default_progress(),
              serve_forever=serve, on_ready=show)
 
 

@@ -205,7 +205,7 @@ def test_category_is_the_first_canonical_tag_by_priority_never_a_substring(store
     book.load(store)
     got = dict(store.rows("SELECT condition_id, any(category) FROM trades GROUP BY 1"))
     assert got == {both.condition_id: "crypto", award.condition_id: "other"}
-    assert store.rows("SELECT tag_slugs FROM trades WHERE condition_id = {c:String} LIMIT 1",
+    assert store.rows("SELECT tag_slugs FROM trades_enriched WHERE condition_id = {c:String}",
                       {"c": both.condition_id}) == [(["politics", "crypto", "btc"],)]
 
 

@@ -31,12 +31,14 @@ def test_1_taker_side_rows_are_not_counted_as_the_wallets_trades(loaded):
     theirs = {f["id"] for f in fills if f["taker"] == wallet}
     mine = {f["id"] for f in fills if f["maker"] == wallet}
     with Store.open(dsn) as store:
-        stored = {r[0] for r in store.rows("SELECT fill_id FROM trades WHERE wallet = {w:String}",
-                                           {"w": wallet})}
+        stored = {r[0] for r in store.rows(
+            "SELECT fill_id FROM trades_raw WHERE wallet_address = {w:String}", {"w": wallet})}
+        enriched = store.scalar("SELECT count() FROM trades WHERE wallet = {w:String}",
+                                {"w": wallet})
         counted = current(store, "wallet_metrics", "wallet = {w:String} AND window = 'lifetime' "
                           "AND category = 'all'", {"w": wallet})[0]["trades"]
     assert theirs and not (theirs & stored)
-    assert stored == mine and counted == len(mine)
+    assert stored == mine and counted == enriched == len(mine)
 
 
 def test_2_fills_of_one_transaction_are_all_kept_once(loaded):

@@ -2,12 +2,15 @@
 -- to the catalogue: condition, outcome index, market, event, neg-risk bet key, category (first
 -- canonical tag by priority, else 'other'), tags, payout of this token when resolved.
 -- Fills whose token is not in the catalogue keep condition_id = '' (counted as unresolved).
+-- Fill ids are `<txHash>_<orderHash>`: their 8-byte hash prefixes order ties like the ids.
 INSERT INTO {target:Identifier}
 SELECT
     f.maker                                               AS wallet,
     cityHash64(f.maker)                                   AS wallet_key,
-    f.id                                                  AS fill_id,
     f.timestamp                                           AS ts,
+    reinterpretAsUInt64(reverse(unhex(substring(f.id, 3, 16))))           AS tx_key,
+    reinterpretAsUInt64(reverse(unhex(substring(
+        splitByChar('_', f.id)[2], 3, 16))))                              AS order_key,
     f.token_id                                            AS token_id,
     cityHash64(f.token_id)                                AS token_key,
     f.side = 'BUY'                                        AS is_buy,
@@ -30,7 +33,6 @@ SELECT
     multiIf(condition_id = '', 'unresolved',
             (arrayFirst(c -> has(e.tag_slugs, c), {priority:Array(String)}) AS first_tag) = '',
             'other', first_tag)                           AS category,
-    e.tag_slugs                                           AS tag_slugs,
     if(c.payout_denominator > 0,
        c.payout_numerators[outcome_index + 1] / c.payout_denominator, NULL) AS payout,
     if(c.payout_denominator > 0, toUInt32(c.resolved_at), NULL)           AS resolved_at

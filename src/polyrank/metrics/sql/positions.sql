@@ -1,5 +1,6 @@
 -- Positions (wallet x token) by average cost (METRICS.md §2, ledger rules 4-9), folded in
--- time order (ties by fill id) over each position's trades up to the as-of time.
+-- time order (ties by fill id, via its hash prefixes) over each position's trades up to the
+-- as-of time.
 -- Fold state: (amount, avg_price, realized, cost, bought, unmatched_sell); amounts in micro
 -- units as integers, avg_price and realized as Float64 in the same operation order as the
 -- ledger, so results agree to the last bits.
@@ -7,7 +8,7 @@ INSERT INTO positions
 WITH
     {dust:Float64} * 1000000 AS dust_micro,
     marks AS (
-        SELECT token_key, argMax(usdc / shares, (ts, fill_id)) AS mark
+        SELECT token_key, argMax(usdc / shares, (ts, tx_key, order_key)) AS mark
         FROM trades WHERE ts <= {as_of:UInt32} AND shares > 0
         GROUP BY token_key
     ),
@@ -29,8 +30,8 @@ WITH
                      acc.2,
                      acc.3 + if(x.6 > 0, least(x.6, acc.1) * (x.5 / x.6 - acc.2) / 1000000, 0),
                      acc.4, acc.5, acc.6 + x.6 - least(x.6, acc.1))),
-                arraySort(x -> (x.1, x.2),
-                          groupArray((ts, fill_id, is_buy, received, cash, shares))),
+                arraySort(x -> (x.1, x.2, x.7),
+                          groupArray((ts, tx_key, is_buy, received, cash, shares, order_key))),
                 (toInt64(0), toFloat64(0), toFloat64(0), toInt64(0), toInt64(0), toInt64(0))
             ) AS st
         FROM trades

@@ -3,40 +3,44 @@
 -- 'metrics_run', which changes only once a run is complete: a run is atomic for readers.
 
 -- one row per fill, decoded from its maker's side and joined to the catalogue (polyrank enrich)
+-- Kept slim: this is the hot table of every metrics run. Repeated strings are LowCardinality;
+-- the fill id is reduced to two order-preserving integer prefixes (its transaction and order
+-- hashes) that break timestamp ties exactly as the ids would; tags, question and outcome are
+-- joined in by the trades_enriched view.
 CREATE TABLE IF NOT EXISTS trades (
-    wallet        String,
-    wallet_key    UInt64,                     -- cityHash64(wallet): the compact hot-path key
-    fill_id       String,
-    ts            UInt32,
-    token_id      String,
-    token_key     UInt64,                     -- cityHash64(token_id)
-    is_buy        UInt8,
-    shares        Int64,                      -- micro-shares traded (gross)
-    usdc          Int64,                      -- micro-USDC traded (gross, before fees)
-    received      Int64,                      -- BUY: micro-shares received (net of share fees)
-    cash          Int64,                      -- BUY: micro-USDC paid; SELL: received (net)
-    fee_usdc      Int64,
-    fee_shares    Int64,
-    version       UInt8,
-    condition_id  String,                     -- '' while the token is unresolved
-    outcome_index UInt8,
-    market_id     String,
-    event_id      String,
-    neg_risk_market_id String,
-    bet_key       String,                     -- neg-risk market id, else condition id
-    category      LowCardinality(String),
-    tag_slugs     Array(String),
-    payout        Nullable(Float64),          -- this token's payout when resolved
-    resolved_at   Nullable(UInt32)
+    wallet             LowCardinality(String),
+    wallet_key         UInt64,                -- cityHash64(wallet): the compact hot-path key
+    ts                 UInt32,
+    tx_key             UInt64,                -- first 8 bytes of the transaction hash
+    order_key          UInt64,                -- first 8 bytes of the order hash
+    token_id           LowCardinality(String),
+    token_key          UInt64,                -- cityHash64(token_id)
+    is_buy             UInt8,
+    shares             Int64,                 -- micro-shares traded (gross)
+    usdc               Int64,                 -- micro-USDC traded (gross, before fees)
+    received           Int64,                 -- BUY: micro-shares received (net of share fees)
+    cash               Int64,                 -- BUY: micro-USDC paid; SELL: received (net)
+    fee_usdc           Int64,
+    fee_shares         Int64,
+    version            UInt8,
+    condition_id       LowCardinality(String), -- '' while the token is unresolved
+    outcome_index      UInt8,
+    market_id          LowCardinality(String),
+    event_id           LowCardinality(String),
+    neg_risk_market_id LowCardinality(String),
+    bet_key            LowCardinality(String), -- neg-risk market id, else condition id
+    category           LowCardinality(String),
+    payout             Nullable(Float64),     -- this token's payout when resolved
+    resolved_at        Nullable(UInt32)
 ) ENGINE = MergeTree
-ORDER BY (wallet_key, token_key, ts, fill_id);
+ORDER BY (wallet_key, token_key, ts, tx_key, order_key);
 
 CREATE TABLE IF NOT EXISTS positions (
     run_id         String,
-    wallet         String,
-    token_id       String,
-    condition_id   String,
-    bet_key        String,
+    wallet         LowCardinality(String),
+    token_id       LowCardinality(String),
+    condition_id   LowCardinality(String),
+    bet_key        LowCardinality(String),
     category       LowCardinality(String),
     amount         Float64,                   -- shares held (0 once resolved)
     avg_price      Float64,
@@ -55,8 +59,8 @@ ORDER BY (run_id, wallet, token_id);
 
 CREATE TABLE IF NOT EXISTS bets (
     run_id     String,
-    wallet     String,
-    bet_key    String,
+    wallet     LowCardinality(String),
+    bet_key    LowCardinality(String),
     category   LowCardinality(String),
     pnl        Float64,
     cost       Float64,
@@ -141,6 +145,22 @@ CREATE TABLE IF NOT EXISTS metrics_runs (
     status      LowCardinality(String)
 ) ENGINE = ReplacingMergeTree(finished_at)
 ORDER BY run_id;
+
+-- a trade with everything the catalogue says about it
+CREATE VIEW IF NOT EXISTS trades_enriched AS
+SELECT t.wallet AS wallet, t.ts AS ts, t.token_id AS token_id, t.is_buy AS is_buy,
+       t.shares AS shares, t.usdc AS usdc, t.received AS received, t.cash AS cash,
+       t.fee_usdc AS fee_usdc, t.fee_shares AS fee_shares, t.version AS version,
+       t.condition_id AS condition_id, t.outcome_index AS outcome_index,
+       t.market_id AS market_id, t.event_id AS event_id,
+       t.neg_risk_market_id AS neg_risk_market_id, t.bet_key AS bet_key,
+       t.category AS category, t.payout AS payout, t.resolved_at AS resolved_at,
+       m.question AS question, m.outcomes[t.outcome_index + 1] AS outcome,
+       e.title AS event_title, e.tag_slugs AS tag_slugs
+FROM trades AS t
+LEFT JOIN (SELECT condition_id, question, outcomes FROM markets FINAL) AS m
+    ON m.condition_id = t.condition_id
+LEFT JOIN (SELECT id, title, tag_slugs FROM events FINAL) AS e ON e.id = t.event_id;
 
 -- the original system's names, over the current complete run
 CREATE VIEW IF NOT EXISTS wallet_metrics_complete AS

@@ -57,3 +57,5 @@ FROM (
     FROM folded
 ) AS p
 LEFT JOIN marks AS mk ON mk.token_key = p.token_key
+-- trades are stored in (wallet_key, token_key, ts) order: aggregate while streaming
+SETTINGS optimize_aggregation_in_order = 1

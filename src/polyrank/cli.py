@@ -30,7 +30,8 @@ app.add_typer(world_app, name="world")
 app.add_typer(replay_app, name="replay")
 app.add_typer(catalogue_app, name="catalogue")
 
-out = Console(soft_wrap=True)
+# piped or captured output gets room for 42-character wallets instead of Rich's 80 columns
+out = Console(soft_wrap=True, width=None if sys.stdout.isatty() else 160)
 err = Console(stderr=True, soft_wrap=True)
 
 StoreOpt = Annotated[str | None, typer.Option(

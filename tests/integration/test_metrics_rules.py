@@ -243,8 +243,13 @@ def test_a_run_is_atomic_for_readers_and_old_runs_are_dropped(store):
     book.load(store)
     first = store.scalar("SELECT argMax(value, updated_at) FROM pipeline_state "
                          "WHERE key = 'metrics_run'")
-    second = compute_metrics(store).run_id
-    third = compute_metrics(store).run_id
+    figures = "SELECT bets_closed, realized_pnl, cost, omega_score FROM wallet_metrics_complete"
+    before = store.rows(figures)
+    as_of = store.scalar("SELECT as_of FROM metrics_runs WHERE run_id = {r:String}",
+                         {"r": first})
+    second = compute_metrics(store, as_of=as_of).run_id
+    third = compute_metrics(store, as_of=as_of).run_id
+    assert store.rows(figures) == before     # a run reads only its own rows
     runs = {r[0] for r in store.rows("SELECT DISTINCT run_id FROM wallet_metrics")}
     assert runs == {second, third} and first not in runs   # the previous run is kept
     visible = {r[0] for r in store.rows("SELECT DISTINCT run_id FROM wallet_metrics_complete")}

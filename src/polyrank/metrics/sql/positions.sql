@@ -39,7 +39,7 @@ WITH
         GROUP BY wallet_key, token_key
     )
 SELECT
-    {run_id:String}                                          AS run_id,
+    {run_id:String}                                          AS this_run,
     wallet, token_id, condition_id, bet_key, category,
     if(resolved, 0, st.1 / 1000000)                          AS amount,
     st.2                                                     AS avg_price,

@@ -44,6 +44,18 @@ GoldskyOpt = Annotated[str | None, typer.Option(
                           "Env: POLYRANK_GOLDSKY_URL.")]
 GammaOpt = Annotated[str | None, typer.Option(
     "--gamma-url", help="Gamma base URL. Env: POLYRANK_GAMMA_URL.")]
+WalletsOpt = Annotated[Path, typer.Option(
+    "--wallets", help="Wallet list: one address per line, # comments allowed.")]
+WorkersOpt = Annotated[int, typer.Option(help="Concurrent fetchers.")]
+MaxTradesOpt = Annotated[int | None, typer.Option(
+    help="Keep only each wallet's N most recent fills; capped wallets are recorded as "
+         "truncated. Default: full history.")]
+SinceOpt = Annotated[str | None, typer.Option(
+    help="Only fills at or after this date (YYYY-MM-DD, ISO time or unix s).")]
+StrictOpt = Annotated[bool, typer.Option(
+    help="Refuse the whole list if any line is not a wallet address.")]
+RateLimitOpt = Annotated[str, typer.Option(
+    help="Client-side Goldsky limit shared by all workers: N/SECONDS or none.")]
 RuntimeOpt = Annotated[Path | None, typer.Option(
     "--runtime-dir", help="Where worker checkpoints, logs and status.json go "
                           "(default ./runtime). Env: POLYRANK_RUNTIME_DIR.")]
@@ -132,26 +144,32 @@ def store_info(ctx: typer.Context, store: StoreOpt = None) -> None:
     out.print(table)
 
 
+def _wallet_list(path: Path, strict: bool):
+    """Read a wallet list, reporting skipped lines and duplicates on stderr."""
+    from polyrank.ingest.wallets import read_wallet_list
+
+    listed = read_wallet_list(path, strict=strict)
+    for bad in listed.bad:
+        err.print(f"[yellow]skipped[/yellow] {path} {bad}", highlight=False)
+    if listed.duplicates:
+        err.print(f"{listed.duplicates} duplicate address(es) ignored")
+    return listed
+
+
 @app.command()
 def ingest(
     ctx: typer.Context,
-    wallets: Annotated[Path, typer.Option(
-        "--wallets", help="Wallet list: one address per line, # comments allowed.")],
-    workers: Annotated[int, typer.Option(help="Concurrent fetchers.")] = 10,
-    max_trades: Annotated[int | None, typer.Option(
-        help="Keep only each wallet's N most recent fills; capped wallets are recorded as "
-             "truncated. Default: full history.")] = None,
-    since: Annotated[str | None, typer.Option(
-        help="Only fills at or after this date (YYYY-MM-DD, ISO time or unix s).")] = None,
-    strict: Annotated[bool, typer.Option(
-        help="Refuse the whole list if any line is not a wallet address.")] = False,
+    wallets: WalletsOpt,
+    workers: WorkersOpt = 10,
+    max_trades: MaxTradesOpt = None,
+    since: SinceOpt = None,
+    strict: StrictOpt = False,
     shard: Annotated[str | None, typer.Option(
         help="K/N: load only shard K of N of the list (several processes on a server "
              "store).")] = None,
     batch_wallets: Annotated[int, typer.Option(
         help="Wallets fetched together per request (maker_in); 1 = one per wallet.")] = 100,
-    rate_limit: Annotated[str, typer.Option(
-        help="Client-side Goldsky limit shared by all workers: N/SECONDS or none.")] = "50/10",
+    rate_limit: RateLimitOpt = "50/10",
     refresh: Annotated[bool, typer.Option(
         help="Fetch wallets already done again (adds only new fills).")] = False,
     goldsky_url: GoldskyOpt = None,
@@ -163,18 +181,12 @@ def ingest(
     from polyrank.ingest.options import IngestOptions
     from polyrank.ingest.report import parse_rate, parse_since
     from polyrank.ingest.run import Ingest
-    from polyrank.ingest.wallets import read_wallet_list
     from polyrank.ingest.wallets import shard as take_shard
     from polyrank.progress import default_progress
     from polyrank.store import Store
 
     settings = _settings(ctx, store_dsn=store, goldsky_url=goldsky_url, runtime_dir=runtime_dir)
-    listed = read_wallet_list(wallets, strict=strict)
-    for bad in listed.bad:
-        err.print(f"[yellow]skipped[/yellow] {wallets} {bad}", highlight=False)
-    if listed.duplicates:
-        err.print(f"{listed.duplicates} duplicate address(es) ignored")
-    chosen = take_shard(listed.wallets, shard)
+    chosen = take_shard(_wallet_list(wallets, strict).wallets, shard)
     options = IngestOptions(workers=workers, max_trades=max_trades, since=parse_since(since),
                             batch_wallets=batch_wallets, refresh=refresh,
                             goldsky_limit=parse_rate(rate_limit))
@@ -241,21 +253,16 @@ def _print_metrics(report) -> None:
 @app.command()
 def pipeline(
     ctx: typer.Context,
-    wallets: Annotated[Path, typer.Option(
-        "--wallets", help="Wallet list: one address per line, # comments allowed.")],
-    workers: Annotated[int, typer.Option(help="Concurrent fetchers.")] = 10,
-    max_trades: Annotated[int | None, typer.Option(
-        help="Keep only each wallet's N most recent fills (flagged truncated).")] = None,
-    since: Annotated[str | None, typer.Option(
-        help="Only fills at or after this date (YYYY-MM-DD, ISO time or unix s).")] = None,
-    strict: Annotated[bool, typer.Option(
-        help="Refuse the whole list if any line is not a wallet address.")] = False,
+    wallets: WalletsOpt,
+    workers: WorkersOpt = 10,
+    max_trades: MaxTradesOpt = None,
+    since: SinceOpt = None,
+    strict: StrictOpt = False,
     auto: Annotated[bool, typer.Option(
         "--auto/--no-auto", help="Run enrich and metrics when the ingest finishes.")] = True,
     sync: Annotated[bool, typer.Option(
         "--sync/--no-sync", help="Sync the Gamma catalogue first.")] = True,
-    rate_limit: Annotated[str, typer.Option(
-        help="Client-side Goldsky limit shared by all workers: N/SECONDS or none.")] = "50/10",
+    rate_limit: RateLimitOpt = "50/10",
     goldsky_url: GoldskyOpt = None,
     gamma_url: GammaOpt = None,
     store: StoreOpt = None,
@@ -265,16 +272,13 @@ def pipeline(
     pipeline). Resumable like ingest: rerun it after a crash."""
     from polyrank.ingest.options import IngestOptions
     from polyrank.ingest.report import parse_rate, parse_since
-    from polyrank.ingest.wallets import read_wallet_list
     from polyrank.pipeline import run_pipeline
     from polyrank.progress import default_progress
     from polyrank.store import Store
 
     settings = _settings(ctx, store_dsn=store, goldsky_url=goldsky_url, gamma_url=gamma_url,
                          runtime_dir=runtime_dir)
-    listed = read_wallet_list(wallets, strict=strict)
-    for bad in listed.bad:
-        err.print(f"[yellow]skipped[/yellow] {wallets} {bad}", highlight=False)
+    listed = _wallet_list(wallets, strict)
     options = IngestOptions(workers=workers, max_trades=max_trades, since=parse_since(since),
                             goldsky_limit=parse_rate(rate_limit))
     with Store.open(settings.store_dsn) as st:

@@ -7,49 +7,53 @@ WITH
     {run_id:String} AS run,
     arrayZip({window_names:Array(String)}, {window_days:Array(UInt32)}) AS windows,
     scopes AS (
-        SELECT DISTINCT wallet, scope
+        SELECT DISTINCT wallet, scope, cityHash64(toString(wallet), scope) AS k
         FROM trades ARRAY JOIN ['all', toString(category)] AS scope
         WHERE ts <= as_of
     ),
     skeleton AS (
-        SELECT wallet, scope, w.1 AS window, w.2 AS days
-        FROM scopes ARRAY JOIN windows AS w
+        SELECT wallet, scope, k, w.1 AS window, w.2 AS days, wi
+        FROM scopes ARRAY JOIN windows AS w, arrayEnumerate(windows) AS wi
     ),
+    -- every statistic below is keyed by k = cityHash64(wallet, scope) and the window index:
+    -- compact integer keys for the grouping and the joins (not ~50-byte strings)
     fill_stats AS (
-        SELECT wallet, scope, w.1 AS window,
+        SELECT cityHash64(toString(wallet), scope) AS k, wi,
                count() AS trades, sum(usdc) / 1000000 AS volume_usdc,
                uniqExact(condition_id) AS markets_traded,
                uniqExact(intDiv(ts, 86400)) AS active_days,
                min(ts) AS first_trade_at, max(ts) AS last_trade_at
-        FROM trades ARRAY JOIN ['all', toString(category)] AS scope ARRAY JOIN windows AS w
+        FROM trades ARRAY JOIN ['all', toString(category)] AS scope
+             ARRAY JOIN windows AS w, arrayEnumerate(windows) AS wi
         WHERE ts <= as_of AND (w.2 = 0 OR ts > as_of - w.2 * 86400)
-        GROUP BY wallet, scope, window
+        GROUP BY k, wi
     ),
     bet_stats AS (
-        SELECT wallet, scope, w.1 AS window,
+        SELECT cityHash64(toString(wallet), scope) AS k, wi,
                count() AS bets_closed, sum(cost) AS cost_sum, sum(pnl) AS pnl_sum,
                countIf(pnl > 0) AS bets_won, countIf(pnl < 0) AS bets_lost,
                sumIf(pnl, pnl > 0) AS gains, -sumIf(pnl, pnl < 0) AS losses,
                quantileExactInclusive(0.5)(cost) AS median_cost,
                sum(pnl * pnl) AS spp, sum(pnl * cost) AS spc, sum(cost * cost) AS scc,
                maxIf(pnl, pnl > 0) AS max_win_raw, maxIf(-pnl, pnl < 0) AS max_loss_raw
-        FROM bets ARRAY JOIN ['all', toString(category)] AS scope ARRAY JOIN windows AS w
+        FROM bets ARRAY JOIN ['all', toString(category)] AS scope
+             ARRAY JOIN windows AS w, arrayEnumerate(windows) AS wi
         WHERE run_id = run AND closed AND closed_ts <= as_of
               AND (w.2 = 0 OR closed_ts > as_of - w.2 * 86400)
-        GROUP BY wallet, scope, window
+        GROUP BY k, wi
     ),
     open_stats AS (
-        SELECT wallet, scope, countIf(NOT closed) AS bets_open
+        SELECT cityHash64(toString(wallet), scope) AS k, countIf(NOT closed) AS bets_open
         FROM bets ARRAY JOIN ['all', toString(category)] AS scope
         WHERE run_id = run
-        GROUP BY wallet, scope
+        GROUP BY k
     ),
     position_stats AS (
-        SELECT wallet, scope, sum(realized) AS realized_all, sum(unrealized) AS unrealized,
-               countIf(unmatched_sell > 0) AS incomplete
+        SELECT cityHash64(toString(wallet), scope) AS k, sum(realized) AS realized_all,
+               sum(unrealized) AS unrealized, countIf(unmatched_sell > 0) AS incomplete
         FROM positions ARRAY JOIN ['all', toString(category)] AS scope
         WHERE run_id = run
-        GROUP BY wallet, scope
+        GROUP BY k
     ),
     truncated_wallets AS (
         SELECT wallet, argMax(truncated, updated_at) AS truncated
@@ -69,12 +73,10 @@ WITH
                p.realized_all AS realized_all, p.unrealized AS unrealized_all,
                p.incomplete AS incomplete, t.truncated AS truncated
         FROM skeleton AS s
-        LEFT JOIN fill_stats AS f
-            ON f.wallet = s.wallet AND f.scope = s.scope AND f.window = s.window
-        LEFT JOIN bet_stats AS b
-            ON b.wallet = s.wallet AND b.scope = s.scope AND b.window = s.window
-        LEFT JOIN open_stats AS o ON o.wallet = s.wallet AND o.scope = s.scope
-        LEFT JOIN position_stats AS p ON p.wallet = s.wallet AND p.scope = s.scope
+        LEFT JOIN fill_stats AS f ON f.k = s.k AND f.wi = s.wi
+        LEFT JOIN bet_stats AS b ON b.k = s.k AND b.wi = s.wi
+        LEFT JOIN open_stats AS o ON o.k = s.k
+        LEFT JOIN position_stats AS p ON p.k = s.k
         LEFT JOIN truncated_wallets AS t ON t.wallet = s.wallet
     )
 SELECT run_id, wallet, window, category, trades, volume_usdc, markets_traded, active_days,

@@ -9,9 +9,9 @@ from fractions import Fraction
 import pytest
 
 from polyrank.errors import UpstreamDataError
+from polyrank.upstream.activity import parse_activity
 from polyrank.upstream.records import (
     decode_fill,
-    parse_activity,
     parse_condition,
     parse_gamma_event,
     parse_gamma_market,

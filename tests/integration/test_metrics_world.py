@@ -71,3 +71,24 @@ def test_cli_pipeline_runs_every_stage_and_status_reports_the_run(tmp_path):
     assert compared > 0 and problems == []
     status = runner.invoke(app, ["status", "--store", store, "--runtime-dir", runtime])
     assert "pipeline stage: ready; metrics: run " in status.stdout
+
+
+def test_cli_pipeline_no_auto_stops_after_the_ingest(tmp_path):
+    from typer.testing import CliRunner
+
+    from polyrank.cli import app
+
+    world = tmp_path / "world"
+    generate_world(world, WorldParams(seed=9, wallets=60, markets=20, start="2025-06-01",
+                                      end="2026-03-01"))
+    store, runtime = f"chdb://{tmp_path / 'store'}", str(tmp_path / "rt")
+    runner = CliRunner()
+    with ReplayServer(world) as server:
+        res = runner.invoke(app, ["pipeline", "--wallets", str(world / "wallets.txt"),
+                                  "--no-auto", "--rate-limit", "none", "--goldsky-url",
+                                  server.url, "--gamma-url", server.url, "--store", store,
+                                  "--runtime-dir", runtime])
+    assert res.exit_code == 0, res.output
+    assert "60 loaded" in res.stdout and "metrics run" not in res.stdout
+    status = runner.invoke(app, ["status", "--store", store, "--runtime-dir", runtime])
+    assert "metrics are not computed yet: the pipeline is at stage 'ingested'" in status.stdout

@@ -479,6 +479,25 @@ def demo(
              serve_forever=serve, on_ready=show)
 
 
+@app.command()
+def serve(
+    ctx: typer.Context,
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+    store: StoreOpt = None,
+) -> None:
+    """Serve the read-only API (leaderboards, status; OpenAPI at /docs) over the store."""
+    import uvicorn
+
+    from polyrank.api.app import create_app
+    from polyrank.store import Store
+
+    settings = _settings(ctx, store_dsn=store)
+    with Store.open(settings.store_dsn) as st:
+        err.print(f"serving {st.target.describe()} on http://{host}:{port} (OpenAPI at /docs)")
+        uvicorn.run(create_app(st), host=host, port=port, log_level="warning")
+
+
 def main() -> None:
     """Entry point: run the app, turning any PolyrankError into one message and exit code 1."""
     try:

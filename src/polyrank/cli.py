@@ -14,6 +14,20 @@ from rich.console import Console
 from rich.table import Table
 
 from polyrank import __version__
+from polyrank.cli_options import (
+    GammaOpt,
+    GoldskyOpt,
+    MaxTradesOpt,
+    RateLimitOpt,
+    RuntimeOpt,
+    SinceOpt,
+    StoreOpt,
+    StrictOpt,
+    WalletsOpt,
+    WorkersOpt,
+    fault_option_help,
+    world_option_help,
+)
 from polyrank.errors import ConfigError, PolyrankError
 from polyrank.render import FORMATS, table_cells, to_csv, to_json
 from polyrank.settings import Settings, settings_from_env
@@ -33,45 +47,6 @@ app.add_typer(catalogue_app, name="catalogue")
 # piped or captured output gets room for 42-character wallets instead of Rich's 80 columns
 out = Console(soft_wrap=True, width=None if sys.stdout.isatty() else 160)
 err = Console(stderr=True, soft_wrap=True)
-
-StoreOpt = Annotated[str | None, typer.Option(
-    "--store", help="Store DSN: chdb:///path (embedded, default ./data/polyrank) or "
-                    "clickhouse://host:8123/db. Env: POLYRANK_STORE_DSN.")]
-
-
-GoldskyOpt = Annotated[str | None, typer.Option(
-    "--goldsky-url", help="Goldsky base URL (default the real host; e.g. a replay server). "
-                          "Env: POLYRANK_GOLDSKY_URL.")]
-GammaOpt = Annotated[str | None, typer.Option(
-    "--gamma-url", help="Gamma base URL. Env: POLYRANK_GAMMA_URL.")]
-WalletsOpt = Annotated[Path, typer.Option(
-    "--wallets", help="Wallet list: one address per line, # comments allowed.")]
-WorkersOpt = Annotated[int, typer.Option(help="Concurrent fetchers.")]
-MaxTradesOpt = Annotated[int | None, typer.Option(
-    help="Keep only each wallet's N most recent fills; capped wallets are recorded as "
-         "truncated. Default: full history.")]
-SinceOpt = Annotated[str | None, typer.Option(
-    help="Only fills at or after this date (YYYY-MM-DD, ISO time or unix s).")]
-StrictOpt = Annotated[bool, typer.Option(
-    help="Refuse the whole list if any line is not a wallet address.")]
-RateLimitOpt = Annotated[str, typer.Option(
-    help="Client-side Goldsky limit shared by all workers: N/SECONDS or none.")]
-RuntimeOpt = Annotated[Path | None, typer.Option(
-    "--runtime-dir", help="Where worker checkpoints, logs and status.json go "
-                          "(default ./runtime). Env: POLYRANK_RUNTIME_DIR.")]
-
-
-def _fault_help(name: str) -> str:
-    from polyrank.replay.faults import fault_help
-
-    return fault_help()[name]
-
-
-def _world_help(name: str) -> str:
-    from polyrank.world.params import param_help
-
-    return param_help()[name]
-
 
 def _settings(ctx: typer.Context, **overrides: object) -> Settings:
     base: Settings = ctx.obj or settings_from_env()
@@ -372,12 +347,12 @@ def catalogue_sync(
 @world_app.command("generate")
 def world_generate(
     out_dir: Annotated[Path, typer.Option("--out", help="Folder to write the world into.")],
-    wallets: Annotated[int | None, typer.Option(help=_world_help("wallets"))] = None,
-    markets: Annotated[int | None, typer.Option(help=_world_help("markets"))] = None,
-    seed: Annotated[int, typer.Option(help=_world_help("seed"))] = 7,
-    fills: Annotated[int | None, typer.Option(help=_world_help("fills"))] = None,
-    start: Annotated[str, typer.Option(help=_world_help("start"))] = "2025-06-01",
-    end: Annotated[str, typer.Option(help=_world_help("end"))] = "2026-11-15",
+    wallets: Annotated[int | None, typer.Option(help=world_option_help("wallets"))] = None,
+    markets: Annotated[int | None, typer.Option(help=world_option_help("markets"))] = None,
+    seed: Annotated[int, typer.Option(help=world_option_help("seed"))] = 7,
+    fills: Annotated[int | None, typer.Option(help=world_option_help("fills"))] = None,
+    start: Annotated[str, typer.Option(help=world_option_help("start"))] = "2025-06-01",
+    end: Annotated[str, typer.Option(help=world_option_help("end"))] = "2026-11-15",
 ) -> None:
     """Write a synthetic Polymarket world (events, markets, fills as the exchanges emit them,
     activity, wallets) and its ground-truth ledger. Format: docs/world-format.md."""
@@ -400,17 +375,17 @@ def replay_serve(
     port: Annotated[int, typer.Option(help="Port; 0 picks a free one.")] = 8765,
     port_file: Annotated[Path | None, typer.Option(
         help="Write the bound port to this file once listening.")] = None,
-    fault_seed: Annotated[int, typer.Option(help=_fault_help("fault_seed"))] = 0,
-    rate_limit: Annotated[int, typer.Option(help=_fault_help("rate_limit"))] = 0,
-    rate_window: Annotated[float, typer.Option(help=_fault_help("rate_window_s"))] = 10.0,
-    error_rate: Annotated[float, typer.Option(help=_fault_help("error_rate"))] = 0.0,
-    timeout_rate: Annotated[float, typer.Option(help=_fault_help("timeout_rate"))] = 0.0,
-    latency_ms: Annotated[float, typer.Option(help=_fault_help("latency_ms"))] = 0.0,
+    fault_seed: Annotated[int, typer.Option(help=fault_option_help("fault_seed"))] = 0,
+    rate_limit: Annotated[int, typer.Option(help=fault_option_help("rate_limit"))] = 0,
+    rate_window: Annotated[float, typer.Option(help=fault_option_help("rate_window_s"))] = 10.0,
+    error_rate: Annotated[float, typer.Option(help=fault_option_help("error_rate"))] = 0.0,
+    timeout_rate: Annotated[float, typer.Option(help=fault_option_help("timeout_rate"))] = 0.0,
+    latency_ms: Annotated[float, typer.Option(help=fault_option_help("latency_ms"))] = 0.0,
     latency_jitter_ms: Annotated[float, typer.Option(
-        help=_fault_help("latency_jitter_ms"))] = 0.0,
-    malformed_rate: Annotated[float, typer.Option(help=_fault_help("malformed_rate"))] = 0.0,
-    truncate_rate: Annotated[float, typer.Option(help=_fault_help("truncate_rate"))] = 0.0,
-    drop_rate: Annotated[float, typer.Option(help=_fault_help("drop_rate"))] = 0.0,
+        help=fault_option_help("latency_jitter_ms"))] = 0.0,
+    malformed_rate: Annotated[float, typer.Option(help=fault_option_help("malformed_rate"))] = 0.0,
+    truncate_rate: Annotated[float, typer.Option(help=fault_option_help("truncate_rate"))] = 0.0,
+    drop_rate: Annotated[float, typer.Option(help=fault_option_help("drop_rate"))] = 0.0,
 ) -> None:
     """Serve a world over the real Goldsky / Gamma / Data API paths until interrupted, with
     optional seeded fault injection. Point polyrank at it with --goldsky-url/--gamma-url."""

@@ -49,22 +49,31 @@ def test_the_original_views_and_run_record(loaded):
     assert len(run) == 1 and run[0][3] == "complete" and stage == "ready"
 
 
-def test_cli_pipeline_runs_every_stage_and_status_reports_the_run(tmp_path):
+def _pipeline_cli(tmp_path, seed: int, wallets: int, markets: int, *extra: str):
+    """Generate a pre-migration world, run `polyrank pipeline` over its replay; return the
+    world, store DSN, runtime folder, CLI runner and the pipeline's result."""
     from typer.testing import CliRunner
 
     from polyrank.cli import app
 
     world = tmp_path / "world"
-    generate_world(world, WorldParams(seed=8, wallets=80, markets=30, start="2025-06-01",
-                                      end="2026-03-01"))
+    generate_world(world, WorldParams(seed=seed, wallets=wallets, markets=markets,
+                                      start="2025-06-01", end="2026-03-01"))
     store, runtime = f"chdb://{tmp_path / 'store'}", str(tmp_path / "rt")
     runner = CliRunner()
     with ReplayServer(world) as server:
-        res = runner.invoke(app, ["pipeline", "--wallets", str(world / "wallets.txt"),
-                                  "--workers", "3", "--rate-limit", "none", "--goldsky-url",
-                                  server.url, "--gamma-url", server.url, "--store", store,
+        res = runner.invoke(app, ["pipeline", "--wallets", str(world / "wallets.txt"), *extra,
+                                  "--rate-limit", "none", "--goldsky-url", server.url,
+                                  "--gamma-url", server.url, "--store", store,
                                   "--runtime-dir", runtime])
     assert res.exit_code == 0, res.output
+    return world, store, runtime, runner, res
+
+
+def test_cli_pipeline_runs_every_stage_and_status_reports_the_run(tmp_path):
+    from polyrank.cli import app
+
+    world, store, runtime, runner, res = _pipeline_cli(tmp_path, 8, 80, 30, "--workers", "3")
     assert "80 loaded" in res.stdout and "0 fills of 0 unresolved" in res.stdout
     assert "metrics run" in res.stdout
     compared, problems = ledger_differences(world, store, "wallet_metrics")
@@ -74,21 +83,9 @@ def test_cli_pipeline_runs_every_stage_and_status_reports_the_run(tmp_path):
 
 
 def test_cli_pipeline_no_auto_stops_after_the_ingest(tmp_path):
-    from typer.testing import CliRunner
-
     from polyrank.cli import app
 
-    world = tmp_path / "world"
-    generate_world(world, WorldParams(seed=9, wallets=60, markets=20, start="2025-06-01",
-                                      end="2026-03-01"))
-    store, runtime = f"chdb://{tmp_path / 'store'}", str(tmp_path / "rt")
-    runner = CliRunner()
-    with ReplayServer(world) as server:
-        res = runner.invoke(app, ["pipeline", "--wallets", str(world / "wallets.txt"),
-                                  "--no-auto", "--rate-limit", "none", "--goldsky-url",
-                                  server.url, "--gamma-url", server.url, "--store", store,
-                                  "--runtime-dir", runtime])
-    assert res.exit_code == 0, res.output
+    _, store, runtime, runner, res = _pipeline_cli(tmp_path, 9, 60, 20, "--no-auto")
     assert "60 loaded" in res.stdout and "metrics run" not in res.stdout
     status = runner.invoke(app, ["status", "--store", store, "--runtime-dir", runtime])
     assert "metrics are not computed yet: the pipeline is at stage 'ingested'" in status.stdout

@@ -74,7 +74,7 @@ def create_app(store: Store) -> FastAPI:
         category: str = Query("all", description="all or a canonical category"),
         sort: str = Query("omega_score", description=", ".join(SORTS)),
         order: str = Query("desc", description="desc or asc"),
-        min_bets: int | None = Query(None, ge=0, description=(
+        min_bets: int | None = Query(None, ge=0, le=1_000_000_000, description=(
             "Replace the ranked-only gate by a minimum number of closed bets")),
         limit: int = Query(100, ge=1, le=MAX_LIMIT),
         offset: int = Query(0, ge=0, le=10_000_000),

@@ -247,8 +247,6 @@ def pipeline(
     pipeline). Resumable like ingest: rerun it after a crash."""
     from polyrank.ingest.options import IngestOptions
     from polyrank.ingest.report import parse_rate, parse_since
-    from polyrank.pipeline import run_pipeline
-    from polyrank.progress import default_progress
     from polyrank.store import Store
 
     settings = _settings(ctx, store_dsn=store, goldsky_url=goldsky_url, gamma_url=gamma_url,
@@ -257,9 +255,19 @@ def pipeline(
     options = IngestOptions(workers=workers, max_trades=max_trades, since=parse_since(since),
                             goldsky_limit=parse_rate(rate_limit))
     with Store.open(settings.store_dsn) as st:
-        report = run_pipeline(settings, st, listed.wallets, options,
-                              progress=default_progress(), sync=sync, auto=auto,
-                              command=" ".join(sys.argv))
+        report = _run_pipeline(settings, st, listed.wallets, options, sync=sync, auto=auto)
+    if report.ingest.failed:
+        raise typer.Exit(2)
+
+
+def _run_pipeline(settings: Settings, st, wallets: tuple[str, ...], options, *,
+                  sync: bool = True, auto: bool = True):
+    """Run the pipeline with progress on the terminal and print what each stage did."""
+    from polyrank.pipeline import run_pipeline
+    from polyrank.progress import default_progress
+
+    report = run_pipeline(settings, st, wallets, options, progress=default_progress(),
+                          sync=sync, auto=auto, command=" ".join(sys.argv))
     ing = report.ingest
     out.print(f"ingest {ing.run_id}: {ing.done} loaded, {len(ing.failed)} failed, "
               f"{len(ing.truncated)} truncated; {ing.fills_new} new fills")
@@ -267,8 +275,7 @@ def pipeline(
         _print_enrich(report.enrich)
     if report.metrics:
         _print_metrics(report.metrics)
-    if ing.failed:
-        raise typer.Exit(2)
+    return report
 
 
 @app.command()
@@ -414,10 +421,14 @@ def demo(
     runtime_dir: Annotated[Path, typer.Option(help="Runtime folder for the demo.")
                            ] = Path("runtime/demo"),
     serve: Annotated[bool, typer.Option(
-        help="Keep the replay server running afterwards (Ctrl-C stops).")] = False,
+        help="Serve the web page and API from the start, and after the leaderboard is "
+             "printed until Ctrl-C.")] = True,
+    port: Annotated[int, typer.Option(help="Port of the page and API; 0 picks a free one.")
+                    ] = 8000,
 ) -> None:
     """The offline demo: generate a world, serve it with mild faults, sync the catalogue,
-    load every wallet with 10 workers, enrich, compute metrics, print the omega leaderboard."""
+    load every wallet with 10 workers, enrich, compute metrics, print the omega leaderboard
+    and serve it (web page and API) at the URL it prints."""
     from polyrank.demo import run_demo
     from polyrank.progress import default_progress
 
@@ -446,31 +457,54 @@ def demo(
         out.print(table)
         out.print(f"Look inside: polyrank sql --store {store} \"SELECT * FROM "
                   "wallet_metrics_complete WHERE window = 'lifetime' LIMIT 5\"")
-        if serve:
-            out.print(f"Replay server still serving on {result.replay_url} — Ctrl-C stops.")
+        if result.api_url:
+            out.print(f"[bold]Leaderboard: {result.api_url}/[/bold]  (API {result.api_url}/docs; "
+                      "Ctrl-C stops)")
+
+    def serving(url: str) -> None:
+        err.print(f"web page and API on {url}/ (loading progress shown there)")
 
     run_demo(settings, world_dir, wallets=wallets, seed=seed, markets=markets,
-             progress=default_progress(),
-             serve_forever=serve, on_ready=show)
+             progress=default_progress(), port=port if serve else None,
+             on_serving=serving, on_ready=show)
 
 
 @app.command()
 def serve(
     ctx: typer.Context,
     host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
-    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+    port: Annotated[int, typer.Option(help="Port to listen on; 0 picks a free one.")] = 8000,
+    pipeline_wallets: Annotated[Path | None, typer.Option(
+        "--pipeline", help="Also run the pipeline (catalogue sync, ingest, enrich, metrics) "
+                           "for this wallet list inside the server process: the page shows "
+                           "its progress while it loads (an embedded store admits one "
+                           "process).")] = None,
+    workers: WorkersOpt = 10,
+    rate_limit: RateLimitOpt = "50/10",
+    goldsky_url: GoldskyOpt = None,
+    gamma_url: GammaOpt = None,
     store: StoreOpt = None,
+    runtime_dir: RuntimeOpt = None,
 ) -> None:
-    """Serve the read-only API (leaderboards, status; OpenAPI at /docs) over the store."""
-    import uvicorn
-
-    from polyrank.api.app import create_app
+    """Serve the web page and the read-only API (leaderboards, wallets, status; OpenAPI at
+    /docs) over the store until Ctrl-C."""
+    from polyrank.ingest.options import IngestOptions
+    from polyrank.ingest.report import parse_rate
+    from polyrank.serving import ApiServer
     from polyrank.store import Store
 
-    settings = _settings(ctx, store_dsn=store)
-    with Store.open(settings.store_dsn) as st:
-        err.print(f"serving {st.target.describe()} on http://{host}:{port} (OpenAPI at /docs)")
-        uvicorn.run(create_app(st), host=host, port=port, log_level="warning")
+    settings = _settings(ctx, store_dsn=store, goldsky_url=goldsky_url, gamma_url=gamma_url,
+                         runtime_dir=runtime_dir)
+    listed = _wallet_list(pipeline_wallets, False) if pipeline_wallets else None
+    with Store.open(settings.store_dsn) as st, ApiServer(
+            st, host=host, port=port, runtime_dir=settings.runtime_dir) as srv:
+        err.print(f"serving {st.target.describe()} on {srv.url} (OpenAPI at {srv.url}/docs; "
+                  "Ctrl-C stops)")
+        if listed:
+            _run_pipeline(settings, st, listed.wallets, IngestOptions(
+                workers=workers, goldsky_limit=parse_rate(rate_limit)))
+            out.print(f"pipeline done; still serving on {srv.url}")
+        srv.wait()
 
 
 def main() -> None:

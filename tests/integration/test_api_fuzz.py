@@ -27,29 +27,46 @@ from polyrank.store import Store
 OPENAPI = create_app(None).openapi()
 SCHEMA = schemathesis.openapi.from_dict(OPENAPI)
 OPERATIONS = {op.label: op for op in (result.ok() for result in SCHEMA.get_all_operations())}
-# negative cases need a parameter to break
+# Negative cases need a parameter to break: a query parameter (a path parameter is a plain
+# string, which every value fits).
 CASES = [(label, mode) for label, op in sorted(OPERATIONS.items())
          for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE)
-         if mode is GenerationMode.POSITIVE or any(op.iter_parameters())]
-# Query parameters typed as free strings whose valid values the schema does not list: half
-# the cases take valid values for all of them, or nearly every case would stop at the 400
-# before any SQL runs.
-VALID = {"window": WINDOWS, "category": CATEGORIES, "sort": SORTS, "order": ("desc", "asc")}
-FUZZ = settings(max_examples=100, derandomize=True, database=None, deadline=None,
+         if mode is GenerationMode.POSITIVE
+         or any(p.location == "query" for p in op.iter_parameters())]
+IDS = [f"{label} {mode.value}" for label, mode in CASES]
+FUZZ = settings(max_examples=80, derandomize=True, database=None, deadline=None,
                 suppress_health_check=list(HealthCheck))
+EMPTY = settings(FUZZ, max_examples=30)   # an empty store answers 503 or empty pages
+ADDRESS = st.from_regex(r"\A0x[0-9a-fA-F]{40}\Z")
+
+
+def steering(wallets: list[str]) -> dict[str, st.SearchStrategy]:
+    """Valid values of parameters the schema types as free strings (a window, a sort key, a
+    wallet known to the store...): half the cases take them, or nearly every case would stop
+    at a 400 or 404 before any SQL runs."""
+    address = ADDRESS
+    if wallets:
+        known = st.sampled_from(wallets)
+        address = st.one_of(known, known.map(lambda w: "0x" + w[2:].upper()), ADDRESS)
+    return {"window": st.sampled_from(WINDOWS), "category": st.sampled_from(("", *CATEGORIES)),
+            "sort": st.sampled_from(SORTS), "order": st.sampled_from(("desc", "asc")),
+            "state": st.sampled_from(("all", "open", "closed")),
+            "search": st.from_regex(r"\A(0x)?[0-9a-fA-F]{0,8}\Z"), "address": address}
 
 
 @pytest.fixture
 def computed_app(loaded):
     _, dsn = loaded
     with Store.open(dsn) as store:
-        yield create_app(store)
+        wallets = [w for (w,) in store.rows("SELECT DISTINCT maker FROM fills ORDER BY maker "
+                                            "LIMIT 300")]
+        yield create_app(store), steering(wallets)
 
 
 @pytest.fixture
 def empty_app(tmp_path):
     with Store.open(f"chdb://{tmp_path / 'store'}") as store:
-        yield create_app(store)
+        yield create_app(store), steering([])
 
 
 def not_computed_yet_or_no_server_error(ctx, response, case):
@@ -62,15 +79,32 @@ def not_computed_yet_or_no_server_error(ctx, response, case):
     return not_a_server_error(ctx, response, case)
 
 
+def pages_keep_to_the_limit(ctx, response, case):
+    """A 200 page of rows has at most `limit` rows and a total no smaller than what it shows."""
+    if response.status_code != 200:
+        return None
+    body, query = response.json(), case.query or {}
+    if "rows" in body and "limit" in query:
+        assert len(body["rows"]) <= query["limit"]
+    if "rows" in body and "total" in body:
+        assert body["total"] >= len(body["rows"])
+    return None
+
+
 def leaderboard_answers_what_was_asked(ctx, response, case):
-    """A 200 leaderboard page keeps to the asked limit, ranks from offset + 1 and applies the
-    gate: bets_closed >= min_bets, or ranked wallets only."""
+    """A 200 leaderboard page ranks from offset + 1 (any increasing ranks when searching, which
+    keeps each wallet's rank), shows only wallets matching the search, and applies the gate:
+    bets_closed >= min_bets, or ranked wallets only."""
     if response.status_code != 200 or case.operation.path != "/api/omega/leaderboard":
         return None
     query, rows = case.query or {}, response.json()["rows"]
     offset, min_bets = query.get("offset", 0), query.get("min_bets")
-    assert len(rows) <= query.get("limit", 100)
-    assert [r["rank"] for r in rows] == list(range(offset + 1, offset + 1 + len(rows)))
+    search = (query.get("search") or "").lower().removeprefix("0x")
+    ranks = [r["rank"] for r in rows]
+    if search:
+        assert ranks == sorted(set(ranks)) and all(search in r["wallet"] for r in rows)
+    else:
+        assert ranks == list(range(offset + 1, offset + 1 + len(rows)))
     if min_bets is None:
         assert all(r["eligibility"] == "ranked" for r in rows), "unranked row without min_bets"
     else:
@@ -79,38 +113,40 @@ def leaderboard_answers_what_was_asked(ctx, response, case):
     return None
 
 
-def cases(label: str, mode: GenerationMode) -> st.SearchStrategy:
+def cases(label: str, mode: GenerationMode, steer: dict) -> st.SearchStrategy:
     op = OPERATIONS[label]
-    steer = {p.name: st.sampled_from(VALID[p.name]) for p in op.iter_parameters()
-             if p.location == "query" and p.name in VALID}
-    if not steer:
-        return op.as_strategy(mode)
-    return st.one_of(op.as_strategy(mode), st.fixed_dictionaries(steer).flatmap(
-        lambda query: op.as_strategy(mode, query=query)))
+    params = list(op.iter_parameters())
+    query = {p.name: steer[p.name] for p in params if p.location == "query" and p.name in steer}
+    path = {p.name: steer[p.name] for p in params if p.location == "path" and p.name in steer}
+    if (not query and not path) or (mode is GenerationMode.NEGATIVE
+                                  and len(query) + len(path) == len(params)):
+        return op.as_strategy(mode)   # (nothing left to break if every parameter is steered)
+    steered = st.tuples(st.fixed_dictionaries(query), st.fixed_dictionaries(path)).flatmap(
+        lambda qp: op.as_strategy(mode, query=qp[0] or None, path_parameters=qp[1] or None))
+    return st.one_of(op.as_strategy(mode), steered)
 
 
-def fuzz(app, label: str, mode: GenerationMode, checks: list) -> None:
-    @FUZZ
-    @given(case=cases(label, mode))
+def fuzz(app_and_steering, label: str, mode: GenerationMode, checks: list,
+         budget: settings = FUZZ) -> None:
+    app, steer = app_and_steering
+
+    @budget
+    @given(case=cases(label, mode, steer))
     def run(case) -> None:
-        case.call_and_validate(app=app, checks=checks)
+        case.call_and_validate(app=app, checks=[*checks, response_schema_conformance,
+                                                pages_keep_to_the_limit])
 
     run()
 
 
-IDS = [f"{label} {mode.value}" for label, mode in CASES]
-
-
 @pytest.mark.parametrize(("label", "mode"), CASES, ids=IDS)
 def test_no_server_error_over_a_computed_store(computed_app, label, mode):
-    fuzz(computed_app, label, mode, [not_a_server_error, response_schema_conformance,
-                                     leaderboard_answers_what_was_asked])
+    fuzz(computed_app, label, mode, [not_a_server_error, leaderboard_answers_what_was_asked])
 
 
 @pytest.mark.parametrize(("label", "mode"), CASES, ids=IDS)
 def test_only_503_with_the_stage_before_a_metrics_run(empty_app, label, mode):
-    fuzz(empty_app, label, mode, [not_computed_yet_or_no_server_error,
-                                  response_schema_conformance])
+    fuzz(empty_app, label, mode, [not_computed_yet_or_no_server_error], EMPTY)
 
 
 def _integer_schemas(schema: dict):

@@ -15,6 +15,7 @@ from polyrank.metrics.config import CATEGORY_PRIORITY, OTHER
 from polyrank.render import jsonable
 from polyrank.stage import MetricsNotReady, current_stage, metrics_run
 from polyrank.store import Store, load_sql
+from polyrank.web import mount as mount_web
 
 WINDOWS = ("30d", "90d", "180d", "lifetime")
 SORTS = ("omega_score", "omega", "realized_pnl", "total_pnl", "roi", "win_rate_lb",
@@ -114,6 +115,7 @@ def create_app(store: Store) -> FastAPI:
             row["specialists"] = special.get(row["category"], 0)
         return {"run_id": run, "as_of": as_of, "categories": rows}
 
+    mount_web(app)   # the web page at / and its files under /static/
     return app
 
 

@@ -10,7 +10,6 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
 from polyrank import __version__
@@ -28,6 +27,7 @@ from polyrank.cli_options import (
     fault_option_help,
     world_option_help,
 )
+from polyrank.cli_report import err, out, print_demo, print_enrich, print_metrics, print_pipeline
 from polyrank.errors import ConfigError, PolyrankError
 from polyrank.render import FORMATS, table_cells, to_csv, to_json
 from polyrank.settings import Settings, settings_from_env
@@ -44,9 +44,6 @@ app.add_typer(world_app, name="world")
 app.add_typer(replay_app, name="replay")
 app.add_typer(catalogue_app, name="catalogue")
 
-# piped or captured output gets room for 42-character wallets instead of Rich's 80 columns
-out = Console(soft_wrap=True, width=None if sys.stdout.isatty() else 160)
-err = Console(stderr=True, soft_wrap=True)
 
 def _settings(ctx: typer.Context, **overrides: object) -> Settings:
     base: Settings = ctx.obj or settings_from_env()
@@ -189,14 +186,7 @@ def enrich_cmd(ctx: typer.Context, store: StoreOpt = None) -> None:
     settings = _settings(ctx, store_dsn=store)
     with Store.open(settings.store_dsn) as st:
         report = enrich(st)
-    _print_enrich(report)
-
-
-def _print_enrich(report) -> None:
-    out.print(f"enrich: {report.trades} trades, {report.unresolved_fills} fills of "
-              f"{report.unresolved_tokens} unresolved token(s) in {report.seconds:.1f} s")
-    for token, fills, wallets in report.top_unresolved:
-        err.print(f"  unresolved token {token}: {fills} fills, {wallets} wallet(s)")
+    print_enrich(report)
 
 
 @app.command("metrics")
@@ -216,13 +206,7 @@ def metrics_cmd(
     settings = _settings(ctx, store_dsn=store)
     with Store.open(settings.store_dsn) as st:
         report = compute_metrics(st, as_of=parse_since(as_of) if as_of else None)
-    _print_metrics(report)
-
-
-def _print_metrics(report) -> None:
-    out.print(f"metrics run {report.run_id} as of {report.as_of}: {report.positions} "
-              f"positions, {report.bets} bets, {report.wallets} wallets in "
-              f"{report.seconds:.1f} s")
+    print_metrics(report)
 
 
 @app.command()
@@ -247,8 +231,6 @@ def pipeline(
     pipeline). Resumable like ingest: rerun it after a crash."""
     from polyrank.ingest.options import IngestOptions
     from polyrank.ingest.report import parse_rate, parse_since
-    from polyrank.pipeline import run_pipeline
-    from polyrank.progress import default_progress
     from polyrank.store import Store
 
     settings = _settings(ctx, store_dsn=store, goldsky_url=goldsky_url, gamma_url=gamma_url,
@@ -257,18 +239,21 @@ def pipeline(
     options = IngestOptions(workers=workers, max_trades=max_trades, since=parse_since(since),
                             goldsky_limit=parse_rate(rate_limit))
     with Store.open(settings.store_dsn) as st:
-        report = run_pipeline(settings, st, listed.wallets, options,
-                              progress=default_progress(), sync=sync, auto=auto,
-                              command=" ".join(sys.argv))
-    ing = report.ingest
-    out.print(f"ingest {ing.run_id}: {ing.done} loaded, {len(ing.failed)} failed, "
-              f"{len(ing.truncated)} truncated; {ing.fills_new} new fills")
-    if report.enrich:
-        _print_enrich(report.enrich)
-    if report.metrics:
-        _print_metrics(report.metrics)
-    if ing.failed:
+        report = _run_pipeline(settings, st, listed.wallets, options, sync=sync, auto=auto)
+    if report.ingest.failed:
         raise typer.Exit(2)
+
+
+def _run_pipeline(settings: Settings, st, wallets: tuple[str, ...], options, *,
+                  sync: bool = True, auto: bool = True):
+    """Run the pipeline with progress on the terminal and print what each stage did."""
+    from polyrank.pipeline import run_pipeline
+    from polyrank.progress import default_progress
+
+    report = run_pipeline(settings, st, wallets, options, progress=default_progress(),
+                          sync=sync, auto=auto, command=" ".join(sys.argv))
+    print_pipeline(report)
+    return report
 
 
 @app.command()
@@ -414,63 +399,64 @@ def demo(
     runtime_dir: Annotated[Path, typer.Option(help="Runtime folder for the demo.")
                            ] = Path("runtime/demo"),
     serve: Annotated[bool, typer.Option(
-        help="Keep the replay server running afterwards (Ctrl-C stops).")] = False,
+        help="Serve the web page and API from the start, and after the leaderboard is "
+             "printed until Ctrl-C.")] = True,
+    port: Annotated[int, typer.Option(help="Port of the page and API; 0 picks a free one.")
+                    ] = 8000,
 ) -> None:
     """The offline demo: generate a world, serve it with mild faults, sync the catalogue,
-    load every wallet with 10 workers, enrich, compute metrics, print the omega leaderboard."""
+    load every wallet with 10 workers, enrich, compute metrics, print the omega leaderboard
+    and serve it (web page and API) at the URL it prints."""
     from polyrank.demo import run_demo
     from polyrank.progress import default_progress
 
     settings = _settings(ctx, store_dsn=store, runtime_dir=runtime_dir)
 
-    def show(result) -> None:
-        rep = result.report
-        cat, ing, met = rep.catalogue, rep.ingest, rep.metrics
-        out.print(f"[bold]world[/bold] {result.world_dir}  [bold]replay[/bold] "
-                  f"{result.replay_url}")
-        out.print(f"catalogue: {cat.events_seen} events, {cat.markets_seen} markets "
-                  f"({cat.resolved_markets} resolved) in {cat.requests} requests")
-        out.print(f"ingest: {ing.done} wallets done, {len(ing.failed)} failed, "
-                  f"{ing.already_done} already done; {ing.fills_new} new fills, "
-                  f"{ing.fills_duplicate} duplicates; {ing.http.get('requests', 0)} requests "
-                  f"({ing.http.get('retries', 0)} retried after injected faults); "
-                  f"{result.fills_in_store} fills in the store")
-        out.print(f"metrics: run {met.run_id}, {met.positions} positions, {met.bets} bets, "
-                  f"{met.wallets} wallets in {met.seconds:.1f} s")
-        table = Table("wallet", "omega_score", "omega", "realized P&L", "ROI", "win rate LB",
-                      "bets", title="Omega leaderboard — lifetime, ranked wallets (top 10)")
-        for row in result.leaderboard:
-            wallet, score, omega, pnl, roi, wlb, bets = row
-            table.add_row(wallet, f"{score:.3f}", "∞" if omega is None else f"{omega:.2f}",
-                          f"{pnl:,.2f}", f"{roi:.1%}", f"{wlb:.2f}", str(bets))
-        out.print(table)
-        out.print(f"Look inside: polyrank sql --store {store} \"SELECT * FROM "
-                  "wallet_metrics_complete WHERE window = 'lifetime' LIMIT 5\"")
-        if serve:
-            out.print(f"Replay server still serving on {result.replay_url} — Ctrl-C stops.")
+    def serving(url: str) -> None:
+        err.print(f"web page and API on {url}/ (loading progress shown there)")
 
     run_demo(settings, world_dir, wallets=wallets, seed=seed, markets=markets,
-             progress=default_progress(),
-             serve_forever=serve, on_ready=show)
+             progress=default_progress(), port=port if serve else None,
+             on_serving=serving,
+             on_ready=lambda result: print_demo(result, store))
 
 
 @app.command()
 def serve(
     ctx: typer.Context,
     host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
-    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+    port: Annotated[int, typer.Option(help="Port to listen on; 0 picks a free one.")] = 8000,
+    pipeline_wallets: Annotated[Path | None, typer.Option(
+        "--pipeline", help="Also run the pipeline (catalogue sync, ingest, enrich, metrics) "
+                           "for this wallet list inside the server process: the page shows "
+                           "its progress while it loads (an embedded store admits one "
+                           "process).")] = None,
+    workers: WorkersOpt = 10,
+    rate_limit: RateLimitOpt = "50/10",
+    goldsky_url: GoldskyOpt = None,
+    gamma_url: GammaOpt = None,
     store: StoreOpt = None,
+    runtime_dir: RuntimeOpt = None,
 ) -> None:
-    """Serve the read-only API (leaderboards, status; OpenAPI at /docs) over the store."""
-    import uvicorn
-
-    from polyrank.api.app import create_app
+    """Serve the web page and the read-only API (leaderboards, wallets, status; OpenAPI at
+    /docs) over the store until Ctrl-C."""
+    from polyrank.ingest.options import IngestOptions
+    from polyrank.ingest.report import parse_rate
+    from polyrank.serving import ApiServer
     from polyrank.store import Store
 
-    settings = _settings(ctx, store_dsn=store)
-    with Store.open(settings.store_dsn) as st:
-        err.print(f"serving {st.target.describe()} on http://{host}:{port} (OpenAPI at /docs)")
-        uvicorn.run(create_app(st), host=host, port=port, log_level="warning")
+    settings = _settings(ctx, store_dsn=store, goldsky_url=goldsky_url, gamma_url=gamma_url,
+                         runtime_dir=runtime_dir)
+    listed = _wallet_list(pipeline_wallets, False) if pipeline_wallets else None
+    with Store.open(settings.store_dsn) as st, ApiServer(
+            st, host=host, port=port, runtime_dir=settings.runtime_dir) as srv:
+        err.print(f"serving {st.target.describe()} on {srv.url} (OpenAPI at {srv.url}/docs; "
+                  "Ctrl-C stops)")
+        if listed:
+            _run_pipeline(settings, st, listed.wallets, IngestOptions(
+                workers=workers, goldsky_limit=parse_rate(rate_limit)))
+            out.print(f"pipeline done; still serving on {srv.url}")
+        srv.wait()
 
 
 def main() -> None:

@@ -1,6 +1,7 @@
 """The offline demo: world -> replay server (mild faults) -> catalogue sync -> ingest with
-10 workers -> enrich -> metrics -> the omega leaderboard. Everything runs on this machine; the
-client code is the same that talks to the real hosts.
+10 workers -> enrich -> metrics -> the omega leaderboard, with the web page and API served from
+the start (they show the loading progress, then the boards). Everything runs on this machine;
+the client code is the same that talks to the real hosts.
 
 The demo world ends before the V2 migration (2026-04-28), so the Goldsky orderbook subgraph
 holds its whole history and the metrics are complete (V2 history is not loaded yet)."""
@@ -8,6 +9,7 @@ holds its whole history and the metrics are complete (V2 history is not loaded y
 from __future__ import annotations
 
 import logging
+from contextlib import nullcontext
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -39,13 +41,16 @@ class DemoResult:
     report: PipelineReport
     leaderboard: list[tuple]
     fills_in_store: int
+    api_url: str | None = None
 
 
 def run_demo(settings: Settings, world_dir: Path, *, wallets: int, seed: int,
-             markets: int | None = None,
-             progress: Progress | None = None, serve_forever: bool = False,
-             on_ready=None) -> DemoResult:
+             markets: int | None = None, progress: Progress | None = None,
+             port: int | None = None, on_serving=None, on_ready=None) -> DemoResult:
+    """Run the demo; with a `port` the page and API are served from the start and, once the
+    leaderboard is ready (`on_ready`), until interrupted."""
     from polyrank.replay import FaultConfig, ReplayServer
+    from polyrank.serving import ApiServer
     from polyrank.world import WorldParams, generate_world
 
     progress = progress or NullProgress()
@@ -55,22 +60,24 @@ def run_demo(settings: Settings, world_dir: Path, *, wallets: int, seed: int,
                                               start=DEMO_START, end=DEMO_END), progress)
     else:
         log.info("reusing the world in %s", world_dir)
-    with ReplayServer(world_dir, faults=FaultConfig(**DEMO_FAULTS)) as server:
+    with ReplayServer(world_dir, faults=FaultConfig(**DEMO_FAULTS)) as server, \
+            Store.open(settings.store_dsn) as store, (
+                nullcontext() if port is None else
+                ApiServer(store, port=port, runtime_dir=settings.runtime_dir)) as api:
         settings = replace(settings, goldsky_url=server.url, gamma_url=server.url,
                            data_api_url=server.url)
         log.info("replay server on %s (mild faults on)", server.url)
+        if api and on_serving:
+            on_serving(api.url)
         listed = read_wallet_list(world_dir / "wallets.txt")
-        with Store.open(settings.store_dsn) as store:
-            report = run_pipeline(settings, store, listed.wallets,
-                                  IngestOptions(workers=10, goldsky_limit=None),
-                                  progress=progress, command="polyrank demo")
-            board = store.rows(LEADERBOARD)
-            fills = store.scalar("SELECT count() FROM fills")
-        result = DemoResult(world_dir, server.url, report, board, fills)
+        report = run_pipeline(settings, store, listed.wallets,
+                              IngestOptions(workers=10, goldsky_limit=None),
+                              progress=progress, command="polyrank demo")
+        result = DemoResult(world_dir, server.url, report, store.rows(LEADERBOARD),
+                            store.scalar("SELECT count() FROM fills"),
+                            api.url if api else None)
         if on_ready:
             on_ready(result)
-        if serve_forever:
-            import threading
-
-            threading.Event().wait()
+        if api:
+            api.wait()
     return result

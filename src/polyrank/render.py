@@ -6,6 +6,7 @@ import csv
 import datetime as dt
 import io
 import json
+import math
 from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any
@@ -14,7 +15,10 @@ FORMATS = ("table", "csv", "json")
 
 
 def jsonable(value: Any) -> Any:
-    """A JSON-safe form of a ClickHouse value: exact decimals and big ints as strings."""
+    """A JSON-safe form of a ClickHouse value: exact decimals and big ints as strings, NaN and
+    infinities as null (JSON has neither)."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
     if isinstance(value, Decimal):
         return str(value)
     if isinstance(value, int) and not isinstance(value, bool) and abs(value) >= 2**53:

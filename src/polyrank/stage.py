@@ -18,6 +18,12 @@ class MetricsNotReady(PolyrankError):
         self.stage = stage
 
 
+def set_stage(store: Store, stage: str) -> None:
+    """Record that the pipeline reached `stage` (catalogue, ingest, ingested, enrich,
+    enriched, metrics, ready)."""
+    store.insert("pipeline_state", [("stage", stage)], ("key", "value"))
+
+
 def current_stage(store: Store) -> str:
     """`empty`, `ingest`, `ingested`, ... as the last stage to start or finish recorded it."""
     return store.scalar(STAGE_SQL, {"key": "stage"}) or "empty"

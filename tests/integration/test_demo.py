@@ -2,14 +2,27 @@
 
 from __future__ import annotations
 
+import json
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
+
 from typer.testing import CliRunner
 
 from polyrank.cli import app
 
 
-def test_demo_loads_computes_and_prints_the_omega_leaderboard(tmp_path):
-    args = ["demo", "--world", str(tmp_path / "world"), "--wallets", "150", "--markets", "60",
+def small_demo_args(tmp_path) -> list[str]:
+    return ["demo", "--world", str(tmp_path / "world"), "--wallets", "150", "--markets", "60",
             "--store", f"chdb://{tmp_path / 'store'}", "--runtime-dir", str(tmp_path / "rt")]
+
+
+def test_demo_loads_computes_and_prints_the_omega_leaderboard(tmp_path):
+    args = [*small_demo_args(tmp_path), "--no-serve"]
     first = CliRunner().invoke(app, args)
     assert first.exit_code == 0, first.output
     assert "150 wallets done, 0 failed" in first.stdout
@@ -17,3 +30,30 @@ def test_demo_loads_computes_and_prints_the_omega_leaderboard(tmp_path):
     again = CliRunner().invoke(app, args)          # reuses the world; the load resumes
     assert again.exit_code == 0, again.output
     assert "150 already done; 0 new fills" in again.stdout
+
+
+def test_demo_serves_the_page_and_api_at_the_url_it_prints(tmp_path):
+    """As `make demo` runs it: the URL is printed, its leaderboard is the printed top 10."""
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "polyrank.cli", *small_demo_args(tmp_path), "--port", "0"],
+        stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
+        env={**os.environ, "COLUMNS": "200"})
+    try:
+        lines: list[str] = []
+        deadline = time.monotonic() + 240
+        while time.monotonic() < deadline:
+            line = proc.stdout.readline()
+            assert line, "demo ended before serving: " + "".join(lines)
+            lines.append(line)
+            if (found := re.search(r"Leaderboard: (http://\S+)/", line)):
+                break
+        url = found.group(1)
+        printed = re.findall(r"0x[0-9a-f]{40}", "".join(lines))
+        with urllib.request.urlopen(f"{url}/api/omega/leaderboard?limit=10") as res:
+            board = json.load(res)
+        assert [r["wallet"] for r in board["rows"]] == printed[:10]
+        with urllib.request.urlopen(f"{url}/healthz") as res:
+            assert json.load(res) == {"ok": True}
+    finally:
+        proc.send_signal(signal.SIGINT)
+        proc.wait(30)

@@ -17,6 +17,7 @@ import aiohttp
 from polyrank.errors import UpstreamError
 from polyrank.progress import NullProgress, Progress
 from polyrank.settings import ORDERBOOK_SUBGRAPH, PNL_SUBGRAPH, Settings
+from polyrank.stage import set_stage
 from polyrank.store import Store, load_sql
 from polyrank.upstream.gamma import Gamma
 from polyrank.upstream.goldsky import Goldsky
@@ -116,6 +117,7 @@ async def sync_catalogue(settings: Settings, store: Store, *, progress: Progress
                          policy: RetryPolicy | None = None, sleep=None) -> CatalogueReport:
     progress = progress or NullProgress()
     report, started = CatalogueReport(), time.monotonic()
+    set_stage(store, "catalogue")
     known_markets = {r[0]: (r[1], r[2], tuple(r[3]), tuple(r[4]), r[5], r[6])
                      for r in store.rows(load_sql(SQL, "market_signatures.sql"))}
     known_events = {r[0]: (r[1], tuple(r[2]), r[3], r[4]) for r in

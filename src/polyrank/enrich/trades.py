@@ -12,6 +12,7 @@ import time
 from dataclasses import dataclass, field
 
 from polyrank.metrics.config import CATEGORY_PRIORITY
+from polyrank.stage import set_stage
 from polyrank.store import Store, load_sql
 
 log = logging.getLogger(__name__)
@@ -30,6 +31,7 @@ class EnrichReport:
 
 def enrich(store: Store, *, list_limit: int = 20) -> EnrichReport:
     started = time.monotonic()
+    set_stage(store, "enrich")
     store.command("DROP TABLE IF EXISTS {t:Identifier}", {"t": NEXT})
     store.command("CREATE TABLE {t:Identifier} AS trades", {"t": NEXT})
     store.command(load_sql(SQL, "build_trades.sql"),
@@ -41,7 +43,7 @@ def enrich(store: Store, *, list_limit: int = 20) -> EnrichReport:
         "SELECT count(), countIf(condition_id = ''), uniqExactIf(token_id, condition_id = '') "
         "FROM trades")[0]
     report.top_unresolved = store.rows(load_sql(SQL, "unresolved.sql"), {"limit": list_limit})
-    store.insert("pipeline_state", [("stage", "enriched")], ("key", "value"))
+    set_stage(store, "enriched")
     report.seconds = time.monotonic() - started
     log.info("enrich: %d trades, %d fills of %d unresolved tokens, %.1f s", report.trades,
              report.unresolved_fills, report.unresolved_tokens, report.seconds)

@@ -25,6 +25,7 @@ from polyrank.ingest.resolve import TokenResolver
 from polyrank.ingest.writer import Committed, WalletOutcome, Writer
 from polyrank.progress import NullProgress, Progress
 from polyrank.settings import ORDERBOOK_SUBGRAPH, PNL_SUBGRAPH, Settings
+from polyrank.stage import set_stage
 from polyrank.store import Store
 from polyrank.upstream.gamma import Gamma
 from polyrank.upstream.goldsky import Goldsky, token_of
@@ -80,7 +81,7 @@ class Ingest:
         report = IngestReport(self.run_id, len(wallets), len(plan.already_done))
         self.report = report
         self._record_run(command, len(wallets), "running")
-        self.store.insert("pipeline_state", [("stage", "ingest")], ("key", "value"))
+        set_stage(self.store, "ingest")
         if plan.retrying_failed:
             log.info("retrying %d previously failed wallet(s) first", plan.retrying_failed)
         log.info("ingest %s: %d wallets, %d already done, %d to load with %d workers",
@@ -96,7 +97,7 @@ class Ingest:
         report.unresolved_tokens = len(self.resolver.missing) if hasattr(self, "resolver") else 0
         status = "finished" if not report.failed else "finished_with_failures"
         self._record_run(command, len(wallets), status)
-        self.store.insert("pipeline_state", [("stage", "ingested")], ("key", "value"))
+        set_stage(self.store, "ingested")
         self.monitor.stage = "ingested"
         self.monitor.publish(running=False, extra=self._extra())
         return report

@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 
 from polyrank.errors import PolyrankError
 from polyrank.metrics.config import MetricsConfig
+from polyrank.stage import set_stage
 from polyrank.store import Store, load_sql
 
 log = logging.getLogger(__name__)
@@ -64,7 +65,7 @@ def compute_metrics(store: Store, config: MetricsConfig | None = None, *,
     as_of = int(latest if as_of is None else as_of)
     run_id = datetime.now(UTC).strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:6]
     params = sql_params(config, run_id, as_of)
-    store.insert("pipeline_state", [("stage", "metrics")], ("key", "value"))
+    set_stage(store, "metrics")
     step_s = {}
     for step in STEPS:
         t0 = time.monotonic()

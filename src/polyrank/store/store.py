@@ -5,6 +5,7 @@ bound parameters ({name:Type} placeholders)."""
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Mapping, Sequence
 from functools import cache
 from importlib import resources
@@ -34,6 +35,9 @@ class Store:
         self.target = target
         self._client = client
         self._lock = lock
+        # one statement at a time per Store: an embedded chDB connection is not shared
+        # between threads (the API's handlers and a pipeline thread in `serve --pipeline`)
+        self._serial = threading.RLock()
 
     # -- opening -----------------------------------------------------------------------------
     @classmethod
@@ -61,7 +65,8 @@ class Store:
     def close(self) -> None:
         if self._client is not None:
             try:
-                self._client.close()
+                with self._serial:
+                    self._client.close()
             finally:
                 self._client = None
                 if self._lock:
@@ -79,7 +84,8 @@ class Store:
         """Run a query; returns clickhouse-connect's QueryResult (result_rows, column_names)."""
         settings = READ_ONLY if read_only else None
         try:
-            return self._live.query(sql, parameters=dict(params or {}), settings=settings)
+            with self._serial:
+                return self._live.query(sql, parameters=dict(params or {}), settings=settings)
         except Exception as exc:
             raise _store_error(exc, sql) from exc
 
@@ -92,7 +98,8 @@ class Store:
 
     def command(self, sql: str, params: Mapping[str, Any] | None = None) -> None:
         try:
-            self._live.command(sql, parameters=dict(params or {}))
+            with self._serial:
+                self._live.command(sql, parameters=dict(params or {}))
         except Exception as exc:
             raise _store_error(exc, sql) from exc
 
@@ -100,7 +107,8 @@ class Store:
         if not rows:
             return 0
         try:
-            self._live.insert(table, rows, column_names=list(columns))
+            with self._serial:
+                self._live.insert(table, rows, column_names=list(columns))
         except Exception as exc:
             raise _store_error(exc, f"INSERT INTO {table}") from exc
         return len(rows)
@@ -109,7 +117,8 @@ class Store:
         if arrow_table.num_rows == 0:
             return 0
         try:
-            self._live.insert_arrow(table, arrow_table)
+            with self._serial:
+                self._live.insert_arrow(table, arrow_table)
         except Exception as exc:
             raise _store_error(exc, f"INSERT INTO {table}") from exc
         return arrow_table.num_rows
@@ -125,7 +134,8 @@ class Store:
         for mig in todo:
             for statement in mig.statements():
                 try:
-                    self._live.command(statement)
+                    with self._serial:
+                        self._live.command(statement)
                 except Exception as exc:
                     raise MigrationError(
                         f"migration {mig.version:04d}_{mig.name}.sql failed on "

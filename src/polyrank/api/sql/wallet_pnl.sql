@@ -1,0 +1,67 @@
+-- One wallet's daily cumulative P&L up to the run's as-of time, for a chart:
+--   realized: Σ P&L of the bets closed by the end of that day (what a window's realized_pnl
+--             adds up: METRICS.md §3-4);
+--   total:    mark-to-market equity: cash in and out so far plus the shares still held, each
+--             at its payout once resolved, else at its latest trade price by that day.
+-- Days run from the wallet's first trade to the as-of day (UTC).
+WITH
+    {as_of:UInt32} AS as_of,
+    flows AS (
+        SELECT token_key, toDate(toDateTime(ts, 'UTC')) AS day,
+               sum(if(is_buy, received, -shares)) AS dq, sum(if(is_buy, -cash, cash)) AS dc,
+               any(payout) AS payout, any(resolved_at) AS resolved_at
+        FROM trades
+        WHERE wallet_key = cityHash64({wallet:String}) AND wallet = {wallet:String}
+          AND ts <= as_of
+        GROUP BY token_key, day
+    ),
+    tokens AS (
+        SELECT token_key, any(payout) AS payout, any(resolved_at) AS resolved_at,
+               min(day) AS first_day
+        FROM flows GROUP BY token_key
+    ),
+    prices AS (
+        SELECT token_key, toDate(toDateTime(ts, 'UTC')) AS day,
+               toNullable(argMax(usdc / shares, (ts, tx_key, order_key))) AS price
+        FROM trades
+        WHERE token_key IN (SELECT token_key FROM tokens) AND ts <= as_of AND shares > 0
+        GROUP BY token_key, day
+    ),
+    grid AS (
+        SELECT tk.token_key AS token_key, tk.payout AS payout, tk.resolved_at AS resolved_at,
+               arrayJoin(arrayMap(i -> tk.first_day + i, range(toUInt32(
+                   toDate(toDateTime(as_of, 'UTC')) - tk.first_day + 1)))) AS day
+        FROM tokens AS tk
+    ),
+    marked AS (
+        SELECT g.day AS day,
+               sum(f.dc) OVER w AS cash,
+               sum(f.dq) OVER w AS held,
+               anyLast(p.price) OVER w AS last_price,
+               g.payout AS payout, g.resolved_at AS resolved_at
+        FROM grid AS g
+        LEFT JOIN flows AS f ON f.token_key = g.token_key AND f.day = g.day
+        LEFT JOIN prices AS p ON p.token_key = g.token_key AND p.day = g.day
+        WINDOW w AS (PARTITION BY g.token_key ORDER BY g.day
+                     ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)
+    ),
+    equity AS (
+        SELECT day,
+               sum(cash / 1e6 + greatest(held, 0) / 1e6 * if(
+                   resolved_at IS NOT NULL
+                       AND resolved_at < toUInt32(toDateTime(day + 1, 'UTC')),
+                   payout, ifNull(last_price, 0))) AS total
+        FROM marked GROUP BY day
+    ),
+    closed AS (
+        SELECT toDate(toDateTime(closed_ts, 'UTC')) AS day, sum(pnl) AS pnl
+        FROM bets
+        WHERE run_id = {run:String} AND wallet = {wallet:String} AND closed
+        GROUP BY day
+    )
+SELECT toString(e.day) AS day,
+       sum(ifNull(c.pnl, 0)) OVER (ORDER BY e.day) AS realized,
+       e.total AS total
+FROM equity AS e
+LEFT JOIN closed AS c ON c.day = e.day
+ORDER BY e.day

@@ -1,0 +1,17 @@
+-- one wallet's positions in a metrics run (open first, then the latest closed), with the
+-- market question and the outcome from the catalogue
+SELECT p.token_id AS token_id, p.condition_id AS condition_id, m.question AS question,
+       m.outcomes[indexOf(m.token_ids, p.token_id)] AS outcome,
+       p.category AS category, p.amount AS amount, p.avg_price AS avg_price, p.cost AS cost,
+       p.bought AS bought, p.realized AS realized, p.unrealized AS unrealized, p.mark AS mark,
+       p.unmatched_sell AS unmatched_sell, p.is_open AS is_open, p.closed_ts AS closed_ts,
+       p.fills AS fills, count() OVER () AS total
+FROM (
+    SELECT * FROM positions
+    WHERE run_id = {run:String} AND wallet = {wallet:String}
+      AND ({state:String} = 'all' OR is_open = ({state:String} = 'open'))
+) AS p
+LEFT JOIN (SELECT condition_id, question, outcomes, token_ids FROM markets FINAL) AS m
+    ON m.condition_id = p.condition_id
+ORDER BY p.is_open DESC, p.closed_ts DESC, p.token_id
+LIMIT {limit:UInt32} OFFSET {offset:UInt32}

@@ -1,0 +1,64 @@
+"""The API on loopback in a background thread of this process, so one process can load the
+embedded store (which only it may open) and serve the page that shows the loading progress:
+`polyrank serve --pipeline`, the demo, the browser test and the API benchmark use it."""
+
+from __future__ import annotations
+
+import threading
+import time
+from pathlib import Path
+
+from polyrank.errors import PolyrankError
+from polyrank.store import Store
+
+
+class ApiServer:
+    """`with ApiServer(store, host, port) as srv: srv.url` — uvicorn in a daemon thread; port 0
+    picks a free one. Leaving the block stops it."""
+
+    def __init__(self, store: Store, *, host: str = "127.0.0.1", port: int = 8000,
+                 runtime_dir: Path | None = None) -> None:
+        import uvicorn
+
+        from polyrank.api.app import create_app
+
+        config = uvicorn.Config(create_app(store, runtime_dir), host=host, port=port,
+                                log_level="warning", lifespan="off")
+        self._server = uvicorn.Server(config)
+        self._thread = threading.Thread(target=self._server.run, name="polyrank-api",
+                                        daemon=True)
+        self.host, self.port = host, port
+
+    @property
+    def url(self) -> str:
+        return f"http://{self.host}:{self.port}"
+
+    def start(self, timeout_s: float = 15.0) -> ApiServer:
+        self._thread.start()
+        deadline = time.monotonic() + timeout_s
+        while not self._server.started:
+            if not self._thread.is_alive() or time.monotonic() > deadline:
+                raise PolyrankError(f"the API server could not listen on {self.url} "
+                                    "(port in use?)")
+            time.sleep(0.02)
+        self.port = self._server.servers[0].sockets[0].getsockname()[1]
+        return self
+
+    def wait(self) -> None:
+        """Serve until interrupted (Ctrl-C)."""
+        try:
+            while self._thread.is_alive():
+                self._thread.join(0.5)
+        finally:
+            self.stop()
+
+    def stop(self) -> None:
+        self._server.should_exit = True
+        if self._thread.is_alive():
+            self._thread.join(10)
+
+    def __enter__(self) -> ApiServer:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()

@@ -8,7 +8,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import socket
 import subprocess
 import sys
 import time
@@ -25,6 +24,9 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networki
 # small, but with ranked wallets in several categories and a few sports specialists
 WORLD = ["--wallets", "300", "--markets", "200", "--seed", "7"]
 TIMEOUT_MS = 15_000
+# `polyrank demo`: "web page and API on URL/"; `polyrank serve`: "serving STORE on URL"
+SERVING = re.compile(r"(?:web page and API|serving .*?) on (http://127\.0\.0\.1:\d+)")
+STAGES = ("empty", "catalogue", "ingest", "ingested", "enrich", "enriched", "metrics", "ready")
 
 pytestmark = pytest.mark.slow
 
@@ -44,60 +46,56 @@ def _polyrank(*args: str) -> list[str]:
     return [sys.executable, "-m", "polyrank.cli", *args]
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+class Served:
+    """A polyrank process serving the page and API on a loopback port it picked itself
+    (`--port 0`), found in the line it prints once listening."""
 
-
-class Server:
-    """`polyrank serve` in a subprocess on a free loopback port."""
-
-    def __init__(self, store: str, root: Path) -> None:
-        self.port = _free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.log = root / f"serve-{self.port}.log"
-        with self.log.open("w") as log:
-            self.proc = subprocess.Popen(
-                _polyrank("serve", "--store", store, "--port", str(self.port)),
-                env={**_env(), "POLYRANK_RUNTIME_DIR": str(root / "rt")},
-                stdout=log, stderr=subprocess.STDOUT)
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                self.get("/healthz")
-                return
-            except OSError:
-                if self.proc.poll() is not None or time.monotonic() > deadline:
-                    self.stop()
-                    raise RuntimeError(f"polyrank serve did not start:\n{self.log.read_text()}"
-                                       ) from None
-                time.sleep(0.2)
+    def __init__(self, args: list[str], log: Path, env: dict[str, str] | None = None) -> None:
+        self.log = log
+        with log.open("w") as out:
+            self.proc = subprocess.Popen(_polyrank(*args, "--port", "0"), env=env or _env(),
+                                         stdout=out, stderr=subprocess.STDOUT)
+        deadline = time.monotonic() + 120
+        while not (found := SERVING.search(log.read_text())):
+            if self.proc.poll() is not None or time.monotonic() > deadline:
+                self.stop()
+                raise RuntimeError(f"{args[0]} did not start serving:\n{log.read_text()}")
+            time.sleep(0.1)
+        self.url = found.group(1)
 
     def get(self, path: str, **params) -> dict:
         url = f"{self.url}{path}" + (f"?{urlencode(params)}" if params else "")
-        with urllib.request.urlopen(url, timeout=10) as res:
+        with urllib.request.urlopen(url, timeout=30) as res:
             return json.load(res)
 
+    def wait_ready(self, timeout_s: float = 180) -> None:
+        """Until the first metrics run is there."""
+        deadline = time.monotonic() + timeout_s
+        while not self.get("/api/status")["runs"]:
+            assert self.proc.poll() is None, self.log.read_text()
+            assert time.monotonic() < deadline, "no metrics run in time"
+            time.sleep(0.5)
+
     def stop(self) -> None:
-        self.proc.terminate()
-        try:
-            self.proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait()
+        # SIGTERM, not SIGINT: a process started in the background by a shell without job
+        # control (as CI may) ignores SIGINT
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory) -> Iterator[Server]:
+def server(tmp_path_factory) -> Iterator[Served]:
+    """`polyrank demo` on a small world: the page and API are up from the start, while the
+    pipeline loads (the first test watches that), and keep serving afterwards."""
     root = tmp_path_factory.mktemp("web")
-    store = f"chdb://{root / 'store'}"
-    demo = subprocess.run(
-        _polyrank("demo", "--world", str(root / "world"), *WORLD, "--store", store,
-                  "--runtime-dir", str(root / "rt")),
-        env=_env(), capture_output=True, text=True, timeout=240)
-    assert demo.returncode == 0, demo.stdout + demo.stderr
-    srv = Server(store, root)
+    srv = Served(["demo", "--world", str(root / "world"), *WORLD,
+                  "--store", f"chdb://{root / 'store'}", "--runtime-dir", str(root / "rt")],
+                 root / "demo.log")
     yield srv
     srv.stop()
 
@@ -163,7 +161,7 @@ def metric_cell(metric: str, window: str) -> str:
     return f'#wallet-metrics tr[data-metric="{metric}"] td[data-window="{window}"]'
 
 
-def board(server: Server, **params) -> dict:
+def board(server: Served, **params) -> dict:
     return server.get("/api/omega/leaderboard", limit=100, **params)
 
 
@@ -175,7 +173,25 @@ def column_index(page: Page, sort_key: str) -> int:
 
 # ---- the tests ---------------------------------------------------------------------------
 
+def test_while_the_pipeline_loads_the_page_shows_its_stage_then_the_leaderboard(server,
+                                                                              page):
+    status = server.get("/api/status")
+    assert not status["runs"], "the demo is still loading when the page first opens"
+    page.goto(server.url + "/")
+    expect(page.locator("#pipeline")).to_be_visible()
+    expect(page.locator("#board")).to_be_hidden()
+    stage = page.locator("#pipeline-stage").inner_text()
+    assert stage in STAGES[:-1], stage
+    # the page polls /api/status and shows the leaderboard by itself once the run is there
+    expect(page.locator("#leaderboard tbody tr[data-wallet]").first).to_be_visible(
+        timeout=180_000)
+    expect(page.locator("#pipeline")).to_be_hidden()
+    wait_board(page, window="lifetime", category="all")
+    assert dom_wallets(page) == [r["wallet"] for r in board(server)["rows"]]
+
+
 def test_leaderboard_tabs_sort_min_bets_and_search(server, page):
+    server.wait_ready()
     page.goto(server.url + "/")
     wait_board(page, window="lifetime", category="all", sort="omega_score")
     api = board(server)
@@ -257,6 +273,7 @@ def test_leaderboard_tabs_sort_min_bets_and_search(server, page):
 
 
 def test_wallet_page_metrics_positions_trades_and_chart(server, page):
+    server.wait_ready()
     api = board(server)
     wallet = next(r for r in api["rows"] if r["specialist_in"])
     page.goto(server.url + "/")
@@ -325,7 +342,7 @@ def test_wallet_page_metrics_positions_trades_and_chart(server, page):
 
 
 def test_before_any_metrics_run_the_page_shows_the_pipeline_stage(tmp_path, page):
-    srv = Server(f"chdb://{tmp_path / 'empty'}", tmp_path)
+    srv = Served(["serve", "--store", f"chdb://{tmp_path / 'empty'}"], tmp_path / "serve.log")
     try:
         status = srv.get("/api/status")
         assert status["runs"] == []

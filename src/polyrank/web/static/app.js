@@ -11,7 +11,11 @@
                            order: "desc", min_bets: "", search: "", offset: "0" };
   const BOARD_PAGE = 100;
   const WALLET_PAGE = 25;
-  const STAGES = ["empty", "ingest", "ingested", "enriched", "metrics", "ready"];
+  // the pipeline's stages in order, and the steps shown while it runs
+  const STAGES = ["empty", "catalogue", "ingest", "ingested", "enrich", "enriched", "metrics",
+                  "ready"];
+  const STEPS = [["catalogue", "catalogue", "ingest"], ["ingest", "ingest", "ingested"],
+                 ["enrich", "enrich", "enriched"], ["metrics", "metrics", "ready"]];
   const ADDRESS = /^0x[0-9a-f]{40}$/;
   const COLORS = { realized: "#2563eb", total: "#d97706" };
 
@@ -107,8 +111,11 @@
 
   let pollTimer = null;
 
-  async function showPipeline(stage) {
-    for (const id of ["#board", "#wallet"]) $(id).hidden = true;
+  // Metrics are not computed yet: show the stage and poll until the first run is there.
+  // A wallet page stays (its trades are readable before any run).
+  function showPipeline(stage) {
+    $("#board").hidden = true;
+    if (walletParts() === null) $("#wallet").hidden = true;
     $("#pipeline").hidden = false;
     $("#asof").textContent = "";
     renderStage(stage, null);
@@ -134,8 +141,9 @@
   function renderStage(stage, ingest) {
     $("#pipeline-stage").textContent = stage || "unknown";
     const at = STAGES.indexOf(stage);
-    $("#pipeline-steps").replaceChildren(...STAGES.slice(1).map((name, i) => h("li", {
-      class: i + 1 < at ? "done" : i + 1 === at ? "current" : "" }, name)));
+    $("#pipeline-steps").replaceChildren(...STEPS.map(([name, running, finished]) => h("li", {
+      class: at >= STAGES.indexOf(finished) ? "done" : stage === running ? "current" : "" },
+      name)));
     const box = $("#pipeline-ingest");
     if (!ingest) { box.replaceChildren(); return; }
     const t = ingest.totals || {};
@@ -210,7 +218,6 @@
   async function showBoard() {
     const s = boardState();
     $("#wallet").hidden = true;
-    $("#board").hidden = false;
     document.title = "polyrank — leaderboard";
     $("#windows").replaceChildren(...WINDOWS.map((w) => tab(w, w === s.window,
       () => navigate(boardUrl({ window: w })), { "data-window": w })));
@@ -223,6 +230,7 @@
     const searchText = cleanSearch(s.search);
     search.classList.toggle("invalid", !/^(0x)?[0-9a-f]*$/.test(searchText));
     if (search.classList.contains("invalid")) {
+      $("#board").hidden = false;
       showError(new Error("An address is hexadecimal: search with 0-9 and a-f only."));
       return;
     }
@@ -237,6 +245,7 @@
                                         categories ? null : loadCategories()]);
       if (seq !== boardSeq) return;
       showError(null);
+      $("#board").hidden = false;
       setAsOf(body);
       renderCategoryTabs(s);
       renderRows(body, s);
@@ -409,6 +418,10 @@
   let walletSeq = 0;
   let chart = null;
 
+  function tokenText(id) {
+    return id && id.length > 16 ? `token ${id.slice(0, 6)}…${id.slice(-6)}` : `token ${id}`;
+  }
+
   function walletParts() {
     const m = location.pathname.match(/^\/wallet\/([^/]+)\/?$/);
     return m ? decodeURIComponent(m[1]).toLowerCase() : null;
@@ -445,17 +458,22 @@
     } catch (err) {
       if (!current()) return;
       $("#pnl-chart").replaceChildren();
-      if (err instanceof ApiError && err.status === 404) {
-        showError(new Error(`No metrics for ${address}: ${err.message}`));
-      } else {
-        failed(err);
+      if (err instanceof NotReady) {
+        $("#pnl-chart").append(h("p", { class: "muted" },
+          "Metrics, positions and the chart appear once the first metrics run is complete."));
       }
+      failed(err);
     }
   }
 
   function renderWalletInfo(info) {
     const special = (info.specialists || []).filter((s) => s.is_specialist);
     const life = info.metrics.find((m) => m.window === "lifetime" && m.category === "all");
+    if (!info.metrics.length) {
+      $("#wallet-metrics").replaceChildren(h("tbody", {}, h("tr", {}, h("td", { class: "empty" },
+        `No metrics for this wallet in run ${info.run_id} (${count(info.loaded_fills)} `
+        + "fills loaded)."))));
+    }
     $("#wallet-badges").replaceChildren(
       ...badges(special.map((s) => s.category)),
       ...(life ? flags(life) : []),
@@ -467,13 +485,15 @@
         { "data-category": c })));
       renderMetrics(info.metrics.filter((m) => m.category === cat));
     };
-    pick(cats.includes("all") ? "all" : cats[0]);
+    if (cats.length) pick(cats.includes("all") ? "all" : cats[0]);
     const rows = info.specialists || [];
     $("#wallet-specialists").replaceChildren(rows.length ? h("table", { class: "grid small" },
-      h("thead", {}, h("tr", {}, ["Category", "Specialist", "Focus share", "Closed bets",
+      h("thead", {}, h("tr", {}, ["Category", "Status", "Focus share", "Closed bets",
         "ROI", "ROI lower bound", "Omega score"].map((t) => h("th", {}, t)))),
       h("tbody", {}, rows.map((s) => h("tr", {},
-        h("td", {}, s.category), h("td", {}, s.is_specialist ? "★ yes" : "focus only"),
+        h("td", {}, s.category),
+        h("td", { class: s.is_specialist ? "star" : "" }, s.is_specialist ? "★ specialist"
+          : s.focus_only ? "focused, no edge" : dash),
         numCell(s.focus_share, pct1(s.focus_share)), numCell(s.bets_closed, count(s.bets_closed)),
         numCell(s.roi, pct1(s.roi), sign(s.roi)), numCell(s.roi_lb, pct1(s.roi_lb), sign(s.roi_lb)),
         numCell(s.omega_score, s.omega_score == null ? dash : f3.format(s.omega_score)))))) : "");
@@ -545,7 +565,7 @@
           "Cost", "Realized", "Unrealized", "Mark", "Fills"].map((t, i) =>
           h("th", { class: i > 2 ? "num" : "" }, t)))),
         h("tbody", {}, body.rows.length ? body.rows.map((p) => h("tr", {},
-          h("td", { class: "market" }, p.question || p.condition_id || p.token_id,
+          h("td", { class: "market" }, p.question || tokenText(p.token_id),
             p.outcome ? h("span", { class: "outcome" }, p.outcome) : null),
           h("td", {}, p.category || dash),
           h("td", {}, p.is_open ? "open" : `closed ${day(p.closed_ts)}`),
@@ -574,12 +594,12 @@
         h("tbody", {}, body.rows.length ? body.rows.map((t) => h("tr", {},
           h("td", { class: "nowrap" }, when(t.ts)),
           h("td", { class: `side ${String(t.side).toLowerCase()}` }, t.side),
-          h("td", { class: "market" }, t.question || t.token_id,
+          h("td", { class: "market" }, t.question || tokenText(t.token_id),
             t.outcome ? h("span", { class: "outcome" }, t.outcome) : null),
-          numCell(t.price, f4.format(t.price)),
+          numCell(t.price, t.price == null ? dash : f4.format(t.price)),
           numCell(t.shares, f2.format(t.shares)),
           numCell(t.usdc, money(t.usdc)),
-          numCell(t.fee, money(t.fee)),
+          numCell(t.fee, t.fee_unit === "shares" ? `${f2.format(t.fee)} sh` : money(t.fee)),
           h("td", { class: "num" }, t.exchange_version == null ? dash : String(t.exchange_version)),
         )) : h("tr", {}, h("td", { colspan: 8, class: "empty" }, "No trades loaded."))));
       renderPager("#trades-pager", offset, body.rows.length, body.total,
@@ -601,8 +621,6 @@
 
   function route() {
     showError(null);
-    if (pollTimer) return;           // the pipeline panel re-routes once metrics exist
-    $("#pipeline").hidden = true;
     const address = walletParts();
     if (address !== null) showWallet(address);
     else showBoard();

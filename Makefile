@@ -5,8 +5,13 @@ PY      ?= python3
 VENV    ?= .venv
 BIN     := $(VENV)/bin
 STAMP   := $(VENV)/.installed
+# the web page's front-end libraries: from the npm registry at build time (web/package-lock.json),
+# shipped inside the package; the page never loads anything from elsewhere
+VENDOR  := src/polyrank/web/static/vendor
+ASSETS  := $(VENDOR)/.installed
+CHROMIUM := /usr/bin/chromium
 
-.PHONY: demo test lint venv clean
+.PHONY: demo test lint venv assets browser clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -14,12 +19,27 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install -q -e '.[dev]'
 	touch $(STAMP)
 
-venv: $(STAMP)
+$(ASSETS): web/package.json web/package-lock.json
+	cd web && npm ci --no-audit --no-fund --loglevel=error
+	mkdir -p $(VENDOR)
+	cp web/node_modules/uplot/dist/uPlot.iife.min.js web/node_modules/uplot/dist/uPlot.min.css \
+	   $(VENDOR)/
+	cp web/node_modules/uplot/LICENSE $(VENDOR)/uPlot.LICENSE
+	touch $(ASSETS)
 
-demo: $(STAMP)
+venv: $(STAMP) $(ASSETS)
+
+assets: $(ASSETS)
+
+# Debian's chromium for the browser test (never a browser download of Playwright's own)
+browser:
+	test -x $(CHROMIUM) || (apt-get update -q && \
+	  apt-get install -y -q --no-install-recommends chromium)
+
+demo: $(STAMP) $(ASSETS)
 	$(BIN)/polyrank demo
 
-test: $(STAMP)
+test: $(STAMP) $(ASSETS) browser
 	$(BIN)/ruff check src tests bench
 	$(BIN)/python -m pytest
 
@@ -28,4 +48,4 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check src tests bench
 
 clean:
-	rm -rf $(VENV) data runtime .pytest_cache
+	rm -rf $(VENV) data runtime .pytest_cache web/node_modules $(VENDOR)

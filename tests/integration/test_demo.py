@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import signal
 import subprocess
 import sys
 import time
@@ -55,5 +54,5 @@ def test_demo_serves_the_page_and_api_at_the_url_it_prints(tmp_path):
         with urllib.request.urlopen(f"{url}/healthz") as res:
             assert json.load(res) == {"ok": True}
     finally:
-        proc.send_signal(signal.SIGINT)
+        proc.terminate()   # SIGTERM: SIGINT may be ignored in a background job
         proc.wait(30)

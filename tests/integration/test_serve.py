@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import re
-import signal
 import subprocess
 import sys
 import time
@@ -24,23 +23,32 @@ def get(url: str) -> tuple[int, dict]:
         return exc.code, json.load(exc)
 
 
+def wait_for_url(log, proc) -> str:
+    """The URL the server announces in its log (a file: a pipe left unread could fill up and
+    block the server)."""
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and proc.poll() is None:
+        if (found := re.search(r" on (http://127\.0\.0\.1:\d+) ", log.read_text())):
+            return found.group(1)
+        time.sleep(0.1)
+    raise AssertionError(f"no URL announced: {log.read_text()}")
+
+
 def test_serve_with_pipeline_shows_progress_then_the_leaderboard(tmp_path):
     world = tmp_path / "world"
     generate_world(world, WorldParams(seed=3, wallets=120, markets=50, fills=8000,
                                       start="2025-03-01", end="2026-04-20"))
     # latency keeps the load going long enough to be watched
+    log = tmp_path / "serve.log"
     with ReplayServer(world, faults=FaultConfig(latency_ms=40)) as replay:
         proc = subprocess.Popen(
             [sys.executable, "-m", "polyrank.cli", "serve", "--port", "0",
              "--pipeline", str(world / "wallets.txt"), "--workers", "2",
              "--rate-limit", "none", "--goldsky-url", replay.url, "--gamma-url", replay.url,
              "--store", f"chdb://{tmp_path / 'store'}", "--runtime-dir", str(tmp_path / "rt")],
-            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+            stdout=subprocess.DEVNULL, stderr=log.open("w"))
         try:
-            for line in proc.stderr:
-                if (found := re.search(r" on (http://127\.0\.0\.1:\d+) ", line)):
-                    break
-            url = found.group(1)
+            url = wait_for_url(log, proc)
             stages, progress, board = set(), [], None
             deadline = time.monotonic() + 180
             while time.monotonic() < deadline and proc.poll() is None:
@@ -59,5 +67,5 @@ def test_serve_with_pipeline_shows_progress_then_the_leaderboard(tmp_path):
             assert progress and progress[-1] > 0
             assert get(f"{url}/healthz") == (200, {"ok": True})
         finally:
-            proc.send_signal(signal.SIGINT)
+            proc.terminate()   # SIGTERM: SIGINT may be ignored in a background job
             proc.wait(30)

@@ -16,6 +16,7 @@ from polyrank.ingest.monitor import read_status
 from polyrank.metrics.config import CATEGORY_PRIORITY, OTHER
 from polyrank.stage import current_stage
 from polyrank.store import Store
+from polyrank.web import mount as mount_web
 
 WINDOWS = ("30d", "90d", "180d", "lifetime")
 SORTS = ("omega_score", "omega", "realized_pnl", "total_pnl", "roi", "win_rate_lb",
@@ -104,4 +105,5 @@ def create_app(store: Store, runtime_dir: Path | None = None) -> FastAPI:
         return {"run_id": run, "as_of": as_of, "category": category or "all", **page(rows)}
 
     app.include_router(wallet_routes(reader, limit_max=MAX_LIMIT, offset_max=MAX_OFFSET))
+    mount_web(app)   # the web page at / and its files under /static/
     return app

@@ -1,0 +1,43 @@
+"""The web page: one static page (`index.html`, `static/app.js`, `static/style.css`) that
+reads the JSON API. `mount(app)` serves it at `/` and at the page's own routes
+(`/wallet/0x…`), and the static files under `/static/`. The chart library is taken from the
+npm registry at build time (`make assets`, pinned by `web/package-lock.json`) into
+`static/vendor/` and ships with the package: the page loads nothing from anywhere else."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from fastapi import FastAPI
+from fastapi.responses import FileResponse
+from fastapi.staticfiles import StaticFiles
+
+log = logging.getLogger(__name__)
+
+HERE = Path(__file__).resolve().parent
+STATIC = HERE / "static"
+INDEX = HERE / "index.html"
+VENDOR_FILES = ("uPlot.iife.min.js", "uPlot.min.css")
+# the page is small and changes with the package: browsers revalidate instead of guessing
+NO_CACHE = {"Cache-Control": "no-cache"}
+
+
+def vendor_missing() -> list[str]:
+    """Vendored files that are not there (a checkout where `make assets` did not run)."""
+    return [name for name in VENDOR_FILES if not (STATIC / "vendor" / name).is_file()]
+
+
+def mount(app: FastAPI) -> None:
+    """Serve the page at `/` and `/wallet/{address}` and its files under `/static/`."""
+    missing = vendor_missing()
+    if missing:
+        log.warning("web page: %s missing from %s (run `make assets`); the page works "
+                    "without its chart", ", ".join(missing), STATIC / "vendor")
+
+    def page() -> FileResponse:
+        return FileResponse(INDEX, media_type="text/html", headers=NO_CACHE)
+
+    app.add_api_route("/", page, methods=["GET"], include_in_schema=False)
+    app.add_api_route("/wallet/{address}", page, methods=["GET"], include_in_schema=False)
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")

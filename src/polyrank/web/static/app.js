@@ -1,0 +1,644 @@
+// polyrank's web page: plain JS over the JSON API, no framework and no build step.
+// Routes: `/?window=&category=&sort=&order=&min_bets=&search=&offset=` (the leaderboard) and
+// `/wallet/0x…` (a wallet). Data from the API only ever reaches the DOM as text.
+"use strict";
+
+(() => {
+  const WINDOWS = ["30d", "90d", "180d", "lifetime"];
+  const SORTS = ["omega_score", "omega", "realized_pnl", "total_pnl", "roi", "win_rate_lb",
+                 "volume_usdc", "bets_closed"];
+  const BOARD_DEFAULTS = { window: "lifetime", category: "all", sort: "omega_score",
+                           order: "desc", min_bets: "", search: "", offset: "0" };
+  const BOARD_PAGE = 100;
+  const WALLET_PAGE = 25;
+  // the pipeline's stages in order, and the steps shown while it runs
+  const STAGES = ["empty", "catalogue", "ingest", "ingested", "enrich", "enriched", "metrics",
+                  "ready"];
+  const STEPS = [["catalogue", "catalogue", "ingest"], ["ingest", "ingest", "ingested"],
+                 ["enrich", "enrich", "enriched"], ["metrics", "metrics", "ready"]];
+  const ADDRESS = /^0x[0-9a-f]{40}$/;
+  const COLORS = { realized: "#2563eb", total: "#d97706" };
+
+  const $ = (sel) => document.querySelector(sel);
+
+  // ---- small helpers -------------------------------------------------------------------
+
+  function h(tag, attrs, ...children) {
+    const el = document.createElement(tag);
+    for (const [key, value] of Object.entries(attrs || {})) {
+      if (value == null || value === false) continue;
+      if (key === "class") el.className = value;
+      else if (key === "text") el.textContent = value;
+      else if (key.startsWith("on")) el.addEventListener(key.slice(2), value);
+      else el.setAttribute(key, value === true ? "" : String(value));
+    }
+    for (const child of children.flat()) {
+      if (child != null && child !== false) el.append(child);
+    }
+    return el;
+  }
+
+  const fixed = (digits) => new Intl.NumberFormat("en-US", {
+    minimumFractionDigits: digits, maximumFractionDigits: digits });
+  const f0 = fixed(0), f2 = fixed(2), f3 = fixed(3), f4 = fixed(4);
+
+  const dash = "—";
+  const money = (v) => v == null ? dash : (v < 0 ? "−$" : "$") + f2.format(Math.abs(v));
+  const pct1 = (v) => v == null ? dash : (v * 100).toFixed(1) + "%";
+  const count = (v) => v == null ? dash : f0.format(v);
+  const sign = (v) => v == null || v === 0 ? "" : v > 0 ? "pos" : "neg";
+  const when = (ts) => ts == null ? dash
+    : new Date(ts * 1000).toISOString().slice(0, 16).replace("T", " ") + " UTC";
+  const day = (ts) => ts == null ? dash : new Date(ts * 1000).toISOString().slice(0, 10);
+  const omegaText = (row) => row.omega != null ? f2.format(row.omega)
+    : row.omega_unbounded ? "∞" : dash;
+  const compactMoney = (v) => {
+    const a = Math.abs(v);
+    const s = a >= 1e6 ? (a / 1e6).toFixed(1) + "M" : a >= 1e3 ? (a / 1e3).toFixed(1) + "k"
+      : a.toFixed(0);
+    return (v < 0 ? "−$" : "$") + s;
+  };
+
+  // A numeric cell: shown formatted, its raw value kept in data-value.
+  function numCell(value, text, extraClass) {
+    return h("td", { class: `num ${extraClass || ""}`.trim(),
+                     "data-value": value == null ? "" : value }, text);
+  }
+
+  class NotReady extends Error {
+    constructor(body) { super(body.error); this.stage = body.stage; }
+  }
+  class ApiError extends Error {
+    constructor(status, message) { super(message); this.status = status; }
+  }
+
+  async function api(path, params) {
+    const url = new URL(path, location.origin);
+    for (const [key, value] of Object.entries(params || {})) {
+      if (value !== "" && value != null) url.searchParams.set(key, value);
+    }
+    const res = await fetch(url, { headers: { Accept: "application/json" } });
+    let body = null;
+    try { body = await res.json(); } catch { /* not JSON: reported below */ }
+    if (res.status === 503 && body && "stage" in body) throw new NotReady(body);
+    if (!res.ok) {
+      const detail = body && (body.error || (Array.isArray(body.detail)
+        ? body.detail.map((d) => d.msg).join("; ") : body.detail));
+      throw new ApiError(res.status, detail || `${res.status} ${res.statusText}`);
+    }
+    return body;
+  }
+
+  function showError(err) {
+    const box = $("#error");
+    box.hidden = !err;
+    box.textContent = err ? (err.message || String(err)) : "";
+  }
+
+  function setAsOf(body) {
+    if (body && body.as_of != null) {
+      $("#asof").textContent = `data as of ${when(body.as_of)} · run ${body.run_id}`;
+    }
+  }
+
+  function navigate(url, replace) {
+    if (url === location.pathname + location.search) return;
+    history[replace ? "replaceState" : "pushState"](null, "", url);
+    route();
+  }
+
+  // ---- the pipeline, while there are no metrics yet -------------------------------------
+
+  let pollTimer = null;
+
+  // Metrics are not computed yet: show the stage and poll until the first run is there.
+  // A wallet page stays (its trades are readable before any run).
+  function showPipeline(stage) {
+    $("#board").hidden = true;
+    if (walletParts() === null) $("#wallet").hidden = true;
+    $("#pipeline").hidden = false;
+    $("#asof").textContent = "";
+    renderStage(stage, null);
+    if (pollTimer) return;
+    const poll = async () => {
+      try {
+        const st = await api("/api/status");
+        if (st.runs && st.runs.length) {
+          pollTimer = null;
+          $("#pipeline").hidden = true;
+          route();
+          return;
+        }
+        renderStage(st.stage, st.ingest);
+      } catch (err) {
+        $("#pipeline-stage").textContent = `unknown (${err.message})`;
+      }
+      pollTimer = setTimeout(poll, 2000);
+    };
+    pollTimer = setTimeout(poll, 0);
+  }
+
+  function renderStage(stage, ingest) {
+    $("#pipeline-stage").textContent = stage || "unknown";
+    const at = STAGES.indexOf(stage);
+    $("#pipeline-steps").replaceChildren(...STEPS.map(([name, running, finished]) => h("li", {
+      class: at >= STAGES.indexOf(finished) ? "done" : stage === running ? "current" : "" },
+      name)));
+    const box = $("#pipeline-ingest");
+    if (!ingest) { box.replaceChildren(); return; }
+    const t = ingest.totals || {};
+    const percent = ingest.percent == null ? 0 : ingest.percent;
+    box.replaceChildren(
+      h("div", { class: "progress", role: "progressbar", "aria-valuemin": 0,
+                 "aria-valuemax": 100, "aria-valuenow": percent },
+        h("span", { style: `width:${Math.min(100, percent)}%` })),
+      h("p", {}, `ingest ${ingest.run_id || ""}: ${count(ingest.wallets_position)} of `
+        + `${count(ingest.wallets_total)} wallets (${percent}%), ${count(t.fills_new)} new `
+        + `fills, ${count(ingest.failed_count || 0)} failed`
+        + (ingest.eta_s != null ? `, about ${count(ingest.eta_s)} s left` : "")
+        + (ingest.alive === false ? " — not running" : "")));
+  }
+
+  function failed(err) {
+    if (err instanceof NotReady) { showPipeline(err.stage); return; }
+    showError(err);
+  }
+
+  // ---- the leaderboard -----------------------------------------------------------------
+
+  const COLUMNS = [
+    { key: "rank", label: "#" },
+    { key: "wallet", label: "Wallet" },
+    { key: "omega_score", label: "Omega score", sort: true,
+      title: "(gains + k·c̄) / (losses + k·c̄): the rank key, pulled toward 1 for thin records" },
+    { key: "omega", label: "Omega", sort: true, title: "gains / losses over closed bets" },
+    { key: "realized_pnl", label: "Realized P&L", sort: true },
+    { key: "total_pnl", label: "Total P&L", sort: true,
+      title: "lifetime: realized plus open positions at their mark" },
+    { key: "roi", label: "ROI ± se", sort: true },
+    { key: "win_rate_lb", label: "Win rate (LB)", sort: true,
+      title: "won / (won + lost), and its Wilson lower bound" },
+    { key: "volume_usdc", label: "Volume", sort: true },
+    { key: "bets_closed", label: "Bets", sort: true, title: "closed (open)" },
+  ];
+
+  let boardSeq = 0;
+  let categories = null;
+
+  function boardState() {
+    const q = new URLSearchParams(location.search);
+    const s = {};
+    for (const [key, def] of Object.entries(BOARD_DEFAULTS)) s[key] = q.get(key) ?? def;
+    if (!WINDOWS.includes(s.window)) s.window = BOARD_DEFAULTS.window;
+    if (!SORTS.includes(s.sort)) s.sort = BOARD_DEFAULTS.sort;
+    if (s.order !== "asc") s.order = "desc";
+    return s;
+  }
+
+  function boardUrl(changes) {
+    const s = { ...boardState(), offset: "0", ...changes };
+    const q = new URLSearchParams();
+    for (const [key, def] of Object.entries(BOARD_DEFAULTS)) {
+      if (s[key] !== def && s[key] !== "") q.set(key, s[key]);
+    }
+    const text = q.toString();
+    return "/" + (text ? "?" + text : "");
+  }
+
+  function tab(label, active, onclick, extra) {
+    return h("button", { type: "button", class: active ? "tab active" : "tab",
+                         "aria-pressed": active ? "true" : "false", onclick, ...extra },
+      label);
+  }
+
+  function cleanSearch(text) {
+    return text.trim().toLowerCase();
+  }
+
+  async function showBoard() {
+    const s = boardState();
+    $("#wallet").hidden = true;
+    document.title = "polyrank — leaderboard";
+    $("#windows").replaceChildren(...WINDOWS.map((w) => tab(w, w === s.window,
+      () => navigate(boardUrl({ window: w })), { "data-window": w })));
+    const minBets = $("#min-bets"), search = $("#search");
+    if (document.activeElement !== minBets) minBets.value = s.min_bets;
+    if (document.activeElement !== search) search.value = s.search;
+    renderCategoryTabs(s);
+    renderHead(s);
+
+    const searchText = cleanSearch(s.search);
+    search.classList.toggle("invalid", !/^(0x)?[0-9a-f]*$/.test(searchText));
+    if (search.classList.contains("invalid")) {
+      $("#board").hidden = false;
+      showError(new Error("An address is hexadecimal: search with 0-9 and a-f only."));
+      return;
+    }
+    const params = { window: s.window, category: s.category, sort: s.sort, order: s.order,
+                     min_bets: s.min_bets, search: searchText, limit: BOARD_PAGE,
+                     offset: s.offset };
+    const table = $("#leaderboard");
+    table.setAttribute("aria-busy", "true");
+    const seq = ++boardSeq;
+    try {
+      const [body] = await Promise.all([api("/api/omega/leaderboard", params),
+                                        categories ? null : loadCategories()]);
+      if (seq !== boardSeq) return;
+      showError(null);
+      $("#board").hidden = false;
+      setAsOf(body);
+      renderCategoryTabs(s);
+      renderRows(body, s);
+      table.dataset.query = new URLSearchParams(
+        Object.entries(params).filter(([, v]) => v !== "" && v != null)).toString();
+      table.setAttribute("aria-busy", "false");
+    } catch (err) {
+      if (seq === boardSeq) failed(err);
+    }
+  }
+
+  async function loadCategories() {
+    const body = await api("/api/categories");
+    categories = body.categories;
+  }
+
+  function renderCategoryTabs(s) {
+    const list = [{ category: "all" }, ...(categories || [])];
+    if (!list.some((c) => c.category === s.category)) list.push({ category: s.category });
+    $("#categories").replaceChildren(...list.map((c) => tab(
+      [c.category, c.ranked != null ? h("small", {}, ` ${c.ranked}`) : null,
+       c.specialists ? h("small", { class: "star", title: `${c.specialists} specialists` },
+                         " ★" + c.specialists) : null],
+      c.category === s.category, () => navigate(boardUrl({ category: c.category })),
+      { "data-category": c.category,
+        title: c.ranked != null ? `${c.wallets} wallets, ${c.ranked} ranked (lifetime)` : null },
+    )));
+  }
+
+  function renderHead(s) {
+    $("#board-head").replaceChildren(...COLUMNS.map((col) => {
+      if (!col.sort) return h("th", { class: col.key === "wallet" ? "" : "num" }, col.label);
+      const active = col.key === s.sort;
+      const next = active && s.order === "desc" ? "asc" : "desc";
+      return h("th", { class: "num", "data-sort": col.key, title: col.title,
+                       "aria-sort": active ? (s.order === "desc" ? "descending" : "ascending")
+                         : null },
+        h("button", { type: "button", class: active ? "sort active" : "sort",
+                      onclick: () => navigate(boardUrl({ sort: col.key, order: next })) },
+          col.label, h("span", { class: "arrow" },
+            active ? (s.order === "desc" ? " ▼" : " ▲") : "")));
+    }));
+  }
+
+  function badges(list) {
+    return (list || []).map((cat) => h("span", { class: "badge",
+      title: `specialist in ${cat}: focused there with an edge` }, `★ ${cat}`));
+  }
+
+  function flags(row) {
+    const out = [];
+    if (row.eligibility && row.eligibility !== "ranked") {
+      out.push(h("span", { class: `flag ${row.eligibility}`,
+        title: "not ranked: fewer than 20 closed bets, $500 of cost or 14 days" },
+        row.eligibility));
+    }
+    if (row.truncated) {
+      out.push(h("span", { class: "flag warn", title: "history capped by --max-trades" },
+        "truncated"));
+    }
+    if (row.incomplete_positions) {
+      out.push(h("span", { class: "flag warn", title: "positions with an unmatched sell" },
+        `${row.incomplete_positions} incomplete`));
+    }
+    return out;
+  }
+
+  function highlight(address, fragment) {
+    const bare = fragment.replace(/^0x/, "");
+    const at = bare ? address.indexOf(bare, fragment.startsWith("0x") ? 0 : 2) : -1;
+    if (at < 0) return address;
+    return [address.slice(0, at), h("mark", {}, address.slice(at, at + bare.length)),
+            address.slice(at + bare.length)];
+  }
+
+  function renderRows(body, s) {
+    const rows = body.rows;
+    const gate = s.min_bets === "" ? "ranked wallets" : `wallets with ≥ ${s.min_bets} closed bets`;
+    const matching = s.search ? ` matching “${cleanSearch(s.search)}”` : "";
+    $("#board-summary").textContent = `${count(body.total)} ${gate}${matching} · `
+      + `${body.window} · ${body.category} · by ${body.sort} ${body.order}`;
+    const tbody = $("#leaderboard tbody");
+    if (!rows.length) {
+      tbody.replaceChildren(h("tr", {}, h("td", { colspan: COLUMNS.length, class: "empty" },
+        s.search ? "No wallet matches this search." : "No wallet here yet.")));
+    } else {
+      tbody.replaceChildren(...rows.map((r) => h("tr", { "data-wallet": r.wallet },
+        numCell(r.rank, String(r.rank), "rank"),
+        h("td", {}, h("div", { class: "who" },
+          h("a", { href: `/wallet/${r.wallet}`, class: "addr" },
+            highlight(r.wallet, cleanSearch(s.search))),
+          badges(r.specialist_in), flags(r))),
+        numCell(r.omega_score, r.omega_score == null ? dash : f3.format(r.omega_score)),
+        numCell(r.omega, omegaText(r)),
+        numCell(r.realized_pnl, money(r.realized_pnl), sign(r.realized_pnl)),
+        numCell(r.total_pnl, money(r.total_pnl), sign(r.total_pnl)),
+        numCell(r.roi, [h("span", { class: sign(r.roi) }, pct1(r.roi)),
+          r.roi_se != null ? h("small", {}, ` ± ${pct1(r.roi_se)}`) : null]),
+        numCell(r.win_rate_lb, [r.win_rate_lb == null ? dash : f2.format(r.win_rate_lb),
+          r.win_rate != null ? h("small", {}, ` (${pct1(r.win_rate)})`) : null]),
+        numCell(r.volume_usdc, money(r.volume_usdc)),
+        numCell(r.bets_closed, [count(r.bets_closed),
+          r.bets_open ? h("small", {}, ` (${count(r.bets_open)})`) : null]),
+      )));
+    }
+    const offset = Number(s.offset) || 0;
+    const pager = $("#board-pager");
+    pager.replaceChildren(
+      pageButton("← Previous", offset > 0,
+        () => navigate(boardUrl({ ...s, offset: String(Math.max(0, offset - BOARD_PAGE)) }))),
+      h("span", {}, rows.length ? `${count(offset + 1)}–${count(offset + rows.length)} of `
+        + `${count(body.total)}` : ""),
+      pageButton("Next →", offset + rows.length < body.total,
+        () => navigate(boardUrl({ ...s, offset: String(offset + BOARD_PAGE) }))));
+  }
+
+  function pageButton(label, enabled, onclick) {
+    return h("button", { type: "button", class: "tab", disabled: !enabled, onclick }, label);
+  }
+
+  function debounce(fn, ms) {
+    let timer = null;
+    return (...args) => { clearTimeout(timer); timer = setTimeout(() => fn(...args), ms); };
+  }
+
+  $("#min-bets").addEventListener("input", debounce((ev) => {
+    const v = ev.target.value.trim();
+    if (v !== "" && !/^\d+$/.test(v)) return;
+    navigate(boardUrl({ min_bets: v }), true);
+  }, 300));
+
+  $("#search").addEventListener("input", debounce((ev) => {
+    navigate(boardUrl({ search: cleanSearch(ev.target.value) }), true);
+  }, 300));
+
+  $("#search").addEventListener("keydown", (ev) => {
+    const text = cleanSearch(ev.target.value);
+    if (ev.key === "Enter" && ADDRESS.test(text)) navigate(`/wallet/${text}`);
+  });
+
+  // ---- a wallet ------------------------------------------------------------------------
+
+  const METRIC_ROWS = [
+    ["eligibility", "Eligibility", (m) => m.eligibility],
+    ["omega_score", "Omega score", (m) => m.omega_score == null ? dash : f3.format(m.omega_score)],
+    ["omega", "Omega", omegaText],
+    ["realized_pnl", "Realized P&L (closed bets)", (m) => money(m.realized_pnl), true],
+    ["realized_pnl_all", "Realized P&L (all positions)", (m) => money(m.realized_pnl_all), true],
+    ["unrealized_pnl", "Unrealized P&L", (m) => money(m.unrealized_pnl), true],
+    ["total_pnl", "Total P&L", (m) => money(m.total_pnl), true],
+    ["roi", "ROI ± se", (m) => m.roi == null ? dash
+      : `${pct1(m.roi)}${m.roi_se != null ? " ± " + pct1(m.roi_se) : ""}`, true],
+    ["win_rate", "Win rate (Wilson LB)", (m) => m.win_rate == null ? dash
+      : `${pct1(m.win_rate)} (${f2.format(m.win_rate_lb)})`],
+    ["bets_closed", "Closed bets (won / lost)", (m) =>
+      `${count(m.bets_closed)} (${count(m.bets_won)} / ${count(m.bets_lost)})`],
+    ["bets_open", "Open bets", (m) => count(m.bets_open)],
+    ["cost", "Cost of closed bets", (m) => money(m.cost)],
+    ["gains", "Gains / losses", (m) => `${money(m.gains)} / ${money(m.losses)}`],
+    ["avg_win", "Average win / loss", (m) => `${money(m.avg_win)} / ${money(m.avg_loss)}`],
+    ["max_win", "Largest win / loss", (m) => `${money(m.max_win)} / ${money(m.max_loss)}`],
+    ["trades", "Trades", (m) => count(m.trades)],
+    ["volume_usdc", "Volume", (m) => money(m.volume_usdc)],
+    ["markets_traded", "Markets traded", (m) => count(m.markets_traded)],
+    ["active_days", "Active days", (m) => count(m.active_days)],
+    ["first_trade_at", "First / last trade", (m) =>
+      `${day(m.first_trade_at)} → ${day(m.last_trade_at)}`],
+  ];
+
+  let walletSeq = 0;
+  let chart = null;
+
+  function tokenText(id) {
+    return id && id.length > 16 ? `token ${id.slice(0, 6)}…${id.slice(-6)}` : `token ${id}`;
+  }
+
+  function walletParts() {
+    const m = location.pathname.match(/^\/wallet\/([^/]+)\/?$/);
+    return m ? decodeURIComponent(m[1]).toLowerCase() : null;
+  }
+
+  async function showWallet(address) {
+    $("#board").hidden = true;
+    $("#wallet").hidden = false;
+    $("#wallet-address").textContent = address;
+    document.title = `polyrank — ${address}`;
+    for (const id of ["#wallet-badges", "#wallet-cats", "#wallet-metrics",
+                      "#wallet-specialists", "#positions", "#positions-pager", "#trades",
+                      "#trades-pager", "#position-states"]) $(id).replaceChildren();
+    destroyChart();
+    $("#pnl-chart").replaceChildren(h("p", { class: "muted" }, "Loading…"));
+    if (!ADDRESS.test(address)) {
+      showError(new Error(`${address} is not a wallet address (0x and 40 hex digits).`));
+      $("#pnl-chart").replaceChildren();
+      return;
+    }
+    const seq = ++walletSeq;
+    const base = `/api/wallets/${address}`;
+    const current = () => seq === walletSeq && walletParts() === address;
+    // trades answer before any metrics run; the other parts need one
+    loadTrades(base, 0, current);
+    try {
+      const [info, pnl] = await Promise.all([api(base), api(base + "/pnl")]);
+      if (!current()) return;
+      showError(null);
+      setAsOf(info);
+      renderWalletInfo(info);
+      renderChart(pnl.points || []);
+      loadPositions(base, "open", 0, current);
+    } catch (err) {
+      if (!current()) return;
+      $("#pnl-chart").replaceChildren();
+      if (err instanceof NotReady) {
+        $("#pnl-chart").append(h("p", { class: "muted" },
+          "Metrics, positions and the chart appear once the first metrics run is complete."));
+      }
+      failed(err);
+    }
+  }
+
+  function renderWalletInfo(info) {
+    const special = (info.specialists || []).filter((s) => s.is_specialist);
+    const life = info.metrics.find((m) => m.window === "lifetime" && m.category === "all");
+    if (!info.metrics.length) {
+      $("#wallet-metrics").replaceChildren(h("tbody", {}, h("tr", {}, h("td", { class: "empty" },
+        `No metrics for this wallet in run ${info.run_id} (${count(info.loaded_fills)} `
+        + "fills loaded)."))));
+    }
+    $("#wallet-badges").replaceChildren(
+      ...badges(special.map((s) => s.category)),
+      ...(life ? flags(life) : []),
+      life && life.eligibility === "ranked" ? h("span", { class: "flag ok" }, "ranked") : null);
+    const cats = [...new Set(info.metrics.map((m) => m.category))]
+      .sort((a, b) => (a === "all" ? -1 : b === "all" ? 1 : a.localeCompare(b)));
+    const pick = (cat) => {
+      $("#wallet-cats").replaceChildren(...cats.map((c) => tab(c, c === cat, () => pick(c),
+        { "data-category": c })));
+      renderMetrics(info.metrics.filter((m) => m.category === cat));
+    };
+    if (cats.length) pick(cats.includes("all") ? "all" : cats[0]);
+    const rows = info.specialists || [];
+    $("#wallet-specialists").replaceChildren(rows.length ? h("table", { class: "grid small" },
+      h("thead", {}, h("tr", {}, ["Category", "Status", "Focus share", "Closed bets",
+        "ROI", "ROI lower bound", "Omega score"].map((t) => h("th", {}, t)))),
+      h("tbody", {}, rows.map((s) => h("tr", {},
+        h("td", {}, s.category),
+        h("td", { class: s.is_specialist ? "star" : "" }, s.is_specialist ? "★ specialist"
+          : s.focus_only ? "focused, no edge" : dash),
+        numCell(s.focus_share, pct1(s.focus_share)), numCell(s.bets_closed, count(s.bets_closed)),
+        numCell(s.roi, pct1(s.roi), sign(s.roi)), numCell(s.roi_lb, pct1(s.roi_lb), sign(s.roi_lb)),
+        numCell(s.omega_score, s.omega_score == null ? dash : f3.format(s.omega_score)))))) : "");
+  }
+
+  function renderMetrics(metrics) {
+    const byWindow = Object.fromEntries(metrics.map((m) => [m.window, m]));
+    const shown = WINDOWS.filter((w) => byWindow[w]);
+    $("#wallet-metrics").replaceChildren(
+      h("thead", {}, h("tr", {}, h("th", {}, ""), shown.map((w) => h("th", { class: "num" }, w)))),
+      h("tbody", {}, METRIC_ROWS.map(([key, label, fmt, signed]) => h("tr", { "data-metric": key },
+        h("th", { scope: "row" }, label),
+        shown.map((w) => h("td", { class: `num ${signed ? sign(byWindow[w][key]) : ""}`,
+                                   "data-window": w }, fmt(byWindow[w])))))));
+  }
+
+  function destroyChart() {
+    if (chart) { chart.destroy(); chart = null; }
+    window.polyrank.chart = null;
+  }
+
+  function renderChart(points) {
+    const box = $("#pnl-chart");
+    destroyChart();
+    box.replaceChildren();
+    if (!points.length) {
+      box.append(h("p", { class: "muted" }, "No closed positions yet: nothing to chart."));
+      return;
+    }
+    if (typeof window.uPlot !== "function") {
+      box.append(h("p", { class: "muted" },
+        "The chart library is not bundled with this install (make assets)."));
+      return;
+    }
+    const xs = points.map((p) => Date.parse(p.day + "T00:00:00Z") / 1000);
+    const data = [xs, points.map((p) => p.realized), points.map((p) => p.total)];
+    const width = Math.max(320, box.clientWidth);
+    const opts = {
+      width, height: 300,
+      tzDate: (ts) => window.uPlot.tzDate(new Date(ts * 1000), "Etc/UTC"),
+      scales: { x: { time: true } },
+      series: [
+        { value: (u, v) => v == null ? dash : day(v) },
+        { label: "Realized", stroke: COLORS.realized, width: 2,
+          value: (u, v) => money(v), points: { show: points.length < 3 } },
+        { label: "Total (open at mark)", stroke: COLORS.total, width: 2, dash: [6, 4],
+          value: (u, v) => money(v), points: { show: points.length < 3 } },
+      ],
+      axes: [{}, { size: 70, values: (u, vals) => vals.map(compactMoney) }],
+    };
+    chart = new window.uPlot(opts, data, box);
+    window.polyrank.chart = chart;
+    box.dataset.points = String(points.length);
+  }
+
+  window.addEventListener("resize", debounce(() => {
+    if (chart) chart.setSize({ width: Math.max(320, $("#pnl-chart").clientWidth), height: 300 });
+  }, 150));
+
+  async function loadPositions(base, state, offset, current) {
+    const states = ["open", "closed", "all"];
+    $("#position-states").replaceChildren(...states.map((st) => tab(st, st === state,
+      () => loadPositions(base, st, 0, current), { "data-state": st })));
+    try {
+      const body = await api(base + "/positions", { state, limit: WALLET_PAGE, offset });
+      if (!current()) return;
+      $("#positions").replaceChildren(
+        h("thead", {}, h("tr", {}, ["Market", "Category", "State", "Shares", "Avg price",
+          "Cost", "Realized", "Unrealized", "Mark", "Fills"].map((t, i) =>
+          h("th", { class: i > 2 ? "num" : "" }, t)))),
+        h("tbody", {}, body.rows.length ? body.rows.map((p) => h("tr", {},
+          h("td", { class: "market" }, p.question || tokenText(p.token_id),
+            p.outcome ? h("span", { class: "outcome" }, p.outcome) : null),
+          h("td", {}, p.category || dash),
+          h("td", {}, p.is_open ? "open" : `closed ${day(p.closed_ts)}`),
+          numCell(p.amount, f2.format(p.amount)),
+          numCell(p.avg_price, p.avg_price == null ? dash : f4.format(p.avg_price)),
+          numCell(p.cost, money(p.cost)),
+          numCell(p.realized, money(p.realized), sign(p.realized)),
+          numCell(p.unrealized, money(p.unrealized), sign(p.unrealized)),
+          numCell(p.mark, p.mark == null ? dash : f4.format(p.mark)),
+          numCell(p.fills, count(p.fills)),
+        )) : h("tr", {}, h("td", { colspan: 10, class: "empty" }, `No ${state} positions.`))));
+      renderPager("#positions-pager", offset, body.rows.length, body.total,
+        (o) => loadPositions(base, state, o, current));
+    } catch (err) {
+      if (current()) failed(err);
+    }
+  }
+
+  async function loadTrades(base, offset, current) {
+    try {
+      const body = await api(base + "/trades", { limit: WALLET_PAGE, offset });
+      if (!current()) return;
+      $("#trades").replaceChildren(
+        h("thead", {}, h("tr", {}, ["Time", "Side", "Market", "Price", "Shares", "USDC", "Fee",
+          "Exchange"].map((t, i) => h("th", { class: i > 2 ? "num" : "" }, t)))),
+        h("tbody", {}, body.rows.length ? body.rows.map((t) => h("tr", {},
+          h("td", { class: "nowrap" }, when(t.ts)),
+          h("td", { class: `side ${String(t.side).toLowerCase()}` }, t.side),
+          h("td", { class: "market" }, t.question || tokenText(t.token_id),
+            t.outcome ? h("span", { class: "outcome" }, t.outcome) : null),
+          numCell(t.price, t.price == null ? dash : f4.format(t.price)),
+          numCell(t.shares, f2.format(t.shares)),
+          numCell(t.usdc, money(t.usdc)),
+          numCell(t.fee, t.fee_unit === "shares" ? `${f2.format(t.fee)} sh` : money(t.fee)),
+          h("td", { class: "num" }, t.exchange_version == null ? dash : String(t.exchange_version)),
+        )) : h("tr", {}, h("td", { colspan: 8, class: "empty" }, "No trades loaded."))));
+      renderPager("#trades-pager", offset, body.rows.length, body.total,
+        (o) => loadTrades(base, o, current));
+    } catch (err) {
+      if (current()) failed(err);
+    }
+  }
+
+  function renderPager(sel, offset, shown, total, go) {
+    $(sel).replaceChildren(
+      pageButton("← Newer", offset > 0, () => go(Math.max(0, offset - WALLET_PAGE))),
+      h("span", {}, shown ? `${count(offset + 1)}–${count(offset + shown)} of ${count(total)}`
+        : ""),
+      pageButton("Older →", offset + shown < total, () => go(offset + WALLET_PAGE)));
+  }
+
+  // ---- routing -------------------------------------------------------------------------
+
+  function route() {
+    showError(null);
+    const address = walletParts();
+    if (address !== null) showWallet(address);
+    else showBoard();
+  }
+
+  document.addEventListener("click", (ev) => {
+    const a = ev.target.closest("a[href]");
+    if (!a || ev.defaultPrevented || ev.button !== 0 || ev.metaKey || ev.ctrlKey
+        || ev.shiftKey || ev.altKey || a.target) return;
+    const url = new URL(a.href, location.href);
+    if (url.origin !== location.origin) return;
+    if (url.pathname !== "/" && !url.pathname.startsWith("/wallet/")) return;
+    ev.preventDefault();
+    navigate(url.pathname + url.search);
+    window.scrollTo(0, 0);
+  });
+  window.addEventListener("popstate", route);
+
+  window.polyrank = { chart: null };
+  route();
+})();

@@ -1,0 +1,365 @@
+"""The web page in a real browser: Debian's chromium, headless, driven by Playwright against
+`polyrank serve` on loopback over a small world that `polyrank demo` generates, loads and
+computes. The world and the server run in subprocesses (chDB allows one data folder per
+process). Every value the page shows is checked against what the API answers."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+from urllib.parse import urlencode
+
+import pytest
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--no-first-run"]
+# small, but with ranked wallets in several categories and a few sports specialists
+WORLD = ["--wallets", "300", "--markets", "200", "--seed", "7"]
+TIMEOUT_MS = 15_000
+# `polyrank demo`: "web page and API on URL/"; `polyrank serve`: "serving STORE on URL"
+SERVING = re.compile(r"(?:web page and API|serving .*?) on (http://127\.0\.0\.1:\d+)")
+STAGES = ("empty", "catalogue", "ingest", "ingested", "enrich", "enriched", "metrics", "ready")
+
+pytestmark = pytest.mark.slow
+
+if not CHROMIUM.exists() or not CHROMIUM.is_file():
+    if os.environ.get("CI"):
+        raise RuntimeError(f"{CHROMIUM} is missing: `make test` installs it")
+    pytest.skip(f"{CHROMIUM} is missing (make test installs it)", allow_module_level=True)
+
+from playwright.sync_api import Page, expect, sync_playwright  # noqa: E402
+
+
+def _env() -> dict[str, str]:
+    return {k: v for k, v in os.environ.items() if not k.startswith("POLYRANK_")}
+
+
+def _polyrank(*args: str) -> list[str]:
+    return [sys.executable, "-m", "polyrank.cli", *args]
+
+
+class Served:
+    """A polyrank process serving the page and API on a loopback port it picked itself
+    (`--port 0`), found in the line it prints once listening."""
+
+    def __init__(self, args: list[str], log: Path, env: dict[str, str] | None = None) -> None:
+        self.log = log
+        with log.open("w") as out:
+            self.proc = subprocess.Popen(_polyrank(*args, "--port", "0"), env=env or _env(),
+                                         stdout=out, stderr=subprocess.STDOUT)
+        deadline = time.monotonic() + 120
+        while not (found := SERVING.search(log.read_text())):
+            if self.proc.poll() is not None or time.monotonic() > deadline:
+                self.stop()
+                raise RuntimeError(f"{args[0]} did not start serving:\n{log.read_text()}")
+            time.sleep(0.1)
+        self.url = found.group(1)
+
+    def get(self, path: str, **params) -> dict:
+        url = f"{self.url}{path}" + (f"?{urlencode(params)}" if params else "")
+        with urllib.request.urlopen(url, timeout=30) as res:
+            return json.load(res)
+
+    def wait_ready(self, timeout_s: float = 180) -> None:
+        """Until the first metrics run is there."""
+        deadline = time.monotonic() + timeout_s
+        while not self.get("/api/status")["runs"]:
+            assert self.proc.poll() is None, self.log.read_text()
+            assert time.monotonic() < deadline, "no metrics run in time"
+            time.sleep(0.5)
+
+    def stop(self) -> None:
+        # SIGTERM, not SIGINT: a process started in the background by a shell without job
+        # control (as CI may) ignores SIGINT
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory) -> Iterator[Served]:
+    """`polyrank demo` on a small world: the page and API are up from the start, while the
+    pipeline loads (the first test watches that), and keep serving afterwards."""
+    root = tmp_path_factory.mktemp("web")
+    srv = Served(["demo", "--world", str(root / "world"), *WORLD,
+                  "--store", f"chdb://{root / 'store'}", "--runtime-dir", str(root / "rt")],
+                 root / "demo.log")
+    yield srv
+    srv.stop()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with sync_playwright() as pw:
+        chromium = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS,
+                                      headless=True)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def page(browser) -> Iterator[Page]:
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    pg = context.new_page()
+    pg.set_default_timeout(TIMEOUT_MS)
+    errors: list[str] = []
+    pg.on("pageerror", lambda exc: errors.append(str(exc)))
+    # offline: a request to any other host fails the test
+    outside: list[str] = []
+
+    def guard(route):
+        if route.request.url.startswith(("http://127.0.0.1:", "data:")):
+            route.continue_()
+        else:
+            outside.append(route.request.url)
+            route.abort()
+
+    pg.route("**/*", guard)
+    yield pg
+    context.close()
+    assert errors == [], f"JavaScript errors on the page: {errors}"
+    assert outside == [], f"the page asked another host: {outside}"
+
+
+# ---- helpers -----------------------------------------------------------------------------
+
+def wait_board(page: Page, **expected: str | int) -> None:
+    """Until the table shows the answer to a query with these parameters."""
+    page.wait_for_function(
+        """(want) => {
+            const t = document.querySelector('#leaderboard');
+            if (!t || t.getAttribute('aria-busy') !== 'false') return false;
+            const q = new URLSearchParams(t.dataset.query || '');
+            return Object.entries(want).every(([k, v]) => q.get(k) === String(v));
+        }""", arg={k: str(v) for k, v in expected.items()})
+
+
+def dom_wallets(page: Page) -> list[str]:
+    return page.locator("#leaderboard tbody tr[data-wallet]").evaluate_all(
+        "rows => rows.map(r => r.dataset.wallet)")
+
+
+def column_values(page: Page, index: int) -> list[float | None]:
+    raw = page.locator(f"#leaderboard tbody tr td:nth-child({index})").evaluate_all(
+        "cells => cells.map(c => c.dataset.value)")
+    return [None if v == "" else float(v) for v in raw]
+
+
+def metric_cell(metric: str, window: str) -> str:
+    return f'#wallet-metrics tr[data-metric="{metric}"] td[data-window="{window}"]'
+
+
+def board(server: Served, **params) -> dict:
+    return server.get("/api/omega/leaderboard", limit=100, **params)
+
+
+def column_index(page: Page, sort_key: str) -> int:
+    keys = page.locator("#board-head th").evaluate_all(
+        "ths => ths.map(th => th.dataset.sort || '')")
+    return keys.index(sort_key) + 1
+
+
+# ---- the tests ---------------------------------------------------------------------------
+
+def test_while_the_pipeline_loads_the_page_shows_its_stage_then_the_leaderboard(server,
+                                                                              page):
+    status = server.get("/api/status")
+    assert not status["runs"], "the demo is still loading when the page first opens"
+    page.goto(server.url + "/")
+    expect(page.locator("#pipeline")).to_be_visible()
+    expect(page.locator("#board")).to_be_hidden()
+    stage = page.locator("#pipeline-stage").inner_text()
+    assert stage in STAGES[:-1], stage
+    # the page polls /api/status and shows the leaderboard by itself once the run is there
+    expect(page.locator("#leaderboard tbody tr[data-wallet]").first).to_be_visible(
+        timeout=180_000)
+    expect(page.locator("#pipeline")).to_be_hidden()
+    wait_board(page, window="lifetime", category="all")
+    assert dom_wallets(page) == [r["wallet"] for r in board(server)["rows"]]
+
+
+def test_leaderboard_tabs_sort_min_bets_and_search(server, page):
+    server.wait_ready()
+    page.goto(server.url + "/")
+    wait_board(page, window="lifetime", category="all", sort="omega_score")
+    api = board(server)
+    assert api["total"] > 20 and len(api["rows"]) > 20
+    assert dom_wallets(page) == [r["wallet"] for r in api["rows"]]
+    # the data's as-of time, as the API states it
+    as_of = time.strftime("%Y-%m-%d %H:%M", time.gmtime(api["as_of"]))
+    expect(page.locator("#asof")).to_contain_text(as_of)
+    expect(page.locator("#asof")).to_contain_text(api["run_id"])
+    expect(page.locator("#board-summary")).to_contain_text(f"{api['total']} ranked wallets")
+    # specialist badges where the API names specialists
+    special = {r["wallet"]: r["specialist_in"] for r in api["rows"] if r["specialist_in"]}
+    assert special, "the world has specialists among the ranked wallets"
+    for wallet, cats in special.items():
+        badge = page.locator(f'tr[data-wallet="{wallet}"] .badge')
+        expect(badge).to_have_count(len(cats))
+        expect(badge.first).to_contain_text(cats[0])
+
+    # category tab: a category with specialists, from /api/categories
+    cats = server.get("/api/categories")["categories"]
+    cat = max(cats, key=lambda c: (c["specialists"], c["ranked"]))["category"]
+    page.click(f'#categories button[data-category="{cat}"]')
+    wait_board(page, category=cat, window="lifetime")
+    assert f"category={cat}" in page.url
+    expect(page.locator(f'#categories button[data-category="{cat}"]')).to_have_class(
+        re.compile(r"\bactive\b"))
+    assert dom_wallets(page) == [r["wallet"] for r in board(server, category=cat)["rows"]]
+
+    # window tab
+    page.click('#windows button[data-window="180d"]')
+    wait_board(page, category=cat, window="180d")
+    assert "window=180d" in page.url
+    api = board(server, category=cat, window="180d")
+    assert dom_wallets(page) == [r["wallet"] for r in api["rows"]]
+    assert dom_wallets(page) != [r["wallet"] for r in board(server, category=cat)["rows"]]
+
+    # back to every category; sort by ROI (descending, then ascending on a second click)
+    page.click('#categories button[data-category="all"]')
+    wait_board(page, category="all", window="180d")
+    page.click('#board-head th[data-sort="roi"] button')
+    wait_board(page, sort="roi", order="desc", window="180d")
+    assert "sort=roi" in page.url
+    roi = column_values(page, column_index(page, "roi"))
+    assert len(roi) > 5 and roi == sorted(roi, reverse=True)
+    api = board(server, window="180d", sort="roi")
+    assert roi == [r["roi"] for r in api["rows"]]
+    expect(page.locator('#board-head th[data-sort="roi"]')).to_have_attribute(
+        "aria-sort", "descending")
+    page.click('#board-head th[data-sort="roi"] button')
+    wait_board(page, sort="roi", order="asc")
+    roi = column_values(page, column_index(page, "roi"))
+    assert roi == sorted(roi) and roi == [
+        r["roi"] for r in board(server, window="180d", sort="roi", order="asc")["rows"]]
+
+    # a minimum number of closed bets instead of the ranked-only gate
+    page.fill("#min-bets", "5")
+    wait_board(page, min_bets=5, sort="roi", order="asc", window="180d")
+    assert "min_bets=5" in page.url
+    api = board(server, window="180d", sort="roi", order="asc", min_bets=5)
+    assert api["total"] > board(server, window="180d")["total"]   # more than the ranked
+    assert dom_wallets(page) == [r["wallet"] for r in api["rows"]]
+    bets = column_values(page, column_index(page, "bets_closed"))
+    assert bets and min(bets) >= 5
+    expect(page.locator("#board-summary")).to_contain_text(
+        f"{api['total']} wallets with ≥ 5 closed bets")
+
+    # search by a fragment of an address
+    target = api["rows"][3]["wallet"]
+    fragment = target[9:17]
+    page.fill("#search", fragment)
+    wait_board(page, search=fragment, min_bets=5)
+    assert f"search={fragment}" in page.url
+    found = dom_wallets(page)
+    assert target in found and all(fragment in w for w in found)
+    assert found == [r["wallet"] for r in board(server, window="180d", sort="roi",
+                                                order="asc", min_bets=5,
+                                                search=fragment)["rows"]]
+    expect(page.locator(f'tr[data-wallet="{target}"] mark')).to_have_text(fragment)
+
+
+def test_wallet_page_metrics_positions_trades_and_chart(server, page):
+    server.wait_ready()
+    api = board(server)
+    wallet = next(r for r in api["rows"] if r["specialist_in"])
+    page.goto(server.url + "/")
+    wait_board(page, category="all")
+    page.click(f'tr[data-wallet="{wallet["wallet"]}"] a.addr')
+    page.wait_for_url(f"**/wallet/{wallet['wallet']}")
+    expect(page.locator("#wallet-address")).to_have_text(wallet["wallet"])
+
+    info = server.get(f"/api/wallets/{wallet['wallet']}")
+    life = next(m for m in info["metrics"]
+                if m["window"] == "lifetime" and m["category"] == "all")
+    score = page.locator(metric_cell("omega_score", "lifetime"))
+    expect(score).to_have_text(f"{life['omega_score']:,.3f}")
+    trades_cell = page.locator(metric_cell("trades", "lifetime"))
+    expect(trades_cell).to_have_text(f"{life['trades']:,}")
+    for cat in wallet["specialist_in"]:
+        expect(page.locator("#wallet-badges .badge", has_text=cat)).to_have_count(1)
+    # a category's metrics
+    other = next(m["category"] for m in info["metrics"] if m["category"] != "all")
+    page.click(f'#wallet-cats button[data-category="{other}"]')
+    cat_life = next(m for m in info["metrics"]
+                    if m["window"] == "lifetime" and m["category"] == other)
+    expect(trades_cell).to_have_text(f"{cat_life['trades']:,}")
+
+    # positions (open first; then closed) and recent trades, newest first
+    opened = server.get(f"/api/wallets/{wallet['wallet']}/positions", state="open", limit=25)
+    rows = page.locator("#positions tbody tr")
+    expect(rows).to_have_count(max(1, len(opened["rows"])))
+    page.click('#position-states button[data-state="closed"]')
+    closed = server.get(f"/api/wallets/{wallet['wallet']}/positions", state="closed",
+                        limit=25)
+    assert closed["total"] > 0
+    expect(page.locator("#positions-pager")).to_contain_text(f"of {closed['total']:,}")
+    expect(rows).to_have_count(len(closed["rows"]))
+    trades = server.get(f"/api/wallets/{wallet['wallet']}/trades", limit=25)
+    assert trades["total"] == life["trades"] > 25   # every fill is before the as-of time
+    expect(page.locator("#trades tbody tr")).to_have_count(len(trades["rows"]))
+    first = time.strftime("%Y-%m-%d %H:%M", time.gmtime(trades["rows"][0]["ts"]))
+    expect(page.locator("#trades tbody tr").first.locator("td").first).to_contain_text(first)
+
+    # the cumulative P&L chart: the library holds every point, and the canvas shows the line
+    points = server.get(f"/api/wallets/{wallet['wallet']}/pnl")["points"]
+    assert len(points) > 2
+    expect(page.locator("#pnl-chart canvas")).to_have_count(1)
+    drawn = page.evaluate(
+        """() => {
+            const u = window.polyrank.chart;
+            const c = document.querySelector('#pnl-chart canvas');
+            const px = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+            let line = 0;   // pixels of the realized series' colour (#2563eb)
+            for (let i = 0; i < px.length; i += 4) {
+                if (px[i + 3] > 200 && Math.abs(px[i] - 0x25) < 40
+                    && Math.abs(px[i + 1] - 0x63) < 40 && Math.abs(px[i + 2] - 0xeb) < 40) line++;
+            }
+            return {x: u.data[0].length, realized: u.data[1], width: c.width,
+                    height: c.height, line};
+        }""")
+    assert drawn["x"] == len(points) and drawn["realized"] == [p["realized"] for p in points]
+    assert drawn["width"] > 300 and drawn["height"] > 100
+    assert drawn["line"] > 200, drawn["line"]
+
+    expect(page.locator("#trades-pager")).to_contain_text(f"of {trades['total']:,}")
+    page.click('#trades-pager button:has-text("Older")')
+    older = server.get(f"/api/wallets/{wallet['wallet']}/trades", limit=25, offset=25)
+    expect(page.locator("#trades-pager")).to_contain_text(f"26–{25 + len(older['rows'])} of")
+    first = time.strftime("%Y-%m-%d %H:%M", time.gmtime(older["rows"][0]["ts"]))
+    expect(page.locator("#trades tbody tr").first.locator("td").first).to_contain_text(first)
+
+    # back to the leaderboard with the browser's history
+    page.go_back()
+    wait_board(page, category="all")
+    assert dom_wallets(page) == [r["wallet"] for r in api["rows"]]
+
+    # an address that is not one is told so, without asking the API
+    page.goto(server.url + "/wallet/0x12zz")
+    expect(page.locator("#error")).to_contain_text("is not a wallet address")
+
+
+def test_before_any_metrics_run_the_page_shows_the_pipeline_stage(tmp_path, page):
+    srv = Served(["serve", "--store", f"chdb://{tmp_path / 'empty'}"], tmp_path / "serve.log")
+    try:
+        status = srv.get("/api/status")
+        assert status["runs"] == []
+        page.goto(srv.url + "/")
+        expect(page.locator("#pipeline")).to_be_visible()
+        expect(page.locator("#pipeline-stage")).to_have_text(status["stage"])
+        expect(page.locator("#board")).to_be_hidden()
+    finally:
+        srv.stop()

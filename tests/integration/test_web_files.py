@@ -1,0 +1,38 @@
+"""The web page's files are served by the API app, and the page loads nothing from another
+host (no CDN): every script and stylesheet it names is under /static/ and answers 200."""
+
+from __future__ import annotations
+
+import re
+
+from fastapi.testclient import TestClient
+
+from polyrank.api.app import create_app
+from polyrank.web import STATIC, vendor_missing
+
+
+def test_page_routes_and_static_files_are_served(store):
+    http = TestClient(create_app(store))
+    page = http.get("/")
+    assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
+    assert "<table id=\"leaderboard\"" in page.text
+    wallet = http.get("/wallet/0x" + "ab" * 20)
+    assert wallet.status_code == 200 and wallet.text == page.text
+    assets = re.findall(r'(?:src|href)="([^"]+)"', page.text)
+    assert assets, "the page names its scripts and stylesheets"
+    for url in assets:
+        assert url.startswith(("/", "data:")) and not url.startswith("//"), \
+            f"{url} points at another host"
+        if url.startswith("/static/"):
+            res = http.get(url)
+            assert res.status_code == 200 and res.content, url
+    js = http.get("/static/app.js")
+    assert "javascript" in js.headers["content-type"]
+    assert http.get("/static/../__init__.py").status_code == 404
+    assert http.get("/api/status").status_code == 200   # the API is still there
+
+
+def test_the_chart_library_is_vendored_by_the_build():
+    assert vendor_missing() == [], "run `make assets` (npm ci in web/, copied to static/vendor)"
+    lib = (STATIC / "vendor" / "uPlot.iife.min.js").read_text()
+    assert "uPlot" in lib

@@ -21,7 +21,6 @@ import itertools
 import json
 import os
 import re
-import signal
 import subprocess
 import sys
 import threading
@@ -90,7 +89,7 @@ class Server:
 
     def stop(self) -> None:
         if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGINT)
+            self.proc.terminate()   # SIGTERM: SIGINT is ignored in a background job
             try:
                 self.proc.wait(30)
             except subprocess.TimeoutExpired:

@@ -53,13 +53,13 @@ def fill_key(version: int, fill_id: str, tx: str, token: str, side: str, shares:
     return (2, tx, token, side, int(shares), int(usdc))
 
 
-def world_fills(world_dir: Path, *, v2: bool = True) -> dict[str, Counter]:
+def world_fills(world_dir: Path, *, v2: bool = True, since: int = 0) -> dict[str, Counter]:
     """Every fill the two sources serve (V1 from the subgraph, V2 from the Data API), per
     maker, as a multiset of `fill_key`s."""
     table = pq.read_table(world_dir / "fills.parquet")
     out: dict[str, Counter] = defaultdict(Counter)
     for r in table.to_pylist():
-        if r["version"] == 2 and not v2:
+        if (r["version"] == 2 and not v2) or r["timestamp"] < since:
             continue
         buy = r["side"] == 0
         shares, usdc = ((r["taker_amount_filled"], r["maker_amount_filled"]) if buy

@@ -9,6 +9,9 @@ Part 1 — against the replay server (own process) with 150 ms latency and a 50 
   original did; the ratio of the two wall times.
 Part 2 — no latency, no limit: fills/s of our own pipeline (fetch + decode + resolve + insert)
   with 10 workers, and the share of each stage from a 1-worker run.
+Parts 1 and 2 load the orderbook subgraph only (--no-data-api): the V2 source is per wallet
+and has its own host limit. Part 3 — the V2 source (Data API, fills from 2026-04-28 on), no
+latency, no limit: Data API requests per wallet, V2 fills per request.
 """
 
 from __future__ import annotations
@@ -60,7 +63,8 @@ def main() -> None:
              "--latency-ms", str(args.latency_ms))
     with replay_process(world, *flags) as url:
         wall, rep = load(url, wallets, workers=10, goldsky_limit=(n, window),
-                         batch_wallets=args.batch_wallets, heavy_rows=args.heavy_rows)
+                         batch_wallets=args.batch_wallets, heavy_rows=args.heavy_rows,
+                         data_api=False)
         stats = replay_stats(url)
         rate = stats["requests"] / wall
         # a sliding window of n per `window` s admits at most n per started window
@@ -78,7 +82,7 @@ def main() -> None:
         if not args.skip_baseline:
             replay_reset(url)
             base_wall, base = load(url, wallets, workers=10, goldsky_limit=(n, window),
-                                   batch_wallets=1)
+                                   batch_wallets=1, data_api=False)
             base_stats = replay_stats(url)
             print("\n[one request per wallet, 10 workers — the original's way]")
             print(f"  wall {base_wall:.1f} s, {base_stats['requests']} requests, "
@@ -87,14 +91,23 @@ def main() -> None:
 
     with replay_process(world) as url:
         print("\n[no latency, no limit: our own pipeline]")
-        wall10, rep10 = load(url, wallets, workers=10, goldsky_limit=None)
+        wall10, rep10 = load(url, wallets, workers=10, goldsky_limit=None, data_api=False)
         print(f"  10 workers: {rep10.fills_fetched / wall10:.0f} fills/s "
               f"({rep10.fills_fetched} fills in {wall10:.1f} s)")
-        wall1, rep1 = load(url, wallets, workers=1, goldsky_limit=None)
+        wall1, rep1 = load(url, wallets, workers=1, goldsky_limit=None, data_api=False)
         stages = {k: v for k, v in rep1.stage_s.items() if v > 0}
         total = sum(stages.values())
         print(f"  1 worker: {rep1.fills_fetched / wall1:.0f} fills/s; share of time: "
               + ", ".join(f"{k} {v / total:.0%}" for k, v in sorted(stages.items())))
+        replay_reset(url)
+        print("\n[the V2 source: Data API /activity, per wallet, 10 workers]")
+        wall2, rep2 = load(url, wallets, workers=10, goldsky_limit=None, data_limit=None)
+        pages = rep2.data_api_requests
+        print(f"  {rep2.fills_v2} V2 fills of {rep2.fills_fetched}; {pages} Data API requests "
+              f"= {pages / len(wallets):.2f} per wallet, {rep2.fills_v2 / max(pages, 1):.0f} "
+              f"V2 fills per request (page 500); wall {wall2:.1f} s for both sources")
+        print(f"  at the default Data API limit (200 / 10 s) those requests take at least "
+              f"{pages / 20:.0f} s")
 
 
 if __name__ == "__main__":

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections import defaultdict
+from collections import Counter, defaultdict
 from pathlib import Path
 
 import pyarrow.compute as pc
@@ -44,6 +44,47 @@ def world_v1_fills(world_dir: Path) -> dict[str, set[str]]:
     return out
 
 
+def fill_key(version: int, fill_id: str, tx: str, token: str, side: str, shares: int,
+             usdc: int) -> tuple:
+    """What identifies a loaded fill: V1 fills by their subgraph id; V2 fills (Data API rows,
+    whose ids polyrank derives) by what the Data API tells about them."""
+    if version == 1:
+        return (1, fill_id)
+    return (2, tx, token, side, int(shares), int(usdc))
+
+
+def world_fills(world_dir: Path, *, v2: bool = True, since: int = 0) -> dict[str, Counter]:
+    """Every fill the two sources serve (V1 from the subgraph, V2 from the Data API), per
+    maker, as a multiset of `fill_key`s."""
+    table = pq.read_table(world_dir / "fills.parquet")
+    out: dict[str, Counter] = defaultdict(Counter)
+    for r in table.to_pylist():
+        if (r["version"] == 2 and not v2) or r["timestamp"] < since:
+            continue
+        buy = r["side"] == 0
+        shares, usdc = ((r["taker_amount_filled"], r["maker_amount_filled"]) if buy
+                        else (r["maker_amount_filled"], r["taker_amount_filled"]))
+        out[r["maker"]][fill_key(r["version"], r["id"], r["transaction_hash"], r["token_id"],
+                                 "BUY" if buy else "SELL", shares, usdc)] += 1
+    return dict(out)
+
+
+def store_fill_keys(store_dsn: str) -> tuple[dict[str, Counter], int, int]:
+    """(fills per maker as `fill_key` multisets, raw row count, distinct ids) — raw, without
+    FINAL, so a doubled row shows. Checks each row's version against its source."""
+    with Store.open(store_dsn) as store:
+        rows = store.rows("SELECT maker, exchange_version, source, id, transaction_hash, "
+                          "token_id, toString(side), shares, usdc, fee, order_hash FROM fills")
+        count, distinct = store.rows("SELECT count(), uniqExact(id) FROM fills")[0]
+    out: dict[str, Counter] = defaultdict(Counter)
+    for maker, version, source, fill_id, tx, token, side, shares, usdc, fee, order in rows:
+        assert (version, source) in ((1, "goldsky"), (2, "data_api")), (version, source)
+        if version == 2:  # no fee information, no order hash: never invented
+            assert fee == 0 and order == "" and fill_id.startswith(tx + "_0x"), fill_id
+        out[maker][fill_key(version, fill_id, tx, token, side, shares, usdc)] += 1
+    return dict(out), count, distinct
+
+
 def world_rows(world_dir: Path) -> list[dict]:
     table = pq.read_table(world_dir / "fills.parquet")
     return table.filter(pc.equal(table["version"], 1)).to_pylist()
@@ -64,5 +105,7 @@ def wallet_states(store_dsn: str) -> dict[str, tuple]:
     with Store.open(store_dsn) as store:
         rows = store.rows("SELECT wallet, argMax(status, updated_at), "
                           "argMax(truncated, updated_at), argMax(fills_fetched, updated_at), "
-                          "argMax(error, updated_at) FROM ingest_wallets GROUP BY wallet")
+                          "argMax(error, updated_at), argMax(v2_fills, updated_at), "
+                          "argMax(v2_fills_without_fee, updated_at), "
+                          "argMax(v2_source, updated_at) FROM ingest_wallets GROUP BY wallet")
     return {r[0]: r[1:] for r in rows}

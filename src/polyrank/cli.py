@@ -14,6 +14,9 @@ from rich.table import Table
 
 from polyrank import __version__
 from polyrank.cli_options import (
+    DataApiOpt,
+    DataApiUrlOpt,
+    DataRateLimitOpt,
     GammaOpt,
     GoldskyOpt,
     MaxTradesOpt,
@@ -142,9 +145,12 @@ def ingest(
     batch_wallets: Annotated[int, typer.Option(
         help="Wallets fetched together per request (maker_in); 1 = one per wallet.")] = 100,
     rate_limit: RateLimitOpt = "50/10",
+    data_api: DataApiOpt = True,
+    data_rate_limit: DataRateLimitOpt = "200/10",
     refresh: Annotated[bool, typer.Option(
         help="Fetch wallets already done again (adds only new fills).")] = False,
     goldsky_url: GoldskyOpt = None,
+    data_api_url: DataApiUrlOpt = None,
     store: StoreOpt = None,
     runtime_dir: RuntimeOpt = None,
 ) -> None:
@@ -157,18 +163,21 @@ def ingest(
     from polyrank.progress import default_progress
     from polyrank.store import Store
 
-    settings = _settings(ctx, store_dsn=store, goldsky_url=goldsky_url, runtime_dir=runtime_dir)
+    settings = _settings(ctx, store_dsn=store, goldsky_url=goldsky_url,
+                         data_api_url=data_api_url, runtime_dir=runtime_dir)
     chosen = take_shard(_wallet_list(wallets, strict).wallets, shard)
     options = IngestOptions(workers=workers, max_trades=max_trades, since=parse_since(since),
                             batch_wallets=batch_wallets, refresh=refresh,
-                            goldsky_limit=parse_rate(rate_limit))
+                            goldsky_limit=parse_rate(rate_limit), data_api=data_api,
+                            data_limit=parse_rate(data_rate_limit, "--data-rate-limit"))
     with Store.open(settings.store_dsn) as st:
         job = Ingest(settings, st, options, progress=default_progress())
         report = asyncio.run(job.run(chosen, command=" ".join(sys.argv)))
     out.print(f"ingest {report.run_id}: {report.done} wallet(s) loaded, {len(report.failed)} "
               f"failed, {len(report.truncated)} truncated, {report.already_done} already done; "
               f"fills fetched {report.fills_fetched}, new {report.fills_new}, duplicates "
-              f"{report.fills_duplicate}; {report.http.get('requests', 0)} requests "
+              f"{report.fills_duplicate}; V2 (Data API) {report.fills_v2}, of them without fee "
+              f"{report.fills_without_fee}; {report.http.get('requests', 0)} requests "
               f"({report.fills_per_request:.0f} fills/request) in {report.seconds:.1f} s")
     for wallet, error in report.failed.items():
         err.print(f"[red]failed[/red] {wallet}: {error}", highlight=False)
@@ -222,8 +231,11 @@ def pipeline(
     sync: Annotated[bool, typer.Option(
         "--sync/--no-sync", help="Sync the Gamma catalogue first.")] = True,
     rate_limit: RateLimitOpt = "50/10",
+    data_api: DataApiOpt = True,
+    data_rate_limit: DataRateLimitOpt = "200/10",
     goldsky_url: GoldskyOpt = None,
     gamma_url: GammaOpt = None,
+    data_api_url: DataApiUrlOpt = None,
     store: StoreOpt = None,
     runtime_dir: RuntimeOpt = None,
 ) -> None:
@@ -234,10 +246,11 @@ def pipeline(
     from polyrank.store import Store
 
     settings = _settings(ctx, store_dsn=store, goldsky_url=goldsky_url, gamma_url=gamma_url,
-                         runtime_dir=runtime_dir)
+                         data_api_url=data_api_url, runtime_dir=runtime_dir)
     listed = _wallet_list(wallets, strict)
     options = IngestOptions(workers=workers, max_trades=max_trades, since=parse_since(since),
-                            goldsky_limit=parse_rate(rate_limit))
+                            goldsky_limit=parse_rate(rate_limit), data_api=data_api,
+                            data_limit=parse_rate(data_rate_limit, "--data-rate-limit"))
     with Store.open(settings.store_dsn) as st:
         report = _run_pipeline(settings, st, listed.wallets, options, sync=sync, auto=auto)
     if report.ingest.failed:
@@ -433,8 +446,10 @@ def serve(
                            "process).")] = None,
     workers: WorkersOpt = 10,
     rate_limit: RateLimitOpt = "50/10",
+    data_api: DataApiOpt = True,
     goldsky_url: GoldskyOpt = None,
     gamma_url: GammaOpt = None,
+    data_api_url: DataApiUrlOpt = None,
     store: StoreOpt = None,
     runtime_dir: RuntimeOpt = None,
 ) -> None:
@@ -446,7 +461,7 @@ def serve(
     from polyrank.store import Store
 
     settings = _settings(ctx, store_dsn=store, goldsky_url=goldsky_url, gamma_url=gamma_url,
-                         runtime_dir=runtime_dir)
+                         data_api_url=data_api_url, runtime_dir=runtime_dir)
     listed = _wallet_list(pipeline_wallets, False) if pipeline_wallets else None
     with Store.open(settings.store_dsn) as st, ApiServer(
             st, host=host, port=port, runtime_dir=settings.runtime_dir) as srv:
@@ -454,7 +469,7 @@ def serve(
                   "Ctrl-C stops)")
         if listed:
             _run_pipeline(settings, st, listed.wallets, IngestOptions(
-                workers=workers, goldsky_limit=parse_rate(rate_limit)))
+                workers=workers, goldsky_limit=parse_rate(rate_limit), data_api=data_api))
             out.print(f"pipeline done; still serving on {srv.url}")
         srv.wait()
 

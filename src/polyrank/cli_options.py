@@ -29,6 +29,17 @@ StrictOpt = Annotated[bool, typer.Option(
     help="Refuse the whole list if any line is not a wallet address.")]
 RateLimitOpt = Annotated[str, typer.Option(
     help="Client-side Goldsky limit shared by all workers: N/SECONDS or none.")]
+DataApiUrlOpt = Annotated[str | None, typer.Option(
+    "--data-api-url", help="Data API base URL, the source of fills after the V2 migration "
+                           "(2026-04-28). Env: POLYRANK_DATA_API_URL.")]
+DataApiOpt = Annotated[bool, typer.Option(
+    "--data-api/--no-data-api", help="Also load each wallet's fills from the V2 migration "
+                                     "(2026-04-28) on from the Data API, one wallet at a time; "
+                                     "--no-data-api loads the orderbook subgraph's history "
+                                     "only.")]
+DataRateLimitOpt = Annotated[str, typer.Option(
+    help="Client-side Data API limit shared by all workers: N/SECONDS or none (the host "
+         "documents 1000/10).")]
 RuntimeOpt = Annotated[Path | None, typer.Option(
     "--runtime-dir", help="Where worker checkpoints, logs and status.json go "
                           "(default ./runtime). Env: POLYRANK_RUNTIME_DIR.")]

@@ -105,3 +105,12 @@ def test_trades_are_readable_as_soon_as_loaded_metrics_answer_503(store):
         assert res.status_code == 503 and res.json()["stage"] == "ingest"
     for path in ("/api/specialists", "/api/categories", "/api/omega/leaderboard"):
         assert http.get(path).status_code == 503
+
+
+def test_v2_fills_without_fee_are_flagged_on_board_and_wallet_page(http, store):
+    store.insert("ingest_wallets", [(A, "done", 3, 3, "data_api")],
+                 ("wallet", "status", "v2_fills", "v2_fills_without_fee", "v2_source"))
+    board = http.get("/api/omega/leaderboard", params={"min_bets": 0}).json()["rows"]
+    assert {r["wallet"]: r["fills_without_fee"] for r in board} == {A: 3, B: 0}
+    metrics = http.get(f"/api/wallets/{A}").json()["metrics"]
+    assert {m["fills_without_fee"] for m in metrics} == {3}

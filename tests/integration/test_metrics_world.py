@@ -64,7 +64,8 @@ def _pipeline_cli(tmp_path, seed: int, wallets: int, markets: int, *extra: str):
     with ReplayServer(world) as server:
         res = runner.invoke(app, ["pipeline", "--wallets", str(world / "wallets.txt"), *extra,
                                   "--rate-limit", "none", "--goldsky-url", server.url,
-                                  "--gamma-url", server.url, "--store", store,
+                                  "--gamma-url", server.url, "--data-api-url", server.url,
+                                  "--store", store,
                                   "--runtime-dir", runtime])
     assert res.exit_code == 0, res.output
     return world, store, runtime, runner, res

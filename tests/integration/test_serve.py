@@ -45,7 +45,8 @@ def test_serve_with_pipeline_shows_progress_then_the_leaderboard(tmp_path):
             [sys.executable, "-m", "polyrank.cli", "serve", "--port", "0",
              "--pipeline", str(world / "wallets.txt"), "--workers", "2",
              "--rate-limit", "none", "--goldsky-url", replay.url, "--gamma-url", replay.url,
-             "--store", f"chdb://{tmp_path / 'store'}", "--runtime-dir", str(tmp_path / "rt")],
+             "--data-api-url", replay.url, "--store", f"chdb://{tmp_path / 'store'}",
+             "--runtime-dir", str(tmp_path / "rt")],
             stdout=subprocess.DEVNULL, stderr=log.open("w"))
         try:
             url = wait_for_url(log, proc)

@@ -38,6 +38,7 @@ class WorkerState:
     wallets_failed: int = 0
     fills_fetched: int = 0
     fills_new: int = 0
+    fills_v2: int = 0  # of fills_fetched: from the Data API (after the V2 migration)
     requests: int = 0
     last_wallet: str = ""
     updated_at: float = 0.0
@@ -56,7 +57,8 @@ class Monitor:
         self.workers = [WorkerState(i) for i in range(workers)]
         self.totals: dict[str, int] = {"wallets_done": 0, "wallets_failed": 0,
                                        "wallets_truncated": 0, "fills_fetched": 0,
-                                       "fills_new": 0, "fills_duplicate": 0}
+                                       "fills_new": 0, "fills_duplicate": 0, "fills_v2": 0,
+                                       "fills_without_fee": 0}
         self.failed: dict[str, str] = {}
         self.truncated: list[str] = []
         self.stage = "ingest"

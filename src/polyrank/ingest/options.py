@@ -10,6 +10,9 @@ DEFAULT_WORKERS = 10
 DEFAULT_BATCH_WALLETS = 100
 DEFAULT_HEAVY_ROWS = 200
 DEFAULT_GOLDSKY_LIMIT = (50, 10.0)
+#: The Data API documents 1,000 requests / 10 s for the host (200 for /trades); /activity is
+#: not listed, so polyrank stays at a fifth of the host limit unless told otherwise.
+DEFAULT_DATA_API_LIMIT = (200, 10.0)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -30,6 +33,15 @@ class IngestOptions:
     """Fetch wallets already done again (new fills are added, nothing is doubled)."""
     goldsky_limit: tuple[int, float] | None = DEFAULT_GOLDSKY_LIMIT
     """Client-side limit for the Goldsky host: (requests, per seconds); None = unlimited."""
+    data_api: bool = True
+    """Also load fills at or after the V2 migration from the Data API (per wallet)."""
+    data_limit: tuple[int, float] | None = DEFAULT_DATA_API_LIMIT
+    """Client-side limit for the Data API host; None = unlimited. (When both URLs point to one
+    host, e.g. a replay server, the Goldsky limit governs both.)"""
+    data_page_size: int = 500
+    """Data API rows per request (`limit`: the host clamps anything above 500)."""
+    data_max_offset: int = 5000
+    """Largest `offset` the Data API accepts; deeper history is read in time windows."""
     retry: RetryPolicy = field(default_factory=RetryPolicy)
     publish_every_s: float = 1.0
     """How often status.json is rewritten."""

@@ -25,18 +25,18 @@ def parse_since(text: str | None) -> int:
     return int(moment.timestamp())
 
 
-def parse_rate(text: str | None) -> tuple[int, float] | None:
-    """--rate-limit 'N/S' (N requests per S seconds) or 'none'."""
+def parse_rate(text: str | None, option: str = "--rate-limit") -> tuple[int, float] | None:
+    """--rate-limit / --data-rate-limit 'N/S' (N requests per S seconds) or 'none'."""
     if text is None or text.strip().lower() in ("none", "off", "0"):
         return None
     try:
         n, s = text.split("/", 1)
         rate = (int(n), float(s))
     except ValueError:
-        raise ConfigError(f"--rate-limit {text!r} must be N/SECONDS (e.g. 50/10) or none"
+        raise ConfigError(f"{option} {text!r} must be N/SECONDS (e.g. 50/10) or none"
                           ) from None
     if rate[0] < 1 or rate[1] <= 0:
-        raise ConfigError(f"--rate-limit {text!r} must be positive")
+        raise ConfigError(f"{option} {text!r} must be positive")
     return rate
 
 
@@ -60,8 +60,9 @@ def status_lines(status: dict[str, Any]) -> list[str]:
         f"failed {totals.get('wallets_failed', 0)}, truncated "
         f"{totals.get('wallets_truncated', 0)}; ETA {duration(status.get('eta_s'))}",
         f"fills: fetched {totals.get('fills_fetched', 0)}, new {totals.get('fills_new', 0)}, "
-        f"duplicates {totals.get('fills_duplicate', 0)}; unresolved tokens "
-        f"{status.get('unresolved_tokens', 0)}",
+        f"duplicates {totals.get('fills_duplicate', 0)}; V2 from the Data API "
+        f"{totals.get('fills_v2', 0)} (without fee: {totals.get('fills_without_fee', 0)}); "
+        f"unresolved tokens {status.get('unresolved_tokens', 0)}",
     ]
     http = status.get("http") or {}
     if http:

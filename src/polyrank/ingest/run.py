@@ -1,7 +1,9 @@
-"""One ingest run: plan -> concurrent fetchers (shared limiter, retries) -> one writer ->
-checkpoint per wallet. Kill it at any moment and run it again: it resumes, and the store ends
-up identical to an uninterrupted run (fills are keyed by id, wallets are marked done only
-after their rows are written)."""
+"""One ingest run: plan -> concurrent fetchers (shared limiters, retries) -> one writer ->
+checkpoint per wallet. Each wallet's history comes from two sources: the orderbook subgraph
+(fills before the V2 migration, wallets batched) and then the Data API (fills from the
+migration on, per wallet); the wallet is checkpointed once both are written. Kill it at any
+moment and run it again: it resumes, and the store ends up identical to an uninterrupted run
+(fills are keyed by id, wallets are marked done only after their rows are written)."""
 
 from __future__ import annotations
 
@@ -22,11 +24,14 @@ from polyrank.ingest.monitor import Monitor
 from polyrank.ingest.options import IngestOptions
 from polyrank.ingest.plan import Job, batch_jobs, heavy_wallets, plan_wallets
 from polyrank.ingest.resolve import TokenResolver
+from polyrank.ingest.v2 import SOURCE as V2_SOURCE
+from polyrank.ingest.v2 import fetch_recent_v2, fetch_v2, without_known
 from polyrank.ingest.writer import Committed, WalletOutcome, Writer
 from polyrank.progress import NullProgress, Progress
 from polyrank.settings import ORDERBOOK_SUBGRAPH, PNL_SUBGRAPH, Settings
 from polyrank.stage import set_stage
 from polyrank.store import Store
+from polyrank.upstream.data_api import DataApi
 from polyrank.upstream.gamma import Gamma
 from polyrank.upstream.goldsky import Goldsky, token_of
 from polyrank.upstream.http import Http
@@ -48,6 +53,9 @@ class IngestReport:
     fills_fetched: int = 0
     fills_new: int = 0
     fills_duplicate: int = 0
+    fills_v2: int = 0  # of fills_fetched: from the Data API (after the V2 migration)
+    fills_without_fee: int = 0  # V2 fills stored with fee 0: the Data API carries no fee
+    data_api_requests: int = 0  # requests that returned a Data API page
     unresolved_tokens: int = 0
     seconds: float = 0.0
     stage_s: dict[str, float] = field(default_factory=dict)
@@ -105,12 +113,15 @@ class Ingest:
     # -- the concurrent part ---------------------------------------------------------------
     async def _run_jobs(self, todo: tuple[str, ...]) -> None:
         opts = self.options
-        limiters = {}
-        if opts.goldsky_limit:
-            from urllib.parse import urlsplit
+        from urllib.parse import urlsplit
 
-            host = urlsplit(self.settings.goldsky_url).netloc
-            limiters[host] = RateLimiter(*opts.goldsky_limit, sleep=self.sleep)
+        limiters = {}
+        goldsky_host = urlsplit(self.settings.goldsky_url).netloc
+        if opts.goldsky_limit:
+            limiters[goldsky_host] = RateLimiter(*opts.goldsky_limit, sleep=self.sleep)
+        data_host = urlsplit(self.settings.data_api_url).netloc
+        if opts.data_api and opts.data_limit and data_host != goldsky_host:
+            limiters[data_host] = RateLimiter(*opts.data_limit, sleep=self.sleep)
         connector = aiohttp.TCPConnector(limit=max(opts.workers * 2, 10))
         async with aiohttp.ClientSession(connector=connector) as session:
             self.http = Http(session, policy=opts.retry, limiters=limiters,
@@ -119,6 +130,8 @@ class Ingest:
             self.goldsky = Goldsky(self.http, self.settings.subgraph_url(ORDERBOOK_SUBGRAPH),
                                    self.settings.subgraph_url(PNL_SUBGRAPH),
                                    page=opts.page_size)
+            self.data_api = DataApi(self.http, self.settings.data_api_url,
+                                    page=opts.data_page_size, max_offset=opts.data_max_offset)
             gamma = Gamma(self.http, self.settings.gamma_url,
                           page=self.settings.gamma_page_size,
                           max_offset=self.settings.gamma_max_offset)
@@ -141,9 +154,11 @@ class Ingest:
                         task.cancel()
                     await asyncio.gather(*workers, publisher, return_exceptions=True)
             self.report.http = self.http.stats.as_dict()
-            self.report.stage_s = {**self.stage_s, "decode": self.goldsky.parse_s,
+            self.report.data_api_requests = self.data_api.requests
+            parse_s = self.goldsky.parse_s + self.data_api.parse_s
+            self.report.stage_s = {**self.stage_s, "decode": parse_s,
                                    "resolve": self.resolver.stats.seconds}
-            self.report.stage_s["fetch"] = self.stage_s.get("fetch", 0.0) - self.goldsky.parse_s
+            self.report.stage_s["fetch"] = self.stage_s.get("fetch", 0.0) - parse_s
 
     async def _worker(self, index: int, queue: asyncio.Queue[Job]) -> None:
         streak = FailureStreak(self.options.retry)
@@ -172,8 +187,12 @@ class Ingest:
         started = time.perf_counter()
         try:
             if job.solo:
-                return [await self._fetch_solo(job, streak)]
-            return await self._fetch_batch(job, queue, streak)
+                outcomes = [await self._fetch_solo(job, streak)]
+            else:
+                outcomes = await self._fetch_batch(job, queue, streak)
+            for outcome in outcomes:
+                await self._add_v2(outcome, streak)
+            return outcomes
         except UpstreamError as exc:
             if len(job.wallets) > 1:
                 log.warning("batch of %d wallets failed (%s): retrying each alone",
@@ -189,11 +208,41 @@ class Ingest:
     async def _fetch_solo(self, job: Job, streak: FailureStreak) -> WalletOutcome:
         wallet = job.wallets[0]
         if self.options.max_trades:
-            fills, truncated = await self.goldsky.fetch_recent(
-                wallet, self.options.max_trades, self.options.since, streak)
-            return WalletOutcome(wallet, fills, truncated)
+            return await self._fetch_recent(wallet, self.options.max_trades, streak)
         rest = await self._page_by_id([wallet], streak, after=job.after)
         return WalletOutcome(wallet, [*job.carry, *rest])
+
+    async def _fetch_recent(self, wallet: str, limit: int,
+                            streak: FailureStreak) -> WalletOutcome:
+        """--max-trades: the wallet's `limit` most recent fills over both sources. V2 fills
+        are the newest, so the Data API is read first (newest first, stopping early); the
+        subgraph is asked only for what is left of the limit."""
+        since, v2 = self.options.since, []
+        if self.options.data_api:
+            try:
+                v2 = await fetch_recent_v2(self.data_api, wallet, limit, since, streak)
+            except UpstreamError as exc:
+                log.error("wallet %s failed: Data API: %s", wallet, exc)
+                return WalletOutcome(wallet, [], error=f"Data API: {exc}")
+            if len(v2) > limit:
+                return WalletOutcome(wallet, [], True, v2=v2[:limit], v2_source=V2_SOURCE)
+        fills, truncated = await self.goldsky.fetch_recent(wallet, limit - len(v2), since,
+                                                           streak)
+        return WalletOutcome(wallet, fills, truncated, v2=without_known(v2, fills),
+                             v2_source=V2_SOURCE if self.options.data_api else "")
+
+    async def _add_v2(self, outcome: WalletOutcome, streak: FailureStreak) -> None:
+        """The second source: the wallet's fills from the V2 migration on. A failure here
+        fails the wallet (nothing of it is written), never the batch it came with."""
+        if not self.options.data_api or outcome.failed or outcome.v2_source:
+            return
+        try:
+            outcome.v2 = await fetch_v2(self.data_api, outcome.wallet, self.options.since,
+                                        streak, v1=outcome.fills)
+            outcome.v2_source = V2_SOURCE
+        except UpstreamError as exc:
+            log.error("wallet %s failed: Data API: %s", outcome.wallet, exc)
+            outcome.error = f"Data API: {exc}"
 
     async def _page_by_id(self, makers: list[str], streak: FailureStreak,
                           after: str = "") -> list[Fill]:
@@ -228,7 +277,8 @@ class Ingest:
 
     async def _commit(self, outcomes: list[WalletOutcome], streak: FailureStreak
                       ) -> tuple[list[Committed], tuple[int, int, int]]:
-        tokens = {token_of(f): o.wallet for o in outcomes for f in o.fills}
+        tokens = {token_of(f): o.wallet for o in outcomes if not o.failed
+                  for f in (*o.fills, *o.v2)}
         try:
             resolution = await self.resolver.resolve(tokens, streak)
             new, unresolved = resolution.new, resolution.unresolved
@@ -271,18 +321,24 @@ class Ingest:
             report.fills_fetched += c.fetched
             report.fills_new += c.new
             report.fills_duplicate += c.duplicate
+            report.fills_v2 += c.v2_fetched
+            report.fills_without_fee += c.v2_fetched
             totals["fills_fetched"] += c.fetched
             totals["fills_new"] += c.new
             totals["fills_duplicate"] += c.duplicate
+            totals["fills_v2"] += c.v2_fetched
+            totals["fills_without_fee"] += c.v2_fetched
             state.fills_fetched += c.fetched
             state.fills_new += c.new
+            state.fills_v2 += c.v2_fetched
             state.last_wallet = c.wallet
             self.total_bar.advance(1)
             pos, total = monitor.position, monitor.total
             pct = 100.0 * pos / total if total else 100.0
             what = "FAILED: " + report.failed.get(c.wallet, "") if c.failed else (
-                f"fetched {c.fetched} fills, new {c.new}, duplicates {c.duplicate}, "
-                f"inserted {c.new}" + (" (truncated)" if c.truncated else ""))
+                f"fetched {c.fetched} fills ({c.v2_fetched} V2 from the Data API, no fee), "
+                f"new {c.new}, duplicates {c.duplicate}, inserted {c.new}"
+                + (" (truncated)" if c.truncated else ""))
             line = f"[{pos}/{total}] {pct:.1f}% - wallet {c.wallet}: {what}"
             monitor.log(worker, line)
             log.log(self.line_level, "worker %d %s", worker, line)

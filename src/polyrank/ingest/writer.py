@@ -1,10 +1,11 @@
 """The single writer: commits one job's fills, tokens and wallet states to the store, in that
-order, so a wallet is marked done only after its rows are written. Runs in one thread."""
+order, so a wallet is marked done only after its rows are written — the rows of both sources
+(orderbook subgraph and Data API) in one commit. Runs in one thread."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from polyrank.store import Store, load_sql
 from polyrank.upstream.records import Fill, MarketData
@@ -14,15 +15,19 @@ FILL_COLUMNS = ("id", "transaction_hash", "timestamp", "order_hash", "maker", "t
                 "maker_asset_id", "taker_asset_id", "maker_amount_filled",
                 "taker_amount_filled", "fee", "exchange_version", "source")
 WALLET_COLUMNS = ("wallet", "status", "fills_fetched", "fills_new", "fills_duplicate",
-                  "truncated", "cursor", "error", "attempts", "run_id")
+                  "truncated", "cursor", "error", "attempts", "run_id", "v2_fills",
+                  "v2_fills_without_fee", "v2_source")
+V1_SOURCE = "goldsky"
 
 
 @dataclass
 class WalletOutcome:
     wallet: str
-    fills: list[Fill]
+    fills: list[Fill]  # from the orderbook subgraph (V1)
     truncated: bool = False
     error: str = ""  # non-empty: the wallet failed
+    v2: list[Fill] = field(default_factory=list)  # from the Data API (no fee information)
+    v2_source: str = ""  # "data_api" once that source was read; "" = not read (skipped)
 
     @property
     def failed(self) -> bool:
@@ -37,17 +42,19 @@ class Committed:
     duplicate: int
     truncated: bool
     failed: bool
+    v2_fetched: int = 0
+    v2_new: int = 0
 
 
-def fill_row(fill: Fill, source: str) -> tuple:
+def fill_row(fill: Fill, source: str, version: int = 1) -> tuple:
     return (fill.id, fill.transaction_hash, fill.timestamp, fill.order_hash, fill.maker,
             fill.taker, fill.maker_asset_id, fill.taker_asset_id, fill.maker_amount_filled,
-            fill.taker_amount_filled, fill.fee, 1, source)
+            fill.taker_amount_filled, fill.fee, version, source)
 
 
 class Writer:
-    def __init__(self, store: Store, run_id: str, source: str = "goldsky") -> None:
-        self.store, self.run_id, self.source = store, run_id, source
+    def __init__(self, store: Store, run_id: str) -> None:
+        self.store, self.run_id = store, run_id
 
     def wallet_state(self, wallets: Sequence[str]) -> dict[str, tuple[str, int]]:
         rows = self.store.rows(load_sql(SQL, "wallet_state.sql"), {"wallets": list(wallets)})
@@ -65,16 +72,20 @@ class Writer:
         existing = self._existing_ids([o.wallet for o in ok])
         new_rows, report, seen = [], [], set()
         for outcome in outcomes:
-            new = dup = 0
-            for fill in outcome.fills if not outcome.failed else ():
-                if fill.id in existing or fill.id in seen:
-                    dup += 1
-                    continue
-                seen.add(fill.id)
-                new_rows.append(fill_row(fill, self.source))
-                new += 1
-            report.append(Committed(outcome.wallet, len(outcome.fills), new, dup,
-                                    outcome.truncated, outcome.failed))
+            new = dup = v2_new = 0
+            sources = ((outcome.fills, V1_SOURCE, 1), (outcome.v2, outcome.v2_source, 2))
+            for fills, source, version in sources if not outcome.failed else ():
+                for fill in fills:
+                    if fill.id in existing or fill.id in seen:
+                        dup += 1
+                        continue
+                    seen.add(fill.id)
+                    new_rows.append(fill_row(fill, source, version))
+                    new += 1
+                    v2_new += version == 2
+            report.append(Committed(outcome.wallet, len(outcome.fills) + len(outcome.v2), new,
+                                    dup, outcome.truncated, outcome.failed, len(outcome.v2),
+                                    v2_new))
         self.store.insert("fills", new_rows, FILL_COLUMNS)
         markets = token_markets or {}
         self.store.insert("tokens", [(t.token_id, t.condition_id, _index(t.outcome_index),
@@ -88,10 +99,12 @@ class Writer:
         states = []
         for outcome, done in zip(outcomes, report, strict=True):
             cursor = max((f.id for f in outcome.fills), default="")
+            # every Data API fill lacks its fee (stored as 0): counted so that it shows
+            no_fee = done.v2_fetched if outcome.v2_source == "data_api" else 0
             states.append((outcome.wallet, "failed" if outcome.failed else "done",
                            done.fetched, done.new, done.duplicate, int(outcome.truncated),
                            cursor, outcome.error[:1000], attempts.get(outcome.wallet, 0) + 1,
-                           self.run_id))
+                           self.run_id, done.v2_fetched, no_fee, outcome.v2_source))
         self.store.insert("ingest_wallets", states, WALLET_COLUMNS)
         return report
 

@@ -1,15 +1,37 @@
 """Pure parser of Data API activity rows (`/activity`, v1 camelCase, and `/v2/...` snake_case),
 with the same conventions as `polyrank.upstream.records`: exact decimals, token ids as
-strings, malformed input -> UpstreamDataError naming the field."""
+strings, malformed input -> UpstreamDataError naming the field.
+
+    parse_activity(obj) -> Activity             one `/activity` row
+    to_micro(value, field, what) -> int         a decimal amount as exact micro units
+    activity_fills(rows, wallet) -> list[Fill]  a wallet's TRADE rows as `fills` rows
+
+TRADE rows become `Fill`s in the V1 form the `fills` table expects (BUY: maker asset "0",
+taker asset = token; SELL: the reverse), owned by the wallet (`maker`), with `fee` 0 (the
+Data API carries no fee), no order hash and no counterparty. Their id is derived, since the
+Data API has no order hash: `<txHash>_0x<sha256 hex>` over (wallet, tx, token, side, shares,
+usdc, n) where n numbers the rows identical in all of these (0, 1, ...). Identical rows are
+interchangeable, so the ids depend only on the multiset of rows fetched, never on the order
+the server lists rows that share a timestamp: re-fetching gives the same ids. (The second part
+looks like an order hash on purpose: enrichment reads its first 8 bytes as a tie-break key.)
+"""
 
 from __future__ import annotations
 
+import hashlib
+import re
+from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
 from polyrank.errors import UpstreamDataError
-from polyrank.upstream.records import _ADDRESS, _DECIMAL_ID, _decimal
+from polyrank.upstream.records import _ADDRESS, _DECIMAL_ID, USDC_ASSET_ID, Fill, _decimal
+
+MICRO = 6  # USDC and outcome shares both have 6 decimals on chain
+_TX_HASH = re.compile(r"^0x[0-9a-f]{64}$")
+_ID_DOMAIN = b"polyrank/data-api-fill/1"
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,7 +53,6 @@ class Activity:
     title: str | None
     slug: str | None
     event_slug: str | None
-
 
 
 def _pick(obj: dict, camel: str, snake: str) -> Any:
@@ -82,3 +103,62 @@ def parse_activity(obj: Any) -> Activity:
         slug=obj.get("slug") or None,
         event_slug=_pick(obj, "eventSlug", "event_slug") or None,
     )
+
+
+def to_micro(value: Decimal, field: str, what: str) -> int:
+    """An API decimal (shares or USDC) as exact micro units: 12.345678 -> 12345678. Refuses
+    negative values and anything finer than a micro unit (that would not be a chain amount)."""
+    scaled = value.scaleb(MICRO)
+    if scaled < 0 or scaled != scaled.to_integral_value():
+        raise UpstreamDataError(
+            f"{what}: field `{field}` = {value} is not a whole number of micro units "
+            f"(1e-{MICRO})")
+    return int(scaled)
+
+
+def fill_id(wallet: str, tx: str, token: str, side: str, shares: int, usdc: int,
+            occurrence: int) -> str:
+    """The derived id of a Data API trade row (see the module docstring)."""
+    key = f"{wallet}|{tx}|{token}|{side}|{shares}|{usdc}|{occurrence}".encode()
+    return f"{tx}_0x{hashlib.sha256(_ID_DOMAIN + b'|' + key).hexdigest()}"
+
+
+def activity_fills(rows: Iterable[Activity], wallet: str) -> list[Fill]:
+    """The wallet's TRADE rows as fills with derived ids, in (timestamp, id) order."""
+    wallet = wallet.lower()
+    seen: Counter[tuple] = Counter()
+    out = []
+    for row in rows:
+        what = f"Data API trade of {wallet} in {row.transaction_hash}"
+        if row.type != "TRADE":
+            raise UpstreamDataError(f"{what}: type {row.type!r}, expected TRADE")
+        if row.proxy_wallet != wallet:
+            raise UpstreamDataError(f"{what}: proxyWallet {row.proxy_wallet} is not the wallet")
+        tx = (row.transaction_hash or "").lower()
+        if not _TX_HASH.match(tx):
+            raise UpstreamDataError(f"{what}: field `transactionHash` is not a 0x + 64 hex hash")
+        if not row.asset:
+            raise UpstreamDataError(f"{what}: field `asset` (the token id) is missing")
+        if row.side is None:
+            raise UpstreamDataError(f"{what}: field `side` is missing")
+        token = str(int(row.asset))  # canonical, like the orderbook subgraph's ids
+        shares = to_micro(row.size, "size", what)
+        usdc = to_micro(row.usdc_size, "usdcSize", what)
+        if shares == 0:
+            raise UpstreamDataError(f"{what}: field `size` is 0")
+        if usdc > shares:
+            raise UpstreamDataError(f"{what}: price above 1 (usdcSize {row.usdc_size} > size "
+                                    f"{row.size})")
+        key = (tx, token, row.side, shares, usdc)
+        occurrence = seen[key]
+        seen[key] += 1
+        buy = row.side == "BUY"
+        out.append(Fill(
+            id=fill_id(wallet, tx, token, row.side, shares, usdc, occurrence),
+            transaction_hash=tx, timestamp=row.timestamp, order_hash="", maker=wallet,
+            taker="", maker_asset_id=USDC_ASSET_ID if buy else token,
+            taker_asset_id=token if buy else USDC_ASSET_ID,
+            maker_amount_filled=usdc if buy else shares,
+            taker_amount_filled=shares if buy else usdc, fee=0))
+    out.sort(key=lambda f: (f.timestamp, f.id))
+    return out

@@ -10,6 +10,7 @@ import random
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -58,8 +59,11 @@ class Http:
         return self.limiters.get(urlsplit(url).netloc) or Unlimited()
 
     async def get_json(self, url: str, params: Params | None = None, *,
-                       streak: FailureStreak | None = None) -> Any:
-        return await self._with_retries("GET", url, params=params, payload=None, streak=streak)
+                       streak: FailureStreak | None = None, exact: bool = False) -> Any:
+        """GET a JSON body. `exact`: JSON numbers with a fraction become `Decimal`, never
+        float (the Data API sends share and USDC amounts as JSON numbers)."""
+        return await self._with_retries("GET", url, params=params, payload=None, streak=streak,
+                                        exact=exact)
 
     async def graphql(self, url: str, query: str, variables: Mapping[str, Any] | None = None,
                       *, streak: FailureStreak | None = None) -> dict[str, Any]:
@@ -70,7 +74,7 @@ class Http:
 
     async def _with_retries(self, method: str, url: str, *, params: Params | None,
                             payload: Any, streak: FailureStreak | None,
-                            graphql: bool = False) -> Any:
+                            graphql: bool = False, exact: bool = False) -> Any:
         streak = streak or FailureStreak(self.policy)
         limiter = self.limiter_for(url)
         last: UpstreamError | None = None
@@ -79,7 +83,7 @@ class Http:
             self.stats.requests += 1
             try:
                 body = await self._once(method, url, params, payload)
-                result = _decode(body, url, graphql)
+                result = _decode(body, url, graphql, exact)
             except TransientUpstreamError as exc:
                 last = exc
                 self.stats.failures[_kind(exc)] += 1
@@ -128,9 +132,9 @@ class Http:
             raise TransientUpstreamError(f"{name} from {url}: {exc}", url=url) from exc
 
 
-def _decode(body: bytes, url: str, graphql: bool) -> Any:
+def _decode(body: bytes, url: str, graphql: bool, exact: bool = False) -> Any:
     try:
-        parsed = json.loads(body)
+        parsed = json.loads(body, parse_float=Decimal) if exact else json.loads(body)
     except ValueError:
         head = body[:80].decode("utf-8", "replace")
         raise TransientUpstreamError(f"malformed JSON from {url}: {head!r}", url=url) from None

@@ -229,7 +229,7 @@ def _decimal(raw: Any, key: str, what: str) -> Decimal:
     if isinstance(raw, float):
         raw = repr(raw)  # shortest round-trip text: 0.1 stays 0.1
     try:
-        value = Decimal(raw) if isinstance(raw, (str, int)) else None
+        value = Decimal(raw) if isinstance(raw, (str, int, Decimal)) else None
     except InvalidOperation:
         value = None
     if value is None or not value.is_finite():

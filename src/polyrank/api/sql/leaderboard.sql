@@ -1,7 +1,8 @@
 -- one page of the leaderboard of a metrics run, every METRICS.md §4 figure of each wallet.
 -- The sort column is a whitelisted identifier, nulls always last, `sign` = -1 for descending; ranks are taken over the whole board before
--- the address search filters it, so a searched wallet keeps its rank.
-SELECT * EXCEPT (search_hit)
+-- the address search filters it, so a searched wallet keeps its rank. `fills_without_fee`:
+-- the wallet's V2 fills loaded from the Data API, which reports no fee (P&L is before them).
+SELECT b.* EXCEPT (search_hit), ifNull(w.fills_without_fee, 0) AS fills_without_fee
 FROM (
     SELECT
         m.* EXCEPT (run_id, window, category),
@@ -17,7 +18,11 @@ FROM (
     WHERE m.run_id = {run:String} AND m.window = {window:String}
       AND m.category = {category:String}
       AND if({min_bets:Int64} < 0, m.eligibility = 'ranked', m.bets_closed >= {min_bets:Int64})
-)
-WHERE search_hit
-ORDER BY rank
+) AS b
+LEFT JOIN (
+    SELECT wallet, argMax(v2_fills_without_fee, updated_at) AS fills_without_fee
+    FROM ingest_wallets GROUP BY wallet
+) AS w ON w.wallet = b.wallet
+WHERE b.search_hit
+ORDER BY b.rank
 LIMIT {limit:UInt32} OFFSET {offset:UInt32}

@@ -310,6 +310,12 @@
       out.push(h("span", { class: "flag warn", title: "positions with an unmatched sell" },
         `${row.incomplete_positions} incomplete`));
     }
+    if (row.fills_without_fee) {
+      out.push(h("span", { class: "flag warn",
+        title: "fills after the V2 migration come from the Data API, which reports no fee: " +
+               "P&L is before those fees" },
+        `${row.fills_without_fee} V2 fills without fee`));
+    }
     return out;
   }
 

@@ -1,0 +1,114 @@
+"""The Polymarket Data API (PROTOCOLS.md §3): a wallet's own trades from `/activity`, the only
+public source of fills after the V2 migration (the orderbook subgraph stops before it).
+
+    GET /activity?user=&type=TRADE&start=&end=&sortBy=TIMESTAMP&sortDirection=ASC|DESC
+                 &limit<=500&offset<=5000
+
+Paging. `offset` stops at 5000, so history is read in time windows: inside a window, pages of
+`limit` rows by offset; when the next offset would pass the cap, the window moves to start at
+the last timestamp T received (sticky: T is read again). Rows at T from the old window are
+dropped, not merged: T is then read whole from the new window, so no row at a shared timestamp
+is lost or doubled, whatever order the server gives rows that share it. The rows kept always
+cover whole timestamps, which keeps the derived fill ids stable (`activity_fills`).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from polyrank.errors import UpstreamDataError
+from polyrank.upstream.activity import Activity, parse_activity
+from polyrank.upstream.http import Http
+from polyrank.upstream.retry import FailureStreak
+
+PAGE = 500  # `limit` above 500 is silently clamped to 500
+MAX_OFFSET = 5000  # a larger `offset` answers 400
+
+
+@dataclass
+class Trades:
+    rows: list[Activity]  # whole timestamps only, in the order fetched
+    requests: int
+
+
+class DataApi:
+    """Fetchers over one Data API host."""
+
+    def __init__(self, http: Http, url: str, *, page: int = PAGE,
+                 max_offset: int = MAX_OFFSET) -> None:
+        if page < 1 or max_offset < 0:
+            raise ValueError("page must be >= 1 and max_offset >= 0")
+        self.http, self.url, self.page, self.max_offset = http, url.rstrip("/"), page, max_offset
+        self.parse_s = 0.0
+        self.requests = 0  # answered requests (pages), for reports and benchmarks
+        self.rows = 0
+
+    async def trades_page(self, wallet: str, start: int, end: int | None, offset: int, *,
+                          newest_first: bool, streak: FailureStreak) -> list[Activity]:
+        """One page of the wallet's TRADE rows with start <= timestamp <= end."""
+        params = [("user", wallet), ("type", "TRADE"), ("start", str(start)),
+                  ("sortBy", "TIMESTAMP"), ("sortDirection", "DESC" if newest_first else "ASC"),
+                  ("limit", str(self.page)), ("offset", str(offset))]
+        if end is not None:
+            params.insert(3, ("end", str(end)))
+        url = f"{self.url}/activity"
+        body = await self.http.get_json(url, params, streak=streak, exact=True)
+        started = time.perf_counter()
+        if not isinstance(body, list):
+            raise UpstreamDataError(f"{url}: expected a list of activity rows, got "
+                                    f"{type(body).__name__}", url=url)
+        rows = [parse_activity(obj) for obj in body]
+        for row in rows:
+            if row.timestamp < start or (end is not None and row.timestamp > end):
+                raise UpstreamDataError(f"{url}: row at {row.timestamp} outside the window "
+                                        f"[{start}, {end}] asked for", url=url)
+        self.parse_s += time.perf_counter() - started
+        self.requests += 1
+        self.rows += len(rows)
+        return rows
+
+    async def fetch_trades(self, wallet: str, start: int, streak: FailureStreak, *,
+                           end: int | None = None, newest_first: bool = False,
+                           enough: int | None = None) -> Trades:
+        """Every TRADE row of the wallet with start <= timestamp <= end (see the module
+        docstring). With `enough`, stop as soon as more than `enough` rows are held (newest
+        first: the most recent ones), still on whole timestamps."""
+        rows: list[Activity] = []
+        lo, hi, requests = start, end, 0
+        while True:
+            window: list[Activity] = []
+            offset = 0
+            while True:
+                page = await self.trades_page(wallet, lo, hi, offset,
+                                              newest_first=newest_first, streak=streak)
+                requests += 1
+                window.extend(page)
+                if len(page) < self.page:  # the window is exhausted: history read to its end
+                    return Trades(rows + window, requests)
+                offset += len(page)
+                if enough is not None and len(rows) + len(window) > enough:
+                    break
+                if offset > self.max_offset:
+                    break
+            stop = enough is not None and len(rows) + len(window) > enough
+            boundary = window[-1].timestamp
+            keep = [r for r in window if r.timestamp != boundary]
+            rows.extend(keep)
+            if stop:  # enough: read the boundary timestamp whole, alone, and stop
+                at = await self.fetch_trades(wallet, boundary, streak, end=boundary)
+                return Trades(rows + at.rows, requests + at.requests)
+            if not keep:
+                raise UpstreamDataError(
+                    f"{self.url}/activity: {wallet} has more than {offset} trades at timestamp "
+                    f"{boundary}, more than offset paging can read", url=self.url)
+            if newest_first:
+                hi = boundary
+            else:
+                lo = boundary
+
+
+def newest(rows: Sequence, limit: int) -> list:
+    """The `limit` most recent fills, ties broken by id (like the subgraph's `--max-trades`)."""
+    return sorted(rows, key=lambda f: (f.timestamp, f.id), reverse=True)[:limit]

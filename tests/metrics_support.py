@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import math
 from dataclasses import dataclass, field
@@ -10,10 +11,13 @@ from pathlib import Path
 
 import pyarrow.parquet as pq
 
+from polyrank.enrich.catalogue import sync_catalogue
 from polyrank.enrich.trades import enrich
 from polyrank.ingest.writer import FILL_COLUMNS
 from polyrank.metrics.run import compute_metrics
+from polyrank.replay import ReplayServer
 from polyrank.store import Store
+from tests.ingest_support import FAST_RETRY, run_ingest, settings_for
 
 KEYS = {
     "positions": ("wallet", "token_id"),
@@ -35,6 +39,22 @@ def _same(expected, got) -> bool:
     if isinstance(expected, int) and not isinstance(got, float):
         return int(got) == expected
     return math.isclose(float(expected), float(got), rel_tol=REL, abs_tol=ABS)
+
+
+def load_and_compute(world: Path, root: Path, *, workers: int = 4) -> tuple[str, object]:
+    """A world loaded through the replay server (catalogue sync + ingest), enriched and
+    computed in a store under `root`; returns (store DSN, ingest report)."""
+    wallets = (world / "wallets.txt").read_text().split()
+    with ReplayServer(world) as server:
+        settings = settings_for(server.url, f"chdb://{root / 'store'}", root / "rt")
+        with Store.open(settings.store_dsn) as store:
+            asyncio.run(sync_catalogue(settings, store, policy=FAST_RETRY))
+        report = run_ingest(settings, wallets, workers=workers)
+    assert report.failed == {}
+    with Store.open(settings.store_dsn) as store:
+        assert enrich(store).unresolved_fills == 0
+        compute_metrics(store)
+    return settings.store_dsn, report
 
 
 def ledger_differences(world: Path, store_dsn: str, table: str) -> tuple[int, list[str]]:

@@ -8,50 +8,30 @@ paid on that bet's fills — and by nothing else."""
 
 from __future__ import annotations
 
-import asyncio
 import json
 from collections import defaultdict
 
 import pyarrow.parquet as pq
 
-from polyrank.enrich.catalogue import sync_catalogue
-from polyrank.enrich.trades import enrich
-from polyrank.metrics.run import compute_metrics
-from polyrank.replay import ReplayServer
 from polyrank.settings import V2_MIGRATION_TS
 from polyrank.store import Store
 from polyrank.world import WorldParams, generate_world
-from tests.ingest_support import FAST_RETRY, run_ingest, settings_for
+from tests.metrics_support import current, load_and_compute
 
 M = 1_000_000
-
-
-def _current(store: Store, table: str) -> list[dict]:
-    """The table's rows of the current metrics run."""
-    result = store.query("SELECT * FROM {t:Identifier} WHERE run_id = (SELECT argMax(value, "
-                         "updated_at) FROM pipeline_state WHERE key = 'metrics_run')",
-                         {"t": table})
-    return [dict(zip(result.column_names, r, strict=True)) for r in result.result_rows]
 
 
 def test_closed_bet_pnl_differs_from_the_ledger_by_exactly_the_v2_fees(tmp_path):
     world = tmp_path / "world"
     generate_world(world, WorldParams(seed=11, wallets=200, markets=60, start="2026-01-01",
                                       end="2026-09-30"))
-    wallets = (world / "wallets.txt").read_text().split()
-    with ReplayServer(world) as server:
-        settings = settings_for(server.url, f"chdb://{tmp_path / 'store'}", tmp_path / "rt")
-        with Store.open(settings.store_dsn) as store:
-            asyncio.run(sync_catalogue(settings, store, policy=FAST_RETRY))
-        report = run_ingest(settings, wallets, workers=4)
-    assert report.failed == {} and report.fills_v2 > report.fills_fetched // 3
-    with Store.open(settings.store_dsn) as store:
-        assert enrich(store).unresolved_fills == 0
-        compute_metrics(store)
+    dsn, report = load_and_compute(world, tmp_path)
+    assert report.fills_v2 > report.fills_fetched // 3
+    with Store.open(dsn) as store:
         bets = {(b["wallet"], b["bet_key"]): (b["pnl"], b["closed"])
-                for b in _current(store, "bets")}
+                for b in current(store, "bets")}
         positions = {(p["wallet"], p["token_id"]): p["amount"]
-                     for p in _current(store, "positions")}
+                     for p in current(store, "positions")}
 
     bet_of = {}
     for line in (world / "markets.jsonl").read_text().splitlines():

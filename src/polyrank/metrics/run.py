@@ -58,7 +58,7 @@ def compute_metrics(store: Store, config: MetricsConfig | None = None, *,
                     as_of: int | None = None) -> MetricsReport:
     config = config or MetricsConfig()
     started_at, started = datetime.now(UTC), time.monotonic()
-    trades, latest = store.rows("SELECT count(), max(ts) FROM trades")[0]
+    trades, latest = store.rows("SELECT count(), max(ts) FROM trade_rows")[0]
     if not trades:
         raise PolyrankError("no enriched trades: run `polyrank enrich` (after an ingest) first")
     as_of = int(latest if as_of is None else as_of)

@@ -4,21 +4,30 @@
 -- Fold state: (amount, avg_price, realized, cost, bought, unmatched_sell); amounts in micro
 -- units as integers, avg_price and realized as Float64 in the same operation order as the
 -- ledger, so results agree to the last bits.
+-- Grouped on the numeric keys of trade_rows; the strings come from trade_tokens /
+-- trade_wallets (one row per token / wallet) only for the result.
 INSERT INTO positions
 WITH
     {dust:Float64} * 1000000 AS dust_micro,
-    marks AS (
-        SELECT token_key, argMax(usdc / shares, (ts, tx_key, order_key)) AS mark
-        FROM trades WHERE ts <= {as_of:UInt32} AND shares > 0
-        GROUP BY token_key
+    {as_of:UInt32} AS as_of,
+    -- a trade's place in time order as one number: (ts, tx_key, order_key) in 160 bits
+    bitShiftLeft(toUInt256(ts), 128) + bitShiftLeft(toUInt256(tx_key), 64) + order_key AS seq,
+    tokens AS (
+        SELECT t.token_key AS token_key, t.token_id AS token_id, t.condition_id AS condition_id,
+               t.bet_key AS bet_key, t.category AS category, mk.mark AS mark,
+               t.payout IS NOT NULL AND t.resolved_at <= as_of AS resolved,
+               t.payout AS payout, t.resolved_at AS resolved_at
+        FROM trade_tokens AS t
+        LEFT JOIN (
+            -- a token's mark: its latest trade price
+            SELECT token_key, argMax(usdc / shares, seq) AS mark
+            FROM trade_rows WHERE ts <= as_of AND shares > 0
+            GROUP BY token_key
+        ) AS mk ON mk.token_key = t.token_key
     ),
     folded AS (
         SELECT
-            wallet_key, token_key,
-            any(wallet) AS wallet, any(token_id) AS token_id, any(condition_id) AS condition_id,
-            any(bet_key) AS bet_key, any(category) AS category,
-            any(payout) AS payout_any, any(resolved_at) AS resolved_any,
-            count() AS n_fills, max(ts) AS last_ts,
+            wallet_key, token_key, count() AS n_fills, max(ts) AS last_ts,
             arrayFold(
                 (acc, x) -> if(x.3 = 1,
                     -- BUY: x.4 received, x.5 paid
@@ -34,28 +43,24 @@ WITH
                           groupArray((ts, tx_key, is_buy, received, cash, shares, order_key))),
                 (toInt64(0), toFloat64(0), toFloat64(0), toInt64(0), toInt64(0), toInt64(0))
             ) AS st
-        FROM trades
-        WHERE ts <= {as_of:UInt32}
+        FROM trade_rows
+        WHERE ts <= as_of
         GROUP BY wallet_key, token_key
     )
 SELECT
     {run_id:String}                                          AS this_run,
-    wallet, token_id, condition_id, bet_key, category,
-    if(resolved, 0, st.1 / 1000000)                          AS amount,
-    st.2                                                     AS avg_price,
-    st.3 + if(resolved, st.1 * (payout_any - st.2) / 1000000, 0)  AS realized,
-    st.4 / 1000000                                           AS cost,
-    st.5 / 1000000                                           AS bought,
-    st.6 / 1000000                                           AS unmatched_sell,
-    n_fills                                                  AS fills,
-    NOT resolved AND st.1 > dust_micro                       AS is_open,
-    multiIf(st.1 <= dust_micro, last_ts, resolved, resolved_any, NULL) AS closed_ts,
-    mk.mark                                                  AS mark,
-    if(is_open, st.1 * (mk.mark - st.2) / 1000000, 0)        AS unrealized
-FROM (
-    SELECT *, payout_any IS NOT NULL AND resolved_any <= {as_of:UInt32} AS resolved
-    FROM folded
-) AS p
-LEFT JOIN marks AS mk ON mk.token_key = p.token_key
--- trades are stored in (wallet_key, token_key, ts) order: aggregate while streaming
-SETTINGS optimize_aggregation_in_order = 1
+    w.wallet, t.token_id, t.condition_id, t.bet_key, t.category,
+    if(t.resolved, 0, p.st.1 / 1000000)                      AS amount,
+    p.st.2                                                   AS avg_price,
+    p.st.3 + if(t.resolved, p.st.1 * (t.payout - p.st.2) / 1000000, 0)  AS realized,
+    p.st.4 / 1000000                                         AS cost,
+    p.st.5 / 1000000                                         AS bought,
+    p.st.6 / 1000000                                         AS unmatched_sell,
+    p.n_fills                                                AS fills,
+    NOT t.resolved AND p.st.1 > dust_micro                   AS is_open,
+    multiIf(p.st.1 <= dust_micro, p.last_ts, t.resolved, t.resolved_at, NULL) AS closed_ts,
+    t.mark                                                   AS mark,
+    if(is_open, p.st.1 * (t.mark - p.st.2) / 1000000, 0)     AS unrealized
+FROM folded AS p
+JOIN tokens AS t ON t.token_key = p.token_key
+JOIN trade_wallets AS w ON w.wallet_key = p.wallet_key

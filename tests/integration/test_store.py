@@ -29,7 +29,7 @@ def fill(i: int, *, buy: bool = True, maker: str = WALLET) -> tuple:
 def test_open_applies_migrations_once(store_dsn):
     with Store.open(store_dsn) as st:
         first = st.applied_migrations()
-        assert [v for v, _ in first] == [1, 2, 3, 4, 5, 6]
+        assert [v for v, _ in first] == [1, 2, 3, 4, 5, 6, 7]
     with Store.open(store_dsn) as st:
         assert st.migrate() == []
         assert st.applied_migrations() == first
@@ -58,7 +58,7 @@ def test_compact_trades_migration_keeps_the_enriched_rows(store_dsn):
         st.command("INSERT INTO trades SELECT * REPLACE (cityHash64(wallet) AS wallet_key, "
                    "cityHash64(token_id) AS token_key) FROM stage")
     with Store.open(store_dsn) as st:
-        assert [v for v, _ in st.applied_migrations()][-1] == 6
+        assert [v for v, _ in st.applied_migrations()][-1] >= 6
         result = st.query("SELECT * FROM trades")
         got = dict(zip(result.column_names, result.result_rows[0], strict=True))
         assert st.scalar("SELECT engine FROM system.tables WHERE name = 'trades' "

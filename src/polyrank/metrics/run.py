@@ -18,7 +18,9 @@ from polyrank.store import Store, load_sql
 log = logging.getLogger(__name__)
 SQL = "polyrank.metrics.sql"
 TABLES = ("positions", "bets", "wallet_metrics", "specialists")
-STEPS = ("positions.sql", "bets.sql", "wallet_metrics.sql", "specialists.sql")
+STEPS = ("position_work.sql", "positions.sql", "bets.sql", "wallet_metrics.sql",
+         "specialists.sql")
+WORK = "position_work"   # the run's positions as numbers, dropped once the run is done
 DAY = 86400
 
 
@@ -71,6 +73,7 @@ def compute_metrics(store: Store, config: MetricsConfig | None = None, *,
         sql = load_sql(SQL, step)
         store.command(sql, {k: v for k, v in params.items() if "{" + k + ":" in sql})
         step_s[step.removesuffix(".sql")] = time.monotonic() - t0
+    store.command("ALTER TABLE {t:Identifier} DROP PARTITION {p:String}", {"t": WORK, "p": run_id})
     counts = {t: store.scalar("SELECT count() FROM {t:Identifier} WHERE run_id = {r:String}",
                               {"t": t, "r": run_id}) for t in TABLES}
     wallets = store.scalar("SELECT uniqExact(wallet) FROM wallet_metrics WHERE run_id = "
@@ -95,7 +98,7 @@ def compute_metrics(store: Store, config: MetricsConfig | None = None, *,
 
 
 def _drop_runs_except(store: Store, keep: set[str]) -> None:
-    for table in TABLES:
+    for table in (*TABLES, WORK):
         old = store.rows("SELECT DISTINCT partition FROM system.parts WHERE database = "
                          "currentDatabase() AND table = {t:String} AND active AND partition "
                          "NOT IN {keep:Array(String)}", {"t": table, "keep": sorted(keep)})

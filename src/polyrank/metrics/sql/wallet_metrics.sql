@@ -73,11 +73,17 @@ WITH
         GROUP BY wallet, scope
     ),
     position_stats AS (
-        SELECT wallet, scope, sum(realized) AS realized_all, sum(unrealized) AS unrealized,
-               countIf(unmatched_sell > 0) AS incomplete
-        FROM positions ARRAY JOIN ['all', toString(category)] AS scope
-        WHERE run_id = run
-        GROUP BY wallet, scope
+        SELECT w.wallet AS wallet, s.scope AS scope, s.realized_all AS realized_all,
+               s.unrealized AS unrealized, s.incomplete AS incomplete
+        FROM (
+            SELECT p.wallet_key AS wallet_key, scope, sum(p.realized) AS realized_all,
+                   sum(p.unrealized) AS unrealized, countIf(p.unmatched_sell > 0) AS incomplete
+            FROM (SELECT * FROM position_work WHERE run_id = run) AS p
+            JOIN trade_tokens AS t ON t.token_key = p.token_key
+            ARRAY JOIN ['all', toString(t.category)] AS scope
+            GROUP BY wallet_key, scope
+        ) AS s
+        JOIN trade_wallets AS w ON w.wallet_key = s.wallet_key
     ),
     truncated_wallets AS (
         SELECT wallet, argMax(truncated, updated_at) AS truncated

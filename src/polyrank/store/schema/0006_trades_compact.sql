@@ -23,15 +23,17 @@ CREATE TABLE IF NOT EXISTS trade_rows (
 ) ENGINE = MergeTree
 ORDER BY (wallet_key, token_key, ts, tx_key, order_key);
 
+-- Plain String columns: the metrics join them onto millions of result rows, and a
+-- LowCardinality column there costs a dictionary look-up per row (twice the positions step).
 CREATE TABLE IF NOT EXISTS trade_tokens (
     token_key          UInt64,
-    token_id           LowCardinality(String),
-    condition_id       LowCardinality(String), -- '' while the token is unresolved
+    token_id           String,
+    condition_id       String,                 -- '' while the token is unresolved
     outcome_index      UInt8,
-    market_id          LowCardinality(String),
-    event_id           LowCardinality(String),
-    neg_risk_market_id LowCardinality(String),
-    bet_key            LowCardinality(String),
+    market_id          String,
+    event_id           String,
+    neg_risk_market_id String,
+    bet_key            String,
     category           LowCardinality(String),
     payout             Nullable(Float64),
     resolved_at        Nullable(UInt32),
@@ -42,7 +44,7 @@ ORDER BY token_key;
 
 CREATE TABLE IF NOT EXISTS trade_wallets (
     wallet_key UInt64,
-    wallet     LowCardinality(String)
+    wallet     String
 ) ENGINE = MergeTree
 ORDER BY wallet_key;
 

@@ -1,7 +1,9 @@
-"""`polyrank enrich`: rebuild the `trades` table — every stored fill decoded from its maker's
-side and joined to the catalogue (market, event, category, tags, neg-risk bet, payout).
+"""`polyrank enrich`: rebuild the enriched trades — every stored fill decoded from its maker's
+side (`trade_rows`, numbers only), every traded token joined to the catalogue (market, event,
+category, neg-risk bet, payout: `trade_tokens`) and every wallet's address (`trade_wallets`);
+the `trades` view joins them.
 
-The table is rebuilt whole into `trades_next` and swapped in with EXCHANGE TABLES, so readers
+Each table is rebuilt whole into `<name>_next` and swapped in with EXCHANGE TABLES, so readers
 never see a half-built table, and a re-run after a catalogue update resolves what was missing.
 """
 
@@ -17,7 +19,9 @@ from polyrank.store import Store, load_sql
 
 log = logging.getLogger(__name__)
 SQL = "polyrank.enrich.sql"
-NEXT = "trades_next"
+# table -> the .sql file that fills it (tokens and wallets first: the rows are the bulk)
+TABLES = {"trade_tokens": "build_trade_tokens.sql", "trade_wallets": "build_trade_wallets.sql",
+          "trade_rows": "build_trade_rows.sql"}
 
 
 @dataclass
@@ -32,16 +36,23 @@ class EnrichReport:
 def enrich(store: Store, *, list_limit: int = 20) -> EnrichReport:
     started = time.monotonic()
     set_stage(store, "enrich")
-    store.command("DROP TABLE IF EXISTS {t:Identifier}", {"t": NEXT})
-    store.command("CREATE TABLE {t:Identifier} AS trades", {"t": NEXT})
-    store.command(load_sql(SQL, "build_trades.sql"),
-                  {"target": NEXT, "priority": list(CATEGORY_PRIORITY)})
-    store.command("EXCHANGE TABLES trades AND {t:Identifier}", {"t": NEXT})
-    store.command("DROP TABLE {t:Identifier}", {"t": NEXT})
+    for table, sql_file in TABLES.items():
+        nxt = f"{table}_next"
+        store.command("DROP TABLE IF EXISTS {t:Identifier}", {"t": nxt})
+        # (CREATE ... AS takes no parameter for its source; `table` is one of ours)
+        store.command(f"CREATE TABLE {{t:Identifier}} AS {table}", {"t": nxt})
+        sql = load_sql(SQL, sql_file)
+        params = {"target": nxt, "priority": list(CATEGORY_PRIORITY)}
+        store.command(sql, {k: v for k, v in params.items() if "{" + k + ":" in sql})
+    for table in TABLES:
+        store.command("EXCHANGE TABLES {t:Identifier} AND {n:Identifier}",
+                      {"t": table, "n": f"{table}_next"})
+        store.command("DROP TABLE {n:Identifier}", {"n": f"{table}_next"})
     report = EnrichReport()
-    report.trades, report.unresolved_fills, report.unresolved_tokens = store.rows(
-        "SELECT count(), countIf(condition_id = ''), uniqExactIf(token_id, condition_id = '') "
-        "FROM trades")[0]
+    report.trades = store.scalar("SELECT count() FROM trade_rows")
+    report.unresolved_fills, report.unresolved_tokens = store.rows(
+        "SELECT count(), uniqExact(token_key) FROM trade_rows WHERE token_key IN "
+        "(SELECT token_key FROM trade_tokens WHERE condition_id = '')")[0]
     report.top_unresolved = store.rows(load_sql(SQL, "unresolved.sql"), {"limit": list_limit})
     set_stage(store, "enriched")
     report.seconds = time.monotonic() - started

@@ -19,7 +19,9 @@ from polyrank.store import Store, load_sql
 log = logging.getLogger(__name__)
 SQL = "polyrank.metrics.sql"
 TABLES = ("positions", "bets", "wallet_metrics", "specialists")
-STEPS = ("positions.sql", "bets.sql", "wallet_metrics.sql", "specialists.sql")
+STEPS = ("position_work.sql", "positions.sql", "bets.sql", "wallet_metrics.sql",
+         "specialists.sql")
+WORK = "position_work"   # the run's positions as numbers, dropped once the run is done
 DAY = 86400
 
 
@@ -59,7 +61,7 @@ def compute_metrics(store: Store, config: MetricsConfig | None = None, *,
                     as_of: int | None = None) -> MetricsReport:
     config = config or MetricsConfig()
     started_at, started = datetime.now(UTC), time.monotonic()
-    trades, latest = store.rows("SELECT count(), max(ts) FROM trades")[0]
+    trades, latest = store.rows("SELECT count(), max(ts) FROM trade_rows")[0]
     if not trades:
         raise PolyrankError("no enriched trades: run `polyrank enrich` (after an ingest) first")
     as_of = int(latest if as_of is None else as_of)
@@ -72,6 +74,7 @@ def compute_metrics(store: Store, config: MetricsConfig | None = None, *,
         sql = load_sql(SQL, step)
         store.command(sql, {k: v for k, v in params.items() if "{" + k + ":" in sql})
         step_s[step.removesuffix(".sql")] = time.monotonic() - t0
+    store.command("ALTER TABLE {t:Identifier} DROP PARTITION {p:String}", {"t": WORK, "p": run_id})
     counts = {t: store.scalar("SELECT count() FROM {t:Identifier} WHERE run_id = {r:String}",
                               {"t": t, "r": run_id}) for t in TABLES}
     wallets = store.scalar("SELECT uniqExact(wallet) FROM wallet_metrics WHERE run_id = "
@@ -96,7 +99,7 @@ def compute_metrics(store: Store, config: MetricsConfig | None = None, *,
 
 
 def _drop_runs_except(store: Store, keep: set[str]) -> None:
-    for table in TABLES:
+    for table in (*TABLES, WORK):
         old = store.rows("SELECT DISTINCT partition FROM system.parts WHERE database = "
                          "currentDatabase() AND table = {t:String} AND active AND partition "
                          "NOT IN {keep:Array(String)}", {"t": table, "keep": sorted(keep)})

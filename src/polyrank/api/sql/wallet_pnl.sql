@@ -8,23 +8,26 @@ WITH
     {as_of:UInt32} AS as_of,
     flows AS (
         SELECT token_key, toDate(toDateTime(ts, 'UTC')) AS day,
-               sum(if(is_buy, received, -shares)) AS dq, sum(if(is_buy, -cash, cash)) AS dc,
-               any(payout) AS payout, any(resolved_at) AS resolved_at
-        FROM trades
-        WHERE wallet_key = cityHash64({wallet:String}) AND wallet = {wallet:String}
-          AND ts <= as_of
+               sum(if(is_buy, received, -shares)) AS dq, sum(if(is_buy, -cash, cash)) AS dc
+        FROM trade_rows
+        WHERE wallet_key = cityHash64({wallet:String}) AND ts <= as_of
         GROUP BY token_key, day
     ),
     tokens AS (
-        SELECT token_key, any(payout) AS payout, any(resolved_at) AS resolved_at,
-               min(day) AS first_day
-        FROM flows GROUP BY token_key
+        SELECT f.token_key AS token_key, min(f.day) AS first_day,
+               any(t.payout) AS payout, any(t.resolved_at) AS resolved_at
+        FROM flows AS f
+        LEFT JOIN (
+            SELECT token_key, payout, resolved_at FROM trade_tokens
+            WHERE token_key IN (SELECT token_key FROM flows)
+        ) AS t ON t.token_key = f.token_key
+        GROUP BY f.token_key
     ),
     prices AS (
         SELECT token_key, toDate(toDateTime(ts, 'UTC')) AS day,
                toNullable(argMax(usdc / shares, (ts, tx_key, order_key))) AS price
-        FROM trades
-        WHERE token_key IN (SELECT token_key FROM tokens) AND ts <= as_of AND shares > 0
+        FROM trade_rows
+        WHERE token_key IN (SELECT token_key FROM flows) AND ts <= as_of AND shares > 0
         GROUP BY token_key, day
     ),
     grid AS (

@@ -1,18 +1,25 @@
 -- Bets (METRICS.md §3): wallet x condition, all markets of a neg-risk event forming one bet.
 -- P = Σ realized, C = Σ cost; closed when every position is closed, at the last closing.
+-- Grouped on numeric keys (wallet_key, bet_hash) from position_work; strings joined last.
 -- (Columns are inserted by position; aliases differ from column names because ClickHouse
 -- lets a SELECT alias shadow a column in WHERE: `'x' AS run_id ... WHERE run_id = 'x'`
 -- would be always true and sum every run.)
 INSERT INTO bets
-SELECT
-    {run_id:String}                                   AS this_run,
-    wallet, bet_key,
-    any(category)                                     AS category,
-    sum(realized)                                     AS pnl,
-    sum(cost)                                         AS cost,
-    countIf(closed_ts IS NULL) = 0                    AS is_closed,
-    if(is_closed, max(closed_ts), NULL)               AS closed_at,
-    count()                                           AS n_positions
-FROM positions
-WHERE run_id = {run_id:String}
-GROUP BY wallet, bet_key
+SELECT {run_id:String} AS this_run, w.wallet, k.bet_key, b.category, b.pnl, b.cost,
+       b.is_closed, b.closed_at, b.n_positions
+FROM (
+    SELECT
+        p.wallet_key AS wallet_key, t.bet_hash AS bet_hash,
+        any(t.category)                                   AS category,
+        sum(p.realized)                                   AS pnl,
+        sum(p.cost)                                       AS cost,
+        countIf(p.closed_ts IS NULL) = 0                  AS is_closed,
+        if(is_closed, max(p.closed_ts), NULL)             AS closed_at,
+        count()                                           AS n_positions
+    FROM (SELECT * FROM position_work WHERE run_id = {run_id:String}) AS p
+    JOIN trade_tokens AS t ON t.token_key = p.token_key
+    GROUP BY wallet_key, bet_hash
+) AS b
+JOIN trade_wallets AS w ON w.wallet_key = b.wallet_key
+JOIN (SELECT bet_hash, any(bet_key) AS bet_key FROM trade_tokens GROUP BY bet_hash) AS k
+    ON k.bet_hash = b.bet_hash

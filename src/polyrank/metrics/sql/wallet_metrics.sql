@@ -1,83 +1,123 @@
 -- Wallet metrics (METRICS.md §4-§5, ledger rules 12-22) for every window x scope, where the
 -- scopes of a wallet are 'all' and each category it has a fill in. Windows end at as_of;
 -- a window of d days holds what happened in (as_of - d days, as_of]; d = 0 is lifetime.
+-- Each row is counted once per window that holds it (ARRAY JOIN of those windows only) and
+-- once per scope; fills are grouped on numeric keys. Per wallet x scope the window figures
+-- are then kept as arrays indexed like the windows, and spread to one row per window last.
 INSERT INTO wallet_metrics
 WITH
     {as_of:UInt32} AS as_of,
     {run_id:String} AS run,
-    arrayZip({window_names:Array(String)}, {window_days:Array(UInt32)}) AS windows,
-    scopes AS (
-        SELECT DISTINCT wallet, scope, cityHash64(toString(wallet), scope) AS k
-        FROM trades ARRAY JOIN ['all', toString(category)] AS scope
-        WHERE ts <= as_of
+    {window_names:Array(String)} AS window_names,
+    {window_days:Array(UInt32)} AS window_days,
+    fill_windows AS (
+        SELECT wallet_key, scope, wi,
+               count() AS n, sum(usdc) AS volume_micro, uniqExact(condition_key) AS markets,
+               uniqExact(intDiv(ts, 86400)) AS days_active, min(ts) AS first_ts,
+               max(ts) AS last_ts
+        FROM (
+            SELECT r.wallet_key AS wallet_key, t.category AS category,
+                   t.condition_key AS condition_key, r.usdc AS usdc, r.ts AS ts
+            FROM trade_rows AS r
+            JOIN trade_tokens AS t ON t.token_key = r.token_key
+            WHERE r.ts <= as_of
+        )
+        ARRAY JOIN ['all', toString(category)] AS scope
+        ARRAY JOIN arrayFilter(i -> window_days[i] = 0 OR ts > as_of - window_days[i] * 86400,
+                               arrayEnumerate(window_days)) AS wi
+        GROUP BY wallet_key, scope, wi
     ),
-    skeleton AS (
-        SELECT wallet, scope, k, w.1 AS window, w.2 AS days, wi
-        FROM scopes ARRAY JOIN windows AS w, arrayEnumerate(windows) AS wi
-    ),
-    -- every statistic below is keyed by k = cityHash64(wallet, scope) and the window index:
-    -- compact integer keys for the grouping and the joins (not ~50-byte strings)
     fill_stats AS (
-        SELECT cityHash64(toString(wallet), scope) AS k, wi,
-               count() AS trades, sum(usdc) / 1000000 AS volume_usdc,
-               uniqExact(condition_id) AS markets_traded,
-               uniqExact(intDiv(ts, 86400)) AS active_days,
-               min(ts) AS first_trade_at, max(ts) AS last_trade_at
-        FROM trades ARRAY JOIN ['all', toString(category)] AS scope
-             ARRAY JOIN windows AS w, arrayEnumerate(windows) AS wi
-        WHERE ts <= as_of AND (w.2 = 0 OR ts > as_of - w.2 * 86400)
-        GROUP BY k, wi
+        SELECT w.wallet AS wallet, f.scope AS scope, f.wis AS wis, f.n AS n,
+               f.volume_micro AS volume_micro, f.markets AS markets,
+               f.days_active AS days_active, f.first_ts AS first_ts, f.last_ts AS last_ts
+        FROM (
+            SELECT wallet_key, scope, groupArray(wi) AS wis, groupArray(n) AS n,
+                   groupArray(volume_micro) AS volume_micro, groupArray(markets) AS markets,
+                   groupArray(days_active) AS days_active, groupArray(first_ts) AS first_ts,
+                   groupArray(last_ts) AS last_ts
+            FROM fill_windows GROUP BY wallet_key, scope
+        ) AS f
+        JOIN trade_wallets AS w ON w.wallet_key = f.wallet_key
     ),
-    bet_stats AS (
-        SELECT cityHash64(toString(wallet), scope) AS k, wi,
+    bet_windows AS (
+        SELECT wallet, scope, wi,
                count() AS bets_closed, sum(cost) AS cost_sum, sum(pnl) AS pnl_sum,
                countIf(pnl > 0) AS bets_won, countIf(pnl < 0) AS bets_lost,
                sumIf(pnl, pnl > 0) AS gains, -sumIf(pnl, pnl < 0) AS losses,
                quantileExactInclusive(0.5)(cost) AS median_cost,
                sum(pnl * pnl) AS spp, sum(pnl * cost) AS spc, sum(cost * cost) AS scc,
                maxIf(pnl, pnl > 0) AS max_win_raw, maxIf(-pnl, pnl < 0) AS max_loss_raw
-        FROM bets ARRAY JOIN ['all', toString(category)] AS scope
-             ARRAY JOIN windows AS w, arrayEnumerate(windows) AS wi
+        FROM bets
+        ARRAY JOIN ['all', toString(category)] AS scope
+        ARRAY JOIN arrayFilter(i -> window_days[i] = 0
+                                    OR closed_ts > as_of - window_days[i] * 86400,
+                               arrayEnumerate(window_days)) AS wi
         WHERE run_id = run AND closed AND closed_ts <= as_of
-              AND (w.2 = 0 OR closed_ts > as_of - w.2 * 86400)
-        GROUP BY k, wi
+        GROUP BY wallet, scope, wi
+    ),
+    bet_stats AS (
+        SELECT wallet, scope, groupArray(wi) AS wis, groupArray(bets_closed) AS bets_closed,
+               groupArray(cost_sum) AS cost_sum, groupArray(pnl_sum) AS pnl_sum,
+               groupArray(bets_won) AS bets_won, groupArray(bets_lost) AS bets_lost,
+               groupArray(gains) AS gains, groupArray(losses) AS losses,
+               groupArray(median_cost) AS median_cost, groupArray(spp) AS spp,
+               groupArray(spc) AS spc, groupArray(scc) AS scc,
+               groupArray(max_win_raw) AS max_win_raw, groupArray(max_loss_raw) AS max_loss_raw
+        FROM bet_windows GROUP BY wallet, scope
     ),
     open_stats AS (
-        SELECT cityHash64(toString(wallet), scope) AS k, countIf(NOT closed) AS bets_open
+        SELECT wallet, scope, countIf(NOT closed) AS bets_open
         FROM bets ARRAY JOIN ['all', toString(category)] AS scope
         WHERE run_id = run
-        GROUP BY k
+        GROUP BY wallet, scope
     ),
     position_stats AS (
-        SELECT cityHash64(toString(wallet), scope) AS k, sum(realized) AS realized_all,
-               sum(unrealized) AS unrealized, countIf(unmatched_sell > 0) AS incomplete
-        FROM positions ARRAY JOIN ['all', toString(category)] AS scope
-        WHERE run_id = run
-        GROUP BY k
+        SELECT w.wallet AS wallet, s.scope AS scope, s.realized_all AS realized_all,
+               s.unrealized AS unrealized, s.incomplete AS incomplete
+        FROM (
+            SELECT p.wallet_key AS wallet_key, scope, sum(p.realized) AS realized_all,
+                   sum(p.unrealized) AS unrealized, countIf(p.unmatched_sell > 0) AS incomplete
+            FROM (SELECT * FROM position_work WHERE run_id = run) AS p
+            JOIN trade_tokens AS t ON t.token_key = p.token_key
+            ARRAY JOIN ['all', toString(t.category)] AS scope
+            GROUP BY wallet_key, scope
+        ) AS s
+        JOIN trade_wallets AS w ON w.wallet_key = s.wallet_key
     ),
     truncated_wallets AS (
         SELECT wallet, argMax(truncated, updated_at) AS truncated
         FROM ingest_wallets GROUP BY wallet
     ),
     joined AS (
-        SELECT s.wallet AS wallet, s.window AS window, s.scope AS category, s.days AS days,
-               f.trades AS trades, f.volume_usdc AS volume_usdc,
-               f.markets_traded AS markets_traded, f.active_days AS active_days,
-               if(f.trades > 0, f.first_trade_at, NULL) AS first_trade_at,
-               if(f.trades > 0, f.last_trade_at, NULL) AS last_trade_at,
-               b.bets_closed AS bets_closed, o.bets_open AS bets_open,
-               b.bets_won AS bets_won, b.bets_lost AS bets_lost, b.cost_sum AS cost,
-               b.pnl_sum AS realized_pnl, b.gains AS gains, b.losses AS losses,
-               b.median_cost AS median_cost, b.spp AS spp, b.spc AS spc, b.scc AS scc,
-               b.max_win_raw AS max_win_raw, b.max_loss_raw AS max_loss_raw,
+        SELECT f.wallet AS wallet, window_names[wi] AS window, f.scope AS category,
+               window_days[wi] AS days,
+               indexOf(f.wis, wi) AS fi, indexOf(b.wis, wi) AS bi,
+               if(fi = 0, 0, f.n[fi]) AS trades,
+               if(fi = 0, 0, f.volume_micro[fi]) / 1000000 AS volume_usdc,
+               if(fi = 0, 0, f.markets[fi]) AS markets_traded,
+               if(fi = 0, 0, f.days_active[fi]) AS active_days,
+               if(fi = 0, NULL, f.first_ts[fi]) AS first_trade_at,
+               if(fi = 0, NULL, f.last_ts[fi]) AS last_trade_at,
+               if(bi = 0, 0, b.bets_closed[bi]) AS bets_closed, o.bets_open AS bets_open,
+               if(bi = 0, 0, b.bets_won[bi]) AS bets_won,
+               if(bi = 0, 0, b.bets_lost[bi]) AS bets_lost,
+               if(bi = 0, 0, b.cost_sum[bi]) AS cost,
+               if(bi = 0, 0, b.pnl_sum[bi]) AS realized_pnl,
+               if(bi = 0, 0, b.gains[bi]) AS gains, if(bi = 0, 0, b.losses[bi]) AS losses,
+               if(bi = 0, 0, b.median_cost[bi]) AS median_cost,
+               if(bi = 0, 0, b.spp[bi]) AS spp, if(bi = 0, 0, b.spc[bi]) AS spc,
+               if(bi = 0, 0, b.scc[bi]) AS scc,
+               if(bi = 0, 0, b.max_win_raw[bi]) AS max_win_raw,
+               if(bi = 0, 0, b.max_loss_raw[bi]) AS max_loss_raw,
                p.realized_all AS realized_all, p.unrealized AS unrealized_all,
                p.incomplete AS incomplete, t.truncated AS truncated
-        FROM skeleton AS s
-        LEFT JOIN fill_stats AS f ON f.k = s.k AND f.wi = s.wi
-        LEFT JOIN bet_stats AS b ON b.k = s.k AND b.wi = s.wi
-        LEFT JOIN open_stats AS o ON o.k = s.k
-        LEFT JOIN position_stats AS p ON p.k = s.k
-        LEFT JOIN truncated_wallets AS t ON t.wallet = s.wallet
+        FROM fill_stats AS f
+        LEFT JOIN bet_stats AS b ON b.wallet = f.wallet AND b.scope = f.scope
+        LEFT JOIN open_stats AS o ON o.wallet = f.wallet AND o.scope = f.scope
+        LEFT JOIN position_stats AS p ON p.wallet = f.wallet AND p.scope = f.scope
+        LEFT JOIN truncated_wallets AS t ON t.wallet = f.wallet
+        ARRAY JOIN arrayEnumerate(window_days) AS wi
     )
 SELECT run_id, wallet, window, category, trades, volume_usdc, markets_traded, active_days,
        first_trade_at, last_trade_at, bets_closed, bets_open, bets_won, bets_lost, cost,

@@ -1,0 +1,22 @@
+-- Every stored fill decoded from its maker's side (METRICS.md §1, ledger rules 1-3), numbers
+-- only: the wallet and token by their cityHash64 keys (their strings and the catalogue's
+-- columns are in trade_wallets / trade_tokens, joined back by the `trades` view).
+-- Fill ids are `<txHash>_<orderHash>`: their 8-byte hash prefixes order ties like the ids.
+INSERT INTO {target:Identifier}
+SELECT
+    cityHash64(maker)                                     AS wallet_key,
+    cityHash64(token_id)                                  AS token_key,
+    timestamp                                             AS ts,
+    reinterpretAsUInt64(reverse(unhex(substring(id, 3, 16))))           AS tx_key,
+    reinterpretAsUInt64(reverse(unhex(substring(
+        splitByChar('_', id)[2], 3, 16))))                              AS order_key,
+    side = 'BUY'                                          AS is_buy,
+    toInt64(shares)                                       AS shares_,
+    toInt64(usdc)                                         AS usdc_,
+    if(is_buy, if(exchange_version = 2, shares_, shares_ - toInt64(fee)), 0) AS received,
+    if(is_buy, if(exchange_version = 2, usdc_ + toInt64(fee), usdc_),
+       usdc_ - toInt64(fee))                              AS cash,
+    if(is_buy AND exchange_version != 2, 0, toInt64(fee)) AS fee_usdc,
+    if(is_buy AND exchange_version != 2, toInt64(fee), 0) AS fee_shares,
+    exchange_version                                      AS version
+FROM fills FINAL

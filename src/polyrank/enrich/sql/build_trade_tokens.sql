@@ -1,0 +1,40 @@
+-- Every token traded in the stored fills, joined to the catalogue: condition, outcome index,
+-- market, event, neg-risk bet key, category (first canonical tag by priority, else 'other'),
+-- payout of this token when resolved. A token the catalogue does not know keeps
+-- condition_id = '' (category 'unresolved', its own bet `token:<id>`).
+INSERT INTO {target:Identifier}
+SELECT
+    cityHash64(f.token_id)                                AS token_key,
+    f.token_id                                            AS token_id,
+    if(m.condition_id != '', m.condition_id, t.condition_id)   AS condition_id,
+    toUInt8(if(m.condition_id != '', indexOf(m.token_ids, f.token_id) - 1,
+               t.outcome_index))                          AS outcome_index,
+    if(m.id != '', m.id, t.market_id)                     AS market_id,
+    m.event_id                                            AS event_id,
+    if(m.neg_risk = 1, m.neg_risk_market_id, '')          AS neg_risk_market_id,
+    multiIf(neg_risk_market_id != '', neg_risk_market_id, condition_id != '', condition_id,
+            concat('token:', f.token_id))                 AS bet_key,
+    multiIf(condition_id = '', 'unresolved',
+            (arrayFirst(c -> has(e.tag_slugs, c), {priority:Array(String)}) AS first_tag) = '',
+            'other', first_tag)                           AS category,
+    if(c.payout_denominator > 0,
+       c.payout_numerators[outcome_index + 1] / c.payout_denominator, NULL) AS payout,
+    if(c.payout_denominator > 0, toUInt32(c.resolved_at), NULL)           AS resolved_at,
+    cityHash64(condition_id)                              AS condition_key,
+    cityHash64(bet_key)                                   AS bet_hash
+FROM (
+    SELECT DISTINCT token_id FROM fills
+) AS f
+LEFT JOIN (
+    SELECT token_id, condition_id, outcome_index, market_id FROM tokens FINAL
+) AS t ON t.token_id = f.token_id
+LEFT JOIN (
+    SELECT condition_id, id, event_id, neg_risk, neg_risk_market_id, token_ids FROM markets FINAL
+) AS m ON m.condition_id = t.condition_id
+LEFT JOIN (
+    SELECT id, tag_slugs FROM events FINAL
+) AS e ON e.id = m.event_id
+LEFT JOIN (
+    SELECT condition_id, payout_numerators, payout_denominator, resolved_at
+    FROM conditions FINAL WHERE resolved = 1
+) AS c ON c.condition_id = t.condition_id

@@ -1,0 +1,62 @@
+-- Positions (wallet x token) by average cost (METRICS.md §2, ledger rules 4-9), folded in
+-- time order (ties by fill id, via its hash prefixes) over each position's trades up to the
+-- as-of time, into position_work (numbers only; positions.sql adds the strings).
+-- Fold state: (amount, avg_price, realized, cost, bought, unmatched_sell); amounts in micro
+-- units as integers, avg_price and realized as Float64 in the same operation order as the
+-- ledger, so results agree to the last bits.
+INSERT INTO position_work
+WITH
+    {dust:Float64} * 1000000 AS dust_micro,
+    {as_of:UInt32} AS as_of,
+    -- a trade's place in time order as one number: (ts, tx_key, order_key) in 160 bits
+    bitShiftLeft(toUInt256(ts), 128) + bitShiftLeft(toUInt256(tx_key), 64) + order_key AS seq,
+    tokens AS (
+        SELECT t.token_key AS token_key, mk.mark AS mark,
+               t.payout IS NOT NULL AND t.resolved_at <= as_of AS resolved,
+               t.payout AS payout, t.resolved_at AS resolved_at
+        FROM trade_tokens AS t
+        LEFT JOIN (
+            -- a token's mark: its latest trade price
+            SELECT token_key, argMax(usdc / shares, seq) AS mark
+            FROM trade_rows WHERE ts <= as_of AND shares > 0
+            GROUP BY token_key
+        ) AS mk ON mk.token_key = t.token_key
+    ),
+    folded AS (
+        SELECT
+            wallet_key, token_key, count() AS n_fills, max(ts) AS last_ts,
+            arrayFold(
+                (acc, x) -> if(x.3 = 1,
+                    -- BUY: x.4 received, x.5 paid
+                    (acc.1 + x.4,
+                     if(acc.1 + x.4 > 0, (acc.2 * acc.1 + x.5) / (acc.1 + x.4), acc.2),
+                     acc.3, acc.4 + x.5, acc.5 + x.4, acc.6),
+                    -- SELL: x.6 shares, x.5 proceeds; only what is held can be sold
+                    (acc.1 - least(x.6, acc.1),
+                     acc.2,
+                     acc.3 + if(x.6 > 0, least(x.6, acc.1) * (x.5 / x.6 - acc.2) / 1000000, 0),
+                     acc.4, acc.5, acc.6 + x.6 - least(x.6, acc.1))),
+                arraySort(x -> (x.1, x.2, x.7),
+                          groupArray((ts, tx_key, is_buy, received, cash, shares, order_key))),
+                (toInt64(0), toFloat64(0), toFloat64(0), toInt64(0), toInt64(0), toInt64(0))
+            ) AS st
+        FROM trade_rows
+        WHERE ts <= as_of
+        GROUP BY wallet_key, token_key
+    )
+SELECT
+    {run_id:String}                                          AS this_run,
+    p.wallet_key, p.token_key,
+    if(t.resolved, 0, p.st.1 / 1000000)                      AS amount,
+    p.st.2                                                   AS avg_price,
+    p.st.3 + if(t.resolved, p.st.1 * (t.payout - p.st.2) / 1000000, 0)  AS realized,
+    p.st.4 / 1000000                                         AS cost,
+    p.st.5 / 1000000                                         AS bought,
+    p.st.6 / 1000000                                         AS unmatched_sell,
+    p.n_fills                                                AS fills,
+    NOT t.resolved AND p.st.1 > dust_micro                   AS is_open,
+    multiIf(p.st.1 <= dust_micro, p.last_ts, t.resolved, t.resolved_at, NULL) AS closed_ts,
+    t.mark                                                   AS mark,
+    if(is_open, p.st.1 * (t.mark - p.st.2) / 1000000, 0)     AS unrealized
+FROM folded AS p
+JOIN tokens AS t ON t.token_key = p.token_key

@@ -17,6 +17,11 @@ def wallet_routes(reader: Reader, *, limit_max: int, offset_max: int) -> APIRout
         return reader.store.scalar("SELECT count() FROM fills FINAL WHERE maker = {w:String}",
                                    {"w": wallet})
 
+    def known_or_404(wallet: str, rows: list) -> None:
+        """An empty answer for a wallet the store knows nothing of is a 404, not a 200."""
+        if not rows and not loaded_fills(wallet):
+            raise ApiError(404, f"no trades loaded and no metrics for wallet {wallet}")
+
     @router.get("/{address}")
     def wallet(address: str = ADDRESS) -> dict:
         """Every window × category row of the wallet's metrics and its specialist figures;
@@ -45,6 +50,7 @@ def wallet_routes(reader: Reader, *, limit_max: int, offset_max: int) -> APIRout
         run, as_of = reader.run()
         rows = reader.rows("wallet_positions", {"run": run, "wallet": address, "state": state,
                                                 "limit": limit, "offset": offset})
+        known_or_404(address, rows)
         return {"wallet": address, "run_id": run, "as_of": as_of, **page(rows)}
 
     @router.get("/{address}/trades")
@@ -66,6 +72,7 @@ def wallet_routes(reader: Reader, *, limit_max: int, offset_max: int) -> APIRout
         address = wallet_address(address)
         run, as_of = reader.run()
         points = reader.rows("wallet_pnl", {"run": run, "wallet": address, "as_of": as_of})
+        known_or_404(address, points)
         return {"wallet": address, "run_id": run, "as_of": as_of, "points": points}
 
     return router

@@ -20,11 +20,14 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 $(ASSETS): web/package.json web/package-lock.json
-	cd web && npm ci --no-audit --no-fund --loglevel=error
+	cd web && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
 	mkdir -p $(VENDOR)
 	cp web/node_modules/uplot/dist/uPlot.iife.min.js web/node_modules/uplot/dist/uPlot.min.css \
 	   $(VENDOR)/
 	cp web/node_modules/uplot/LICENSE $(VENDOR)/uPlot.LICENSE
+	cp web/node_modules/swagger-ui-dist/swagger-ui-bundle.js \
+	   web/node_modules/swagger-ui-dist/swagger-ui.css $(VENDOR)/
+	cp web/node_modules/swagger-ui-dist/LICENSE $(VENDOR)/swagger-ui.LICENSE
 	touch $(ASSETS)
 
 venv: $(STAMP) $(ASSETS)

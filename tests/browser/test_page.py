@@ -363,3 +363,13 @@ def test_before_any_metrics_run_the_page_shows_the_pipeline_stage(tmp_path, page
         expect(page.locator("#board")).to_be_hidden()
     finally:
         srv.stop()
+
+
+def test_the_api_explorer_renders_offline(server, page):
+    """/docs (Swagger UI from the package's vendored files) lists every API operation,
+    asking no other host (the `page` fixture fails the test otherwise)."""
+    page.goto(server.url + "/docs")
+    expect(page.locator(".swagger-ui .info .title")).to_contain_text("polyrank")
+    paths = sorted(server.get("/openapi.json")["paths"])
+    shown = page.locator(".opblock-summary-path").all_inner_texts()
+    assert sorted({p.replace("\u200b", "") for p in shown}) == paths

@@ -36,3 +36,17 @@ def test_the_chart_library_is_vendored_by_the_build():
     assert vendor_missing() == [], "run `make assets` (npm ci in web/, copied to static/vendor)"
     lib = (STATIC / "vendor" / "uPlot.iife.min.js").read_text()
     assert "uPlot" in lib
+
+
+def test_the_api_explorer_works_offline(store):
+    """/docs is FastAPI's Swagger UI, but from the package's vendored files, not a CDN."""
+    http = TestClient(create_app(store))
+    docs = http.get("/docs")
+    assert docs.status_code == 200 and "SwaggerUIBundle" in docs.text
+    urls = re.findall(r"""(?:src|href|url)\s*[=:]\s*['"]([^'"]+)['"]""", docs.text)
+    assert "/openapi.json" in urls and "/static/vendor/swagger-ui-bundle.js" in urls
+    for url in urls:
+        assert not re.match(r"^(https?:)?//", url), f"{url} points at another host"
+        if url.startswith("/"):
+            assert http.get(url).status_code == 200, url
+    assert http.get("/redoc").status_code == 404   # ReDoc would need a CDN: not offered

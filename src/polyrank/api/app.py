@@ -29,7 +29,7 @@ MAX_OFFSET = 10_000_000
 def create_app(store: Store, runtime_dir: Path | None = None) -> FastAPI:
     """The API over `store`; `runtime_dir` is where a running ingest publishes its progress
     (shown by /api/status)."""
-    app = FastAPI(title="polyrank", version=__version__,
+    app = FastAPI(title="polyrank", version=__version__, docs_url=None, redoc_url=None,
                   description="Which Polymarket wallets are genuinely good: read-only API.")
     reader = Reader(store)
 

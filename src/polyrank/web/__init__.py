@@ -10,7 +10,8 @@ import logging
 from pathlib import Path
 
 from fastapi import FastAPI
-from fastapi.responses import FileResponse
+from fastapi.openapi.docs import get_swagger_ui_html
+from fastapi.responses import FileResponse, HTMLResponse
 from fastapi.staticfiles import StaticFiles
 
 log = logging.getLogger(__name__)
@@ -18,7 +19,7 @@ log = logging.getLogger(__name__)
 HERE = Path(__file__).resolve().parent
 STATIC = HERE / "static"
 INDEX = HERE / "index.html"
-VENDOR_FILES = ("uPlot.iife.min.js", "uPlot.min.css")
+VENDOR_FILES = ("uPlot.iife.min.js", "uPlot.min.css", "swagger-ui-bundle.js", "swagger-ui.css")
 # the page is small and changes with the package: browsers revalidate instead of guessing
 NO_CACHE = {"Cache-Control": "no-cache"}
 
@@ -29,7 +30,8 @@ def vendor_missing() -> list[str]:
 
 
 def mount(app: FastAPI) -> None:
-    """Serve the page at `/` and `/wallet/{address}` and its files under `/static/`."""
+    """Serve the page at `/` and `/wallet/{address}`, the API explorer at `/docs`, and their
+    files under `/static/`."""
     missing = vendor_missing()
     if missing:
         log.warning("web page: %s missing from %s (run `make assets`); the page works "
@@ -38,6 +40,16 @@ def mount(app: FastAPI) -> None:
     def page() -> FileResponse:
         return FileResponse(INDEX, media_type="text/html", headers=NO_CACHE)
 
+    def docs() -> HTMLResponse:
+        """The OpenAPI explorer with its Swagger UI from the package, not a CDN (the app is
+        created with docs_url=None)."""
+        return get_swagger_ui_html(openapi_url=app.openapi_url or "/openapi.json",
+                                   title=f"{app.title} API",
+                                   swagger_js_url="/static/vendor/swagger-ui-bundle.js",
+                                   swagger_css_url="/static/vendor/swagger-ui.css",
+                                   swagger_favicon_url="data:,")
+
     app.add_api_route("/", page, methods=["GET"], include_in_schema=False)
+    app.add_api_route("/docs", docs, methods=["GET"], include_in_schema=False)
     app.add_api_route("/wallet/{address}", page, methods=["GET"], include_in_schema=False)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")

@@ -156,8 +156,6 @@ def ingest(
 ) -> None:
     """Load every listed wallet's fills (maker == wallet) into the store: parallel, resumable,
     rate-limit aware. Kill it and run it again: it resumes, nothing lost, nothing doubled."""
-    from polyrank.ingest.options import IngestOptions
-    from polyrank.ingest.report import parse_rate, parse_since
     from polyrank.ingest.run import Ingest
     from polyrank.ingest.wallets import shard as take_shard
     from polyrank.progress import default_progress
@@ -166,10 +164,9 @@ def ingest(
     settings = _settings(ctx, store_dsn=store, goldsky_url=goldsky_url,
                          data_api_url=data_api_url, runtime_dir=runtime_dir)
     chosen = take_shard(_wallet_list(wallets, strict).wallets, shard)
-    options = IngestOptions(workers=workers, max_trades=max_trades, since=parse_since(since),
-                            batch_wallets=batch_wallets, refresh=refresh,
-                            goldsky_limit=parse_rate(rate_limit), data_api=data_api,
-                            data_limit=parse_rate(data_rate_limit, "--data-rate-limit"))
+    options = _ingest_options(workers, rate_limit, data_api, data_rate_limit,
+                              max_trades=max_trades, since=since,
+                              batch_wallets=batch_wallets, refresh=refresh)
     with Store.open(settings.store_dsn) as st:
         job = Ingest(settings, st, options, progress=default_progress())
         report = asyncio.run(job.run(chosen, command=" ".join(sys.argv)))
@@ -241,20 +238,28 @@ def pipeline(
 ) -> None:
     """catalogue sync -> ingest -> enrich -> metrics in one command (the auto-complete
     pipeline). Resumable like ingest: rerun it after a crash."""
-    from polyrank.ingest.options import IngestOptions
-    from polyrank.ingest.report import parse_rate, parse_since
     from polyrank.store import Store
 
     settings = _settings(ctx, store_dsn=store, goldsky_url=goldsky_url, gamma_url=gamma_url,
                          data_api_url=data_api_url, runtime_dir=runtime_dir)
     listed = _wallet_list(wallets, strict)
-    options = IngestOptions(workers=workers, max_trades=max_trades, since=parse_since(since),
-                            goldsky_limit=parse_rate(rate_limit), data_api=data_api,
-                            data_limit=parse_rate(data_rate_limit, "--data-rate-limit"))
+    options = _ingest_options(workers, rate_limit, data_api, data_rate_limit,
+                              max_trades=max_trades, since=since)
     with Store.open(settings.store_dsn) as st:
         report = _run_pipeline(settings, st, listed.wallets, options, sync=sync, auto=auto)
     if report.ingest.failed:
         raise typer.Exit(2)
+
+
+def _ingest_options(workers: int, rate_limit: str, data_api: bool, data_rate_limit: str, *,
+                    since: str | None = None, **rest):
+    """The IngestOptions of `ingest`, `pipeline` and `serve --pipeline` from their flags."""
+    from polyrank.ingest.options import IngestOptions
+    from polyrank.ingest.report import parse_rate, parse_since
+
+    return IngestOptions(workers=workers, since=parse_since(since),
+                         goldsky_limit=parse_rate(rate_limit), data_api=data_api,
+                         data_limit=parse_rate(data_rate_limit, "--data-rate-limit"), **rest)
 
 
 def _run_pipeline(settings: Settings, st, wallets: tuple[str, ...], options, *,
@@ -447,6 +452,7 @@ def serve(
     workers: WorkersOpt = 10,
     rate_limit: RateLimitOpt = "50/10",
     data_api: DataApiOpt = True,
+    data_rate_limit: DataRateLimitOpt = "200/10",
     goldsky_url: GoldskyOpt = None,
     gamma_url: GammaOpt = None,
     data_api_url: DataApiUrlOpt = None,
@@ -455,8 +461,6 @@ def serve(
 ) -> None:
     """Serve the web page and the read-only API (leaderboards, wallets, status; OpenAPI at
     /docs) over the store until Ctrl-C."""
-    from polyrank.ingest.options import IngestOptions
-    from polyrank.ingest.report import parse_rate
     from polyrank.serving import ApiServer
     from polyrank.store import Store
 
@@ -468,8 +472,8 @@ def serve(
         err.print(f"serving {st.target.describe()} on {srv.url} (OpenAPI at {srv.url}/docs; "
                   "Ctrl-C stops)")
         if listed:
-            _run_pipeline(settings, st, listed.wallets, IngestOptions(
-                workers=workers, goldsky_limit=parse_rate(rate_limit), data_api=data_api))
+            _run_pipeline(settings, st, listed.wallets, _ingest_options(
+                workers, rate_limit, data_api, data_rate_limit))
             out.print(f"pipeline done; still serving on {srv.url}")
         srv.wait()
 

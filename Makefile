@@ -40,7 +40,7 @@ browser:
 	  apt-get install -y -q --no-install-recommends chromium)
 
 demo: $(STAMP) $(ASSETS)
-	$(BIN)/polyrank demo
+	$(BIN)/polyrank-sim demo
 
 test: $(STAMP) $(ASSETS) browser
 	$(BIN)/ruff check src tests bench

@@ -15,9 +15,9 @@ from pathlib import Path
 
 @contextmanager
 def replay_process(world: Path, *flags: str):
-    """`polyrank replay serve` in a separate process (so it does not share our GIL)."""
+    """`polyrank-sim replay serve` in a separate process (so it does not share our GIL)."""
     port_file = Path(tempfile.mkdtemp()) / "port"
-    proc = subprocess.Popen([sys.executable, "-m", "polyrank", "replay", "serve", str(world),
+    proc = subprocess.Popen([sys.executable, "-m", "polyrank.sim", "replay", "serve", str(world),
                              "--port", "0", "--port-file", str(port_file), *flags],
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
@@ -51,7 +51,7 @@ def fresh_dir(prefix: str):
 
 
 def ensure_world(path: Path, **params) -> Path:
-    from polyrank.world import WorldParams, generate_world
+    from polyrank.sim.world import WorldParams, generate_world
 
     if not (path / "world.json").exists():
         generate_world(path, WorldParams(**params))

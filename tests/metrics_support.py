@@ -15,7 +15,7 @@ from polyrank.enrich.catalogue import sync_catalogue
 from polyrank.enrich.trades import enrich
 from polyrank.ingest.writer import FILL_COLUMNS
 from polyrank.metrics.run import compute_metrics
-from polyrank.replay import ReplayServer
+from polyrank.sim.replay import ReplayServer
 from polyrank.store import Store
 from tests.ingest_support import FAST_RETRY, run_ingest, settings_for
 

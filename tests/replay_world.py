@@ -1,7 +1,7 @@
 """A small, hand-made world writer for the replay server's own tests.
 
 It follows docs/world-format.md (format 1) exactly, but makes no attempt at realistic trading:
-it exists so that the replay tests do not depend on `polyrank.world` (written in parallel).
+it exists so that the replay tests do not depend on `polyrank.sim.world` (written in parallel).
 Generation is vectorised with numpy so the same code writes a 1M-fill world for benchmarks.
 
 Each match is one taker order against one maker order and emits two OrderFilled rows, as the

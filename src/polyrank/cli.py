@@ -27,24 +27,16 @@ from polyrank.cli_options import (
     StrictOpt,
     WalletsOpt,
     WorkersOpt,
-    fault_option_help,
-    world_option_help,
 )
-from polyrank.cli_report import err, out, print_demo, print_enrich, print_metrics, print_pipeline
+from polyrank.cli_report import err, out, print_enrich, print_metrics, print_pipeline
 from polyrank.errors import ConfigError, PolyrankError
 from polyrank.render import FORMATS, table_cells, to_csv, to_json
 from polyrank.settings import Settings, settings_from_env
 
 app = typer.Typer(help="Find the most skilled traders on Polymarket.", no_args_is_help=True,
                   pretty_exceptions_enable=False, add_completion=False)
-world_app = typer.Typer(help="Synthetic Polymarket worlds with a ground-truth ledger.",
-                        no_args_is_help=True)
-replay_app = typer.Typer(help="The offline replay server (Goldsky / Gamma / Data API).",
-                         no_args_is_help=True)
 catalogue_app = typer.Typer(help="The Gamma market catalogue in the store.",
                             no_args_is_help=True)
-app.add_typer(world_app, name="world")
-app.add_typer(replay_app, name="replay")
 app.add_typer(catalogue_app, name="catalogue")
 
 
@@ -58,6 +50,11 @@ def _root(
     ctx: typer.Context,
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log debug detail.")] = False,
 ) -> None:
+    setup_logging(ctx, verbose)
+
+
+def setup_logging(ctx: typer.Context, verbose: bool) -> None:
+    """Log lines to stderr; the settings from the environment into the context."""
     logging.basicConfig(level=logging.DEBUG if verbose else logging.INFO,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
                         stream=sys.stderr)
@@ -288,7 +285,7 @@ def status(
     from polyrank.errors import StoreLockedError
     from polyrank.ingest.monitor import read_status
     from polyrank.ingest.report import status_lines
-    from polyrank.stage import MetricsNotReady, current_stage, metrics_run
+    from polyrank.stages import MetricsNotReady, current_stage, metrics_run
     from polyrank.store import Store, load_sql
 
     settings = _settings(ctx, store_dsn=store, runtime_dir=runtime_dir)
@@ -347,98 +344,6 @@ def catalogue_sync(
         err.print(f"[yellow]note[/yellow] {note}")
 
 
-@world_app.command("generate")
-def world_generate(
-    out_dir: Annotated[Path, typer.Option("--out", help="Folder to write the world into.")],
-    wallets: Annotated[int | None, typer.Option(help=world_option_help("wallets"))] = None,
-    markets: Annotated[int | None, typer.Option(help=world_option_help("markets"))] = None,
-    seed: Annotated[int, typer.Option(help=world_option_help("seed"))] = 7,
-    fills: Annotated[int | None, typer.Option(help=world_option_help("fills"))] = None,
-    start: Annotated[str, typer.Option(help=world_option_help("start"))] = "2025-06-01",
-    end: Annotated[str, typer.Option(help=world_option_help("end"))] = "2026-11-15",
-) -> None:
-    """Write a synthetic Polymarket world (events, markets, fills as the exchanges emit them,
-    activity, wallets) and its ground-truth ledger. Format: docs/world-format.md."""
-    from polyrank.progress import default_progress
-    from polyrank.world import WorldParams, generate_world
-
-    params = WorldParams(seed=seed, wallets=wallets, markets=markets, fills=fills,
-                         start=start, end=end)
-    summary = generate_world(out_dir, params, default_progress())
-    out.print(f"world {out_dir}: {summary['events']} events, {summary['markets']} markets, "
-              f"{summary['fills']} fills, {summary['wallets']} wallets, "
-              f"{summary['activity']} activity rows in {summary['seconds']:.1f} s")
-
-
-@replay_app.command("serve")
-def replay_serve(
-    world_dir: Annotated[Path, typer.Argument(help="A world folder (polyrank world generate).")],
-    host: Annotated[str, typer.Option(help="Address to listen on (loopback by default).")
-                    ] = "127.0.0.1",
-    port: Annotated[int, typer.Option(help="Port; 0 picks a free one.")] = 8765,
-    port_file: Annotated[Path | None, typer.Option(
-        help="Write the bound port to this file once listening.")] = None,
-    fault_seed: Annotated[int, typer.Option(help=fault_option_help("fault_seed"))] = 0,
-    rate_limit: Annotated[int, typer.Option(help=fault_option_help("rate_limit"))] = 0,
-    rate_window: Annotated[float, typer.Option(help=fault_option_help("rate_window_s"))] = 10.0,
-    error_rate: Annotated[float, typer.Option(help=fault_option_help("error_rate"))] = 0.0,
-    timeout_rate: Annotated[float, typer.Option(help=fault_option_help("timeout_rate"))] = 0.0,
-    latency_ms: Annotated[float, typer.Option(help=fault_option_help("latency_ms"))] = 0.0,
-    latency_jitter_ms: Annotated[float, typer.Option(
-        help=fault_option_help("latency_jitter_ms"))] = 0.0,
-    malformed_rate: Annotated[float, typer.Option(help=fault_option_help("malformed_rate"))] = 0.0,
-    truncate_rate: Annotated[float, typer.Option(help=fault_option_help("truncate_rate"))] = 0.0,
-    drop_rate: Annotated[float, typer.Option(help=fault_option_help("drop_rate"))] = 0.0,
-) -> None:
-    """Serve a world over the real Goldsky / Gamma / Data API paths until interrupted, with
-    optional seeded fault injection. Point polyrank at it with --goldsky-url/--gamma-url."""
-    from polyrank.replay import FaultConfig, serve
-
-    faults = FaultConfig(fault_seed=fault_seed, rate_limit=rate_limit,
-                         rate_window_s=rate_window, error_rate=error_rate,
-                         timeout_rate=timeout_rate, latency_ms=latency_ms,
-                         latency_jitter_ms=latency_jitter_ms, malformed_rate=malformed_rate,
-                         truncate_rate=truncate_rate, drop_rate=drop_rate)
-    err.print(f"replay: serving {world_dir} on http://{host}:{port} (Ctrl-C stops)")
-    serve(world_dir, host=host, port=port, faults=faults, port_file=port_file)
-
-
-@app.command()
-def demo(
-    ctx: typer.Context,
-    world_dir: Annotated[Path, typer.Option("--world", help="World folder (made if missing).")
-                         ] = Path("worlds/demo"),
-    wallets: Annotated[int, typer.Option(help="Wallets in a new world.")] = 2000,
-    markets: Annotated[int | None, typer.Option(help="Markets in a new world (default 400).")
-                       ] = None,
-    seed: Annotated[int, typer.Option(help="Seed of a new world.")] = 7,
-    store: Annotated[str, typer.Option("--store", help="Store DSN for the demo.")
-                     ] = "chdb://./data/demo",
-    runtime_dir: Annotated[Path, typer.Option(help="Runtime folder for the demo.")
-                           ] = Path("runtime/demo"),
-    serve: Annotated[bool, typer.Option(
-        help="Serve the web page and API from the start, and after the leaderboard is "
-             "printed until Ctrl-C.")] = True,
-    port: Annotated[int, typer.Option(help="Port of the page and API; 0 picks a free one.")
-                    ] = 8000,
-) -> None:
-    """The offline demo: generate a world, serve it with mild faults, sync the catalogue,
-    load every wallet with 10 workers, enrich, compute metrics, print the omega leaderboard
-    and serve it (web page and API) at the URL it prints."""
-    from polyrank.demo import run_demo
-    from polyrank.progress import default_progress
-
-    settings = _settings(ctx, store_dsn=store, runtime_dir=runtime_dir)
-
-    def serving(url: str) -> None:
-        err.print(f"web page and API on {url}/ (loading progress shown there)")
-
-    run_demo(settings, world_dir, wallets=wallets, seed=seed, markets=markets,
-             progress=default_progress(), port=port if serve else None,
-             on_serving=serving,
-             on_ready=lambda result: print_demo(result, store))
-
-
 @app.command()
 def serve(
     ctx: typer.Context,
@@ -479,9 +384,14 @@ def serve(
 
 
 def main() -> None:
-    """Entry point: run the app, turning any PolyrankError into one message and exit code 1."""
+    """Entry point of `polyrank`."""
+    run_app(app)
+
+
+def run_app(typer_app: typer.Typer) -> None:
+    """Run a command line, turning any PolyrankError into one message and exit code 1."""
     try:
-        app()
+        typer_app()
     except PolyrankError as exc:
         err.print(f"[bold red]error:[/bold red] {exc}", highlight=False)
         raise SystemExit(1) from None

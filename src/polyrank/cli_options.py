@@ -43,15 +43,3 @@ DataRateLimitOpt = Annotated[str, typer.Option(
 RuntimeOpt = Annotated[Path | None, typer.Option(
     "--runtime-dir", help="Where worker checkpoints, logs and status.json go "
                           "(default ./runtime). Env: POLYRANK_RUNTIME_DIR.")]
-
-
-def fault_option_help(name: str) -> str:
-    from polyrank.replay.faults import fault_help
-
-    return fault_help()[name]
-
-
-def world_option_help(name: str) -> str:
-    from polyrank.world.params import param_help
-
-    return param_help()[name]

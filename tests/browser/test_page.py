@@ -1,5 +1,5 @@
 """The web page in a real browser: Debian's chromium, headless, driven by Playwright against
-`polyrank serve` on loopback over a small world that `polyrank demo` generates, loads and
+`polyrank serve` on loopback over a small world that `polyrank-sim demo` generates, loads and
 computes. The world and the server run in subprocesses (chDB allows one data folder per
 process). Every value the page shows is checked against what the API answers."""
 
@@ -24,7 +24,7 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networki
 # small, but with ranked wallets in several categories and a few sports specialists
 WORLD = ["--wallets", "300", "--markets", "200", "--seed", "7"]
 TIMEOUT_MS = 15_000
-# `polyrank demo`: "web page and API on URL/"; `polyrank serve`: "serving STORE on URL"
+# `polyrank-sim demo`: "web page and API on URL/"; `polyrank serve`: "serving STORE on URL"
 SERVING = re.compile(r"(?:web page and API|serving .*?) on (http://127\.0\.0\.1:\d+)")
 STAGES = ("empty", "catalogue", "ingest", "ingested", "enrich", "enriched", "metrics", "ready")
 
@@ -43,7 +43,9 @@ def _env() -> dict[str, str]:
 
 
 def _polyrank(*args: str) -> list[str]:
-    return [sys.executable, "-m", "polyrank.cli", *args]
+    """`polyrank ARGS`, or `polyrank-sim demo ARGS` (the simulator's command line)."""
+    module = "polyrank.sim" if args[0] == "demo" else "polyrank"
+    return [sys.executable, "-m", module, *args]
 
 
 class Served:
@@ -90,7 +92,7 @@ class Served:
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory) -> Iterator[Served]:
-    """`polyrank demo` on a small world: the page and API are up from the start, while the
+    """`polyrank-sim demo` on a small world: the page and API are up from the start, while the
     pipeline loads (the first test watches that), and keep serving afterwards."""
     root = tmp_path_factory.mktemp("web")
     srv = Served(["demo", "--world", str(root / "world"), *WORLD,

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from polyrank.world import WorldParams, generate_world
+from polyrank.sim.world import WorldParams, generate_world
 from tests.metrics_support import load_and_compute
 
 

@@ -9,10 +9,10 @@ from dataclasses import replace
 import pytest
 
 from polyrank.enrich.catalogue import payout_vector, sync_catalogue
-from polyrank.replay import ReplayServer, ServiceLimits
-from polyrank.replay.gamma import GammaLimits
+from polyrank.sim.replay import ReplayServer, ServiceLimits
+from polyrank.sim.replay.gamma import GammaLimits
+from polyrank.sim.world import WorldParams, generate_world
 from polyrank.store import Store
-from polyrank.world import WorldParams, generate_world
 from tests.ingest_support import FAST_RETRY, settings_for
 
 

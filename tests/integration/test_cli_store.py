@@ -61,7 +61,7 @@ def test_store_env_var_is_honoured(store_dsn, monkeypatch):
 
 
 def test_status_says_metrics_are_not_computed_yet_and_names_the_stage(store_dsn, tmp_path):
-    from polyrank.stage import MetricsNotReady, metrics_run
+    from polyrank.stages import MetricsNotReady, metrics_run
 
     with Store.open(store_dsn) as st:
         with pytest.raises(MetricsNotReady, match="stage 'empty'"):

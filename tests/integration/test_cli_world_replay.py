@@ -1,4 +1,4 @@
-"""`polyrank world generate` and `polyrank replay serve` from the real command line."""
+"""`polyrank-sim world generate` and `polyrank-sim replay serve` from the real command line."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ import urllib.request
 
 from typer.testing import CliRunner
 
-from polyrank.cli import app
+from polyrank.sim.cli import app
 from polyrank.upstream.records import parse_gamma_event, parse_order_filled
 
 
@@ -29,7 +29,7 @@ def test_generate_then_serve_with_faults_then_stop(tmp_path):
     assert res.exit_code == 0, res.output
     assert "fills" in res.stdout and (world / "ledger" / "wallet_metrics.parquet").exists()
     port_file = tmp_path / "port"
-    proc = subprocess.Popen([sys.executable, "-m", "polyrank", "replay", "serve", str(world),
+    proc = subprocess.Popen([sys.executable, "-m", "polyrank.sim", "replay", "serve", str(world),
                              "--port", "0", "--port-file", str(port_file),
                              "--rate-limit", "3", "--rate-window", "60"],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)

@@ -1,4 +1,4 @@
-"""`polyrank demo` end to end on a small world: the README's first command, minus set-up."""
+"""`polyrank-sim demo` end to end on a small world: the README's first command, minus set-up."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ import urllib.request
 
 from typer.testing import CliRunner
 
-from polyrank.cli import app
+from polyrank.sim.cli import app
 
 
 def small_demo_args(tmp_path) -> list[str]:
@@ -34,7 +34,7 @@ def test_demo_loads_computes_and_prints_the_omega_leaderboard(tmp_path):
 def test_demo_serves_the_page_and_api_at_the_url_it_prints(tmp_path):
     """As `make demo` runs it: the URL is printed, its leaderboard is the printed top 10."""
     proc = subprocess.Popen(
-        [sys.executable, "-m", "polyrank.cli", *small_demo_args(tmp_path), "--port", "0"],
+        [sys.executable, "-m", "polyrank.sim", *small_demo_args(tmp_path), "--port", "0"],
         stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
         env={**os.environ, "COLUMNS": "200"})
     try:

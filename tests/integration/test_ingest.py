@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from polyrank.replay import FaultConfig, ReplayServer
-from polyrank.world import WorldParams, generate_world
+from polyrank.sim.replay import FaultConfig, ReplayServer
+from polyrank.sim.world import WorldParams, generate_world
 from tests.ingest_support import (
     run_ingest,
     settings_for,

@@ -12,10 +12,10 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 import pytest
 
-from polyrank.replay import FaultConfig, ReplayServer
-from polyrank.replay.data_api import DataApiLimits
-from polyrank.replay.server import ServiceLimits
 from polyrank.settings import V2_MIGRATION_TS
+from polyrank.sim.replay import FaultConfig, ReplayServer
+from polyrank.sim.replay.data_api import DataApiLimits
+from polyrank.sim.replay.server import ServiceLimits
 from tests.ingest_support import (
     fill_key,
     run_ingest,

@@ -14,8 +14,8 @@ from collections import defaultdict
 import pyarrow.parquet as pq
 
 from polyrank.settings import V2_MIGRATION_TS
+from polyrank.sim.world import WorldParams, generate_world
 from polyrank.store import Store
-from polyrank.world import WorldParams, generate_world
 from tests.metrics_support import current, load_and_compute
 
 M = 1_000_000

@@ -13,7 +13,7 @@ import pytest
 
 from polyrank.enrich.trades import enrich
 from polyrank.metrics.run import compute_metrics
-from polyrank.replay import ReplayServer
+from polyrank.sim.replay import ReplayServer
 from polyrank.store import Store
 from tests.ingest_support import run_ingest, settings_for
 from tests.metrics_support import DAY, T0, Book, current

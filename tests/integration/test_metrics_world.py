@@ -9,9 +9,9 @@ from __future__ import annotations
 import pyarrow.parquet as pq
 import pytest
 
-from polyrank.replay import ReplayServer
+from polyrank.sim.replay import ReplayServer
+from polyrank.sim.world import WorldParams, generate_world
 from polyrank.store import Store
-from polyrank.world import WorldParams, generate_world
 from tests.metrics_support import KEYS, ledger_differences
 
 

@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import pytest
 
-from polyrank.replay import ReplayServer
+from polyrank.sim.replay import ReplayServer
 from polyrank.upstream.activity import parse_activity
 from tests.replay_world import get_json, gql, write_world
 

@@ -13,8 +13,8 @@ import urllib.request
 import aiohttp
 import pytest
 
-from polyrank.replay import FaultConfig, ReplayServer
-from polyrank.replay.loader import load_world
+from polyrank.sim.replay import FaultConfig, ReplayServer
+from polyrank.sim.replay.loader import load_world
 from tests.replay_world import get_json, http_get, write_world
 
 QUERY = json.dumps({"query": "{ orderFilledEvents(first: 5) { id maker } }"}).encode()

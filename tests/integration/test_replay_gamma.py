@@ -8,7 +8,7 @@ import re
 
 import pytest
 
-from polyrank.replay import ReplayServer
+from polyrank.sim.replay import ReplayServer
 from polyrank.upstream.records import parse_gamma_event, parse_gamma_market
 from tests.conftest import SAMPLES
 from tests.replay_world import get_json, http_get, write_world

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from polyrank.replay import ReplayServer
+from polyrank.sim.replay import ReplayServer
 from polyrank.upstream.records import decode_fill, parse_condition, parse_order_filled
 from tests.replay_world import gql, http_get, v1_rows, write_world
 

@@ -11,8 +11,8 @@ import time
 import urllib.error
 import urllib.request
 
-from polyrank.replay import FaultConfig, ReplayServer
-from polyrank.world import WorldParams, generate_world
+from polyrank.sim.replay import FaultConfig, ReplayServer
+from polyrank.sim.world import WorldParams, generate_world
 
 
 def get(url: str) -> tuple[int, dict]:

@@ -12,7 +12,7 @@ import aiohttp
 import pytest
 
 from polyrank.errors import PermanentUpstreamError, TransientUpstreamError
-from polyrank.replay import FaultConfig, ReplayServer
+from polyrank.sim.replay import FaultConfig, ReplayServer
 from polyrank.upstream.http import Http
 from polyrank.upstream.retry import FailureStreak, RetryPolicy
 from tests.replay_world import write_world

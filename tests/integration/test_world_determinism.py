@@ -7,9 +7,9 @@ import pyarrow.parquet as pq
 import pytest
 
 from polyrank.errors import WorldError
-from polyrank.world import WorldParams, generate_world
-from polyrank.world.files import BETS, POSITIONS, rows_to_columns
-from polyrank.world.load import read_meta, recompute_ledger
+from polyrank.sim.world import WorldParams, generate_world
+from polyrank.sim.world.files import BETS, POSITIONS, rows_to_columns
+from polyrank.sim.world.load import read_meta, recompute_ledger
 
 SMALL = {"wallets": 150, "markets": 30, "fills": 8000}
 FILES = ["world.json", "events.jsonl", "markets.jsonl", "fills.parquet", "activity.parquet",

@@ -7,10 +7,10 @@ import numpy as np
 import pyarrow.parquet as pq
 import pytest
 
-from polyrank import ctf
-from polyrank.world import WorldParams, generate_world
-from polyrank.world.categories import CANONICAL, category_of
-from polyrank.world.params import EXCHANGES, MIGRATION_TS
+from polyrank.sim import ctf
+from polyrank.sim.world import WorldParams, generate_world
+from polyrank.sim.world.categories import CANONICAL, category_of
+from polyrank.sim.world.params import EXCHANGES, MIGRATION_TS
 
 SEED = 11
 

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from polyrank import ctf
+from polyrank.sim import ctf
 
 SAMPLES = Path(__file__).resolve().parents[3] / "shared" / "samples"  # next to the repository
 VECTORS = json.loads((SAMPLES / "vectors" / "ctf_and_negrisk_vectors.json").read_text())

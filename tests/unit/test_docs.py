@@ -9,6 +9,7 @@ import pytest
 import typer.main
 
 from polyrank.cli import app
+from polyrank.sim.cli import app as sim_app
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -22,12 +23,13 @@ def _commands(group, prefix: tuple[str, ...] = ()):
             yield path, cmd
 
 
-COMMANDS = list(_commands(typer.main.get_command(app)))
+COMMANDS = [(("polyrank", *p), c) for p, c in _commands(typer.main.get_command(app))] + [
+    (("polyrank-sim", *p), c) for p, c in _commands(typer.main.get_command(sim_app))]
 
 
 @pytest.mark.parametrize(("path", "cmd"), COMMANDS, ids=[" ".join(p) for p, _ in COMMANDS])
 def test_every_command_and_option_has_help(path, cmd):
-    assert (cmd.help or "").strip(), f"polyrank {' '.join(path)} has no help"
+    assert (cmd.help or "").strip(), f"{' '.join(path)} has no help"
     for param in cmd.params:
         assert (getattr(param, "help", "") or "").strip(), f"{path} {param.opts} has no help"
 
@@ -35,4 +37,4 @@ def test_every_command_and_option_has_help(path, cmd):
 def test_readme_mentions_every_command():
     readme = (ROOT / "README.md").read_text()
     for path, _ in COMMANDS:
-        assert f"polyrank {' '.join(path)}" in readme, f"README does not mention {path}"
+        assert " ".join(path) in readme, f"README does not mention {path}"

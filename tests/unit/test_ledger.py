@@ -4,7 +4,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from polyrank.world.ledger import (
+from polyrank.sim.world.ledger import (
     LedgerConfig,
     MarketInfo,
     Position,

@@ -5,9 +5,9 @@ import math
 import numpy as np
 import pytest
 
-from polyrank.world.categories import CATEGORY_CODE
-from polyrank.world.ledger import LedgerConfig
-from polyrank.world.metrics import (
+from polyrank.sim.world.categories import CATEGORY_CODE
+from polyrank.sim.world.ledger import LedgerConfig
+from polyrank.sim.world.metrics import (
     BetArrays,
     FillArrays,
     PositionArrays,
@@ -19,7 +19,7 @@ from polyrank.world.metrics import (
     roi_and_se,
     wilson_lower_bound,
 )
-from polyrank.world.specialists import compute_specialists
+from polyrank.sim.world.specialists import compute_specialists
 
 CFG = LedgerConfig()
 DAY = 86400

@@ -9,10 +9,10 @@ import numpy as np
 import pytest
 
 from polyrank.errors import ConfigError
-from polyrank.replay.apischema import api_schema, entities_by_root_field
-from polyrank.replay.faults import FaultConfig, RateLimiter, fault_help, plan_fault
-from polyrank.replay.goldsky import _fills_table
-from polyrank.replay.query import QueryError, compile_where, find_by_id, find_rows
+from polyrank.sim.replay.apischema import api_schema, entities_by_root_field
+from polyrank.sim.replay.faults import FaultConfig, RateLimiter, fault_help, plan_fault
+from polyrank.sim.replay.goldsky import _fills_table
+from polyrank.sim.replay.query import QueryError, compile_where, find_by_id, find_rows
 from tests.replay_world import v1_rows, write_world
 
 FIELDS = {"id": "id", "transactionHash": "transaction_hash", "timestamp": "timestamp",

@@ -7,11 +7,11 @@ import numpy as np
 import pytest
 
 from polyrank.errors import WorldError
-from polyrank.world import WorldParams
-from polyrank.world.catalogue import EventPlan
-from polyrank.world.categories import CANONICAL, TAGS, category_of
-from polyrank.world.fees import v1_fee, v2_fee
-from polyrank.world.simulate import STEPS, action_times, payouts_of, price_paths
+from polyrank.sim.world import WorldParams
+from polyrank.sim.world.catalogue import EventPlan
+from polyrank.sim.world.categories import CANONICAL, TAGS, category_of
+from polyrank.sim.world.fees import v1_fee, v2_fee
+from polyrank.sim.world.simulate import STEPS, action_times, payouts_of, price_paths
 
 SAMPLES = Path(__file__).resolve().parents[3] / "shared" / "samples"
 

@@ -12,16 +12,16 @@ from fastapi.responses import JSONResponse
 from polyrank import __version__
 from polyrank.api.reader import ApiError, Reader, address_fragment, check_choice, page
 from polyrank.api.wallets import wallet_routes
+from polyrank.categories import CATEGORIES as ALL_CATEGORIES
 from polyrank.ingest.monitor import read_status
-from polyrank.metrics.config import CATEGORY_PRIORITY, OTHER
-from polyrank.stage import current_stage
+from polyrank.stages import current_stage
 from polyrank.store import Store
 from polyrank.web import mount as mount_web
 
 WINDOWS = ("30d", "90d", "180d", "lifetime")
 SORTS = ("omega_score", "omega", "realized_pnl", "total_pnl", "roi", "win_rate_lb",
          "volume_usdc", "bets_closed")
-CATEGORIES = ("all", *CATEGORY_PRIORITY, OTHER)
+CATEGORIES = ("all", *ALL_CATEGORIES)
 MAX_LIMIT = 500
 MAX_OFFSET = 10_000_000
 

@@ -8,7 +8,7 @@ import re
 from typing import Any
 
 from polyrank.render import jsonable
-from polyrank.stage import MetricsNotReady, metrics_run
+from polyrank.stages import MetricsNotReady, metrics_run
 from polyrank.store import Store, load_sql
 
 SQL_PACKAGE = "polyrank.api.sql"

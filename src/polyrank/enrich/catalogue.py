@@ -17,7 +17,7 @@ import aiohttp
 from polyrank.errors import UpstreamError
 from polyrank.progress import NullProgress, Progress
 from polyrank.settings import ORDERBOOK_SUBGRAPH, PNL_SUBGRAPH, Settings
-from polyrank.stage import set_stage
+from polyrank.stages import set_stage
 from polyrank.store import Store, load_sql
 from polyrank.upstream.gamma import Gamma
 from polyrank.upstream.goldsky import Goldsky

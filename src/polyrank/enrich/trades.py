@@ -13,8 +13,8 @@ import logging
 import time
 from dataclasses import dataclass, field
 
-from polyrank.metrics.config import CATEGORY_PRIORITY
-from polyrank.stage import set_stage
+from polyrank.categories import PRIORITY as CATEGORY_PRIORITY
+from polyrank.stages import set_stage
 from polyrank.store import Store, load_sql
 
 log = logging.getLogger(__name__)

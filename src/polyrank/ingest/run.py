@@ -29,7 +29,7 @@ from polyrank.ingest.v2 import fetch_recent_v2, fetch_v2, without_known
 from polyrank.ingest.writer import Committed, WalletOutcome, Writer
 from polyrank.progress import NullProgress, Progress
 from polyrank.settings import ORDERBOOK_SUBGRAPH, PNL_SUBGRAPH, Settings
-from polyrank.stage import set_stage
+from polyrank.stages import set_stage
 from polyrank.store import Store
 from polyrank.upstream.data_api import DataApi
 from polyrank.upstream.gamma import Gamma

@@ -1,5 +1,5 @@
 """Every tunable of METRICS.md with the spec's defaults: one frozen config shared by the SQL
-metrics (`polyrank.metrics`) and the world's reference ledger (`polyrank.world.ledger`)."""
+metrics (`polyrank.metrics`) and the world's reference ledger (`polyrank.sim.world.ledger`)."""
 
 from __future__ import annotations
 
@@ -7,12 +7,6 @@ from dataclasses import dataclass
 
 MICRO = 1_000_000
 
-#: METRICS.md §6: a market's category is the first of these among its event's tag slugs.
-CATEGORY_PRIORITY = (
-    "sports", "crypto", "politics", "geopolitics", "economics",
-    "finance", "tech", "culture", "weather", "mentions",
-)
-OTHER = "other"
 
 DEFAULT_DUST = 0.01
 DEFAULT_OMEGA_K = 10.0

@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 
 from polyrank.errors import PolyrankError
 from polyrank.metrics.config import MetricsConfig
-from polyrank.stage import set_stage
+from polyrank.stages import set_stage
 from polyrank.store import Store, load_sql
 
 log = logging.getLogger(__name__)

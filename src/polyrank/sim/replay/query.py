@@ -22,7 +22,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from polyrank.replay.table import ID_BITS, INT64_MAX, INT64_MIN, Column, EntityTable
+from polyrank.sim.replay.table import ID_BITS, INT64_MAX, INT64_MIN, Column, EntityTable
 
 Pred = Callable[[np.ndarray], np.ndarray]
 

@@ -21,8 +21,6 @@ from typing import Any
 
 from aiohttp import web
 
-from polyrank.upstream.records import parse_gamma_time
-
 DEFAULT_MAX_LIMIT = 100
 DEFAULT_MAX_OFFSET = 2000
 
@@ -212,8 +210,14 @@ def _time(query, name: str) -> int | None:
     if not raw:
         return None
     try:
-        return parse_gamma_time(raw)
+        parsed = datetime.fromisoformat(raw.strip())  # the replay's own reading, not the client's
     except ValueError:
+        raise BadRequest(422, f"invalid date for '{name}': {raw!r}") from None
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=UTC)
+    try:
+        return int(parsed.timestamp())
+    except (OverflowError, ValueError):
         raise BadRequest(422, f"invalid date for '{name}': {raw!r}") from None
 
 

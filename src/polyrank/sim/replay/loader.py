@@ -13,7 +13,7 @@ import pyarrow.parquet as pq
 
 from polyrank.errors import WorldError
 
-log = logging.getLogger("polyrank.replay")
+log = logging.getLogger("polyrank.sim.replay")
 
 FILL_COLUMNS = [
     "id", "transaction_hash", "timestamp", "order_hash", "maker", "taker", "maker_asset_id",

@@ -1,6 +1,6 @@
 """Specialists (METRICS.md §7), from the lifetime wallet metrics.
 
-Conventions (continuing `polyrank.world.metrics`):
+Conventions (continuing `polyrank.sim.world.metrics`):
 
  23. One row per wallet x category (canonical categories and `other`) in which the wallet has
      at least one closed lifetime bet.
@@ -21,8 +21,8 @@ from __future__ import annotations
 import bisect
 from collections.abc import Mapping, Sequence
 
-from polyrank.world.ledger import LedgerConfig
-from polyrank.world.metrics import ALL
+from polyrank.sim.world.ledger import LedgerConfig
+from polyrank.sim.world.metrics import ALL
 
 #: The wallet_metrics fields specialists are computed from.
 FIELDS = ("wallet", "window", "category", "bets_closed", "cost", "roi", "roi_se", "omega_score",

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from polyrank.world.catalogue import EventPlan
-from polyrank.world.ledger import MarketInfo
-from polyrank.world.params import EXCHANGES
-from polyrank.world.simulate import EventTrades
+from polyrank.sim.world.catalogue import EventPlan
+from polyrank.sim.world.ledger import MarketInfo
+from polyrank.sim.world.params import EXCHANGES
+from polyrank.sim.world.simulate import EventTrades
 
 
 def _hashes(rng: np.random.Generator, n: int) -> np.ndarray:

@@ -1,8 +1,8 @@
 """The ground-truth ledger: a reference implementation of METRICS.md §2-§3, written for clarity.
 
 It turns fill rows (the columns of fills.parquet) and a market catalogue into positions and
-bets. Wallet metrics (§4-§5) are in `polyrank.world.metrics`, specialists (§7) in
-`polyrank.world.specialists`. The store's SQL must reproduce these numbers, so every
+bets. Wallet metrics (§4-§5) are in `polyrank.sim.world.metrics`, specialists (§7) in
+`polyrank.sim.world.specialists`. The store's SQL must reproduce these numbers, so every
 convention the spec leaves open is fixed here:
 
 Decoding (PROTOCOLS.md §1)

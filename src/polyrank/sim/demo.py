@@ -49,9 +49,9 @@ def run_demo(settings: Settings, world_dir: Path, *, wallets: int, seed: int,
              port: int | None = None, on_serving=None, on_ready=None) -> DemoResult:
     """Run the demo; with a `port` the page and API are served from the start and, once the
     leaderboard is ready (`on_ready`), until interrupted."""
-    from polyrank.replay import FaultConfig, ReplayServer
     from polyrank.serving import ApiServer
-    from polyrank.world import WorldParams, generate_world
+    from polyrank.sim.replay import FaultConfig, ReplayServer
+    from polyrank.sim.world import WorldParams, generate_world
 
     progress = progress or NullProgress()
     if not (world_dir / "world.json").exists():
@@ -72,7 +72,7 @@ def run_demo(settings: Settings, world_dir: Path, *, wallets: int, seed: int,
         listed = read_wallet_list(world_dir / "wallets.txt")
         report = run_pipeline(settings, store, listed.wallets,
                               IngestOptions(workers=10, goldsky_limit=None),
-                              progress=progress, command="polyrank demo")
+                              progress=progress, command="polyrank-sim demo")
         result = DemoResult(world_dir, server.url, report, store.rows(LEADERBOARD),
                             store.scalar("SELECT count() FROM fills"),
                             api.url if api else None)

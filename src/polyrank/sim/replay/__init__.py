@@ -1,7 +1,7 @@
 """The offline replay server: Goldsky subgraphs, Gamma and the Data API over a world folder,
 with seeded fault injection. See docs/replay.md.
 
-    from polyrank.replay import FaultConfig, ReplayServer, serve
+    from polyrank.sim.replay import FaultConfig, ReplayServer, serve
 
 Names are imported on first use, so `polyrank --help` does not load the server stack.
 """
@@ -18,5 +18,5 @@ __all__ = sorted(_WHERE)
 
 def __getattr__(name: str):
     if name in _WHERE:
-        return getattr(import_module(f"polyrank.replay.{_WHERE[name]}"), name)
-    raise AttributeError(f"module 'polyrank.replay' has no attribute {name!r}")
+        return getattr(import_module(f"polyrank.sim.replay.{_WHERE[name]}"), name)
+    raise AttributeError(f"module 'polyrank.sim.replay' has no attribute {name!r}")

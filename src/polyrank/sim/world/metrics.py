@@ -1,6 +1,6 @@
 """Wallet metrics and eligibility (METRICS.md §4-§5): the reference the SQL must match.
 
-Conventions (continuing `polyrank.world.ledger`):
+Conventions (continuing `polyrank.sim.world.ledger`):
 
  12. as_of = the latest fill timestamp. A window of d days holds the closed bets with
      as_of - d*86400 < closed_ts <= as_of and the fills with as_of - d*86400 < timestamp
@@ -47,8 +47,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from polyrank.world.categories import CATEGORIES
-from polyrank.world.ledger import LedgerConfig
+from polyrank.sim.world.categories import CATEGORIES
+from polyrank.sim.world.ledger import LedgerConfig
 
 ALL = "all"
 #: category codes of the metric rows: CATEGORIES' codes, then "all".

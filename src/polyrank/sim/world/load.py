@@ -12,9 +12,9 @@ import numpy as np
 import pyarrow.parquet as pq
 
 from polyrank.errors import WorldError
-from polyrank.world.book import LedgerBook, LedgerResult
-from polyrank.world.ledger import BetRow, LedgerConfig, MarketInfo, PositionRow
-from polyrank.world.params import FORMAT
+from polyrank.sim.world.book import LedgerBook, LedgerResult
+from polyrank.sim.world.ledger import BetRow, LedgerConfig, MarketInfo, PositionRow
+from polyrank.sim.world.params import FORMAT
 
 
 def read_meta(world_dir: Path) -> dict:

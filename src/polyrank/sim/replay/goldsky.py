@@ -23,17 +23,17 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from aiohttp import web
 
-from polyrank.replay.apischema import (
+from polyrank.sim.replay.apischema import (
     EntityDef,
     api_schema,
     entities_by_root_field,
     entity_defs,
     read_input_sdl,
 )
-from polyrank.replay.graphql import RootCall, Selected, error_body, execute
-from polyrank.replay.loader import Chain, WorldFiles
-from polyrank.replay.query import QueryError, compile_where, find_by_id, find_rows, project
-from polyrank.replay.table import (
+from polyrank.sim.replay.graphql import RootCall, Selected, error_body, execute
+from polyrank.sim.replay.loader import Chain, WorldFiles
+from polyrank.sim.replay.query import QueryError, compile_where, find_by_id, find_rows, project
+from polyrank.sim.replay.table import (
     EntityTable,
     build_table,
     int_column,
@@ -41,7 +41,7 @@ from polyrank.replay.table import (
     string_column,
 )
 
-log = logging.getLogger("polyrank.replay")
+log = logging.getLogger("polyrank.sim.replay")
 
 GOLDSKY_PROJECT = "project_cl6mb8i9h0003e201j6li0diw"
 SUBGRAPH_ROUTE = "/api/public/{project}/subgraphs/{name}/{version}/gn"

@@ -6,8 +6,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from polyrank.world.catalogue import EventPlan
-from polyrank.world.categories import CATEGORIES, CATEGORY_CODE
+from polyrank.sim.world.catalogue import EventPlan
+from polyrank.sim.world.categories import CATEGORIES, CATEGORY_CODE
 
 ARCHETYPES = ("informed", "specialist", "noise", "favourite", "market_maker", "whale", "casual")
 INFORMED, SPECIALIST, NOISE, FAVOURITE, MARKET_MAKER, WHALE, CASUAL = range(len(ARCHETYPES))

@@ -21,8 +21,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from aiohttp import web
 
-from polyrank.replay.loader import WorldFiles
-from polyrank.replay.table import string_column
+from polyrank.sim.replay.loader import WorldFiles
+from polyrank.sim.replay.table import string_column
 
 DEFAULT_ACTIVITY_LIMIT = 100
 MAX_ACTIVITY_LIMIT = 500

@@ -21,8 +21,8 @@ from pathlib import Path
 
 from aiohttp import web
 
-from polyrank.replay import data_api, gamma, goldsky
-from polyrank.replay.faults import (
+from polyrank.sim.replay import data_api, gamma, goldsky
+from polyrank.sim.replay.faults import (
     MALFORMED_BODIES,
     FaultConfig,
     RateLimiter,
@@ -30,10 +30,10 @@ from polyrank.replay.faults import (
     plan_fault,
     retry_after_header,
 )
-from polyrank.replay.loader import WorldFiles, load_world
-from polyrank.replay.stats import ReplayStats
+from polyrank.sim.replay.loader import WorldFiles, load_world
+from polyrank.sim.replay.stats import ReplayStats
 
-log = logging.getLogger("polyrank.replay")
+log = logging.getLogger("polyrank.sim.replay")
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8765

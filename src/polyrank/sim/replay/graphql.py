@@ -38,7 +38,7 @@ from graphql import (
     value_from_ast,
 )
 
-from polyrank.replay.query import QueryError
+from polyrank.sim.replay.query import QueryError
 
 MAX_QUERY_BYTES = 1_000_000
 _BOOL = GraphQLNonNull(GraphQLBoolean)

@@ -133,8 +133,9 @@ def _plural(name: str) -> str:
 
 
 def read_input_sdl(subgraph: str) -> str:
-    """The entity schema shipped in `polyrank/replay/schema/<subgraph>.graphql`."""
-    return resources.files("polyrank.replay").joinpath("schema", f"{subgraph}.graphql").read_text()
+    """The entity schema shipped in `polyrank/sim/replay/schema/<subgraph>.graphql`."""
+    schema = resources.files("polyrank.sim.replay").joinpath("schema", f"{subgraph}.graphql")
+    return schema.read_text()
 
 
 def entity_defs(input_sdl: str) -> list[EntityDef]:

@@ -6,9 +6,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from polyrank import ctf
-from polyrank.world.categories import CANONICAL, CATEGORIES, EVENT_SHARE, OTHER, SUB_TAGS, TAGS
-from polyrank.world.params import WorldParams
+from polyrank.sim import ctf
+from polyrank.sim.world.categories import CANONICAL, CATEGORIES, EVENT_SHARE, OTHER, SUB_TAGS, TAGS
+from polyrank.sim.world.params import WorldParams
 
 DAY = 86400
 #: Share of events of a category (other than the last canonical one) that carry a second,

@@ -15,17 +15,17 @@ import numpy as np
 
 from polyrank.errors import WorldError
 from polyrank.progress import NullProgress, Progress
-from polyrank.world.book import LedgerBook, LedgerResult
-from polyrank.world.catalogue import plan_catalogue
-from polyrank.world.categories import CATEGORIES
-from polyrank.world.emit import (
+from polyrank.sim.world.book import LedgerBook, LedgerResult
+from polyrank.sim.world.catalogue import plan_catalogue
+from polyrank.sim.world.categories import CATEGORIES
+from polyrank.sim.world.emit import (
     activity_columns,
     event_record,
     fill_columns,
     market_infos,
     market_records,
 )
-from polyrank.world.files import (
+from polyrank.sim.world.files import (
     ACTIVITY,
     BETS,
     FILLS,
@@ -39,10 +39,10 @@ from polyrank.world.files import (
     rows_to_columns,
     write_table,
 )
-from polyrank.world.ledger import LedgerConfig
-from polyrank.world.params import EXCHANGES, FORMAT, MIGRATION_TS, WorldParams
-from polyrank.world.population import ARCHETYPES, make_population
-from polyrank.world.simulate import simulate_event
+from polyrank.sim.world.ledger import LedgerConfig
+from polyrank.sim.world.params import EXCHANGES, FORMAT, MIGRATION_TS, WorldParams
+from polyrank.sim.world.population import ARCHETYPES, make_population
+from polyrank.sim.world.simulate import simulate_event
 
 log = logging.getLogger(__name__)
 

@@ -1,18 +1,13 @@
-"""Canonical categories (METRICS.md §6) and the tag vocabulary of generated worlds.
-
-A market's category is the first canonical category, in priority order, among its event's tag
-slugs; `other` when none is canonical. Tag order in the event does not matter.
-"""
+"""The tag vocabulary of generated worlds, over the product's categories
+(`polyrank.categories`): every category's sub-tags, event shares and stable tag ids."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 
-from polyrank.metrics.config import CATEGORY_PRIORITY as CANONICAL  # METRICS.md §6 order
-from polyrank.metrics.config import OTHER  # the fallback, never a tag
+from polyrank.categories import CATEGORIES, OTHER
+from polyrank.categories import PRIORITY as CANONICAL
 
-#: Every category a bet can have, in a fixed order (the index is the category code).
-CATEGORIES = (*CANONICAL, OTHER)
 CATEGORY_CODE = {name: i for i, name in enumerate(CATEGORIES)}
 
 #: Sub-tags per category, as Polymarket uses them (slugs).
@@ -59,7 +54,8 @@ TAGS = _tag_table()
 
 
 def category_of(tag_slugs: Iterable[str]) -> str:
-    """The canonical category of an event with these tag slugs (METRICS.md §6)."""
+    """The category of an event with these tag slugs, the world's own reckoning (the product
+    assigns it in SQL; tests compare the two)."""
     present = set(tag_slugs)
     for name in CANONICAL:
         if name in present:

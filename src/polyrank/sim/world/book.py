@@ -12,8 +12,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from polyrank.world.categories import CATEGORY_CODE
-from polyrank.world.ledger import (
+from polyrank.sim.world.categories import CATEGORY_CODE
+from polyrank.sim.world.ledger import (
     BetRow,
     LedgerConfig,
     MarketInfo,
@@ -25,14 +25,14 @@ from polyrank.world.ledger import (
     latest_prices,
     token_index,
 )
-from polyrank.world.metrics import (
+from polyrank.sim.world.metrics import (
     BetArrays,
     FillArrays,
     PositionArrays,
     iter_wallet_metrics,
 )
-from polyrank.world.specialists import FIELDS as SPECIALIST_FIELDS
-from polyrank.world.specialists import compute_specialists
+from polyrank.sim.world.specialists import FIELDS as SPECIALIST_FIELDS
+from polyrank.sim.world.specialists import compute_specialists
 
 METRICS_CHUNK_ROWS = 100_000
 

@@ -18,10 +18,10 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from polyrank.world.catalogue import EventPlan
-from polyrank.world.categories import CATEGORY_CODE
-from polyrank.world.fees import SHARE_UNIT, taker_fee
-from polyrank.world.population import (
+from polyrank.sim.world.catalogue import EventPlan
+from polyrank.sim.world.categories import CATEGORY_CODE
+from polyrank.sim.world.fees import SHARE_UNIT, taker_fee
+from polyrank.sim.world.population import (
     CASUAL,
     FAVOURITE,
     INFORMED,

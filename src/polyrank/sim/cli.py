@@ -1,0 +1,174 @@
+"""`polyrank-sim`: the simulator's commands — generate a world, serve it over the real
+protocols, run the offline demo. Apart from the `polyrank` command (the product never imports
+the simulator); the same settings, messages and error handling."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from polyrank.cli import _settings, run_app, setup_logging
+from polyrank.cli_report import err, out
+
+app = typer.Typer(help="The simulator: synthetic worlds, the replay server, the offline demo.",
+                  no_args_is_help=True, pretty_exceptions_enable=False, add_completion=False)
+world_app = typer.Typer(help="Synthetic Polymarket worlds with a ground-truth ledger.",
+                        no_args_is_help=True)
+replay_app = typer.Typer(help="The offline replay server (Goldsky / Gamma / Data API).",
+                         no_args_is_help=True)
+app.add_typer(world_app, name="world")
+app.add_typer(replay_app, name="replay")
+
+
+@app.callback()
+def _root(
+    ctx: typer.Context,
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log debug detail.")] = False,
+) -> None:
+    setup_logging(ctx, verbose)
+
+
+def fault_option_help(name: str) -> str:
+    from polyrank.sim.replay.faults import fault_help
+
+    return fault_help()[name]
+
+
+def world_option_help(name: str) -> str:
+    from polyrank.sim.world.params import param_help
+
+    return param_help()[name]
+
+
+@world_app.command("generate")
+def world_generate(
+    out_dir: Annotated[Path, typer.Option("--out", help="Folder to write the world into.")],
+    wallets: Annotated[int | None, typer.Option(help=world_option_help("wallets"))] = None,
+    markets: Annotated[int | None, typer.Option(help=world_option_help("markets"))] = None,
+    seed: Annotated[int, typer.Option(help=world_option_help("seed"))] = 7,
+    fills: Annotated[int | None, typer.Option(help=world_option_help("fills"))] = None,
+    start: Annotated[str, typer.Option(help=world_option_help("start"))] = "2025-06-01",
+    end: Annotated[str, typer.Option(help=world_option_help("end"))] = "2026-11-15",
+) -> None:
+    """Write a synthetic Polymarket world (events, markets, fills as the exchanges emit them,
+    activity, wallets) and its ground-truth ledger. Format: docs/world-format.md."""
+    from polyrank.progress import default_progress
+    from polyrank.sim.world import WorldParams, generate_world
+
+    params = WorldParams(seed=seed, wallets=wallets, markets=markets, fills=fills,
+                         start=start, end=end)
+    summary = generate_world(out_dir, params, default_progress())
+    out.print(f"world {out_dir}: {summary['events']} events, {summary['markets']} markets, "
+              f"{summary['fills']} fills, {summary['wallets']} wallets, "
+              f"{summary['activity']} activity rows in {summary['seconds']:.1f} s")
+
+
+@replay_app.command("serve")
+def replay_serve(
+    world_dir: Annotated[Path, typer.Argument(
+        help="A world folder (polyrank-sim world generate).")],
+    host: Annotated[str, typer.Option(help="Address to listen on (loopback by default).")
+                    ] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port; 0 picks a free one.")] = 8765,
+    port_file: Annotated[Path | None, typer.Option(
+        help="Write the bound port to this file once listening.")] = None,
+    fault_seed: Annotated[int, typer.Option(help=fault_option_help("fault_seed"))] = 0,
+    rate_limit: Annotated[int, typer.Option(help=fault_option_help("rate_limit"))] = 0,
+    rate_window: Annotated[float, typer.Option(help=fault_option_help("rate_window_s"))] = 10.0,
+    error_rate: Annotated[float, typer.Option(help=fault_option_help("error_rate"))] = 0.0,
+    timeout_rate: Annotated[float, typer.Option(help=fault_option_help("timeout_rate"))] = 0.0,
+    latency_ms: Annotated[float, typer.Option(help=fault_option_help("latency_ms"))] = 0.0,
+    latency_jitter_ms: Annotated[float, typer.Option(
+        help=fault_option_help("latency_jitter_ms"))] = 0.0,
+    malformed_rate: Annotated[float, typer.Option(help=fault_option_help("malformed_rate"))] = 0.0,
+    truncate_rate: Annotated[float, typer.Option(help=fault_option_help("truncate_rate"))] = 0.0,
+    drop_rate: Annotated[float, typer.Option(help=fault_option_help("drop_rate"))] = 0.0,
+) -> None:
+    """Serve a world over the real Goldsky / Gamma / Data API paths until interrupted, with
+    optional seeded fault injection. Point polyrank at it with --goldsky-url/--gamma-url."""
+    from polyrank.sim.replay import FaultConfig, serve
+
+    faults = FaultConfig(fault_seed=fault_seed, rate_limit=rate_limit,
+                         rate_window_s=rate_window, error_rate=error_rate,
+                         timeout_rate=timeout_rate, latency_ms=latency_ms,
+                         latency_jitter_ms=latency_jitter_ms, malformed_rate=malformed_rate,
+                         truncate_rate=truncate_rate, drop_rate=drop_rate)
+    err.print(f"replay: serving {world_dir} on http://{host}:{port} (Ctrl-C stops)")
+    serve(world_dir, host=host, port=port, faults=faults, port_file=port_file)
+
+
+@app.command()
+def demo(
+    ctx: typer.Context,
+    world_dir: Annotated[Path, typer.Option("--world", help="World folder (made if missing).")
+                         ] = Path("worlds/demo"),
+    wallets: Annotated[int, typer.Option(help="Wallets in a new world.")] = 2000,
+    markets: Annotated[int | None, typer.Option(help="Markets in a new world (default 400).")
+                       ] = None,
+    seed: Annotated[int, typer.Option(help="Seed of a new world.")] = 7,
+    store: Annotated[str, typer.Option("--store", help="Store DSN for the demo.")
+                     ] = "chdb://./data/demo",
+    runtime_dir: Annotated[Path, typer.Option(help="Runtime folder for the demo.")
+                           ] = Path("runtime/demo"),
+    serve: Annotated[bool, typer.Option(
+        help="Serve the web page and API from the start, and after the leaderboard is "
+             "printed until Ctrl-C.")] = True,
+    port: Annotated[int, typer.Option(help="Port of the page and API; 0 picks a free one.")
+                    ] = 8000,
+) -> None:
+    """The offline demo: generate a world, serve it with mild faults, sync the catalogue,
+    load every wallet with 10 workers, enrich, compute metrics, print the omega leaderboard
+    and serve it (web page and API) at the URL it prints."""
+    from polyrank.progress import default_progress
+    from polyrank.sim.demo import run_demo
+
+    settings = _settings(ctx, store_dsn=store, runtime_dir=runtime_dir)
+
+    def serving(url: str) -> None:
+        err.print(f"web page and API on {url}/ (loading progress shown there)")
+
+    run_demo(settings, world_dir, wallets=wallets, seed=seed, markets=markets,
+             progress=default_progress(), port=port if serve else None,
+             on_serving=serving,
+             on_ready=lambda result: print_demo(result, store))
+
+
+def print_demo(result, store: str) -> None:
+    """What the demo did and the top 10 of its omega leaderboard, then where it is served."""
+    rep = result.report
+    cat, ing, met = rep.catalogue, rep.ingest, rep.metrics
+    out.print(f"[bold]world[/bold] {result.world_dir}  [bold]replay[/bold] "
+              f"{result.replay_url}")
+    out.print(f"catalogue: {cat.events_seen} events, {cat.markets_seen} markets "
+              f"({cat.resolved_markets} resolved) in {cat.requests} requests")
+    out.print(f"ingest: {ing.done} wallets done, {len(ing.failed)} failed, "
+              f"{ing.already_done} already done; {ing.fills_new} new fills, "
+              f"{ing.fills_duplicate} duplicates; {ing.http.get('requests', 0)} requests "
+              f"({ing.http.get('retries', 0)} retried after injected faults); "
+              f"{result.fills_in_store} fills in the store")
+    out.print(f"metrics: run {met.run_id}, {met.positions} positions, {met.bets} bets, "
+              f"{met.wallets} wallets in {met.seconds:.1f} s")
+    table = Table("wallet", "omega_score", "omega", "realized P&L", "ROI", "win rate LB",
+                  "bets", title="Omega leaderboard — lifetime, ranked wallets (top 10)")
+    for row in result.leaderboard:
+        wallet, score, omega, pnl, roi, wlb, bets = row
+        table.add_row(wallet, f"{score:.3f}", "∞" if omega is None else f"{omega:.2f}",
+                      f"{pnl:,.2f}", f"{roi:.1%}", f"{wlb:.2f}", str(bets))
+    out.print(table)
+    out.print(f"Look inside: polyrank sql --store {store} \"SELECT * FROM "
+              "wallet_metrics_complete WHERE window = 'lifetime' LIMIT 5\"")
+    if result.api_url:
+        out.print(f"[bold]Leaderboard: {result.api_url}/[/bold]  (API {result.api_url}/docs; "
+                  "Ctrl-C stops)")
+
+
+def main() -> None:
+    """Entry point of `polyrank-sim` (and `python -m polyrank.sim`)."""
+    run_app(app)
+
+
+if __name__ == "__main__":
+    main()

@@ -2,6 +2,9 @@
 
     PolyrankError                 every error polyrank raises on purpose
     ├── ConfigError               bad settings, DSN, flag or input file
+    │   └── InvalidArgument       a value a function was given is not one it accepts
+    ├── NotFound                  what was asked for is not in the store (a wallet, ...)
+    ├── MetricsNotReady           metrics asked for before any metrics run completed
     ├── StoreError                the ClickHouse store failed
     │   ├── StoreLockedError      an embedded store folder is held by another process
     │   └── MigrationError        a schema migration failed
@@ -24,6 +27,28 @@ class PolyrankError(Exception):
 
 class ConfigError(PolyrankError):
     pass
+
+
+class InvalidArgument(ConfigError):
+    """`name` (a parameter) was given a value it does not accept; `valid` lists the accepted
+    ones when there are few."""
+
+    def __init__(self, name: str, message: str, *, valid: list[str] | None = None) -> None:
+        super().__init__(message)
+        self.name, self.valid = name, valid
+
+
+class NotFound(PolyrankError):
+    pass
+
+
+class MetricsNotReady(PolyrankError):
+    """Metrics were asked for before any metrics run completed; `stage` says where the
+    pipeline is."""
+
+    def __init__(self, stage: str) -> None:
+        super().__init__(f"metrics are not computed yet: the pipeline is at stage {stage!r}")
+        self.stage = stage
 
 
 class StoreError(PolyrankError):

@@ -1,31 +1,46 @@
-"""Where the pipeline stands, and the one check every metrics reader makes first: while
-loading, metrics are "not computed yet, pipeline at stage X" — never an empty result."""
+"""The pipeline's stages — their names and order, owned here — where the pipeline stands, and
+the one check every metrics reader makes first: while loading, metrics are "not computed yet,
+pipeline at stage X", never an empty result.
+
+`pipeline_status()` is the one answer to "where does it stand?", for `polyrank status`, the
+API's `/api/status` and the front door alike."""
 
 from __future__ import annotations
 
-from polyrank.errors import PolyrankError
-from polyrank.store import Store
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from polyrank.errors import MetricsNotReady, StoreLockedError
+from polyrank.store import Store, load_sql
+
+#: Every stage in the order a pipeline reaches them: nothing loaded yet, then each step's
+#: start and end. The last is "metrics are readable".
+STAGES: tuple[str, ...] = ("empty", "catalogue", "ingest", "ingested", "enrich", "enriched",
+                           "metrics", "ready")
+#: The steps a pipeline runs: (name, the stage while it runs, the stage once it is done).
+STEPS: tuple[tuple[str, str, str], ...] = (
+    ("catalogue", "catalogue", "ingest"),
+    ("ingest", "ingest", "ingested"),
+    ("enrich", "enrich", "enriched"),
+    ("metrics", "metrics", "ready"),
+)
 
 STAGE_SQL = ("SELECT argMax(value, updated_at) FROM pipeline_state WHERE key = {key:String} "
              "HAVING count() > 0")
-
-
-class MetricsNotReady(PolyrankError):
-    """Metrics were asked for before any metrics run completed."""
-
-    def __init__(self, stage: str) -> None:
-        super().__init__(f"metrics are not computed yet: the pipeline is at stage {stage!r}")
-        self.stage = stage
+RUNS_SQL = ("SELECT run_id, as_of, seconds, trades, positions, bets, wallets "
+            "FROM metrics_runs FINAL ORDER BY finished_at DESC LIMIT {n:UInt32}")
 
 
 def set_stage(store: Store, stage: str) -> None:
-    """Record that the pipeline reached `stage` (catalogue, ingest, ingested, enrich,
-    enriched, metrics, ready)."""
+    """Record that the pipeline reached `stage` (one of STAGES)."""
+    if stage not in STAGES:
+        raise ValueError(f"unknown stage {stage!r}")
     store.insert("pipeline_state", [("stage", stage)], ("key", "value"))
 
 
 def current_stage(store: Store) -> str:
-    """`empty`, `ingest`, `ingested`, ... as the last stage to start or finish recorded it."""
+    """The last stage recorded; `empty` when nothing was ever loaded."""
     return store.scalar(STAGE_SQL, {"key": "stage"}) or "empty"
 
 
@@ -35,3 +50,70 @@ def metrics_run(store: Store) -> str:
     if not run:
         raise MetricsNotReady(current_stage(store))
     return run
+
+
+@dataclass
+class PipelineStatus:
+    """Where the pipeline stands.
+
+    `stage` is one of STAGES, or "unknown" when the store could not be read (`store_error`
+    says why, e.g. another process holds an embedded store); `metrics_run` the readable run
+    (None before the first); `runs` the latest metrics runs, newest first; `ingest` what the
+    last or running ingest published (per-worker progress, totals, failures) or None;
+    `wallets` the store's wallets per load status."""
+
+    stage: str
+    metrics_run: str | None = None
+    runs: list[dict[str, Any]] = field(default_factory=list)
+    ingest: dict[str, Any] | None = None
+    wallets: list[dict[str, Any]] = field(default_factory=list)
+    store_error: str | None = None
+
+    @property
+    def metrics(self) -> str:
+        """One line on the metrics: the readable run, or why there is none."""
+        if self.metrics_run:
+            return f"run {self.metrics_run}"
+        if self.stage == "unknown":
+            return "unknown (the store could not be read)"
+        return str(MetricsNotReady(self.stage))
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"stage": self.stage, "metrics_run": self.metrics_run, "metrics": self.metrics,
+                "runs": self.runs, "ingest": self.ingest, "wallets": self.wallets,
+                "store_error": self.store_error}
+
+
+def pipeline_status(store: Store | None = None, runtime_dir: Path | None = None, *,
+                    store_dsn: str | None = None, runs: int = 5) -> PipelineStatus:
+    """Where the pipeline stands: from an open `store`, or by opening `store_dsn` for the
+    moment (an embedded store held by another process is reported in `store_error`, with the
+    stage that process publishes, never raised), plus what an ingest published in
+    `runtime_dir`."""
+    from polyrank.ingest.monitor import read_status
+
+    published = read_status(runtime_dir) if runtime_dir else None
+    if store is not None:
+        return _from_store(store, published, runs)
+    if store_dsn is None:
+        raise ValueError("pipeline_status needs a store or a store_dsn")
+    try:
+        with Store.open(store_dsn) as opened:
+            return _from_store(opened, published, runs)
+    except StoreLockedError as exc:
+        stage = (published or {}).get("stage") if (published or {}).get("alive") else None
+        return PipelineStatus(stage or "unknown", ingest=published, store_error=str(exc))
+
+
+def _from_store(store: Store, published: dict[str, Any] | None, runs: int) -> PipelineStatus:
+    try:
+        run = metrics_run(store)
+    except MetricsNotReady:
+        run = None
+    result = store.query(RUNS_SQL, {"n": runs}, read_only=True)
+    recent = [dict(zip(result.column_names, row, strict=True)) for row in result.result_rows]
+    summary = store.query(load_sql("polyrank.ingest.sql", "wallet_summary.sql"),
+                          read_only=True)
+    wallets = [dict(zip(summary.column_names, row, strict=True))
+               for row in summary.result_rows]
+    return PipelineStatus(current_stage(store), run, recent, published, wallets)

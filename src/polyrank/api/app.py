@@ -12,18 +12,23 @@ from fastapi.responses import JSONResponse
 from polyrank import __version__
 from polyrank.api.reader import ApiError, Reader, address_fragment, check_choice, page
 from polyrank.api.wallets import wallet_routes
-from polyrank.categories import CATEGORIES as ALL_CATEGORIES
 from polyrank.ingest.monitor import read_status
-from polyrank.stages import current_stage
+from polyrank.metrics.config import DEFAULT_WINDOWS
+from polyrank.results.choices import (
+    BOARD_CATEGORIES,
+    DEFAULT_LIMIT,
+    MAX_LIMIT,
+    MAX_OFFSET,
+    ORDERS,
+    POSITION_STATES,
+    SORTS,
+    WINDOWS,
+)
+from polyrank.stages import STAGES, STEPS, current_stage
 from polyrank.store import Store
 from polyrank.web import mount as mount_web
 
-WINDOWS = ("30d", "90d", "180d", "lifetime")
-SORTS = ("omega_score", "omega", "realized_pnl", "total_pnl", "roi", "win_rate_lb",
-         "volume_usdc", "bets_closed")
-CATEGORIES = ("all", *ALL_CATEGORIES)
-MAX_LIMIT = 500
-MAX_OFFSET = 10_000_000
+CATEGORIES = BOARD_CATEGORIES
 
 
 def create_app(store: Store, runtime_dir: Path | None = None) -> FastAPI:
@@ -41,6 +46,18 @@ def create_app(store: Store, runtime_dir: Path | None = None) -> FastAPI:
     def healthz() -> dict:
         """Liveness: answers without touching the store."""
         return {"ok": True}
+
+    @app.get("/api/meta")
+    def meta() -> dict:
+        """What the other endpoints accept, so that no client hard-codes it: windows (with
+        their length in days; null = the whole history), categories, sort keys, orders,
+        position states, the pipeline's stages and steps, page limits."""
+        return {"version": __version__,
+                "windows": [{"name": n, "days": d} for n, d in DEFAULT_WINDOWS],
+                "categories": list(CATEGORIES), "sorts": list(SORTS), "orders": list(ORDERS),
+                "position_states": list(POSITION_STATES), "stages": list(STAGES),
+                "steps": [{"name": n, "running": r, "done": d} for n, r, d in STEPS],
+                "limits": {"default": DEFAULT_LIMIT, "max": MAX_LIMIT, "max_offset": MAX_OFFSET}}
 
     @app.get("/api/status")
     def status() -> dict:

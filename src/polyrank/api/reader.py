@@ -11,7 +11,7 @@ from polyrank.render import jsonable
 from polyrank.stages import MetricsNotReady, metrics_run
 from polyrank.store import Store, load_sql
 
-SQL_PACKAGE = "polyrank.api.sql"
+SQL_PACKAGE = "polyrank.results.sql"
 _ADDRESS = re.compile(r"^0x[0-9a-fA-F]{40}$")
 _FRAGMENT = re.compile(r"^(0x)?[0-9a-fA-F]{0,40}$")
 

@@ -83,6 +83,12 @@ class PipelineStatus:
                 "runs": self.runs, "ingest": self.ingest, "wallets": self.wallets,
                 "store_error": self.store_error}
 
+    def as_json(self) -> dict[str, Any]:
+        """as_dict() with JSON-safe values (what the API answers)."""
+        from polyrank.render import jsonable
+
+        return jsonable(self.as_dict())
+
 
 def pipeline_status(store: Store | None = None, runtime_dir: Path | None = None, *,
                     store_dsn: str | None = None, runs: int = 5) -> PipelineStatus:

@@ -94,7 +94,7 @@ def test_unknown_wallet_is_404_and_unknown_state_is_400(http):
     # a known wallet with nothing in a filter is an empty page, not a 404
     assert http.get(f"/api/wallets/{B}/positions", params={"state": "open"}).json() == {
         "wallet": B, "run_id": http.get("/api/status").json()["runs"][0]["run_id"],
-        "as_of": T0 + 3 * DAY, "total": 0, "rows": []}
+        "as_of": T0 + 3 * DAY, "state": "open", "total": 0, "rows": []}
     res = http.get(f"/api/wallets/{A}/positions", params={"state": "half"})
     assert res.status_code == 400 and res.json()["valid"] == ["all", "open", "closed"]
 

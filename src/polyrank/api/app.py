@@ -1,6 +1,9 @@
-"""`create_app(store)`: the read-only API. Every value reaches SQL as a bound parameter; the
-sort key is checked against a whitelist first. Boards (leaderboard, categories, specialists)
-and status live here, a wallet's pages in `wallets.py`."""
+"""`create_app(store)`: the read-only API, a thin layer over the library's readers
+(`polyrank.results`): each handler passes its parameters on and answers the result as JSON.
+
+One error shape everywhere: `{"error": message, ...}` — 400 for a value the library refuses
+(with `valid` choices when there are few), 404 for a wallet the store knows nothing of, 503
+with the pipeline's `stage` before the first metrics run."""
 
 from __future__ import annotations
 
@@ -10,10 +13,10 @@ from fastapi import FastAPI, Query
 from fastapi.responses import JSONResponse
 
 from polyrank import __version__
-from polyrank.api.reader import ApiError, Reader, address_fragment, check_choice, page
 from polyrank.api.wallets import wallet_routes
-from polyrank.ingest.monitor import read_status
+from polyrank.errors import InvalidArgument, MetricsNotReady, NotFound
 from polyrank.metrics.config import DEFAULT_WINDOWS
+from polyrank.results import boards
 from polyrank.results.choices import (
     BOARD_CATEGORIES,
     DEFAULT_LIMIT,
@@ -24,7 +27,7 @@ from polyrank.results.choices import (
     SORTS,
     WINDOWS,
 )
-from polyrank.stages import STAGES, STEPS, current_stage
+from polyrank.stages import STAGES, STEPS, pipeline_status
 from polyrank.store import Store
 from polyrank.web import mount as mount_web
 
@@ -35,12 +38,23 @@ def create_app(store: Store, runtime_dir: Path | None = None) -> FastAPI:
     """The API over `store`; `runtime_dir` is where a running ingest publishes its progress
     (shown by /api/status)."""
     app = FastAPI(title="polyrank", version=__version__, docs_url=None, redoc_url=None,
-                  description="Which Polymarket wallets are genuinely good: read-only API.")
-    reader = Reader(store)
+                  description="Which Polymarket wallets are genuinely good: read-only API. "
+                              "Errors answer {\"error\": message, ...}.")
 
-    @app.exception_handler(ApiError)
-    async def _api_error(_request, exc: ApiError) -> JSONResponse:
-        return JSONResponse(exc.body, status_code=exc.status)
+    @app.exception_handler(InvalidArgument)
+    async def _invalid(_request, exc: InvalidArgument) -> JSONResponse:
+        body = {"error": str(exc)}
+        if exc.valid is not None:
+            body["valid"] = exc.valid
+        return JSONResponse(body, status_code=400)
+
+    @app.exception_handler(NotFound)
+    async def _not_found(_request, exc: NotFound) -> JSONResponse:
+        return JSONResponse({"error": str(exc)}, status_code=404)
+
+    @app.exception_handler(MetricsNotReady)
+    async def _not_ready(_request, exc: MetricsNotReady) -> JSONResponse:
+        return JSONResponse({"error": str(exc), "stage": exc.stage}, status_code=503)
 
     @app.get("/healthz")
     def healthz() -> dict:
@@ -57,70 +71,53 @@ def create_app(store: Store, runtime_dir: Path | None = None) -> FastAPI:
                 "categories": list(CATEGORIES), "sorts": list(SORTS), "orders": list(ORDERS),
                 "position_states": list(POSITION_STATES), "stages": list(STAGES),
                 "steps": [{"name": n, "running": r, "done": d} for n, r, d in STEPS],
-                "limits": {"default": DEFAULT_LIMIT, "max": MAX_LIMIT, "max_offset": MAX_OFFSET}}
+                "limits": {"default": DEFAULT_LIMIT, "max": MAX_LIMIT,
+                           "max_offset": MAX_OFFSET}}
 
     @app.get("/api/status")
     def status() -> dict:
         """The pipeline stage, the ingest's per-worker progress while one runs (as it
-        publishes it) and the latest metrics runs."""
-        ingest = read_status(runtime_dir) if runtime_dir else None
-        runs = reader.sql("SELECT run_id, as_of, seconds, trades, positions, bets, wallets "
-                          "FROM metrics_runs FINAL ORDER BY finished_at DESC LIMIT 5")
-        return {"stage": current_stage(store), "runs": runs, "ingest": ingest}
+        publishes it), the store's wallets per load status and the latest metrics runs."""
+        return pipeline_status(store, runtime_dir).as_json()
 
     @app.get("/api/omega/leaderboard")
     def leaderboard(
         window: str = Query("lifetime", description=" | ".join(WINDOWS)),
         category: str = Query("all", description="all or a canonical category"),
-        sort: str = Query("omega_score", description=" | ".join(SORTS)),
-        order: str = Query("desc", description="desc | asc"),
+        sort: str = Query(SORTS[0], description=" | ".join(SORTS)),
+        order: str = Query(ORDERS[0], description=" | ".join(ORDERS)),
         min_bets: int | None = Query(None, ge=0, le=MAX_OFFSET, description=(
             "List wallets with at least this many closed bets instead of ranked ones only")),
         search: str = Query("", max_length=42, description=(
             "Only wallets whose address contains these hex digits (ranks are kept)")),
-        limit: int = Query(100, ge=1, le=MAX_LIMIT),
+        limit: int = Query(DEFAULT_LIMIT, ge=1, le=MAX_LIMIT),
         offset: int = Query(0, ge=0, le=MAX_OFFSET),
     ) -> dict:
         """Wallets ranked by a metric of one window and category (default: ranked wallets
         by omega_score, ties by realized P&L), with specialist badges and data flags."""
-        check_choice("window", window, WINDOWS)
-        check_choice("category", category, CATEGORIES)
-        check_choice("sort", sort, SORTS)
-        check_choice("order", order, ("desc", "asc"))
-        run, as_of = reader.run()
-        params = {"run": run, "window": window, "category": category, "sort": sort,
-                  "sign": -1 if order == "desc" else 1, "search": address_fragment(search),
-                  "min_bets": -1 if min_bets is None else min_bets, "limit": limit,
-                  "offset": offset}
-        rows = reader.rows("leaderboard", params)
-        for row in rows:
-            row["specialist_in"] = row["specialist_in"] or []
-        return {"run_id": run, "as_of": as_of, "window": window, "category": category,
-                "sort": sort, "order": order, "total": reader.scalar("leaderboard_total",
-                                                                     params),
-                "rows": rows}
+        return boards.leaderboard(store, window=window, category=category, sort=sort,
+                                  order=order, min_bets=min_bets, search=search, limit=limit,
+                                  offset=offset).as_dict()
 
     @app.get("/api/categories")
     def categories() -> dict:
         """Categories of the current run with their wallet, ranked and specialist counts."""
-        run, as_of = reader.run()
-        return {"run_id": run, "as_of": as_of,
-                "categories": reader.rows("categories", {"run": run})}
+        cats = boards.categories(store).as_dict()
+        return {"run_id": cats["run_id"], "as_of": cats["as_of"], "categories": cats["rows"]}
 
     @app.get("/api/specialists")
     def specialists(
         category: str = Query("", description="A canonical category; empty for all"),
-        limit: int = Query(100, ge=1, le=MAX_LIMIT),
+        limit: int = Query(DEFAULT_LIMIT, ge=1, le=MAX_LIMIT),
         offset: int = Query(0, ge=0, le=MAX_OFFSET),
     ) -> dict:
-        """Category specialists (METRICS.md §7), best lower ROI bound first."""
-        if category:
-            check_choice("category", category, CATEGORIES[1:])
-        run, as_of = reader.run()
-        rows = reader.rows("specialists", {"run": run, "category": category, "limit": limit,
-                                           "offset": offset})
-        return {"run_id": run, "as_of": as_of, "category": category or "all", **page(rows)}
+        """Category specialists (see docs/metrics.md), best lower ROI bound first."""
+        if category == "all":
+            raise InvalidArgument("category", "unknown category 'all'",
+                                  valid=list(CATEGORIES[1:]))
+        return boards.specialists(store, category=category or "all", limit=limit,
+                                  offset=offset).as_dict()
 
-    app.include_router(wallet_routes(reader, limit_max=MAX_LIMIT, offset_max=MAX_OFFSET))
+    app.include_router(wallet_routes(store))
     mount_web(app)   # the web page at / and its files under /static/
     return app

@@ -4,6 +4,7 @@ at `/api/meta`, and the page builds its tabs and columns from."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
 from polyrank.categories import CATEGORIES
@@ -23,6 +24,9 @@ DEFAULT_LIMIT = 100
 MAX_LIMIT = 500
 MAX_OFFSET = 10_000_000
 
+_ADDRESS = re.compile(r"^0x[0-9a-fA-F]{40}$")
+_FRAGMENT = re.compile(r"^(0x)?[0-9a-fA-F]{0,40}$")
+
 
 def check_choice(name: str, value: str, allowed: Sequence[str]) -> str:
     """`value` when it is one of `allowed`; InvalidArgument naming the valid ones otherwise."""
@@ -39,3 +43,19 @@ def check_page(limit: int, offset: int) -> tuple[int, int]:
         raise InvalidArgument("offset",
                               f"offset must be between 0 and {MAX_OFFSET}, got {offset}")
     return limit, offset
+
+
+def wallet_address(value: str) -> str:
+    """A wallet address, lower-cased; InvalidArgument unless it is 0x and 40 hex digits."""
+    if not isinstance(value, str) or not _ADDRESS.match(value):
+        raise InvalidArgument("wallet", f"malformed wallet address {value!r}: expected 0x "
+                                        "followed by 40 hex digits")
+    return value.lower()
+
+
+def address_fragment(value: str) -> str:
+    """A search fragment of an address (hex digits, optional 0x), lower-cased."""
+    if not isinstance(value, str) or not _FRAGMENT.match(value):
+        raise InvalidArgument("search", f"malformed search {value!r}: expected hex digits of "
+                                        "an address (optionally starting with 0x)")
+    return value.lower()

@@ -3,7 +3,6 @@ This is the only place that catches broadly: every PolyrankError becomes one cle
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import sys
 from pathlib import Path
@@ -14,6 +13,10 @@ from rich.table import Table
 
 from polyrank import __version__
 from polyrank.cli_options import (
+    BATCH_WALLETS,
+    DATA_API_RATE,
+    GOLDSKY_RATE,
+    WORKERS,
     DataApiOpt,
     DataApiUrlOpt,
     DataRateLimitOpt,
@@ -28,7 +31,14 @@ from polyrank.cli_options import (
     WalletsOpt,
     WorkersOpt,
 )
-from polyrank.cli_report import err, out, print_enrich, print_metrics, print_pipeline
+from polyrank.cli_report import (
+    err,
+    out,
+    print_enrich,
+    print_ingest,
+    print_metrics,
+    print_pipeline,
+)
 from polyrank.errors import ConfigError, PolyrankError
 from polyrank.render import FORMATS, table_cells, to_csv, to_json
 from polyrank.settings import Settings, settings_from_env
@@ -43,6 +53,14 @@ app.add_typer(catalogue_app, name="catalogue")
 def _settings(ctx: typer.Context, **overrides: object) -> Settings:
     base: Settings = ctx.obj or settings_from_env()
     return base.with_overrides(**overrides)
+
+
+def _open(ctx: typer.Context, **overrides: object):
+    """The front door over the chosen store, with progress bars (a terminal) or log lines."""
+    import polyrank
+    from polyrank.progress import default_progress
+
+    return polyrank.open(settings=_settings(ctx, **overrides), progress=default_progress())
 
 
 @app.callback()
@@ -78,14 +96,11 @@ def sql(
 
     With an embedded store nothing else can open the folder while a command holds it; this is
     the way to look inside."""
-    from polyrank.store import Store
-
     if fmt not in FORMATS:
         raise ConfigError(f"--format {fmt!r} is not one of {', '.join(FORMATS)}")
-    settings = _settings(ctx, store_dsn=store)
-    with Store.open(settings.store_dsn) as st:
-        result = st.query(query, read_only=True)
-    columns, rows = list(result.column_names), result.result_rows
+    with _open(ctx, store_dsn=store) as pr:
+        result = pr.sql(query)
+    columns, rows = result.columns, result.values
     if fmt == "json":
         out.print(to_json(columns, rows), markup=False, highlight=False, soft_wrap=True)
     elif fmt == "csv":
@@ -100,19 +115,16 @@ def sql(
 
 @app.command("store")
 def store_info(ctx: typer.Context, store: StoreOpt = None) -> None:
-    """Open the store (applying pending migrations) and show its tables and row counts."""
-    from polyrank.store import Store
+    """Show the store's tables and row counts.
 
-    settings = _settings(ctx, store_dsn=store)
-    with Store.open(settings.store_dsn) as st:
-        migrations = st.applied_migrations()
-        tables = st.rows("SELECT name, engine, total_rows FROM system.tables "
-                         "WHERE database = currentDatabase() ORDER BY name")
-        out.print(f"[bold]{st.target.describe()}[/bold]")
+    Opening the store applies any pending schema migrations."""
+    with _open(ctx, store_dsn=store) as pr:
+        migrations, tables = pr.migrations(), pr.tables()
+        out.print(f"[bold]{pr.store.target.describe()}[/bold]", highlight=False)
     out.print("migrations: " + ", ".join(f"{v:04d}_{n}" for v, n in migrations))
     table = Table("table", "engine", "rows")
-    for name, engine, rows in tables:
-        table.add_row(name, engine, "" if rows is None else str(rows))
+    for t in tables:
+        table.add_row(t["name"], t["engine"], "" if t["rows"] is None else str(t["rows"]))
     out.print(table)
 
 
@@ -132,7 +144,7 @@ def _wallet_list(path: Path, strict: bool):
 def ingest(
     ctx: typer.Context,
     wallets: WalletsOpt,
-    workers: WorkersOpt = 10,
+    workers: WorkersOpt = WORKERS,
     max_trades: MaxTradesOpt = None,
     since: SinceOpt = None,
     strict: StrictOpt = False,
@@ -140,10 +152,11 @@ def ingest(
         help="K/N: load only shard K of N of the list (several processes on a server "
              "store).")] = None,
     batch_wallets: Annotated[int, typer.Option(
-        help="Wallets fetched together per request (maker_in); 1 = one per wallet.")] = 100,
-    rate_limit: RateLimitOpt = "50/10",
+        help="Wallets fetched together per request (maker_in); 1 = one per wallet.")
+    ] = BATCH_WALLETS,
+    rate_limit: RateLimitOpt = GOLDSKY_RATE,
     data_api: DataApiOpt = True,
-    data_rate_limit: DataRateLimitOpt = "200/10",
+    data_rate_limit: DataRateLimitOpt = DATA_API_RATE,
     refresh: Annotated[bool, typer.Option(
         help="Fetch wallets already done again (adds only new fills).")] = False,
     goldsky_url: GoldskyOpt = None,
@@ -151,44 +164,32 @@ def ingest(
     store: StoreOpt = None,
     runtime_dir: RuntimeOpt = None,
 ) -> None:
-    """Load every listed wallet's fills (maker == wallet) into the store: parallel, resumable,
-    rate-limit aware. Kill it and run it again: it resumes, nothing lost, nothing doubled."""
-    from polyrank.ingest.run import Ingest
-    from polyrank.ingest.wallets import shard as take_shard
-    from polyrank.progress import default_progress
-    from polyrank.store import Store
+    """Load every listed wallet's fills into the store.
 
-    settings = _settings(ctx, store_dsn=store, goldsky_url=goldsky_url,
-                         data_api_url=data_api_url, runtime_dir=runtime_dir)
+    Only rows where the wallet is the maker; parallel, resumable, rate-limit aware. Kill it
+    and run it again: it resumes, nothing lost, nothing doubled."""
+    from polyrank.ingest.wallets import shard as take_shard
+
     chosen = take_shard(_wallet_list(wallets, strict).wallets, shard)
     options = _ingest_options(workers, rate_limit, data_api, data_rate_limit,
                               max_trades=max_trades, since=since,
                               batch_wallets=batch_wallets, refresh=refresh)
-    with Store.open(settings.store_dsn) as st:
-        job = Ingest(settings, st, options, progress=default_progress())
-        report = asyncio.run(job.run(chosen, command=" ".join(sys.argv)))
-    out.print(f"ingest {report.run_id}: {report.done} wallet(s) loaded, {len(report.failed)} "
-              f"failed, {len(report.truncated)} truncated, {report.already_done} already done; "
-              f"fills fetched {report.fills_fetched}, new {report.fills_new}, duplicates "
-              f"{report.fills_duplicate}; V2 (Data API) {report.fills_v2}, of them without fee "
-              f"{report.fills_without_fee}; {report.http.get('requests', 0)} requests "
-              f"({report.fills_per_request:.0f} fills/request) in {report.seconds:.1f} s")
-    for wallet, error in report.failed.items():
-        err.print(f"[red]failed[/red] {wallet}: {error}", highlight=False)
+    with _open(ctx, store_dsn=store, goldsky_url=goldsky_url, data_api_url=data_api_url,
+               runtime_dir=runtime_dir) as pr:
+        report = pr.ingest(chosen, options=options)
+    print_ingest(report)
     if report.failed:
         raise typer.Exit(2)
 
 
 @app.command("enrich")
 def enrich_cmd(ctx: typer.Context, store: StoreOpt = None) -> None:
-    """Attach market, event, category, tags, neg-risk grouping and resolution to every stored
-    fill (rebuilds the trades table); lists fills whose token is still unknown."""
-    from polyrank.enrich.trades import enrich
-    from polyrank.store import Store
+    """Attach market, event, category, tags and resolution to every fill.
 
-    settings = _settings(ctx, store_dsn=store)
-    with Store.open(settings.store_dsn) as st:
-        report = enrich(st)
+    Rebuilds the enriched trade tables (neg-risk grouping included) and lists the fills whose
+    token the catalogue does not know yet."""
+    with _open(ctx, store_dsn=store) as pr:
+        report = pr.enrich()
     print_enrich(report)
 
 
@@ -199,16 +200,14 @@ def metrics_cmd(
         help="Window end (YYYY-MM-DD, ISO time or unix s); default the latest fill.")] = None,
     store: StoreOpt = None,
 ) -> None:
-    """Compute positions, bets, wallet metrics (30d/90d/180d/lifetime, overall and per
-    category), eligibility and specialists as SQL in the store; readers switch to the new run
-    only once it is complete."""
-    from polyrank.ingest.report import parse_since
-    from polyrank.metrics.run import compute_metrics
-    from polyrank.store import Store
+    """Compute positions, bets, wallet metrics and specialists in the store.
 
-    settings = _settings(ctx, store_dsn=store)
-    with Store.open(settings.store_dsn) as st:
-        report = compute_metrics(st, as_of=parse_since(as_of) if as_of else None)
+    Every window and category, eligibility and specialists, as SQL in the store; readers
+    switch to the new run only once it is complete."""
+    from polyrank.ingest.report import parse_since
+
+    with _open(ctx, store_dsn=store) as pr:
+        report = pr.compute_metrics(as_of=parse_since(as_of) if as_of else None)
     print_metrics(report)
 
 
@@ -216,7 +215,7 @@ def metrics_cmd(
 def pipeline(
     ctx: typer.Context,
     wallets: WalletsOpt,
-    workers: WorkersOpt = 10,
+    workers: WorkersOpt = WORKERS,
     max_trades: MaxTradesOpt = None,
     since: SinceOpt = None,
     strict: StrictOpt = False,
@@ -224,26 +223,25 @@ def pipeline(
         "--auto/--no-auto", help="Run enrich and metrics when the ingest finishes.")] = True,
     sync: Annotated[bool, typer.Option(
         "--sync/--no-sync", help="Sync the Gamma catalogue first.")] = True,
-    rate_limit: RateLimitOpt = "50/10",
+    rate_limit: RateLimitOpt = GOLDSKY_RATE,
     data_api: DataApiOpt = True,
-    data_rate_limit: DataRateLimitOpt = "200/10",
+    data_rate_limit: DataRateLimitOpt = DATA_API_RATE,
     goldsky_url: GoldskyOpt = None,
     gamma_url: GammaOpt = None,
     data_api_url: DataApiUrlOpt = None,
     store: StoreOpt = None,
     runtime_dir: RuntimeOpt = None,
 ) -> None:
-    """catalogue sync -> ingest -> enrich -> metrics in one command (the auto-complete
-    pipeline). Resumable like ingest: rerun it after a crash."""
-    from polyrank.store import Store
+    """Run catalogue sync, ingest, enrich and metrics in one command.
 
-    settings = _settings(ctx, store_dsn=store, goldsky_url=goldsky_url, gamma_url=gamma_url,
-                         data_api_url=data_api_url, runtime_dir=runtime_dir)
+    Resumable like ingest: run it again after a crash."""
     listed = _wallet_list(wallets, strict)
     options = _ingest_options(workers, rate_limit, data_api, data_rate_limit,
                               max_trades=max_trades, since=since)
-    with Store.open(settings.store_dsn) as st:
-        report = _run_pipeline(settings, st, listed.wallets, options, sync=sync, auto=auto)
+    with _open(ctx, store_dsn=store, goldsky_url=goldsky_url, gamma_url=gamma_url,
+               data_api_url=data_api_url, runtime_dir=runtime_dir) as pr:
+        report = pr.run_pipeline(listed.wallets, options=options, sync=sync, auto=auto)
+    print_pipeline(report)
     if report.ingest.failed:
         raise typer.Exit(2)
 
@@ -259,18 +257,6 @@ def _ingest_options(workers: int, rate_limit: str, data_api: bool, data_rate_lim
                          data_limit=parse_rate(data_rate_limit, "--data-rate-limit"), **rest)
 
 
-def _run_pipeline(settings: Settings, st, wallets: tuple[str, ...], options, *,
-                  sync: bool = True, auto: bool = True):
-    """Run the pipeline with progress on the terminal and print what each stage did."""
-    from polyrank.pipeline import run_pipeline
-    from polyrank.progress import default_progress
-
-    report = run_pipeline(settings, st, wallets, options, progress=default_progress(),
-                          sync=sync, auto=auto, command=" ".join(sys.argv))
-    print_pipeline(report)
-    return report
-
-
 @app.command()
 def status(
     ctx: typer.Context,
@@ -278,46 +264,36 @@ def status(
     runtime_dir: RuntimeOpt = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the status as JSON.")] = False,
 ) -> None:
-    """Where the pipeline stands: every worker's position, totals, failures, truncated
-    wallets, ETA. Works while an ingest runs (reads what that process publishes)."""
+    """Show where the pipeline and every ingest worker stand.
+
+    Stage, every worker's position, totals, failures, truncated wallets, ETA. Works while an
+    ingest runs in another process (reads what that process publishes)."""
     import json
 
-    from polyrank.errors import StoreLockedError
-    from polyrank.ingest.monitor import read_status
+    import polyrank
     from polyrank.ingest.report import status_lines
-    from polyrank.stages import MetricsNotReady, current_stage, metrics_run
-    from polyrank.store import Store, load_sql
 
     settings = _settings(ctx, store_dsn=store, runtime_dir=runtime_dir)
-    published = read_status(settings.runtime_dir) or {}
-    summary: list[tuple] = []
-    stage = published.get("stage")
-    metrics = f"not computed yet (pipeline at stage {stage!r})"
-    if not published.get("alive"):
-        try:
-            with Store.open(settings.store_dsn) as st:
-                summary = st.rows(load_sql("polyrank.ingest.sql", "wallet_summary.sql"))
-                stage = current_stage(st)
-                try:
-                    metrics = f"run {metrics_run(st)}"
-                except MetricsNotReady as exc:
-                    metrics = str(exc)
-        except StoreLockedError as exc:
-            err.print(f"[yellow]{exc}[/yellow]")
+    st = polyrank.pipeline_status(store_dsn=settings.store_dsn,
+                                  runtime_dir=settings.runtime_dir)
     if as_json:
-        out.print(json.dumps({"stage": stage, "metrics": metrics, "published": published,
-                              "wallets": [list(r) for r in summary]}, default=str))
-        return
-    if published:
-        for line in status_lines(published):
-            out.print(line, highlight=False)
+        out.print(json.dumps(st.as_json()), markup=False, highlight=False, soft_wrap=True)
     else:
-        out.print("no ingest has published a status in "
-                  f"{settings.runtime_dir} yet", highlight=False)
-    out.print(f"pipeline stage: {stage or 'unknown'}; metrics: {metrics}")
-    for status_name, count, fills_new, truncated in summary:
-        out.print(f"  wallets {status_name}: {count} (fills {fills_new}, truncated "
-                  f"{truncated})")
+        if st.ingest:
+            for line in status_lines(st.ingest):
+                out.print(line, highlight=False)
+        else:
+            out.print(f"no ingest has published a status in {settings.runtime_dir}",
+                      highlight=False)
+        out.print(f"pipeline stage: {st.stage}; metrics: {st.metrics}", highlight=False)
+        for w in st.wallets:
+            out.print(f"  wallets {w['status']}: {w['wallets']} (fills {w['fills_new']}, "
+                      f"truncated {w['truncated']})", highlight=False)
+    if st.store_error:
+        err.print(f"[yellow]the store could not be read:[/yellow] {st.store_error}",
+                  highlight=False)
+        if st.stage == "unknown":
+            raise typer.Exit(1)
 
 
 @catalogue_app.command("sync")
@@ -327,21 +303,17 @@ def catalogue_sync(
     goldsky_url: GoldskyOpt = None,
     store: StoreOpt = None,
 ) -> None:
-    """Load Gamma events with their markets and tags (open and closed) into the store,
-    incrementally, with payouts from the pnl-subgraph where available."""
-    from polyrank.enrich.catalogue import sync_catalogue
-    from polyrank.progress import default_progress
-    from polyrank.store import Store
+    """Load Gamma's events, markets and tags into the store.
 
-    settings = _settings(ctx, store_dsn=store, gamma_url=gamma_url, goldsky_url=goldsky_url)
-    with Store.open(settings.store_dsn) as st:
-        report = asyncio.run(sync_catalogue(settings, st, progress=default_progress()))
+    Open and closed, incrementally, with payouts from the pnl-subgraph where available."""
+    with _open(ctx, store_dsn=store, gamma_url=gamma_url, goldsky_url=goldsky_url) as pr:
+        report = pr.sync_catalogue()
     out.print(f"catalogue: {report.events_seen} events ({report.events_written} written), "
               f"{report.markets_seen} markets ({report.markets_written} written, "
               f"{report.resolved_markets} resolved, {report.payouts_from_subgraph} payouts "
               f"from the pnl-subgraph), {report.requests} requests in {report.seconds:.1f} s")
     for note in report.notes:
-        err.print(f"[yellow]note[/yellow] {note}")
+        err.print(f"[yellow]note[/yellow] {note}", highlight=False)
 
 
 @app.command()
@@ -354,32 +326,33 @@ def serve(
                            "for this wallet list inside the server process: the page shows "
                            "its progress while it loads (an embedded store admits one "
                            "process).")] = None,
-    workers: WorkersOpt = 10,
-    rate_limit: RateLimitOpt = "50/10",
+    workers: WorkersOpt = WORKERS,
+    rate_limit: RateLimitOpt = GOLDSKY_RATE,
     data_api: DataApiOpt = True,
-    data_rate_limit: DataRateLimitOpt = "200/10",
+    data_rate_limit: DataRateLimitOpt = DATA_API_RATE,
     goldsky_url: GoldskyOpt = None,
     gamma_url: GammaOpt = None,
     data_api_url: DataApiUrlOpt = None,
     store: StoreOpt = None,
     runtime_dir: RuntimeOpt = None,
 ) -> None:
-    """Serve the web page and the read-only API (leaderboards, wallets, status; OpenAPI at
-    /docs) over the store until Ctrl-C."""
-    from polyrank.serving import ApiServer
-    from polyrank.store import Store
+    """Serve the web page and the read-only API until Ctrl-C.
 
-    settings = _settings(ctx, store_dsn=store, goldsky_url=goldsky_url, gamma_url=gamma_url,
-                         data_api_url=data_api_url, runtime_dir=runtime_dir)
+    Leaderboards, wallets, status; the OpenAPI explorer at /docs."""
     listed = _wallet_list(pipeline_wallets, False) if pipeline_wallets else None
-    with Store.open(settings.store_dsn) as st, ApiServer(
-            st, host=host, port=port, runtime_dir=settings.runtime_dir) as srv:
-        err.print(f"serving {st.target.describe()} on {srv.url} (OpenAPI at {srv.url}/docs; "
-                  "Ctrl-C stops)")
+    with _open(ctx, store_dsn=store, goldsky_url=goldsky_url, gamma_url=gamma_url,
+               data_api_url=data_api_url, runtime_dir=runtime_dir) as pr, \
+            pr.serve(host=host, port=port) as srv:
+        err.print(f"serving {pr.store.target.describe()} on {srv.url} (OpenAPI at "
+                  f"{srv.url}/docs; Ctrl-C stops)", highlight=False)
         if listed:
-            _run_pipeline(settings, st, listed.wallets, _ingest_options(
-                workers, rate_limit, data_api, data_rate_limit))
-            out.print(f"pipeline done; still serving on {srv.url}")
+            print_pipeline(pr.run_pipeline(listed.wallets, options=_ingest_options(
+                workers, rate_limit, data_api, data_rate_limit)))
+            out.print(f"pipeline done; still serving on {srv.url}", highlight=False)
+        elif pr.status().stage == "empty":
+            err.print("the store is empty: load it with `polyrank pipeline --wallets FILE` "
+                      "(another store folder or a server DSN), or serve and load at once "
+                      "with `polyrank serve --pipeline FILE`", highlight=False)
         srv.wait()
 
 

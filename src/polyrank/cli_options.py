@@ -7,6 +7,27 @@ from typing import Annotated
 
 import typer
 
+from polyrank.ingest.options import (
+    DEFAULT_BATCH_WALLETS,
+    DEFAULT_DATA_API_LIMIT,
+    DEFAULT_GOLDSKY_LIMIT,
+    DEFAULT_WORKERS,
+)
+
+
+def rate_text(limit: tuple[int, float] | None) -> str:
+    """A rate limit as the flags spell it: (50, 10.0) -> "50/10"; None -> "none"."""
+    if limit is None:
+        return "none"
+    return f"{limit[0]}/{limit[1]:g}"
+
+
+# the CLI's defaults are the library's
+WORKERS = DEFAULT_WORKERS
+BATCH_WALLETS = DEFAULT_BATCH_WALLETS
+GOLDSKY_RATE = rate_text(DEFAULT_GOLDSKY_LIMIT)
+DATA_API_RATE = rate_text(DEFAULT_DATA_API_LIMIT)
+
 StoreOpt = Annotated[str | None, typer.Option(
     "--store", help="Store DSN: chdb:///path (embedded, default ./data/polyrank) or "
                     "clickhouse://host:8123/db. Env: POLYRANK_STORE_DSN.")]

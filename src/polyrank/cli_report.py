@@ -12,6 +12,18 @@ out = Console(soft_wrap=True, width=None if sys.stdout.isatty() else 160)
 err = Console(stderr=True, soft_wrap=True)
 
 
+def print_ingest(report) -> None:
+    out.print(f"ingest {report.run_id}: {report.done} wallet(s) loaded, {len(report.failed)} "
+              f"failed, {len(report.truncated)} truncated, {report.already_done} already done; "
+              f"fills fetched {report.fills_fetched}, new {report.fills_new}, duplicates "
+              f"{report.fills_duplicate}; V2 (Data API) {report.fills_v2}, of them without fee "
+              f"{report.fills_without_fee}; {report.http.get('requests', 0)} requests "
+              f"({report.fills_per_request:.0f} fills/request) in {report.seconds:.1f} s",
+              highlight=False)
+    for wallet, error in report.failed.items():
+        err.print(f"[red]failed[/red] {wallet}: {error}", highlight=False)
+
+
 def print_enrich(report) -> None:
     out.print(f"enrich: {report.trades} trades, {report.unresolved_fills} fills of "
               f"{report.unresolved_tokens} unresolved token(s) in {report.seconds:.1f} s")

@@ -1,6 +1,6 @@
 """The whole job in order: catalogue sync -> ingest -> enrich -> metrics. When the ingest has
 finished all its workers, enrichment and metrics follow automatically (unless auto=False), so
-new wallets always get their P&L (the original never ran that step in its automatic chain)."""
+newly loaded wallets always get their P&L."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ import asyncio
 import logging
 from dataclasses import dataclass
 
+from polyrank.blocking import run_sync
 from polyrank.enrich.catalogue import CatalogueReport, sync_catalogue
 from polyrank.enrich.trades import EnrichReport, enrich
 from polyrank.ingest.options import IngestOptions
@@ -23,31 +24,41 @@ log = logging.getLogger(__name__)
 
 @dataclass
 class PipelineReport:
+    """What each stage did; `enrich` and `metrics` are None when they did not run."""
+
     catalogue: CatalogueReport | None
     ingest: IngestReport
     enrich: EnrichReport | None = None
     metrics: MetricsReport | None = None
 
 
-def run_pipeline(settings: Settings, store: Store, wallets: tuple[str, ...],
-                 options: IngestOptions, *, progress: Progress | None = None,
-                 sync: bool = True, auto: bool = True, command: str = "",
-                 config: MetricsConfig | None = None, as_of: int | None = None
-                 ) -> PipelineReport:
+async def run_pipeline_async(settings: Settings, store: Store, wallets: tuple[str, ...],
+                             options: IngestOptions, *, progress: Progress | None = None,
+                             sync: bool = True, auto: bool = True, command: str = "",
+                             config: MetricsConfig | None = None, as_of: int | None = None
+                             ) -> PipelineReport:
+    """The pipeline in the running event loop; the store's statements of enrich and metrics
+    run on a worker thread so the loop stays responsive."""
     progress = progress or NullProgress()
     catalogue = None
     if sync:
-        catalogue = asyncio.run(sync_catalogue(settings, store, progress=progress,
-                                               policy=options.retry))
-    ingest = asyncio.run(Ingest(settings, store, options, progress=progress)
-                         .run(wallets, command=command))
+        catalogue = await sync_catalogue(settings, store, progress=progress,
+                                         policy=options.retry)
+    ingest = await Ingest(settings, store, options, progress=progress).run(wallets,
+                                                                          command=command)
     report = PipelineReport(catalogue, ingest)
     if not auto:
-        log.info("ingest done; enrich and metrics not started (--no-auto)")
+        log.info("ingest done; enrich and metrics not started (auto off)")
         return report
     if ingest.failed:
         log.warning("%d wallet(s) failed to load; metrics are computed without them "
-                    "(rerun the same command to retry them first)", len(ingest.failed))
-    report.enrich = enrich(store)
-    report.metrics = compute_metrics(store, config, as_of=as_of)
+                    "(run the pipeline again to retry them first)", len(ingest.failed))
+    report.enrich = await asyncio.to_thread(enrich, store)
+    report.metrics = await asyncio.to_thread(compute_metrics, store, config, as_of=as_of)
     return report
+
+
+def run_pipeline(settings: Settings, store: Store, wallets: tuple[str, ...],
+                 options: IngestOptions, **kwargs) -> PipelineReport:
+    """run_pipeline_async from sync code (also inside a running event loop)."""
+    return run_sync(run_pipeline_async(settings, store, wallets, options, **kwargs))

@@ -4,12 +4,15 @@ embedded store (which only it may open) and serve the page that shows the loadin
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from pathlib import Path
 
 from polyrank.errors import PolyrankError
 from polyrank.store import Store
+
+log = logging.getLogger(__name__)
 
 
 class ApiServer:
@@ -34,6 +37,9 @@ class ApiServer:
         return f"http://{self.host}:{self.port}"
 
     def start(self, timeout_s: float = 15.0) -> ApiServer:
+        """Listen, waiting until the socket is bound; a started server is returned as is."""
+        if self._thread.is_alive():
+            return self
         self._thread.start()
         deadline = time.monotonic() + timeout_s
         while not self._server.started:
@@ -45,10 +51,13 @@ class ApiServer:
         return self
 
     def wait(self) -> None:
-        """Serve until interrupted (Ctrl-C)."""
+        """Serve until interrupted: Ctrl-C is the normal way to stop serving, so it returns
+        (the caller exits 0) instead of raising."""
         try:
             while self._thread.is_alive():
                 self._thread.join(0.5)
+        except KeyboardInterrupt:
+            log.info("stopped serving %s (Ctrl-C)", self.url)
         finally:
             self.stop()
 

@@ -56,3 +56,41 @@ def test_demo_serves_the_page_and_api_at_the_url_it_prints(tmp_path):
     finally:
         proc.terminate()   # SIGTERM: SIGINT may be ignored in a background job
         proc.wait(30)
+
+
+def test_ctrl_c_stops_make_demo_cleanly(tmp_path):
+    """Ctrl-C on a terminal while `make demo` serves stops the demo and make without an
+    error: the demo owns the terminal's foreground, so make never sees the interrupt."""
+    import pty
+    import select
+    import shlex
+
+    command = shlex.join([sys.executable, "-m", "polyrank.sim", *small_demo_args(tmp_path),
+                          "--port", "0"])
+    (tmp_path / "Makefile").write_text(f"demo:\n\t{command}\n")
+    pid, fd = pty.fork()
+    if pid == 0:  # the child: make on a terminal of its own, as a person runs it
+        os.chdir(tmp_path)
+        os.execvp("make", ["make", "--no-print-directory", "demo"])
+    seen, deadline = b"", time.monotonic() + 240
+
+    def read_until(marker: bytes | None) -> None:
+        nonlocal seen
+        while time.monotonic() < deadline and (marker is None or marker not in seen):
+            if select.select([fd], [], [], 0.2)[0]:
+                try:
+                    chunk = os.read(fd, 65536)
+                except OSError:   # the terminal closed: everyone exited
+                    return
+                if not chunk:
+                    return
+                seen += chunk
+
+    read_until(b"Ctrl-C stops")     # the last line printed once the demo serves its board
+    assert b"Ctrl-C stops" in seen, seen.decode(errors="replace")[-2000:]
+    os.write(fd, b"\x03")           # Ctrl-C, as typed
+    read_until(None)
+    _, status = os.waitpid(pid, 0)
+    text = seen.decode(errors="replace")
+    assert os.waitstatus_to_exitcode(status) == 0, text[-2000:]
+    assert "Interrupt" not in text and "Error" not in text, text[-2000:]

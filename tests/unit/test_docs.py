@@ -38,3 +38,11 @@ def test_readme_mentions_every_command():
     readme = (ROOT / "README.md").read_text()
     for path, _ in COMMANDS:
         assert " ".join(path) in readme, f"README does not mention {path}"
+
+
+@pytest.mark.parametrize(("path", "cmd"), COMMANDS, ids=[" ".join(p) for p, _ in COMMANDS])
+def test_every_command_has_a_one_line_summary(path, cmd):
+    """The command list of `--help` shows each command's first paragraph: it is one complete
+    sentence that fits a line, never a description cut mid-sentence."""
+    summary = (cmd.help or "").strip().split("\n\n", 1)[0]
+    assert "\n" not in summary and summary.endswith(".") and len(summary) <= 70, summary

@@ -19,7 +19,8 @@ from polyrank.results.choices import (
 from polyrank.results.tables import Rows, read, split_total
 from polyrank.store import Store
 
-FILLS_SQL = "SELECT count() FROM fills FINAL WHERE maker = {w:String}"
+FILLS_SQL = ("SELECT count() FROM fills FINAL "
+             "WHERE {w:String} = '' OR maker = {w:String}")
 
 
 @dataclass(frozen=True)
@@ -72,8 +73,9 @@ class PnlCurve(Rows):
     as_of: int | None = None
 
 
-def loaded_fills(store: Store, wallet: str) -> int:
-    return store.scalar(FILLS_SQL, {"w": wallet_address(wallet)})
+def loaded_fills(store: Store, wallet: str | None = None) -> int:
+    """How many fills the store holds: of one wallet, or of all (None)."""
+    return store.scalar(FILLS_SQL, {"w": "" if wallet is None else wallet_address(wallet)})
 
 
 def wallet(store: Store, address: str) -> WalletReport:

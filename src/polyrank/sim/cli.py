@@ -4,6 +4,9 @@ the simulator); the same settings, messages and error handling."""
 
 from __future__ import annotations
 
+import os
+import signal
+import sys
 from pathlib import Path
 from typing import Annotated
 
@@ -12,6 +15,7 @@ from rich.table import Table
 
 from polyrank.cli import _settings, run_app, setup_logging
 from polyrank.cli_report import err, out
+from polyrank.sim.demo import DEMO_PORT, DEMO_SEED, DEMO_WALLETS
 
 app = typer.Typer(help="The simulator: synthetic worlds, the replay server, the offline demo.",
                   no_args_is_help=True, pretty_exceptions_enable=False, add_completion=False)
@@ -53,8 +57,10 @@ def world_generate(
     start: Annotated[str, typer.Option(help=world_option_help("start"))] = "2025-06-01",
     end: Annotated[str, typer.Option(help=world_option_help("end"))] = "2026-11-15",
 ) -> None:
-    """Write a synthetic Polymarket world (events, markets, fills as the exchanges emit them,
-    activity, wallets) and its ground-truth ledger. Format: docs/world-format.md."""
+    """Write a synthetic Polymarket world and its ground-truth ledger.
+
+    Events, markets, fills as the exchanges emit them, activity, wallets. Format:
+    docs/world-format.md."""
     from polyrank.progress import default_progress
     from polyrank.sim.world import WorldParams, generate_world
 
@@ -87,8 +93,10 @@ def replay_serve(
     truncate_rate: Annotated[float, typer.Option(help=fault_option_help("truncate_rate"))] = 0.0,
     drop_rate: Annotated[float, typer.Option(help=fault_option_help("drop_rate"))] = 0.0,
 ) -> None:
-    """Serve a world over the real Goldsky / Gamma / Data API paths until interrupted, with
-    optional seeded fault injection. Point polyrank at it with --goldsky-url/--gamma-url."""
+    """Serve a world over the real Goldsky, Gamma and Data API paths.
+
+    Until interrupted, with optional seeded fault injection. Point polyrank at it with
+    --goldsky-url, --gamma-url and --data-api-url."""
     from polyrank.sim.replay import FaultConfig, serve
 
     faults = FaultConfig(fault_seed=fault_seed, rate_limit=rate_limit,
@@ -105,10 +113,10 @@ def demo(
     ctx: typer.Context,
     world_dir: Annotated[Path, typer.Option("--world", help="World folder (made if missing).")
                          ] = Path("worlds/demo"),
-    wallets: Annotated[int, typer.Option(help="Wallets in a new world.")] = 2000,
+    wallets: Annotated[int, typer.Option(help="Wallets in a new world.")] = DEMO_WALLETS,
     markets: Annotated[int | None, typer.Option(help="Markets in a new world (default 400).")
                        ] = None,
-    seed: Annotated[int, typer.Option(help="Seed of a new world.")] = 7,
+    seed: Annotated[int, typer.Option(help="Seed of a new world.")] = DEMO_SEED,
     store: Annotated[str, typer.Option("--store", help="Store DSN for the demo.")
                      ] = "chdb://./data/demo",
     runtime_dir: Annotated[Path, typer.Option(help="Runtime folder for the demo.")
@@ -117,15 +125,18 @@ def demo(
         help="Serve the web page and API from the start, and after the leaderboard is "
              "printed until Ctrl-C.")] = True,
     port: Annotated[int, typer.Option(help="Port of the page and API; 0 picks a free one.")
-                    ] = 8000,
+                    ] = DEMO_PORT,
 ) -> None:
-    """The offline demo: generate a world, serve it with mild faults, sync the catalogue,
-    load every wallet with 10 workers, enrich, compute metrics, print the omega leaderboard
-    and serve it (web page and API) at the URL it prints."""
+    """Run the offline demo end to end and serve its leaderboard.
+
+    Generate a world, serve it with mild faults, sync the catalogue, load every wallet with
+    10 workers, enrich, compute metrics, print the omega leaderboard and serve it (web page
+    and API) at the URL it prints."""
     from polyrank.progress import default_progress
     from polyrank.sim.demo import run_demo
 
     settings = _settings(ctx, store_dsn=store, runtime_dir=runtime_dir)
+    own_the_terminal()
 
     def serving(url: str) -> None:
         err.print(f"web page and API on {url}/ (loading progress shown there)")
@@ -134,6 +145,22 @@ def demo(
              progress=default_progress(), port=port if serve else None,
              on_serving=serving,
              on_ready=lambda result: print_demo(result, store))
+
+
+def own_the_terminal() -> None:
+    """Make this process the terminal's foreground process group, so that Ctrl-C reaches
+    only it and not a `make demo` that started it (make would report the interrupt as its own
+    error even when the demo stops cleanly). Nothing happens without a terminal."""
+    if not sys.stdin.isatty():
+        return
+    previous = signal.signal(signal.SIGTTOU, signal.SIG_IGN)  # we may be in the background
+    try:
+        os.setpgid(0, 0)
+        os.tcsetpgrp(sys.stdin.fileno(), os.getpgrp())
+    except OSError:
+        pass  # a session leader, or no controlling terminal: Ctrl-C reaches the group as is
+    finally:
+        signal.signal(signal.SIGTTOU, previous)
 
 
 def print_demo(result, store: str) -> None:
@@ -151,15 +178,19 @@ def print_demo(result, store: str) -> None:
               f"{result.fills_in_store} fills in the store")
     out.print(f"metrics: run {met.run_id}, {met.positions} positions, {met.bets} bets, "
               f"{met.wallets} wallets in {met.seconds:.1f} s")
-    table = Table("wallet", "omega_score", "omega", "realized P&L", "ROI", "win rate LB",
-                  "bets", title="Omega leaderboard — lifetime, ranked wallets (top 10)")
-    for row in result.leaderboard:
-        wallet, score, omega, pnl, roi, wlb, bets = row
-        table.add_row(wallet, f"{score:.3f}", "∞" if omega is None else f"{omega:.2f}",
-                      f"{pnl:,.2f}", f"{roi:.1%}", f"{wlb:.2f}", str(bets))
+    table = Table("rank", "wallet", "omega_score", "omega", "realized P&L", "ROI",
+                  "win rate LB", "bets",
+                  title="Omega leaderboard — lifetime, ranked wallets (top 10)")
+    for r in result.leaderboard.rows:
+        omega = "∞" if r["omega"] is None else f"{r['omega']:.2f}"
+        table.add_row(str(r["rank"]), r["wallet"], f"{r['omega_score']:.3f}", omega,
+                      f"{r['realized_pnl']:,.2f}", f"{r['roi']:.1%}", f"{r['win_rate_lb']:.2f}",
+                      str(r["bets_closed"]))
     out.print(table)
+    out.print(f"From Python: polyrank.open({store!r}).leaderboard(limit=10)",
+              highlight=False)
     out.print(f"Look inside: polyrank sql --store {store} \"SELECT * FROM "
-              "wallet_metrics_complete WHERE window = 'lifetime' LIMIT 5\"")
+              "wallet_metrics_complete WHERE window = 'lifetime' LIMIT 5\"", highlight=False)
     if result.api_url:
         out.print(f"[bold]Leaderboard: {result.api_url}/[/bold]  (API {result.api_url}/docs; "
                   "Ctrl-C stops)")

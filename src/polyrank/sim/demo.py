@@ -13,23 +13,16 @@ from contextlib import nullcontext
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from polyrank.ingest.options import IngestOptions
-from polyrank.ingest.wallets import read_wallet_list
-from polyrank.pipeline import PipelineReport, run_pipeline
+from polyrank import Polyrank
+from polyrank.pipeline import PipelineReport
 from polyrank.progress import NullProgress, Progress
+from polyrank.results.boards import Leaderboard
 from polyrank.settings import Settings
-from polyrank.store import Store
 
 log = logging.getLogger(__name__)
 
 DEMO_START, DEMO_END = "2025-03-01", "2026-04-20"
-LEADERBOARD = """
-SELECT wallet, omega_score, omega, realized_pnl, roi, win_rate_lb, bets_closed
-FROM wallet_metrics_complete
-WHERE window = 'lifetime' AND eligibility = 'ranked'
-ORDER BY omega_score DESC, realized_pnl DESC
-LIMIT 10
-"""
+DEMO_WALLETS, DEMO_SEED, DEMO_WORKERS, DEMO_PORT = 2000, 7, 10, 8000
 DEMO_FAULTS = dict(fault_seed=1, error_rate=0.03, timeout_rate=0.02, malformed_rate=0.01,
                    drop_rate=0.01, latency_ms=5.0)
 
@@ -39,7 +32,7 @@ class DemoResult:
     world_dir: Path
     replay_url: str
     report: PipelineReport
-    leaderboard: list[tuple]
+    leaderboard: Leaderboard
     fills_in_store: int
     api_url: str | None = None
 
@@ -49,7 +42,6 @@ def run_demo(settings: Settings, world_dir: Path, *, wallets: int, seed: int,
              port: int | None = None, on_serving=None, on_ready=None) -> DemoResult:
     """Run the demo; with a `port` the page and API are served from the start and, once the
     leaderboard is ready (`on_ready`), until interrupted."""
-    from polyrank.serving import ApiServer
     from polyrank.sim.replay import FaultConfig, ReplayServer
     from polyrank.sim.world import WorldParams, generate_world
 
@@ -60,24 +52,20 @@ def run_demo(settings: Settings, world_dir: Path, *, wallets: int, seed: int,
                                               start=DEMO_START, end=DEMO_END), progress)
     else:
         log.info("reusing the world in %s", world_dir)
-    with ReplayServer(world_dir, faults=FaultConfig(**DEMO_FAULTS)) as server, \
-            Store.open(settings.store_dsn) as store, (
-                nullcontext() if port is None else
-                ApiServer(store, port=port, runtime_dir=settings.runtime_dir)) as api:
+    with ReplayServer(world_dir, faults=FaultConfig(**DEMO_FAULTS)) as server:
         settings = replace(settings, goldsky_url=server.url, gamma_url=server.url,
                            data_api_url=server.url)
         log.info("replay server on %s (mild faults on)", server.url)
-        if api and on_serving:
-            on_serving(api.url)
-        listed = read_wallet_list(world_dir / "wallets.txt")
-        report = run_pipeline(settings, store, listed.wallets,
-                              IngestOptions(workers=10, goldsky_limit=None),
-                              progress=progress, command="polyrank-sim demo")
-        result = DemoResult(world_dir, server.url, report, store.rows(LEADERBOARD),
-                            store.scalar("SELECT count() FROM fills"),
-                            api.url if api else None)
-        if on_ready:
-            on_ready(result)
-        if api:
-            api.wait()
+        with Polyrank.open(settings=settings, progress=progress) as pr, (
+                nullcontext() if port is None else pr.serve(port=port)) as api:
+            if api and on_serving:
+                on_serving(api.url)
+            report = pr.run_pipeline(world_dir / "wallets.txt", workers=DEMO_WORKERS,
+                                     goldsky_limit=None, command="polyrank-sim demo")
+            result = DemoResult(world_dir, server.url, report, pr.leaderboard(limit=10),
+                                pr.fills_loaded(), api.url if api else None)
+            if on_ready:
+                on_ready(result)
+            if api:
+                api.wait()
     return result

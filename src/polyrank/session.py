@@ -1,0 +1,265 @@
+"""`Polyrank`: the front door. One object over an open store and the settings, with a method
+for every capability of the command line — sync the catalogue, ingest wallets, enrich,
+compute metrics, run the whole pipeline, read the boards and a wallet's pages, the pipeline's
+status, a read-only query, serve the API. The CLI, the API server and the demo are thin layers
+over it (or over the functions it calls).
+
+    import polyrank
+    with polyrank.open("chdb://./data/polyrank") as pr:
+        board = pr.leaderboard(window="90d", category="politics", limit=10)
+
+Loading is async underneath: `ingest`, `sync_catalogue` and `run_pipeline` have async twins
+(`*_async`); the sync ones also work inside a running event loop (a notebook)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import sys
+from collections.abc import Iterable
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+from polyrank.blocking import run_sync
+from polyrank.enrich.catalogue import CatalogueReport
+from polyrank.enrich.trades import EnrichReport
+from polyrank.errors import InvalidArgument
+from polyrank.ingest.options import IngestOptions
+from polyrank.ingest.run import IngestReport
+from polyrank.metrics.config import MetricsConfig
+from polyrank.metrics.run import MetricsReport
+from polyrank.pipeline import PipelineReport
+from polyrank.progress import NullProgress, Progress
+from polyrank.results import boards, wallets
+from polyrank.results.boards import Categories, Leaderboard, Specialists
+from polyrank.results.tables import read
+from polyrank.results.wallets import PnlCurve, Positions, Trades, WalletReport
+from polyrank.settings import Settings, settings_from_env
+from polyrank.stages import PipelineStatus, pipeline_status
+from polyrank.store import Store
+
+_ADDRESS_LIKE = re.compile(r"^0x[0-9a-fA-F]*$")
+#: What `ingest` and `run_pipeline` accept for wallets: addresses, or a wallet-list file.
+Wallets = Iterable[str] | str | Path
+
+
+@dataclass(frozen=True)
+class SqlResult:
+    """A read-only query's answer: column names and value tuples, in the store's order."""
+
+    columns: list[str]
+    values: list[tuple] = field(default_factory=list)
+
+    @property
+    def rows(self) -> list[dict[str, Any]]:
+        return [dict(zip(self.columns, row, strict=True)) for row in self.values]
+
+    def to_pandas(self) -> Any:
+        import pandas
+
+        return pandas.DataFrame(self.values, columns=self.columns)
+
+
+class Polyrank:
+    """A store and the settings that reach the upstream services. Open with
+    `polyrank.open(...)`; close it (or use `with`) to release an embedded store's folder."""
+
+    def __init__(self, store: Store, settings: Settings, *,
+                 progress: Progress | None = None) -> None:
+        self.store, self.settings = store, settings
+        self.progress = progress or NullProgress()
+
+    # -- opening ---------------------------------------------------------------------------
+    @classmethod
+    def open(cls, dsn: str | None = None, *, settings: Settings | None = None,
+             progress: Progress | None = None, **overrides: Any) -> Polyrank:
+        """Open the store at `dsn` (default: the settings' `store_dsn`, from POLYRANK_STORE_DSN
+        or ./data/polyrank), applying pending migrations. `overrides` replace settings
+        fields (e.g. `gamma_url=...`); `progress` shows long work (default: nothing)."""
+        settings = (settings or settings_from_env()).with_overrides(store_dsn=dsn, **overrides)
+        return cls(Store.open(settings.store_dsn), settings, progress=progress)
+
+    def close(self) -> None:
+        self.store.close()
+
+    def __enter__(self) -> Polyrank:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        return f"<Polyrank {self.store.target.describe()}>"
+
+    # -- loading ---------------------------------------------------------------------------
+    async def sync_catalogue_async(self) -> CatalogueReport:
+        """Load Gamma's events, markets and tags (open and closed) into the store,
+        incrementally, with payouts from the pnl-subgraph."""
+        from polyrank.enrich.catalogue import sync_catalogue
+
+        return await sync_catalogue(self.settings, self.store, progress=self.progress)
+
+    def sync_catalogue(self) -> CatalogueReport:
+        return run_sync(self.sync_catalogue_async())
+
+    async def ingest_async(self, wallets: Wallets, *, options: IngestOptions | None = None,
+                           command: str = "", **option_fields: Any) -> IngestReport:
+        """Load every wallet's fills into the store: parallel, resumable, rate-limit aware.
+        `options` (or its fields as keywords, e.g. `workers=4, max_trades=1000`) tune it."""
+        from polyrank.ingest.run import Ingest
+
+        job = Ingest(self.settings, self.store, _options(options, option_fields),
+                     progress=self.progress)
+        return await job.run(wallet_list(wallets), command=command or _command())
+
+    def ingest(self, wallets: Wallets, *, options: IngestOptions | None = None,
+               command: str = "", **option_fields: Any) -> IngestReport:
+        return run_sync(self.ingest_async(wallets, options=options, command=command,
+                                          **option_fields))
+
+    def enrich(self) -> EnrichReport:
+        """Attach market, event, category, tags, neg-risk grouping and resolution to every
+        stored fill; lists the fills whose token is still unknown."""
+        from polyrank.enrich.trades import enrich
+
+        return enrich(self.store)
+
+    def compute_metrics(self, *, as_of: int | str | dt.datetime | None = None,
+                        config: MetricsConfig | None = None) -> MetricsReport:
+        """Positions, bets, wallet metrics per window and category, eligibility and
+        specialists, as SQL in the store; readers switch to the new run once it is complete.
+        `as_of` ends the windows (default: the latest fill)."""
+        from polyrank.metrics.run import compute_metrics
+
+        return compute_metrics(self.store, config, as_of=unix_time(as_of))
+
+    async def run_pipeline_async(self, wallets: Wallets, *,
+                                 options: IngestOptions | None = None, sync: bool = True,
+                                 auto: bool = True, as_of: int | str | dt.datetime | None = None,
+                                 config: MetricsConfig | None = None, command: str = "",
+                                 **option_fields: Any) -> PipelineReport:
+        """Catalogue sync (unless `sync=False`) -> ingest -> enrich -> metrics (unless
+        `auto=False`). Resumable like ingest: run it again after a crash."""
+        from polyrank.pipeline import run_pipeline_async
+
+        return await run_pipeline_async(
+            self.settings, self.store, wallet_list(wallets), _options(options, option_fields),
+            progress=self.progress, sync=sync, auto=auto, command=command or _command(),
+            config=config, as_of=unix_time(as_of))
+
+    def run_pipeline(self, wallets: Wallets, **kwargs: Any) -> PipelineReport:
+        return run_sync(self.run_pipeline_async(wallets, **kwargs))
+
+    # -- reading ---------------------------------------------------------------------------
+    def leaderboard(self, *, window: str = "lifetime", category: str = "all",
+                    sort: str = "omega_score", order: str = "desc",
+                    min_bets: int | None = None, search: str = "", limit: int = 100,
+                    offset: int = 0) -> Leaderboard:
+        """Wallets ranked by `sort` in one window and category (see `polyrank.results.
+        boards.leaderboard`)."""
+        return boards.leaderboard(self.store, window=window, category=category, sort=sort,
+                                  order=order, min_bets=min_bets, search=search, limit=limit,
+                                  offset=offset)
+
+    def categories(self) -> Categories:
+        return boards.categories(self.store)
+
+    def specialists(self, *, category: str = "all", limit: int = 100,
+                    offset: int = 0) -> Specialists:
+        return boards.specialists(self.store, category=category, limit=limit, offset=offset)
+
+    def wallet(self, address: str) -> WalletReport:
+        """A wallet's metrics in every window and category, and its specialist figures."""
+        return wallets.wallet(self.store, address)
+
+    def positions(self, address: str, *, state: str = "all", limit: int = 100,
+                  offset: int = 0) -> Positions:
+        return wallets.positions(self.store, address, state=state, limit=limit,
+                                 offset=offset)
+
+    def trades(self, address: str, *, limit: int = 100, offset: int = 0) -> Trades:
+        return wallets.trades(self.store, address, limit=limit, offset=offset)
+
+    def pnl(self, address: str) -> PnlCurve:
+        return wallets.pnl(self.store, address)
+
+    def fills_loaded(self, wallet: str | None = None) -> int:
+        """How many fills the store holds (of one wallet, or of all)."""
+        return wallets.loaded_fills(self.store, wallet)
+
+    def status(self) -> PipelineStatus:
+        """Where the pipeline stands (stage, metrics runs, the ingest's published progress,
+        wallets per load status)."""
+        return pipeline_status(self.store, self.settings.runtime_dir)
+
+    def sql(self, query: str, params: dict[str, Any] | None = None) -> SqlResult:
+        """One read-only statement against the store."""
+        result = self.store.query(query, params or {}, read_only=True)
+        return SqlResult(list(result.column_names), [tuple(r) for r in result.result_rows])
+
+    def tables(self) -> list[dict[str, Any]]:
+        """The store's tables with their engine and row count."""
+        return read(self.store, "store_tables", {})
+
+    def migrations(self) -> list[tuple[int, str]]:
+        """The schema migrations applied to the store, in order."""
+        return self.store.applied_migrations()
+
+    # -- serving ---------------------------------------------------------------------------
+    def serve(self, *, host: str = "127.0.0.1", port: int = 8000) -> Any:
+        """Start the API and web page over this store in a background thread; returns the
+        running server (`.url`, `.wait()`, `.stop()`; also a context manager)."""
+        from polyrank.serving import ApiServer
+
+        return ApiServer(self.store, host=host, port=port,
+                         runtime_dir=self.settings.runtime_dir).start()
+
+
+def open(dsn: str | None = None, **kwargs: Any) -> Polyrank:
+    """Open a store by DSN: `chdb:///path` (embedded, default ./data/polyrank) or
+    `clickhouse://user:pass@host:8123/db` / `http(s)://host:8123` (a server)."""
+    return Polyrank.open(dsn, **kwargs)
+
+
+def wallet_list(wallets: Wallets) -> tuple[str, ...]:
+    """Addresses from a wallet-list file or an iterable of addresses: lower-cased,
+    de-duplicated; a malformed address is refused (InvalidArgument lists them)."""
+    from polyrank.ingest.wallets import parse_wallet_list, read_wallet_list
+
+    if isinstance(wallets, Path) or (isinstance(wallets, str) and not _ADDRESS_LIKE.match(
+            wallets.strip())):
+        return read_wallet_list(Path(wallets)).wallets
+    given = [wallets] if isinstance(wallets, str) else list(wallets)
+    parsed = parse_wallet_list("\n".join(str(w) for w in given))
+    if parsed.bad:
+        shown = "; ".join(f"{given[b.line - 1]!r} ({b.reason})" for b in parsed.bad[:10])
+        raise InvalidArgument("wallets", f"{len(parsed.bad)} malformed wallet address(es): "
+                                         f"{shown}")
+    if not parsed.wallets:
+        raise InvalidArgument("wallets", "no wallet address given")
+    return parsed.wallets
+
+
+def unix_time(value: int | str | dt.datetime | None) -> int | None:
+    """Unix seconds from an int, a datetime (naive = UTC) or a date / ISO time / unix-seconds
+    string; None stays None."""
+    if value is None or isinstance(value, int):
+        return value
+    if isinstance(value, dt.datetime):
+        moment = value if value.tzinfo else value.replace(tzinfo=dt.UTC)
+        return int(moment.timestamp())
+    from polyrank.ingest.report import parse_since
+
+    return parse_since(str(value)) or None
+
+
+def _options(options: IngestOptions | None, fields: dict[str, Any]) -> IngestOptions:
+    base = options or IngestOptions()
+    return replace(base, **fields) if fields else base
+
+
+def _command() -> str:
+    return " ".join(sys.argv) if sys.argv and sys.argv[0] else "python"
+
+

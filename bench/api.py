@@ -1,4 +1,4 @@
-"""API benchmark (issue 5): requests/s and p50 / p99 latency of `polyrank serve` on loopback
+"""API benchmark: requests/s and p50 / p99 latency of `polyrank serve` on loopback
 for the leaderboard and wallet pages at several concurrencies, against a static /healthz as
 the ceiling of the server stack on this machine.
 

@@ -1,4 +1,4 @@
-"""Ingest benchmark (issue 3): is the upstream the bottleneck, and how much do batched
+"""Ingest benchmark: is the upstream the bottleneck, and how much do batched
 wallets save over one request per wallet?
 
     .venv/bin/python bench/ingest.py [--wallets 3000] [--limit 50/10] [--latency-ms 150]
@@ -6,7 +6,7 @@ wallets save over one request per wallet?
 Part 1 — against the replay server (own process) with 150 ms latency and a 50 req / 10 s limit:
   batched ingest: achieved request rate / limit, fills per request, fills/s / ceiling
   (ceiling = limit x 1,000 rows per page); then the same wallets one request per wallet, as the
-  original did; the ratio of the two wall times.
+  earlier loader this project replaced did; the ratio of the two wall times.
 Part 2 — no latency, no limit: fills/s of our own pipeline (fetch + decode + resolve + insert)
   with 10 workers, and the share of each stage from a 1-worker run.
 Parts 1 and 2 load the orderbook subgraph only (--no-data-api): the V2 source is per wallet
@@ -84,7 +84,7 @@ def main() -> None:
             base_wall, base = load(url, wallets, workers=10, goldsky_limit=(n, window),
                                    batch_wallets=1, data_api=False)
             base_stats = replay_stats(url)
-            print("\n[one request per wallet, 10 workers — the original's way]")
+            print("\n[one request per wallet, 10 workers — the earlier loader's way]")
             print(f"  wall {base_wall:.1f} s, {base_stats['requests']} requests, "
                   f"fills per request {base.fills_fetched / base_stats['requests']:.0f}")
             print(f"  wall-time ratio one-per-wallet / batched = {base_wall / wall:.1f}x")

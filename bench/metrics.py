@@ -1,4 +1,4 @@
-"""Metrics benchmark (issue 4): enrich + metrics as SQL in chDB vs a straightforward pandas
+"""Metrics benchmark: enrich + metrics as SQL in chDB vs a straightforward pandas
 implementation of positions / bets / omega over the same fills; checks that they agree.
 
     .venv/bin/python bench/metrics.py [--fills 1000000 10000000] [--skip-pandas-above N]

@@ -1,6 +1,6 @@
 """A property-based fuzz of the API's OpenAPI schema (schemathesis): every operation, with
 inputs that fit the schema (positive) and inputs that do not (negative), answers without a
-server error, and its 2xx bodies fit the schema (issue 5).
+server error, and its 2xx bodies fit the schema.
 
 In process (ASGI) over the computed store of the session fixture `loaded`, and over an empty
 store, where the metrics endpoints answer 503 with the pipeline stage by design. The operations

@@ -1,4 +1,4 @@
-"""One hand-computed case per METRICS.md rule, run through the real SQL (enrich + metrics in
+"""One hand-computed case per docs/metrics.md rule, run through the real SQL (enrich + metrics in
 chDB). Amounts are whole shares / USDC; expected values are worked out in the comments."""
 
 from __future__ import annotations

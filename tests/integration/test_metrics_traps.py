@@ -1,4 +1,4 @@
-"""METRICS.md §8: each trap of the original system, shown not to happen here. Trap 8 (a
+"""docs/metrics.md §8: each trap of the earlier loader, shown not to happen here. Trap 8 (a
 failed wallet silently skipped and checkpointed past) is covered by the ingest tests
 (test_failed_wallets_are_reported_never_empty_and_retried_first)."""
 

@@ -37,7 +37,7 @@ def test_planted_specialists_are_found_and_favourite_buyers_are_not(loaded):
     assert len(specialists) >= planted_specialists // 2
 
 
-def test_the_original_views_and_run_record(loaded):
+def test_the_earlier_loaders_views_and_run_record(loaded):
     _, dsn = loaded
     with Store.open(dsn) as store:
         overall = store.scalar("SELECT count() FROM wallet_metrics_complete")

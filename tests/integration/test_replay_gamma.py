@@ -1,4 +1,4 @@
-"""The replay's Gamma API over real sockets: shapes as in shared/samples/gamma, list semantics,
+"""The replay's Gamma API over real sockets: shapes as in tests/fixtures/gamma, list semantics,
 and the limits. Responses are read back with `parse_gamma_market` / `parse_gamma_event`."""
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ import pytest
 
 from polyrank.sim.replay import ReplayServer
 from polyrank.upstream.records import parse_gamma_event, parse_gamma_market
-from tests.conftest import SAMPLES
+from tests.conftest import FIXTURES
 from tests.replay_world import get_json, http_get, write_world
 
 
@@ -27,7 +27,7 @@ def server(world):
 
 
 def test_market_shape_matches_the_real_capture(server, world):
-    real = json.loads((SAMPLES / "gamma/market_closed_binary_resolved.json").read_text())
+    real = json.loads((FIXTURES / "gamma/market_closed_binary_resolved.json").read_text())
     status, rows = get_json(server.url + "/markets?closed=true&limit=1")
     assert status == 200
     ours = rows[0]

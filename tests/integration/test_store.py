@@ -78,7 +78,7 @@ def test_loading_the_same_fill_twice_leaves_one_row(store):
     assert store.scalar("SELECT uniqExact(fill_id) FROM trades_raw") == 5
 
 
-def test_trades_raw_keeps_the_original_query_shape_and_exact_values(store):
+def test_trades_raw_keeps_the_earlier_loaders_query_shape_and_exact_values(store):
     store.insert("fills", [fill(1), fill(2, buy=False)], FILL_COLUMNS)
     store.insert("tokens", [(TOKEN, "0x" + "cd" * 32, 1, "512")],
                  ["token_id", "condition_id", "outcome_index", "market_id"])

@@ -1,14 +1,13 @@
-"""CTF id derivation against every known-answer vector and the real Gamma samples."""
+"""CTF id derivation against every known-answer vector and the real Gamma captures."""
 
 import json
-from pathlib import Path
 
 import pytest
 
 from polyrank.sim import ctf
+from tests.conftest import FIXTURES
 
-SAMPLES = Path(__file__).resolve().parents[3] / "shared" / "samples"  # next to the repository
-VECTORS = json.loads((SAMPLES / "vectors" / "ctf_and_negrisk_vectors.json").read_text())
+VECTORS = json.loads((FIXTURES / "vectors" / "ctf_and_negrisk_vectors.json").read_text())
 
 
 @pytest.mark.parametrize("case", VECTORS["computePositionId"] + VECTORS["getPositionId"])
@@ -30,7 +29,7 @@ def test_collateral_addresses_are_the_documented_ones():
 
 
 def test_real_neg_risk_event_condition_and_token_ids():
-    event = json.loads((SAMPLES / "gamma" / "event_negrisk_with_tags.json").read_text())[0]
+    event = json.loads((FIXTURES / "gamma" / "event_negrisk_with_tags.json").read_text())[0]
     for market in event["markets"]:
         index = int(market["questionID"][-2:], 16)
         assert ctf.neg_risk_question_id(event["negRiskMarketID"], index) == market["questionID"]
@@ -40,7 +39,7 @@ def test_real_neg_risk_event_condition_and_token_ids():
 
 
 def test_real_binary_market_condition_and_token_ids():
-    market = json.loads((SAMPLES / "gamma" / "market_closed_binary_resolved.json").read_text())
+    market = json.loads((FIXTURES / "gamma" / "market_closed_binary_resolved.json").read_text())
     assert market["resolvedBy"].lower() == ctf.UMA_CTF_ADAPTER
     assert ctf.condition_id(ctf.UMA_CTF_ADAPTER, market["questionID"]) == market["conditionId"]
     tokens = json.loads(market["clobTokenIds"])

@@ -1,4 +1,4 @@
-"""Hand-computed examples of the ledger's position and bet rules (METRICS.md §2-§3)."""
+"""Hand-computed examples of the ledger's position and bet rules (docs/metrics.md §2-§3)."""
 
 import pytest
 from hypothesis import given

@@ -1,4 +1,4 @@
-"""Hand-computed examples of wallet metrics, eligibility and specialists (METRICS.md §4-§7)."""
+"""Hand-computed examples of wallet metrics, eligibility and specialists (docs/metrics.md §4-§7)."""
 
 import math
 

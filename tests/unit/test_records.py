@@ -1,4 +1,4 @@
-"""The pure upstream parsers against the real captures in shared/samples and hand-made rows."""
+"""The pure upstream parsers against the real captures in tests/fixtures and hand-made rows."""
 
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ from polyrank.upstream.records import (
     parse_market_data,
     parse_order_filled,
 )
-from tests.conftest import SAMPLES
+from tests.conftest import FIXTURES
 
 WALLET = "0x1111111111111111111111111111111111111111"
 OTHER = "0x2222222222222222222222222222222222222222"
@@ -27,7 +27,7 @@ TOKEN = "60590045489347122735554346200880179420435533609307820342798544098823516
 
 
 def sample(name: str):
-    return json.loads((SAMPLES / name).read_text())
+    return json.loads((FIXTURES / name).read_text())
 
 
 def fill_row(**over) -> dict:

@@ -1,7 +1,6 @@
 """The generator's building blocks: parameters, categories, fees, prices, times."""
 
 import json
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -12,8 +11,7 @@ from polyrank.sim.world.catalogue import EventPlan
 from polyrank.sim.world.categories import CANONICAL, TAGS, category_of
 from polyrank.sim.world.fees import v1_fee, v2_fee
 from polyrank.sim.world.simulate import STEPS, action_times, payouts_of, price_paths
-
-SAMPLES = Path(__file__).resolve().parents[3] / "shared" / "samples"
+from tests.conftest import FIXTURES
 
 
 def test_params_defaults_and_scaling_with_a_fill_target():
@@ -45,7 +43,7 @@ def test_category_follows_priority_not_tag_order():
 
 
 def test_v2_fee_reproduces_every_real_chain_sample():
-    rows = json.loads((SAMPLES / "chain" / "v2_order_filled_taker_fees.json").read_text())
+    rows = json.loads((FIXTURES / "chain" / "v2_order_filled_taker_fees.json").read_text())
     for r in rows:
         shares = int(r["taker_amount_filled"] if r["side"] == "BUY" else r["maker_amount_filled"])
         fee = v2_fee(shares, round(float(r["price"]) * 1000), round(float(r["fee_rate"]) * 10000))

@@ -1,4 +1,4 @@
-"""Every tunable of METRICS.md with the spec's defaults: one frozen config shared by the SQL
+"""Every tunable of docs/metrics.md with its default: one frozen config shared by the SQL
 metrics (`polyrank.metrics`) and the world's reference ledger (`polyrank.sim.world.ledger`)."""
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ DEFAULT_TOP_FRACTION = 0.10
 
 @dataclass(frozen=True, kw_only=True)
 class MetricsConfig:
-    """Every tunable of METRICS.md, defaulting to the spec's values."""
+    """Every tunable of docs/metrics.md, defaulting to the documented values."""
 
     dust: float = DEFAULT_DUST
     omega_k: float = DEFAULT_OMEGA_K

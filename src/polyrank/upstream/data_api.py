@@ -1,4 +1,4 @@
-"""The Polymarket Data API (PROTOCOLS.md §3): a wallet's own trades from `/activity`, the only
+"""The Polymarket Data API (docs/protocols.md §3): a wallet's own trades from `/activity`, the only
 public source of fills after the V2 migration (the orderbook subgraph stops before it).
 
     GET /activity?user=&type=TRADE&start=&end=&sortBy=TIMESTAMP&sortDirection=ASC|DESC

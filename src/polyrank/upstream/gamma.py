@@ -1,6 +1,6 @@
 """Gamma (the market catalogue, REST): paged event lists and batched market look-ups.
 
-Traps handled here (PROTOCOLS.md §2): `/markets` hides closed markets unless `closed` is
+Traps handled here (docs/protocols.md §2.2): `/markets` hides closed markets unless `closed` is
 given, so look-ups ask for both; ids go in repeated array parameters, in batches short
 enough to keep URLs well under the 414 limit."""
 

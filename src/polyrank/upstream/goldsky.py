@@ -1,6 +1,6 @@
 """Goldsky-hosted Polymarket subgraphs: the GraphQL documents polyrank sends and the fetchers
 that page through them (`fetch_*`). Only rows with maker == wallet are ever asked for
-(PROTOCOLS.md §1): a wallet's taker-side rows belong to its counterparties."""
+(docs/protocols.md §1.5): a wallet's taker-side rows belong to its counterparties."""
 
 from __future__ import annotations
 

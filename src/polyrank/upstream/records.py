@@ -1,4 +1,4 @@
-"""Pure parsers for what the upstream services return (PROTOCOLS.md): no I/O, no globals.
+"""Pure parsers for what the upstream services return (docs/protocols.md): no I/O, no globals.
 
     parse_order_filled(obj) -> Fill          Goldsky orderbook-subgraph `OrderFilledEvent`
     decode_fill(fill, wallet) -> Trade        a `maker == wallet` row as the wallet's trade
@@ -133,7 +133,7 @@ class GammaMarket:
 
     @property
     def resolved(self) -> bool:
-        """Resolved per PROTOCOLS.md §2: closed and UMA status "resolved"."""
+        """Resolved per docs/protocols.md §2.4: closed and UMA status "resolved"."""
         return bool(self.closed) and self.uma_resolution_status == "resolved"
 
 
@@ -274,7 +274,7 @@ def parse_order_filled(obj: Any) -> Fill:
 
 
 def decode_fill(fill: Fill, wallet: str) -> Trade:
-    """Decode a row owned by `wallet` (PROTOCOLS.md §1). Rows where the wallet is only the
+    """Decode a row owned by `wallet` (docs/protocols.md §1.6). Rows where the wallet is only the
     `taker` are its counterparties' rows and must not be decoded as its trades."""
     wallet = wallet.lower()
     if fill.maker != wallet:

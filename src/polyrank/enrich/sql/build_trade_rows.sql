@@ -1,4 +1,4 @@
--- Every stored fill decoded from its maker's side (METRICS.md §1, ledger rules 1-3), numbers
+-- Every stored fill decoded from its maker's side (docs/metrics.md §1, ledger rules 1-3), numbers
 -- only: the wallet and token by their cityHash64 keys (their strings and the catalogue's
 -- columns are in trade_wallets / trade_tokens, joined back by the `trades` view).
 -- Fill ids are `<txHash>_<orderHash>`: their 8-byte hash prefixes order ties like the ids.

@@ -1,4 +1,4 @@
--- Bets (METRICS.md §3): wallet x condition, all markets of a neg-risk event forming one bet.
+-- Bets (docs/metrics.md §3): wallet x condition, all markets of a neg-risk event forming one bet.
 -- P = Σ realized, C = Σ cost; closed when every position is closed, at the last closing.
 -- Grouped on numeric keys (wallet_key, bet_hash) from position_work; strings joined last.
 -- (Columns are inserted by position; aliases differ from column names because ClickHouse

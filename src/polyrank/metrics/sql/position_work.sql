@@ -1,4 +1,4 @@
--- Positions (wallet x token) by average cost (METRICS.md §2, ledger rules 4-9), folded in
+-- Positions (wallet x token) by average cost (docs/metrics.md §2, ledger rules 4-9), folded in
 -- time order (ties by fill id, via its hash prefixes) over each position's trades up to the
 -- as-of time, into position_work (numbers only; positions.sql adds the strings).
 -- Fold state: (amount, avg_price, realized, cost, bought, unmatched_sell); amounts in micro

@@ -1,4 +1,4 @@
--- Specialists (METRICS.md §7, ledger rules 23-27), from the lifetime wallet metrics.
+-- Specialists (docs/metrics.md §7, ledger rules 23-27), from the lifetime wallet metrics.
 INSERT INTO specialists
 WITH
     {run_id:String} AS run,

@@ -1,4 +1,4 @@
--- Wallet metrics (METRICS.md §4-§5, ledger rules 12-22) for every window x scope, where the
+-- Wallet metrics (docs/metrics.md §4-§5, ledger rules 12-22) for every window x scope, where the
 -- scopes of a wallet are 'all' and each category it has a fill in. Windows end at as_of;
 -- a window of d days holds what happened in (as_of - d days, as_of]; d = 0 is lifetime.
 -- Each row is counted once per window that holds it (ARRAY JOIN of those windows only) and

@@ -1,4 +1,4 @@
--- one page of the leaderboard of a metrics run, every METRICS.md §4 figure of each wallet.
+-- one page of the leaderboard of a metrics run, every docs/metrics.md §4 figure of each wallet.
 -- The sort column is a whitelisted identifier, nulls always last, `sign` = -1 for descending; ranks are taken over the whole board before
 -- the address search filters it, so a searched wallet keeps its rank. `fills_without_fee`:
 -- the wallet's V2 fills loaded from the Data API, which reports no fee (P&L is before them).

@@ -1,6 +1,6 @@
 -- One wallet's daily cumulative P&L up to the run's as-of time, for a chart:
 --   realized: Σ P&L of the bets closed by the end of that day (what a window's realized_pnl
---             adds up: METRICS.md §3-4);
+--             adds up: docs/metrics.md §3-§4, §9);
 --   total:    mark-to-market equity: cash in and out so far plus the shares still held, each
 --             at its payout once resolved, else at its latest trade price by that day.
 -- Days run from the wallet's first trade to the as-of day (UTC).

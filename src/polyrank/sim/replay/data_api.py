@@ -1,4 +1,4 @@
-"""The Data API (data-api.polymarket.com, v1), served from a world (PROTOCOLS.md §3).
+"""The Data API (data-api.polymarket.com, v1), served from a world (docs/protocols.md §3).
 
     GET /activity?user=&type=&start=&end=&market=&side=&sortBy=&sortDirection=&limit=&offset=
     GET /trades?user=&market=&side=&takerOnly=&limit=&offset=

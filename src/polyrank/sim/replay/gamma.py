@@ -1,10 +1,10 @@
-"""The Gamma market catalogue (gamma-api.polymarket.com), served from a world (PROTOCOLS.md §2).
+"""The Gamma market catalogue (gamma-api.polymarket.com) served from a world (docs/protocols.md §2).
 
     GET /markets  /markets/{id}  /markets/slug/{slug}
     GET /events   /events/{id}   /events/slug/{slug}
     GET /tags
 
-Shapes follow the real captures in shared/samples/gamma: ids are numeric strings;
+Shapes follow the real captures in tests/fixtures/gamma: ids are numeric strings;
 `outcomes`, `outcomePrices`, `clobTokenIds` are JSON-encoded strings; `closedTime` is
 "2026-03-19 23:20:15+00"; `umaResolutionStatus` is absent while unresolved; market `volume` is
 a string while event `volume` is a number; markets carry their parent `events[]`, events their

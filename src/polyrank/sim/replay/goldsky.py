@@ -1,4 +1,4 @@
-"""The Goldsky-hosted Polymarket subgraphs, served from a world (PROTOCOLS.md §1).
+"""The Goldsky-hosted Polymarket subgraphs, served from a world (docs/protocols.md §1).
 
     POST /api/public/project_cl6mb8i9h0003e201j6li0diw/subgraphs/<name>/<version>/gn
     {"query": ..., "variables": {...}, "operationName": ...}

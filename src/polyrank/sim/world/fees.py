@@ -7,7 +7,7 @@
   floor(bps * min(p, 1-p) * shares / 10000) USDC.
 - V2 (after the migration): fee = rate * shares * p * (1 - p) USDC, floored to 1e-5 USDC
   (10 micro-USDC). This reproduces all 21 real V2 OrderFilled legs of
-  samples/chain/v2_order_filled_taker_fees.json.
+  tests/fixtures/chain/v2_order_filled_taker_fees.json.
 """
 
 from __future__ import annotations

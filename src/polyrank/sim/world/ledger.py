@@ -1,11 +1,11 @@
-"""The ground-truth ledger: a reference implementation of METRICS.md §2-§3, written for clarity.
+"""The ground-truth ledger: the reference implementation of docs/metrics.md §2-§3, for clarity.
 
 It turns fill rows (the columns of fills.parquet) and a market catalogue into positions and
 bets. Wallet metrics (§4-§5) are in `polyrank.sim.world.metrics`, specialists (§7) in
 `polyrank.sim.world.specialists`. The store's SQL must reproduce these numbers, so every
-convention the spec leaves open is fixed here:
+convention docs/metrics.md leaves open is fixed here:
 
-Decoding (PROTOCOLS.md §1)
+Decoding (docs/protocols.md §1.5-§1.6, §5)
   1. A fill row belongs to its `maker`; `taker` is ignored (no double counting).
   2. `maker_asset_id == "0"`: BUY of token `taker_asset_id`, shares = `taker_amount_filled`,
      usdc = `maker_amount_filled`. Otherwise SELL of token `maker_asset_id`,
@@ -36,7 +36,7 @@ Positions (wallet x token)
      and dust remnants carry no unrealized P&L).
 Bets
  10. bet_key = neg_risk_market_id for neg-risk markets, else the condition id. A bet's category
-     is its event's category (METRICS.md §6). P_b = Σ realized, C_b = Σ cost over its
+     is its event's category (docs/metrics.md §6). P_b = Σ realized, C_b = Σ cost over its
      positions; closed when every position is closed; closed_ts = max position closed_ts.
 Fees (summary figures)
  11. A fee valued in USDC: USDC fees as they are; share fees (V1 buys) times the payout of
@@ -49,7 +49,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
-# the spec's tunables live with the metrics (shared by this ledger and the SQL)
+# the tunables of docs/metrics.md live with the metrics (shared by this ledger and the SQL)
 from polyrank.metrics.config import MetricsConfig as LedgerConfig
 
 MICRO = 1_000_000

@@ -1,4 +1,4 @@
-"""Wallet metrics and eligibility (METRICS.md §4-§5): the reference the SQL must match.
+"""Wallet metrics and eligibility (docs/metrics.md §4-§5): the reference the SQL must match.
 
 Conventions (continuing `polyrank.sim.world.ledger`):
 

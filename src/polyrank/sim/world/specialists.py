@@ -1,4 +1,4 @@
-"""Specialists (METRICS.md §7), from the lifetime wallet metrics.
+"""Specialists (docs/metrics.md §7), from the lifetime wallet metrics.
 
 Conventions (continuing `polyrank.sim.world.metrics`):
 

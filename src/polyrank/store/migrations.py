@@ -1,7 +1,10 @@
 """Numbered schema migrations (`schema/NNNN_name.sql`), recorded in `schema_migrations`.
 
 Applied in order on open; a migration already recorded is skipped, so opening is safe to
-repeat. A recorded migration whose file changed is an error: migrations are append-only."""
+repeat. A recorded migration whose statements changed is an error: migrations are
+append-only. The checksum covers the statements, not the `--` comments, so a comment can be
+corrected without breaking existing stores (stores that recorded the older whole-file checksum
+are recognised too, see LEGACY_CHECKSUMS)."""
 
 from __future__ import annotations
 
@@ -24,6 +27,15 @@ CREATE TABLE IF NOT EXISTS schema_migrations (
 """
 
 
+#: Whole-file checksums that stores recorded before the checksum left comments out, for the
+#: files whose comments changed since (every other file's whole-file checksum is computed).
+LEGACY_CHECKSUMS: dict[int, frozenset[str]] = {
+    1: frozenset({"77c89ee47f030a67"}),
+    4: frozenset({"6482c20705205a04"}),
+    5: frozenset({"ebebc3ab342a1f1e"}),
+}
+
+
 @dataclass(frozen=True)
 class Migration:
     version: int
@@ -32,10 +44,20 @@ class Migration:
 
     @property
     def checksum(self) -> str:
-        return hashlib.sha256(self.sql.encode()).hexdigest()[:16]
+        """Of the statements alone (comments and blank lines do not count)."""
+        return _digest("\n;\n".join(self.statements()))
+
+    def matches(self, recorded: str) -> bool:
+        """Whether a checksum a store recorded is this migration's (current or legacy)."""
+        return recorded in {self.checksum, _digest(self.sql),
+                            *LEGACY_CHECKSUMS.get(self.version, ())}
 
     def statements(self) -> list[str]:
         return split_statements(self.sql)
+
+
+def _digest(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
 def split_statements(sql: str) -> list[str]:
@@ -68,7 +90,7 @@ def pending(applied: dict[int, str], available: list[Migration]) -> list[Migrati
         recorded = applied.get(mig.version)
         if recorded is None:
             todo.append(mig)
-        elif recorded != mig.checksum:
+        elif not mig.matches(recorded):
             raise MigrationError(
                 f"migration {mig.version:04d}_{mig.name}.sql changed after it was applied "
                 f"(checksum {recorded} in the store, {mig.checksum} on disk): migrations are "

@@ -1,4 +1,4 @@
--- Every OrderFilled row loaded for a wallet (PROTOCOLS.md §1: only rows with maker == wallet),
+-- Every OrderFilled row loaded for a wallet (docs/protocols.md §1: only rows with maker == wallet),
 -- raw values exactly as received. The fill id is the key: ORDER BY (maker, id) makes a
 -- re-loaded fill replace itself (id determines maker), and keeps a wallet's rows together.
 CREATE TABLE IF NOT EXISTS fills (

@@ -1,4 +1,4 @@
--- The original system's table name, kept as a view so its queries still work:
+-- The table name of the loader polyrank replaced, kept as a view so its queries still work:
 --   SELECT * FROM trades_raw WHERE wallet_address = '0x...'
 -- One row per fill (deduplicated), decoded from the wallet's point of view, with the
 -- condition and market from the catalogue ('' while the token is unresolved).

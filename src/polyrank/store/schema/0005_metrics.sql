@@ -162,7 +162,7 @@ LEFT JOIN (SELECT condition_id, question, outcomes FROM markets FINAL) AS m
     ON m.condition_id = t.condition_id
 LEFT JOIN (SELECT id, title, tag_slugs FROM events FINAL) AS e ON e.id = t.event_id;
 
--- the original system's names, over the current complete run
+-- the names of the loader polyrank replaced, over the current complete run
 CREATE VIEW IF NOT EXISTS wallet_metrics_complete AS
 SELECT * FROM wallet_metrics
 WHERE category = 'all' AND run_id = (

@@ -7,6 +7,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from fastapi import FastAPI, Query
+from fastapi.encoders import jsonable_encoder
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
 from polyrank import __version__
@@ -41,6 +43,21 @@ def create_app(store: Store, runtime_dir: Path | None = None) -> FastAPI:
     @app.exception_handler(ApiError)
     async def _api_error(_request, exc: ApiError) -> JSONResponse:
         return JSONResponse(exc.body, status_code=exc.status)
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid_request(_request, exc: RequestValidationError) -> JSONResponse:
+        """A 422 in the API's one error shape: `error` names each parameter and what is wrong
+        with it; FastAPI's `detail` list stays alongside."""
+        detail = jsonable_encoder(exc.errors())
+        problems = []
+        for item in detail:
+            where = ".".join(str(part) for part in item.get("loc", ())[1:]) or "request"
+            given = item.get("input")
+            shown = f" (got {given!r})" if isinstance(given, str | int | float) and len(
+                str(given)) <= 40 else ""
+            problems.append(f"{where}: {item.get('msg', 'invalid')}{shown}")
+        return JSONResponse({"error": "; ".join(problems) or "invalid request",
+                             "detail": detail}, status_code=422)
 
     @app.get("/healthz")
     def healthz() -> dict:

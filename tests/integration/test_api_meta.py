@@ -1,5 +1,5 @@
-"""What the page builds itself from (/api/meta), and the one error shape (`{"error": ...}`)
-of every 4xx, FastAPI's request validation included."""
+"""What the page builds itself from (/api/meta), the category counts of a window, and the one
+error shape (`{"error": ...}`) of every 4xx, FastAPI's request validation included."""
 
 from __future__ import annotations
 
@@ -11,6 +11,14 @@ from polyrank.categories import CATEGORIES
 from polyrank.metrics.config import DEFAULT_WINDOWS
 from polyrank.results import choices
 from polyrank.stages import STAGES, STEPS
+from polyrank.store import Store
+
+
+@pytest.fixture
+def client(loaded):
+    _, dsn = loaded
+    with Store.open(dsn) as store:
+        yield TestClient(create_app(store)), store
 
 
 def test_meta_lists_are_the_librarys():
@@ -31,6 +39,41 @@ def test_meta_lists_are_the_librarys():
     assert [(s["name"], s["running"], s["done"]) for s in body["steps"]] == list(STEPS)
     assert body["limits"] == {"default": choices.DEFAULT_LIMIT, "max": choices.MAX_LIMIT,
                               "max_offset": choices.MAX_OFFSET}
+
+
+def test_categories_count_the_window_asked_for(client):
+    http, store = client
+    lifetime = http.get("/api/categories").json()
+    assert lifetime["window"] == "lifetime"
+    assert lifetime == http.get("/api/categories", params={"window": "lifetime"}).json()
+    seen = {}
+    for window in choices.WINDOWS:
+        res = http.get("/api/categories", params={"window": window})
+        assert res.status_code == 200, res.text
+        body = res.json()
+        assert body["window"] == window
+        want = {cat: (wallets, ranked) for cat, wallets, ranked in store.rows(
+            "SELECT category, uniqExact(wallet), countIf(eligibility = 'ranked') "
+            "FROM wallet_metrics_by_category WHERE window = {w:String} GROUP BY category",
+            {"w": window})}
+        got = {c["category"]: (c["wallets"], c["ranked"]) for c in body["categories"]}
+        assert got == want
+        seen[window] = got
+    # the windows differ (a 30-day window ranks fewer wallets than the whole history)
+    ranked = {w: sum(r for _, r in counts.values()) for w, counts in seen.items()}
+    assert ranked["30d"] < ranked["lifetime"], ranked
+    # specialists are a whole-history figure: the same in every window
+    specialists = {c["category"]: c["specialists"] for c in lifetime["categories"]}
+    assert any(specialists.values())
+    short = http.get("/api/categories", params={"window": "30d"}).json()["categories"]
+    assert all(c["specialists"] == specialists[c["category"]] for c in short)
+
+
+def test_categories_refuse_an_unknown_window(client):
+    http, _ = client
+    res = http.get("/api/categories", params={"window": "7d"})
+    assert res.status_code == 400
+    assert res.json() == {"error": "unknown window '7d'", "valid": list(choices.WINDOWS)}
 
 
 @pytest.mark.parametrize(("path", "params", "says"), [

@@ -118,11 +118,15 @@ def create_app(store: Store, runtime_dir: Path | None = None) -> FastAPI:
                 "rows": rows}
 
     @app.get("/api/categories")
-    def categories() -> dict:
-        """Categories of the current run with their wallet, ranked and specialist counts."""
+    def categories(
+        window: str = Query("lifetime", description=" | ".join(WINDOWS)),
+    ) -> dict:
+        """Categories of the current run with their wallet and ranked counts in `window`, and
+        their specialists (a whole-history figure, the same in every window)."""
+        check_choice("window", window, WINDOWS)
         run, as_of = reader.run()
-        return {"run_id": run, "as_of": as_of,
-                "categories": reader.rows("categories", {"run": run})}
+        return {"run_id": run, "as_of": as_of, "window": window,
+                "categories": reader.rows("categories", {"run": run, "window": window})}
 
     @app.get("/api/specialists")
     def specialists(

@@ -162,8 +162,9 @@ class Polyrank:
                                   order=order, min_bets=min_bets, search=search, limit=limit,
                                   offset=offset)
 
-    def categories(self) -> Categories:
-        return boards.categories(self.store)
+    def categories(self, *, window: str = "lifetime") -> Categories:
+        """The categories with their wallet and ranked-wallet counts in `window`."""
+        return boards.categories(self.store, window=window)
 
     def specialists(self, *, category: str = "all", limit: int = 100,
                     offset: int = 0) -> Specialists:

@@ -26,7 +26,6 @@ WORLD = ["--wallets", "300", "--markets", "200", "--seed", "7"]
 TIMEOUT_MS = 15_000
 # `polyrank-sim demo`: "web page and API on URL/"; `polyrank serve`: "serving STORE on URL"
 SERVING = re.compile(r"(?:web page and API|serving .*?) on (http://127\.0\.0\.1:\d+)")
-STAGES = ("empty", "catalogue", "ingest", "ingested", "enrich", "enriched", "metrics", "ready")
 
 pytestmark = pytest.mark.slow
 
@@ -173,6 +172,30 @@ def column_index(page: Page, sort_key: str) -> int:
     return keys.index(sort_key) + 1
 
 
+def data_of(page: Page, selector: str, key: str) -> list[str]:
+    """`data-KEY` of every element matching `selector`, in document order."""
+    return page.locator(selector).evaluate_all(
+        "(els, key) => els.map(el => el.dataset[key])", key)
+
+
+def sort_columns(page: Page) -> list[str]:
+    return data_of(page, "#board-head th[data-sort]", "sort")
+
+
+def category_counts(page: Page) -> dict[str, int]:
+    """The ranked count each category tab shows (the "all" tab shows none)."""
+    tabs = page.locator("#categories button[data-ranked]").evaluate_all(
+        "els => els.map(el => [el.dataset.category, el.dataset.ranked, "
+        "el.querySelector('small.count').textContent.trim()])")
+    assert all(shown == ranked for _, ranked, shown in tabs), tabs
+    return {cat: int(ranked) for cat, ranked, _ in tabs}
+
+
+def usd(value: float) -> str:
+    """As the page writes an amount of USDC."""
+    return ("−$" if value < 0 else "$") + f"{abs(value):,.2f}"
+
+
 # ---- the tests ---------------------------------------------------------------------------
 
 def test_while_the_pipeline_loads_the_page_shows_its_stage_then_the_leaderboard(server,
@@ -183,7 +206,9 @@ def test_while_the_pipeline_loads_the_page_shows_its_stage_then_the_leaderboard(
     expect(page.locator("#pipeline")).to_be_visible()
     expect(page.locator("#board")).to_be_hidden()
     stage = page.locator("#pipeline-stage").inner_text()
-    assert stage in STAGES[:-1], stage
+    assert stage in server.get("/api/meta")["stages"][:-1], stage
+    # a pipeline runs: no advice to start one
+    expect(page.locator("#pipeline-idle")).to_be_hidden()
     # the page polls /api/status and shows the leaderboard by itself once the run is there
     expect(page.locator("#leaderboard tbody tr[data-wallet]").first).to_be_visible(
         timeout=180_000)
@@ -199,6 +224,29 @@ def test_leaderboard_tabs_sort_min_bets_and_search(server, page):
     api = board(server)
     assert api["total"] > 20 and len(api["rows"]) > 20
     assert dom_wallets(page) == [r["wallet"] for r in api["rows"]]
+    # the tabs and sortable columns are /api/meta's lists, the default window the last one
+    # over the whole history
+    meta = server.get("/api/meta")
+    assert data_of(page, "#windows button", "window") == [w["name"] for w in meta["windows"]]
+    assert [w["name"] for w in meta["windows"] if w["days"] is None][-1] == "lifetime"
+    expect(page.locator('#windows button[data-window="lifetime"]')).to_have_class(
+        re.compile(r"\bactive\b"))
+    assert data_of(page, "#categories button", "category") == meta["categories"]
+    assert sort_columns(page) == meta["sorts"]
+    # each category tab counts the ranked wallets of the window shown
+    lifetime_counts = {c["category"]: c["ranked"]
+                       for c in server.get("/api/categories")["categories"]}
+    assert category_counts(page) == {c: lifetime_counts.get(c, 0)
+                                     for c in meta["categories"][1:]}
+    # a closed-bets cell says what its second number is
+    some_open = next(r for r in api["rows"] if r["bets_open"])
+    expect(page.locator('#board-head th[data-sort="bets_closed"]')).to_have_text(
+        re.compile(r"Closed bets"))
+    bets_column = column_index(page, "bets_closed")
+    bets_cell = page.locator(f'tr[data-wallet="{some_open["wallet"]}"] '
+                             f"td:nth-child({bets_column})")
+    expect(bets_cell).to_have_text(
+        f"{some_open['bets_closed']} + {some_open['bets_open']} open")
     # the data's as-of time, as the API states it
     as_of = time.strftime("%Y-%m-%d %H:%M", time.gmtime(api["as_of"]))
     expect(page.locator("#asof")).to_contain_text(as_of)
@@ -229,6 +277,17 @@ def test_leaderboard_tabs_sort_min_bets_and_search(server, page):
     api = board(server, category=cat, window="180d")
     assert dom_wallets(page) == [r["wallet"] for r in api["rows"]]
     assert dom_wallets(page) != [r["wallet"] for r in board(server, category=cat)["rows"]]
+    # the category counts follow the window (they differ from the whole history's)
+    counts = {c["category"]: c["ranked"]
+              for c in server.get("/api/categories", window="180d")["categories"]}
+    assert counts != lifetime_counts
+    assert category_counts(page) == {c: counts.get(c, 0) for c in meta["categories"][1:]}
+    # total P&L exists over the whole history only: no column, no sort by it elsewhere
+    assert sort_columns(page) == [k for k in meta["sorts"] if k != "total_pnl"]
+    page.goto(server.url + f"/?window=180d&category={cat}&sort=total_pnl")
+    wait_board(page, category=cat, window="180d", sort="omega_score")
+    expect(page.locator('#board-head th[data-sort="omega_score"]')).to_have_attribute(
+        "aria-sort", "descending")
 
     # back to every category; sort by ROI (descending, then ascending on a second click)
     page.click('#categories button[data-category="all"]')
@@ -336,6 +395,24 @@ def test_wallet_page_metrics_positions_trades_and_chart(server, page):
     assert drawn["x"] == len(points) and drawn["realized"] == [p["realized"] for p in points]
     assert drawn["width"] > 300 and drawn["height"] > 100
     assert drawn["line"] > 200, drawn["line"]
+    # not hovering, the legend shows the latest day's values
+    legend = page.locator("#pnl-chart .u-legend")
+    expect(legend).to_contain_text(points[-1]["day"])
+    expect(legend).to_contain_text(usd(points[-1]["realized"]))
+    expect(legend).to_contain_text(usd(points[-1]["total"]))
+
+    # the exchange era and each fee in its own unit (V1: a BUY pays shares, a SELL USDC)
+    cells = page.locator("#trades tbody tr").evaluate_all(
+        """rows => rows.map(r => { const td = r.querySelectorAll('td');
+            return {fee: td[6].textContent, exchange: td[7].textContent,
+                    era: td[7].title}; })""")
+    assert len(cells) == len(trades["rows"])
+    for cell, row in zip(cells, trades["rows"], strict=True):
+        assert row["exchange_version"] == 1   # the world predates the V2 migration
+        assert cell["exchange"] == "V1" and "CTF Exchange" in cell["era"], cell
+        unit = " shares" if row["side"] == "BUY" else " USDC"
+        assert cell["fee"].endswith(unit), (cell, row)
+    assert {r["side"] for r in trades["rows"]} == {"BUY", "SELL"}
 
     expect(page.locator("#trades-pager")).to_contain_text(f"of {trades['total']:,}")
     page.click('#trades-pager button:has-text("Older")')
@@ -349,20 +426,100 @@ def test_wallet_page_metrics_positions_trades_and_chart(server, page):
     wait_board(page, category="all")
     assert dom_wallets(page) == [r["wallet"] for r in api["rows"]]
 
-    # an address that is not one is told so, without asking the API
+    # an address that is not one is told so, without asking the API: the banner alone
     page.goto(server.url + "/wallet/0x12zz")
     expect(page.locator("#error")).to_contain_text("is not a wallet address")
+    expect(page.locator("#wallet")).to_be_hidden()
+    expect(page.locator("#board")).to_be_hidden()
+
+
+def test_a_v2_fill_shows_no_fee_rather_than_a_zero(server, page):
+    """The world predates the V2 migration, so one trade of the real answer is rewritten as
+    what the Data API gives for a V2 fill: no fee (stored as 0)."""
+    server.wait_ready()
+    wallet = board(server)["rows"][0]["wallet"]
+
+    def as_v2(route):
+        body = route.fetch().json()
+        body["rows"][0].update(exchange_version=2, fee=0.0, fee_unit="USDC")
+        route.fulfill(json=body)
+
+    page.route(re.compile(r".*/api/wallets/0x[0-9a-f]{40}/trades.*"), as_v2)
+    page.goto(f"{server.url}/wallet/{wallet}")
+    first = page.locator("#trades tbody tr").first.locator("td")
+    expect(first.nth(6)).to_have_text("n/a")
+    expect(first.nth(6)).to_have_attribute("title", re.compile("Data API reports no fee"))
+    expect(first.nth(7)).to_have_text("V2")
+    expect(first.nth(7)).to_have_attribute("title", re.compile("Data API"))
+
+
+def test_errors_show_the_banner_alone(server, page):
+    server.wait_ready()
+    # a well-formed address the store knows nothing of (404)
+    missing = "0x" + "ab" * 20
+    page.goto(f"{server.url}/wallet/{missing}")
+    expect(page.locator("#error")).to_contain_text(f"no trades loaded and no metrics for "
+                                                   f"wallet {missing}")
+    for panel in ("#wallet", "#board", "#pipeline"):
+        expect(page.locator(panel)).to_be_hidden()
+
+    # a refused input: FastAPI's 422 carries `error` naming the parameter; the controls stay
+    # to correct it, the stale rows go
+    page.goto(server.url + "/")
+    wait_board(page, window="lifetime")
+    page.fill("#min-bets", "99999999999")
+    expect(page.locator("#error")).to_contain_text("min_bets: Input should be less than")
+    expect(page.locator("#min-bets")).to_be_visible()
+    expect(page.locator("#board-results")).to_be_hidden()
+    page.fill("#min-bets", "")
+    wait_board(page, window="lifetime")
+    expect(page.locator("#error")).to_be_hidden()
+    expect(page.locator("#board-results")).to_be_visible()
+
+    # the API down once the page runs: its banner, no panel under it
+    page.route(re.compile(r".*/api/(?!meta).*"), lambda route: route.abort())
+    page.click('#windows button[data-window="180d"]')
+    expect(page.locator("#error")).to_contain_text("The API does not answer")
+    for panel in ("#wallet", "#board", "#pipeline"):
+        expect(page.locator(panel)).to_be_hidden()
+    page.goto(f"{server.url}/wallet/{board(server)['rows'][0]['wallet']}")
+    expect(page.locator("#error")).to_contain_text("The API does not answer")
+    for panel in ("#wallet", "#board", "#pipeline"):
+        expect(page.locator(panel)).to_be_hidden()
 
 
 def test_before_any_metrics_run_the_page_shows_the_pipeline_stage(tmp_path, page):
+    """An empty store with nothing loading: the page says what to run instead of promising a
+    refresh, and keeps asking /api/status."""
     srv = Served(["serve", "--store", f"chdb://{tmp_path / 'empty'}"], tmp_path / "serve.log")
     try:
         status = srv.get("/api/status")
-        assert status["runs"] == []
+        assert status["runs"] == [] and status["stage"] == "empty"
+        assert not (status["ingest"] or {}).get("alive")
+        polls: list[str] = []
+        page.on("request", lambda req: polls.append(req.url) if "/api/status" in req.url
+                else None)
         page.goto(srv.url + "/")
         expect(page.locator("#pipeline")).to_be_visible()
         expect(page.locator("#pipeline-stage")).to_have_text(status["stage"])
         expect(page.locator("#board")).to_be_hidden()
+        idle = page.locator("#pipeline-idle")
+        expect(idle).to_be_visible()
+        expect(idle).to_contain_text("polyrank pipeline --wallets FILE")
+        expect(idle).to_contain_text("polyrank serve --pipeline FILE")
+        expect(page.locator("#pipeline-wait")).to_be_hidden()
+        # the steps are /api/meta's
+        steps = [s["name"] for s in srv.get("/api/meta")["steps"]]
+        expect(page.locator("#pipeline-steps li")).to_have_text(steps)
+        # and it keeps polling
+        deadline = time.monotonic() + 15
+        while len(polls) < 3 and time.monotonic() < deadline:
+            page.wait_for_timeout(250)
+        assert len(polls) >= 3, polls
+        # a wallet with nothing loaded shows no empty panels under the pipeline's
+        page.goto(srv.url + "/wallet/0x" + "ab" * 20)
+        expect(idle).to_be_visible()
+        expect(page.locator("#wallet")).to_be_hidden()
     finally:
         srv.stop()
 

@@ -8,6 +8,8 @@ import re
 from fastapi.testclient import TestClient
 
 from polyrank.api.app import create_app
+from polyrank.results.choices import BOARD_CATEGORIES, SORTS, WINDOWS
+from polyrank.stages import STAGES
 from polyrank.web import STATIC, vendor_missing
 
 
@@ -50,3 +52,15 @@ def test_the_api_explorer_works_offline(store):
         if url.startswith("/"):
             assert http.get(url).status_code == 200, url
     assert http.get("/redoc").status_code == 404   # ReDoc would need a CDN: not offered
+
+
+def test_the_page_writes_no_list_the_api_serves():
+    """Windows, categories, sort keys and the pipeline's stages come from /api/meta. No window,
+    category or stage name is a string in app.js ("empty" is also the CSS class of an empty
+    table's cell, so that stage is left out); sort keys may label a metric (keyed by its
+    name), but never two in a row as a list of them."""
+    code = re.sub(r"(^|\s)//.*$", "", (STATIC / "app.js").read_text(), flags=re.MULTILINE)
+    strings = set(re.findall(r'"([^"\n]*)"', code)) | set(re.findall(r"`([^`]*)`", code))
+    assert sorted({*WINDOWS, *BOARD_CATEGORIES, *STAGES} - {"empty"} & strings) == []
+    pairs = re.findall(r'"(\w+)",\s*"(\w+)"', code)
+    assert [p for p in pairs if set(p) <= set(SORTS)] == []

@@ -10,6 +10,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from fastapi import FastAPI, Query
+from fastapi.encoders import jsonable_encoder
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
 from polyrank import __version__
@@ -56,6 +58,21 @@ def create_app(store: Store, runtime_dir: Path | None = None) -> FastAPI:
     async def _not_ready(_request, exc: MetricsNotReady) -> JSONResponse:
         return JSONResponse({"error": str(exc), "stage": exc.stage}, status_code=503)
 
+    @app.exception_handler(RequestValidationError)
+    async def _invalid_request(_request, exc: RequestValidationError) -> JSONResponse:
+        """A 422 in the API's one error shape: `error` names each parameter and what is wrong
+        with it; FastAPI's `detail` list stays alongside."""
+        detail = jsonable_encoder(exc.errors())
+        problems = []
+        for item in detail:
+            where = ".".join(str(part) for part in item.get("loc", ())[1:]) or "request"
+            given = item.get("input")
+            shown = f" (got {given!r})" if isinstance(given, str | int | float) and len(
+                str(given)) <= 40 else ""
+            problems.append(f"{where}: {item.get('msg', 'invalid')}{shown}")
+        return JSONResponse({"error": "; ".join(problems) or "invalid request",
+                             "detail": detail}, status_code=422)
+
     @app.get("/healthz")
     def healthz() -> dict:
         """Liveness: answers without touching the store."""
@@ -100,10 +117,14 @@ def create_app(store: Store, runtime_dir: Path | None = None) -> FastAPI:
                                   offset=offset).as_dict()
 
     @app.get("/api/categories")
-    def categories() -> dict:
-        """Categories of the current run with their wallet, ranked and specialist counts."""
-        cats = boards.categories(store).as_dict()
-        return {"run_id": cats["run_id"], "as_of": cats["as_of"], "categories": cats["rows"]}
+    def categories(
+        window: str = Query("lifetime", description=" | ".join(WINDOWS)),
+    ) -> dict:
+        """Categories of the current run with their wallet and ranked counts in `window`, and
+        their specialists (a whole-history figure, the same in every window)."""
+        cats = boards.categories(store, window=window).as_dict()
+        return {"run_id": cats["run_id"], "as_of": cats["as_of"], "window": window,
+                "categories": cats["rows"]}
 
     @app.get("/api/specialists")
     def specialists(

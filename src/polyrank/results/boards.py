@@ -42,10 +42,12 @@ class Leaderboard(Rows):
 
 @dataclass(frozen=True)
 class Categories(Rows):
-    """Per category of the run: wallets with bets in it, ranked wallets, specialists."""
+    """Per category of the run: wallets and ranked wallets in `window`, and specialists (a
+    whole-history figure, the same in every window)."""
 
     run_id: str = ""
     as_of: int | None = None
+    window: str = "lifetime"
 
 
 @dataclass(frozen=True)
@@ -91,10 +93,13 @@ def leaderboard(store: Store, *, window: str = "lifetime", category: str = "all"
                        read_scalar(store, "leaderboard_total", params))
 
 
-def categories(store: Store) -> Categories:
-    """The run's categories with their wallet, ranked-wallet and specialist counts."""
+def categories(store: Store, *, window: str = "lifetime") -> Categories:
+    """The run's categories with their wallet and ranked-wallet counts in `window`, and their
+    specialists."""
+    check_choice("window", window, WINDOWS)
     run, as_of = current_run(store)
-    return Categories(read(store, "categories", {"run": run}), run, as_of)
+    return Categories(read(store, "categories", {"run": run, "window": window}), run, as_of,
+                      window)
 
 
 def specialists(store: Store, *, category: str = "all", limit: int = DEFAULT_LIMIT,

@@ -1,10 +1,11 @@
--- the categories of a metrics run: wallets active in each, ranked wallets, specialists
+-- the categories of a metrics run in one window: wallets with metrics there, ranked wallets
+-- there, and specialists (a whole-history figure: the specialists table has no window)
 SELECT m.category AS category, m.wallets AS wallets, m.ranked AS ranked,
        ifNull(s.specialists, 0) AS specialists
 FROM (
     SELECT category, uniqExact(wallet) AS wallets, countIf(eligibility = 'ranked') AS ranked
     FROM wallet_metrics
-    WHERE run_id = {run:String} AND window = 'lifetime' AND category != 'all'
+    WHERE run_id = {run:String} AND window = {window:String} AND category != 'all'
     GROUP BY category
 ) AS m
 LEFT JOIN (

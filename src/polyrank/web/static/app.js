@@ -1,21 +1,18 @@
 // polyrank's web page: plain JS over the JSON API, no framework and no build step.
 // Routes: `/?window=&category=&sort=&order=&min_bets=&search=&offset=` (the leaderboard) and
 // `/wallet/0x…` (a wallet). Data from the API only ever reaches the DOM as text.
+// What the API accepts — windows, categories, sort keys, orders, position states, the
+// pipeline's stages and steps, page limits — is read from /api/meta at start-up, never
+// written here: this file only knows how to label and format a metric, by its name.
 "use strict";
 
 (() => {
-  const WINDOWS = ["30d", "90d", "180d", "lifetime"];
-  const SORTS = ["omega_score", "omega", "realized_pnl", "total_pnl", "roi", "win_rate_lb",
-                 "volume_usdc", "bets_closed"];
-  const BOARD_DEFAULTS = { window: "lifetime", category: "all", sort: "omega_score",
-                           order: "desc", min_bets: "", search: "", offset: "0" };
-  const BOARD_PAGE = 100;
-  const WALLET_PAGE = 25;
-  // the pipeline's stages in order, and the steps shown while it runs
-  const STAGES = ["empty", "catalogue", "ingest", "ingested", "enrich", "enriched", "metrics",
-                  "ready"];
-  const STEPS = [["catalogue", "catalogue", "ingest"], ["ingest", "ingest", "ingested"],
-                 ["enrich", "enrich", "enriched"], ["metrics", "metrics", "ready"]];
+  // Set from /api/meta by start(): { windows: [{name, days}], windowNames, whole (the window
+  // over the whole history), categories, allCategory, sorts, orders, positionStates, stages,
+  // steps: [{name, running, done}], limits, defaults (the leaderboard's URL defaults) }.
+  let META = null;
+  // rows per page on a wallet's tables (a choice of this page, within the API's maximum)
+  const WALLET_ROWS = 25;
   const ADDRESS = /^0x[0-9a-f]{40}$/;
   const COLORS = { realized: "#2563eb", total: "#d97706" };
 
@@ -41,6 +38,8 @@
   const fixed = (digits) => new Intl.NumberFormat("en-US", {
     minimumFractionDigits: digits, maximumFractionDigits: digits });
   const f0 = fixed(0), f2 = fixed(2), f3 = fixed(3), f4 = fixed(4);
+  const f2to4 = new Intl.NumberFormat("en-US", { minimumFractionDigits: 2,
+                                                  maximumFractionDigits: 4 });
 
   const dash = "—";
   const money = (v) => v == null ? dash : (v < 0 ? "−$" : "$") + f2.format(Math.abs(v));
@@ -77,14 +76,23 @@
     for (const [key, value] of Object.entries(params || {})) {
       if (value !== "" && value != null) url.searchParams.set(key, value);
     }
-    const res = await fetch(url, { headers: { Accept: "application/json" } });
+    let res;
+    try {
+      res = await fetch(url, { headers: { Accept: "application/json" } });
+    } catch (err) {
+      throw new ApiError(0, `The API does not answer (${err.message}): is polyrank serve `
+        + "still running? Reload the page once it is.");
+    }
     let body = null;
     try { body = await res.json(); } catch { /* not JSON: reported below */ }
     if (res.status === 503 && body && "stage" in body) throw new NotReady(body);
     if (!res.ok) {
-      const detail = body && (body.error || (Array.isArray(body.detail)
-        ? body.detail.map((d) => d.msg).join("; ") : body.detail));
-      throw new ApiError(res.status, detail || `${res.status} ${res.statusText}`);
+      // every API error answers {"error": message, ...}; a framework's own {"detail": text}
+      // (an unknown path) or anything else (a proxy's page) is told by its status
+      const message = !body ? null : typeof body.error === "string" ? body.error
+        : typeof body.detail === "string" ? body.detail : null;
+      throw new ApiError(res.status, message || `${res.status} ${res.statusText || "error"} `
+        + `from ${url.pathname}`);
     }
     return body;
   }
@@ -93,6 +101,15 @@
     const box = $("#error");
     box.hidden = !err;
     box.textContent = err ? (err.message || String(err)) : "";
+  }
+
+  // An error replaces the page: its banner alone, no empty panels under it.
+  function showFailure(err) {
+    $("#board").hidden = true;
+    $("#wallet").hidden = true;
+    $("#pipeline").hidden = true;
+    $("#asof").textContent = "";
+    showError(err);
   }
 
   function setAsOf(body) {
@@ -118,7 +135,7 @@
     if (walletParts() === null) $("#wallet").hidden = true;
     $("#pipeline").hidden = false;
     $("#asof").textContent = "";
-    renderStage(stage, null);
+    renderStage(stage, null, false);
     if (pollTimer) return;
     const poll = async () => {
       try {
@@ -129,7 +146,7 @@
           route();
           return;
         }
-        renderStage(st.stage, st.ingest);
+        renderStage(st.stage, st.ingest, true);
       } catch (err) {
         $("#pipeline-stage").textContent = `unknown (${err.message})`;
       }
@@ -138,12 +155,19 @@
     pollTimer = setTimeout(poll, 0);
   }
 
-  function renderStage(stage, ingest) {
+  // `known`: from /api/status, which says whether an ingest runs (a 503 says only the stage)
+  function renderStage(stage, ingest, known) {
     $("#pipeline-stage").textContent = stage || "unknown";
-    const at = STAGES.indexOf(stage);
-    $("#pipeline-steps").replaceChildren(...STEPS.map(([name, running, finished]) => h("li", {
-      class: at >= STAGES.indexOf(finished) ? "done" : stage === running ? "current" : "" },
-      name)));
+    const stages = META.stages;
+    const at = stages.indexOf(stage);
+    $("#pipeline-steps").replaceChildren(...META.steps.map((step) => h("li", {
+      class: at >= 0 && at >= stages.indexOf(step.done) ? "done"
+        : stage === step.running ? "current" : "" }, step.name)));
+    // nothing loaded (the first stage) and nothing loading: say what to run instead of
+    // promising a refresh; neither until /api/status has said whether an ingest runs
+    const idle = stage === stages[0] && !(ingest && ingest.alive);
+    $("#pipeline-idle").hidden = !known || !idle;
+    $("#pipeline-wait").hidden = !known || idle;
     const box = $("#pipeline-ingest");
     if (!ingest) { box.replaceChildren(); return; }
     const t = ingest.totals || {};
@@ -161,44 +185,89 @@
 
   function failed(err) {
     if (err instanceof NotReady) { showPipeline(err.stage); return; }
-    showError(err);
+    showFailure(err);
   }
 
   // ---- the leaderboard -----------------------------------------------------------------
 
-  const COLUMNS = [
-    { key: "rank", label: "#" },
-    { key: "wallet", label: "Wallet" },
-    { key: "omega_score", label: "Omega score", sort: true,
-      title: "(gains + k·c̄) / (losses + k·c̄): the rank key, pulled toward 1 for thin records" },
-    { key: "omega", label: "Omega", sort: true, title: "gains / losses over closed bets" },
-    { key: "realized_pnl", label: "Realized P&L", sort: true },
-    { key: "total_pnl", label: "Total P&L", sort: true,
-      title: "lifetime: realized plus open positions at their mark" },
-    { key: "roi", label: "ROI ± se", sort: true },
-    { key: "win_rate_lb", label: "Win rate (LB)", sort: true,
-      title: "won / (won + lost), and its Wilson lower bound" },
-    { key: "volume_usdc", label: "Volume", sort: true },
-    { key: "bets_closed", label: "Bets", sort: true, title: "closed (open)" },
-  ];
+  // How each metric is labelled and drawn, by its name. The columns themselves are /api/meta's
+  // sort keys, in its order; a key this table does not know is shown under its own name.
+  // `whole`: the metric exists only over the whole history (every other window answers null),
+  // so its column and sort are not offered in other windows.
+  const BOARD_METRICS = {
+    omega_score: { label: "Omega score",
+      title: "(gains + k·c̄) / (losses + k·c̄): the rank key, pulled toward 1 for thin records",
+      cell: (r) => numCell(r.omega_score, r.omega_score == null ? dash
+        : f3.format(r.omega_score)) },
+    omega: { label: "Omega", title: "gains / losses over closed bets",
+      cell: (r) => numCell(r.omega, omegaText(r)) },
+    realized_pnl: { label: "Realized P&L", title: "P&L of the closed bets, net of fees",
+      cell: (r) => numCell(r.realized_pnl, money(r.realized_pnl), sign(r.realized_pnl)) },
+    total_pnl: { label: "Total P&L", whole: true,
+      title: "realized plus open positions at their mark (over the whole history only)",
+      cell: (r) => numCell(r.total_pnl, money(r.total_pnl), sign(r.total_pnl)) },
+    roi: { label: "ROI ± se", title: "return on the cost of closed bets, ± its standard error",
+      cell: (r) => numCell(r.roi, [h("span", { class: sign(r.roi) }, pct1(r.roi)),
+        r.roi_se != null ? h("small", {}, ` ± ${pct1(r.roi_se)}`) : null]) },
+    win_rate_lb: { label: "Win rate (LB)",
+      title: "the Wilson lower bound of won / (won + lost), and in brackets the win rate",
+      cell: (r) => numCell(r.win_rate_lb, [r.win_rate_lb == null ? dash
+        : f2.format(r.win_rate_lb),
+        r.win_rate != null ? h("small", {}, ` (${pct1(r.win_rate)})`) : null]) },
+    volume_usdc: { label: "Volume", title: "USDC traded",
+      cell: (r) => numCell(r.volume_usdc, money(r.volume_usdc)) },
+    bets_closed: { label: "Closed bets", title: "closed bets (sorted by these), and the open ones",
+      cell: (r) => numCell(r.bets_closed, [count(r.bets_closed),
+        r.bets_open ? h("small", { class: "open-bets" }, ` + ${count(r.bets_open)} open`)
+          : null]) },
+  };
+
+  function plainValue(v) {
+    if (v == null) return dash;
+    if (typeof v === "number") return Number.isInteger(v) ? count(v) : f3.format(v);
+    return String(v);
+  }
+
+  function metricInfo(key) {
+    return BOARD_METRICS[key]
+      || { label: key, cell: (r) => numCell(typeof r[key] === "number" ? r[key] : null,
+                                            plainValue(r[key])) };
+  }
+
+  const isWhole = (windowName) => windowName === META.whole;
+
+  // the sort keys offered in a window (a metric of the whole history only in that window)
+  function sortsFor(windowName) {
+    return META.sorts.filter((key) => !metricInfo(key).whole || isWhole(windowName));
+  }
+
+  function boardColumns(windowName) {
+    return [{ key: "rank", label: "#" }, { key: "wallet", label: "Wallet" },
+            ...sortsFor(windowName).map((key) => ({ key, sort: true, ...metricInfo(key) }))];
+  }
 
   let boardSeq = 0;
+  // the category counts of one window: { window, run, rows }
   let categories = null;
 
   function boardState() {
+    const d = META.defaults;
     const q = new URLSearchParams(location.search);
     const s = {};
-    for (const [key, def] of Object.entries(BOARD_DEFAULTS)) s[key] = q.get(key) ?? def;
-    if (!WINDOWS.includes(s.window)) s.window = BOARD_DEFAULTS.window;
-    if (!SORTS.includes(s.sort)) s.sort = BOARD_DEFAULTS.sort;
-    if (s.order !== "asc") s.order = "desc";
+    for (const [key, def] of Object.entries(d)) s[key] = q.get(key) ?? def;
+    if (!META.windowNames.includes(s.window)) s.window = d.window;
+    if (!META.categories.includes(s.category)) s.category = d.category;
+    if (!sortsFor(s.window).includes(s.sort)) s.sort = d.sort;
+    if (!META.orders.includes(s.order)) s.order = d.order;
     return s;
   }
 
   function boardUrl(changes) {
     const s = { ...boardState(), offset: "0", ...changes };
+    // a sort the new window does not offer (total P&L outside the whole history) is dropped
+    if (!sortsFor(s.window).includes(s.sort)) s.sort = META.defaults.sort;
     const q = new URLSearchParams();
-    for (const [key, def] of Object.entries(BOARD_DEFAULTS)) {
+    for (const [key, def] of Object.entries(META.defaults)) {
       if (s[key] !== def && s[key] !== "") q.set(key, s[key]);
     }
     const text = q.toString();
@@ -219,8 +288,10 @@
     const s = boardState();
     $("#wallet").hidden = true;
     document.title = "polyrank — leaderboard";
-    $("#windows").replaceChildren(...WINDOWS.map((w) => tab(w, w === s.window,
-      () => navigate(boardUrl({ window: w })), { "data-window": w })));
+    $("#windows").replaceChildren(...META.windows.map((w) => tab(w.name, w.name === s.window,
+      () => navigate(boardUrl({ window: w.name })),
+      { "data-window": w.name,
+        title: w.days == null ? "the whole history" : `the last ${w.days} days` })));
     const minBets = $("#min-bets"), search = $("#search");
     if (document.activeElement !== minBets) minBets.value = s.min_bets;
     if (document.activeElement !== search) search.value = s.search;
@@ -230,22 +301,26 @@
     const searchText = cleanSearch(s.search);
     search.classList.toggle("invalid", !/^(0x)?[0-9a-f]*$/.test(searchText));
     if (search.classList.contains("invalid")) {
-      $("#board").hidden = false;
-      showError(new Error("An address is hexadecimal: search with 0-9 and a-f only."));
+      badInput(new Error("An address is hexadecimal: search with 0-9 and a-f only."));
       return;
     }
     const params = { window: s.window, category: s.category, sort: s.sort, order: s.order,
-                     min_bets: s.min_bets, search: searchText, limit: BOARD_PAGE,
+                     min_bets: s.min_bets, search: searchText, limit: META.limits.default,
                      offset: s.offset };
     const table = $("#leaderboard");
     table.setAttribute("aria-busy", "true");
     const seq = ++boardSeq;
     try {
-      const [body] = await Promise.all([api("/api/omega/leaderboard", params),
-                                        categories ? null : loadCategories()]);
+      let [body, cats] = await Promise.all([
+        api("/api/omega/leaderboard", params),
+        categories && categories.window === s.window ? categories : loadCategories(s.window)]);
+      // counts kept from an earlier metrics run are read again
+      if (cats.run !== body.run_id) cats = await loadCategories(s.window);
       if (seq !== boardSeq) return;
+      categories = cats;
       showError(null);
       $("#board").hidden = false;
+      $("#board-results").hidden = false;
       setAsOf(body);
       renderCategoryTabs(s);
       renderRows(body, s);
@@ -253,33 +328,55 @@
         Object.entries(params).filter(([, v]) => v !== "" && v != null)).toString();
       table.setAttribute("aria-busy", "false");
     } catch (err) {
-      if (seq === boardSeq) failed(err);
+      if (seq !== boardSeq) return;
+      // refused input (a 4xx): the controls stay, to correct it; anything else is the page's
+      if (err instanceof ApiError && err.status >= 400 && err.status < 500) badInput(err);
+      else failed(err);
     }
   }
 
-  async function loadCategories() {
-    const body = await api("/api/categories");
-    categories = body.categories;
+  // The leaderboard's controls with the error above them, and no stale rows under it.
+  function badInput(err) {
+    $("#board").hidden = false;
+    $("#board-results").hidden = true;
+    $("#leaderboard").setAttribute("aria-busy", "false");
+    showError(err);
   }
 
+  async function loadCategories(windowName) {
+    const body = await api("/api/categories", { window: windowName });
+    return { window: body.window || windowName, run: body.run_id, rows: body.categories };
+  }
+
+  // Every category /api/meta lists, in its order, each with its ranked wallets in the window
+  // shown (once /api/categories has answered for it); one without wallets there is quieter.
   function renderCategoryTabs(s) {
-    const list = [{ category: "all" }, ...(categories || [])];
-    if (!list.some((c) => c.category === s.category)) list.push({ category: s.category });
-    $("#categories").replaceChildren(...list.map((c) => tab(
-      [c.category, c.ranked != null ? h("small", {}, ` ${c.ranked}`) : null,
-       c.specialists ? h("small", { class: "star", title: `${c.specialists} specialists` },
-                         " ★" + c.specialists) : null],
-      c.category === s.category, () => navigate(boardUrl({ category: c.category })),
-      { "data-category": c.category,
-        title: c.ranked != null ? `${c.wallets} wallets, ${c.ranked} ranked (lifetime)` : null },
-    )));
+    const counts = categories && categories.window === s.window
+      ? Object.fromEntries(categories.rows.map((c) => [c.category, c])) : null;
+    $("#categories").replaceChildren(...META.categories.map((cat) => {
+      const c = cat === META.allCategory || !counts ? null
+        : counts[cat] || { category: cat, wallets: 0, ranked: 0, specialists: 0 };
+      const active = cat === s.category;
+      return tab(
+        [cat, c ? h("small", { class: "count" }, ` ${count(c.ranked)}`) : null,
+         c && c.specialists ? h("small", { class: "star" }, " ★" + c.specialists) : null],
+        active, () => navigate(boardUrl({ category: cat })),
+        { "data-category": cat, "data-ranked": c ? c.ranked : null,
+          class: ["tab", active && "active", c && !c.wallets && "quiet"].filter(Boolean)
+            .join(" "),
+          title: cat === META.allCategory ? "every category together"
+            : c ? `${count(c.ranked)} wallets ranked in ${s.window}, of ${count(c.wallets)} `
+              + "that bet in this category"
+              + (c.specialists ? `; ${c.specialists} specialists (whole history)` : "")
+            : null });
+    }));
   }
 
   function renderHead(s) {
-    $("#board-head").replaceChildren(...COLUMNS.map((col) => {
+    $("#board-head").replaceChildren(...boardColumns(s.window).map((col) => {
       if (!col.sort) return h("th", { class: col.key === "wallet" ? "" : "num" }, col.label);
       const active = col.key === s.sort;
-      const next = active && s.order === "desc" ? "asc" : "desc";
+      const next = active && s.order === META.orders[0] ? META.orders[1] : META.orders[0];
       return h("th", { class: "num", "data-sort": col.key, title: col.title,
                        "aria-sort": active ? (s.order === "desc" ? "descending" : "ascending")
                          : null },
@@ -333,9 +430,10 @@
     const matching = s.search ? ` matching “${cleanSearch(s.search)}”` : "";
     $("#board-summary").textContent = `${count(body.total)} ${gate}${matching} · `
       + `${body.window} · ${body.category} · by ${body.sort} ${body.order}`;
+    const columns = boardColumns(s.window);
     const tbody = $("#leaderboard tbody");
     if (!rows.length) {
-      tbody.replaceChildren(h("tr", {}, h("td", { colspan: COLUMNS.length, class: "empty" },
+      tbody.replaceChildren(h("tr", {}, h("td", { colspan: columns.length, class: "empty" },
         s.search ? "No wallet matches this search." : "No wallet here yet.")));
     } else {
       tbody.replaceChildren(...rows.map((r) => h("tr", { "data-wallet": r.wallet },
@@ -344,28 +442,19 @@
           h("a", { href: `/wallet/${r.wallet}`, class: "addr" },
             highlight(r.wallet, cleanSearch(s.search))),
           badges(r.specialist_in), flags(r))),
-        numCell(r.omega_score, r.omega_score == null ? dash : f3.format(r.omega_score)),
-        numCell(r.omega, omegaText(r)),
-        numCell(r.realized_pnl, money(r.realized_pnl), sign(r.realized_pnl)),
-        numCell(r.total_pnl, money(r.total_pnl), sign(r.total_pnl)),
-        numCell(r.roi, [h("span", { class: sign(r.roi) }, pct1(r.roi)),
-          r.roi_se != null ? h("small", {}, ` ± ${pct1(r.roi_se)}`) : null]),
-        numCell(r.win_rate_lb, [r.win_rate_lb == null ? dash : f2.format(r.win_rate_lb),
-          r.win_rate != null ? h("small", {}, ` (${pct1(r.win_rate)})`) : null]),
-        numCell(r.volume_usdc, money(r.volume_usdc)),
-        numCell(r.bets_closed, [count(r.bets_closed),
-          r.bets_open ? h("small", {}, ` (${count(r.bets_open)})`) : null]),
+        columns.filter((col) => col.sort).map((col) => col.cell(r)),
       )));
     }
     const offset = Number(s.offset) || 0;
+    const step = META.limits.default;
     const pager = $("#board-pager");
     pager.replaceChildren(
       pageButton("← Previous", offset > 0,
-        () => navigate(boardUrl({ ...s, offset: String(Math.max(0, offset - BOARD_PAGE)) }))),
+        () => navigate(boardUrl({ ...s, offset: String(Math.max(0, offset - step)) }))),
       h("span", {}, rows.length ? `${count(offset + 1)}–${count(offset + rows.length)} of `
         + `${count(body.total)}` : ""),
       pageButton("Next →", offset + rows.length < body.total,
-        () => navigate(boardUrl({ ...s, offset: String(offset + BOARD_PAGE) }))));
+        () => navigate(boardUrl({ ...s, offset: String(offset + step) }))));
   }
 
   function pageButton(label, enabled, onclick) {
@@ -394,18 +483,22 @@
 
   // ---- a wallet ------------------------------------------------------------------------
 
+  // The rows of a wallet's metrics table: [name, label, format, signed, options]; `covers`:
+  // other metrics the row shows too; `whole`: only computed over the whole history. A sort key
+  // of /api/meta that no row shows is added at the end under its own name.
   const METRIC_ROWS = [
     ["eligibility", "Eligibility", (m) => m.eligibility],
     ["omega_score", "Omega score", (m) => m.omega_score == null ? dash : f3.format(m.omega_score)],
     ["omega", "Omega", omegaText],
     ["realized_pnl", "Realized P&L (closed bets)", (m) => money(m.realized_pnl), true],
-    ["realized_pnl_all", "Realized P&L (all positions)", (m) => money(m.realized_pnl_all), true],
-    ["unrealized_pnl", "Unrealized P&L", (m) => money(m.unrealized_pnl), true],
-    ["total_pnl", "Total P&L", (m) => money(m.total_pnl), true],
+    ["realized_pnl_all", "Realized P&L (all positions)", (m) => money(m.realized_pnl_all), true,
+     { whole: true }],
+    ["unrealized_pnl", "Unrealized P&L", (m) => money(m.unrealized_pnl), true, { whole: true }],
+    ["total_pnl", "Total P&L", (m) => money(m.total_pnl), true, { whole: true }],
     ["roi", "ROI ± se", (m) => m.roi == null ? dash
       : `${pct1(m.roi)}${m.roi_se != null ? " ± " + pct1(m.roi_se) : ""}`, true],
     ["win_rate", "Win rate (Wilson LB)", (m) => m.win_rate == null ? dash
-      : `${pct1(m.win_rate)} (${f2.format(m.win_rate_lb)})`],
+      : `${pct1(m.win_rate)} (${f2.format(m.win_rate_lb)})`, false, { covers: ["win_rate_lb"] }],
     ["bets_closed", "Closed bets (won / lost)", (m) =>
       `${count(m.bets_closed)} (${count(m.bets_won)} / ${count(m.bets_lost)})`],
     ["bets_open", "Open bets", (m) => count(m.bets_open)],
@@ -420,6 +513,50 @@
     ["first_trade_at", "First / last trade", (m) =>
       `${day(m.first_trade_at)} → ${day(m.last_trade_at)}`],
   ];
+
+  function metricRows() {
+    const shown = new Set(METRIC_ROWS.flatMap(([key, , , , o]) => [key, ...((o || {}).covers
+      || [])]));
+    return [...METRIC_ROWS, ...META.sorts.filter((key) => !shown.has(key)).map((key) =>
+      [key, key, (m) => plainValue(m[key])])];
+  }
+
+  // The trades' exchange eras, as the fills record them (`exchange_version`), and their fees.
+  const EXCHANGES = {
+    1: { label: "V1", title: "Polymarket's first exchange contracts (CTF Exchange, or the "
+      + "Neg-risk CTF Exchange for neg-risk markets): fills before the 2026-04-28 migration, "
+      + "read from the Goldsky orderbook subgraph" },
+    2: { label: "V2", title: "the exchange contracts since the 2026-04-28 migration (CTF "
+      + "Exchange V2, or Neg-risk CTF Exchange V2): fills read from the Data API" },
+  };
+  const FEE_TITLE = "V1: a BUY pays its fee in shares (it receives shares − fee), a SELL in "
+    + "USDC (it receives USDC − fee). V2 fills come from the Data API, which reports no fee.";
+
+  function feeCell(t) {
+    if (t.exchange_version === 2 && !t.fee) {
+      return h("td", { class: "num muted", "data-value": "",
+                       title: "the Data API reports no fee: P&L on this fill is before it" },
+        "n/a");
+    }
+    // a fee of exactly nothing reads "0", anything else with 2 to 4 decimals
+    const amount = (v) => (v === 0 ? "0" : f2to4.format(v));
+    if (t.fee_unit === "shares") {
+      return h("td", { class: "num", "data-value": t.fee,
+                       title: "fee paid in shares: the wallet received shares − fee" },
+        `${amount(t.fee)} shares`);
+    }
+    return h("td", { class: "num", "data-value": t.fee,
+                     title: `fee paid in USDC (${t.side === "SELL" ? "deducted from the "
+                       + "proceeds" : "paid on top"})` },
+      `${amount(t.fee)} USDC`);
+  }
+
+  function exchangeCell(t) {
+    const era = EXCHANGES[t.exchange_version];
+    return h("td", { class: "num", "data-value": t.exchange_version ?? "",
+                     title: era ? era.title : null },
+      era ? era.label : t.exchange_version == null ? dash : `V${t.exchange_version}`);
+  }
 
   let walletSeq = 0;
   let chart = null;
@@ -444,7 +581,7 @@
     destroyChart();
     $("#pnl-chart").replaceChildren(h("p", { class: "muted" }, "Loading…"));
     if (!ADDRESS.test(address)) {
-      showError(new Error(`${address} is not a wallet address (0x and 40 hex digits).`));
+      showFailure(new Error(`${address} is not a wallet address (0x and 40 hex digits).`));
       $("#pnl-chart").replaceChildren();
       return;
     }
@@ -452,7 +589,7 @@
     const base = `/api/wallets/${address}`;
     const current = () => seq === walletSeq && walletParts() === address;
     // trades answer before any metrics run; the other parts need one
-    loadTrades(base, 0, current);
+    const trades = loadTrades(base, 0, current);
     try {
       const [info, pnl] = await Promise.all([api(base), api(base + "/pnl")]);
       if (!current()) return;
@@ -460,7 +597,8 @@
       setAsOf(info);
       renderWalletInfo(info);
       renderChart(pnl.points || []);
-      loadPositions(base, "open", 0, current);
+      const states = META.positionStates;
+      loadPositions(base, states.includes("open") ? "open" : states[0], 0, current);
     } catch (err) {
       if (!current()) return;
       $("#pnl-chart").replaceChildren();
@@ -469,12 +607,16 @@
           "Metrics, positions and the chart appear once the first metrics run is complete."));
       }
       failed(err);
+      // before any metrics run a wallet page shows its trades; without any, nothing is left
+      // to show under the pipeline's panel
+      if (err instanceof NotReady && !(await trades) && current()) $("#wallet").hidden = true;
     }
   }
 
   function renderWalletInfo(info) {
     const special = (info.specialists || []).filter((s) => s.is_specialist);
-    const life = info.metrics.find((m) => m.window === "lifetime" && m.category === "all");
+    const all = META.allCategory;
+    const life = info.metrics.find((m) => m.window === META.whole && m.category === all);
     if (!info.metrics.length) {
       $("#wallet-metrics").replaceChildren(h("tbody", {}, h("tr", {}, h("td", { class: "empty" },
         `No metrics for this wallet in run ${info.run_id} (${count(info.loaded_fills)} `
@@ -484,14 +626,16 @@
       ...badges(special.map((s) => s.category)),
       ...(life ? flags(life) : []),
       life && life.eligibility === "ranked" ? h("span", { class: "flag ok" }, "ranked") : null);
+    const order = (c) => (META.categories.includes(c) ? META.categories.indexOf(c)
+      : META.categories.length);
     const cats = [...new Set(info.metrics.map((m) => m.category))]
-      .sort((a, b) => (a === "all" ? -1 : b === "all" ? 1 : a.localeCompare(b)));
+      .sort((a, b) => order(a) - order(b) || a.localeCompare(b));
     const pick = (cat) => {
       $("#wallet-cats").replaceChildren(...cats.map((c) => tab(c, c === cat, () => pick(c),
         { "data-category": c })));
       renderMetrics(info.metrics.filter((m) => m.category === cat));
     };
-    if (cats.length) pick(cats.includes("all") ? "all" : cats[0]);
+    if (cats.length) pick(cats.includes(all) ? all : cats[0]);
     const rows = info.specialists || [];
     $("#wallet-specialists").replaceChildren(rows.length ? h("table", { class: "grid small" },
       h("thead", {}, h("tr", {}, ["Category", "Status", "Focus share", "Closed bets",
@@ -507,13 +651,19 @@
 
   function renderMetrics(metrics) {
     const byWindow = Object.fromEntries(metrics.map((m) => [m.window, m]));
-    const shown = WINDOWS.filter((w) => byWindow[w]);
+    const shown = META.windowNames.filter((w) => byWindow[w]);
     $("#wallet-metrics").replaceChildren(
       h("thead", {}, h("tr", {}, h("th", {}, ""), shown.map((w) => h("th", { class: "num" }, w)))),
-      h("tbody", {}, METRIC_ROWS.map(([key, label, fmt, signed]) => h("tr", { "data-metric": key },
+      h("tbody", {}, metricRows().map(([key, label, fmt, signed, opts]) => h("tr",
+        { "data-metric": key },
         h("th", { scope: "row" }, label),
-        shown.map((w) => h("td", { class: `num ${signed ? sign(byWindow[w][key]) : ""}`,
-                                   "data-window": w }, fmt(byWindow[w])))))));
+        shown.map((w) => {
+          const elsewhere = (opts || {}).whole && !isWhole(w) && byWindow[w][key] == null;
+          return h("td", { class: `num ${signed ? sign(byWindow[w][key]) : ""}`,
+                           "data-window": w,
+                           title: elsewhere ? `computed over the whole history only (${
+                             META.whole})` : null }, fmt(byWindow[w]));
+        })))));
   }
 
   function destroyChart() {
@@ -537,16 +687,20 @@
     const xs = points.map((p) => Date.parse(p.day + "T00:00:00Z") / 1000);
     const data = [xs, points.map((p) => p.realized), points.map((p) => p.total)];
     const width = Math.max(320, box.clientWidth);
+    // the legend shows the day under the cursor, and the latest day when there is none
+    const last = points.length - 1;
+    const legend = (fmt) => (u, v, series, idx) => idx == null ? fmt(data[series][last])
+      : fmt(v);
     const opts = {
       width, height: 300,
       tzDate: (ts) => window.uPlot.tzDate(new Date(ts * 1000), "Etc/UTC"),
       scales: { x: { time: true } },
       series: [
-        { value: (u, v) => v == null ? dash : day(v) },
+        { label: "Day", value: legend((v) => v == null ? dash : day(v)) },
         { label: "Realized", stroke: COLORS.realized, width: 2,
-          value: (u, v) => money(v), points: { show: points.length < 3 } },
+          value: legend(money), points: { show: points.length < 3 } },
         { label: "Total (open at mark)", stroke: COLORS.total, width: 2, dash: [6, 4],
-          value: (u, v) => money(v), points: { show: points.length < 3 } },
+          value: legend(money), points: { show: points.length < 3 } },
       ],
       axes: [{}, { size: 70, values: (u, vals) => vals.map(compactMoney) }],
     };
@@ -560,11 +714,11 @@
   }, 150));
 
   async function loadPositions(base, state, offset, current) {
-    const states = ["open", "closed", "all"];
-    $("#position-states").replaceChildren(...states.map((st) => tab(st, st === state,
+    $("#position-states").replaceChildren(...META.positionStates.map((st) => tab(st,
+      st === state,
       () => loadPositions(base, st, 0, current), { "data-state": st })));
     try {
-      const body = await api(base + "/positions", { state, limit: WALLET_PAGE, offset });
+      const body = await api(base + "/positions", { state, limit: walletRows(), offset });
       if (!current()) return;
       $("#positions").replaceChildren(
         h("thead", {}, h("tr", {}, ["Market", "Category", "State", "Shares", "Avg price",
@@ -590,13 +744,17 @@
     }
   }
 
+  // The number of trades loaded for the wallet (null on an error).
   async function loadTrades(base, offset, current) {
     try {
-      const body = await api(base + "/trades", { limit: WALLET_PAGE, offset });
-      if (!current()) return;
+      const body = await api(base + "/trades", { limit: walletRows(), offset });
+      if (!current()) return null;
       $("#trades").replaceChildren(
         h("thead", {}, h("tr", {}, ["Time", "Side", "Market", "Price", "Shares", "USDC", "Fee",
-          "Exchange"].map((t, i) => h("th", { class: i > 2 ? "num" : "" }, t)))),
+          "Exchange"].map((t, i) => h("th", { class: i > 2 ? "num" : "",
+            title: t === "Fee" ? FEE_TITLE : t === "Exchange"
+              ? "the exchange contracts' era: V1 before the 2026-04-28 migration, V2 after"
+              : null }, t)))),
         h("tbody", {}, body.rows.length ? body.rows.map((t) => h("tr", {},
           h("td", { class: "nowrap" }, when(t.ts)),
           h("td", { class: `side ${String(t.side).toLowerCase()}` }, t.side),
@@ -605,23 +763,27 @@
           numCell(t.price, t.price == null ? dash : f4.format(t.price)),
           numCell(t.shares, f2.format(t.shares)),
           numCell(t.usdc, money(t.usdc)),
-          numCell(t.fee, t.fee_unit === "shares" ? `${f2.format(t.fee)} sh` : money(t.fee)),
-          h("td", { class: "num" }, t.exchange_version == null ? dash : String(t.exchange_version)),
+          feeCell(t),
+          exchangeCell(t),
         )) : h("tr", {}, h("td", { colspan: 8, class: "empty" }, "No trades loaded."))));
       renderPager("#trades-pager", offset, body.rows.length, body.total,
         (o) => loadTrades(base, o, current));
+      return body.total;
     } catch (err) {
       if (current()) failed(err);
+      return null;
     }
   }
 
   function renderPager(sel, offset, shown, total, go) {
     $(sel).replaceChildren(
-      pageButton("← Newer", offset > 0, () => go(Math.max(0, offset - WALLET_PAGE))),
+      pageButton("← Newer", offset > 0, () => go(Math.max(0, offset - walletRows()))),
       h("span", {}, shown ? `${count(offset + 1)}–${count(offset + shown)} of ${count(total)}`
         : ""),
-      pageButton("Older →", offset + shown < total, () => go(offset + WALLET_PAGE)));
+      pageButton("Older →", offset + shown < total, () => go(offset + walletRows())));
   }
+
+  const walletRows = () => Math.min(WALLET_ROWS, META.limits.max);
 
   // ---- routing -------------------------------------------------------------------------
 
@@ -643,8 +805,36 @@
     navigate(url.pathname + url.search);
     window.scrollTo(0, 0);
   });
-  window.addEventListener("popstate", route);
+  window.addEventListener("popstate", () => { if (META) route(); });
 
-  window.polyrank = { chart: null };
-  route();
+  // What the page is built from: /api/meta's lists, with the leaderboard's defaults — the
+  // window over the whole history (the last with no length in days), the first category
+  // ("all"), the first sort key and the first order.
+  function setMeta(meta) {
+    const windows = meta.windows;
+    const whole = [...windows].reverse().find((w) => w.days == null)
+      || windows[windows.length - 1];
+    META = {
+      windows, windowNames: windows.map((w) => w.name), whole: whole.name,
+      categories: meta.categories, allCategory: meta.categories[0], sorts: meta.sorts,
+      orders: meta.orders, positionStates: meta.position_states, stages: meta.stages,
+      steps: meta.steps, limits: meta.limits,
+      defaults: { window: whole.name, category: meta.categories[0], sort: meta.sorts[0],
+                  order: meta.orders[0], min_bets: "", search: "", offset: "0" },
+    };
+    window.polyrank.meta = META;
+  }
+
+  async function start() {
+    try {
+      setMeta(await api("/api/meta"));
+    } catch (err) {
+      showFailure(new Error(`The page cannot start: ${err.message}`));
+      return;
+    }
+    route();
+  }
+
+  window.polyrank = { chart: null, meta: null };
+  start();
 })();

@@ -278,22 +278,24 @@ def status(
                                   runtime_dir=settings.runtime_dir)
     if as_json:
         out.print(json.dumps(st.as_json()), markup=False, highlight=False, soft_wrap=True)
-    else:
-        if st.ingest:
-            for line in status_lines(st.ingest):
-                out.print(line, highlight=False)
-        else:
-            out.print(f"no ingest has published a status in {settings.runtime_dir}",
-                      highlight=False)
-        out.print(f"pipeline stage: {st.stage}; metrics: {st.metrics}", highlight=False)
-        for w in st.wallets:
-            out.print(f"  wallets {w['status']}: {w['wallets']} (fills {w['fills_new']}, "
-                      f"truncated {w['truncated']})", highlight=False)
-    if st.store_error:
-        err.print(f"[yellow]the store could not be read:[/yellow] {st.store_error}",
-                  highlight=False)
         if st.stage == "unknown":
             raise typer.Exit(1)
+        return
+    if st.stage == "unknown":  # nothing to show but why
+        err.print(f"[bold red]status unknown:[/bold red] {st.store_error}", highlight=False)
+        raise typer.Exit(1)
+    if st.ingest:
+        for line in status_lines(st.ingest):
+            out.print(line, highlight=False)
+    else:
+        out.print(f"no ingest has published a status in {settings.runtime_dir}",
+                  highlight=False)
+    out.print(f"pipeline stage: {st.stage}; metrics: {st.metrics}", highlight=False)
+    for w in st.wallets:
+        out.print(f"  wallets {w['status']}: {w['wallets']} (fills {w['fills_new']}, "
+                  f"truncated {w['truncated']})", highlight=False)
+    if st.store_error:
+        err.print(f"[yellow]note:[/yellow] {st.store_error}", highlight=False)
 
 
 @catalogue_app.command("sync")

@@ -56,7 +56,20 @@ class StoreError(PolyrankError):
 
 
 class StoreLockedError(StoreError):
-    pass
+    """An embedded store's folder is held by another process; `holder` is what that process
+    wrote about itself (pid, command, since), when readable."""
+
+    def __init__(self, message: str, *, folder: object = None,
+                 holder: dict | None = None) -> None:
+        super().__init__(message)
+        self.folder, self.holder = folder, holder or {}
+
+    @property
+    def held_by(self) -> str:
+        """"pid N (command)" of the holder, or "another process"."""
+        if "pid" not in self.holder:
+            return "another process"
+        return f"pid {self.holder['pid']} ({self.holder.get('command', '?')})"
 
 
 class MigrationError(StoreError):

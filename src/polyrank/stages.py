@@ -107,8 +107,15 @@ def pipeline_status(store: Store | None = None, runtime_dir: Path | None = None,
         with Store.open(store_dsn) as opened:
             return _from_store(opened, published, runs)
     except StoreLockedError as exc:
-        stage = (published or {}).get("stage") if (published or {}).get("alive") else None
-        return PipelineStatus(stage or "unknown", ingest=published, store_error=str(exc))
+        alive = bool(published and published.get("alive"))
+        stage = published.get("stage") if alive and published else None
+        where = (f"the running ingest (pid {published.get('pid')}) publishes its progress in "
+                 f"{runtime_dir}" if alive else
+                 f"nothing running publishes a status in {runtime_dir}: the holder is not an "
+                 "ingest, or it publishes elsewhere (its --runtime-dir)")
+        return PipelineStatus(stage or "unknown", ingest=published,
+                              store_error=f"the store at {exc.folder} is held by "
+                                          f"{exc.held_by}; {where}")
 
 
 def _from_store(store: Store, published: dict[str, Any] | None, runs: int) -> PipelineStatus:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
 
 import pytest
 from typer.testing import CliRunner
@@ -75,3 +76,15 @@ def test_status_says_metrics_are_not_computed_yet_and_names_the_stage(store_dsn,
     assert "pipeline stage: ingest" in res.stdout
     assert "metrics are not computed yet: the pipeline is at stage 'ingest'" in res.stdout
     assert "no ingest has published a status" in res.stdout
+
+
+def test_status_of_a_store_another_process_holds_says_who_and_fails(store_dsn, tmp_path):
+    """Nothing published, the store held: say which process holds it, exit non-zero, and do
+    not send the user to `polyrank status` (this is it)."""
+    with Store.open(store_dsn):   # flock: a second open, even in this process, is refused
+        res = runner.invoke(app, ["status", "--store", store_dsn, "--runtime-dir",
+                                  str(tmp_path / "rt")])
+    assert res.exit_code == 1, res.output
+    assert f"pid {os.getpid()}" in res.stderr and "held by" in res.stderr
+    assert "polyrank status" not in res.output and "None" not in res.output
+    assert "pipeline stage" not in res.stdout

@@ -30,7 +30,8 @@ class FolderLock:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
             os.close(fd)
-            raise StoreLockedError(self._busy_message()) from None
+            raise StoreLockedError(self._busy_message(), folder=self.folder,
+                                   holder=self.holder()) from None
         os.ftruncate(fd, 0)
         note = {"pid": os.getpid(), "command": " ".join(sys.argv), "since": int(time.time())}
         os.write(fd, json.dumps(note).encode())

@@ -64,7 +64,7 @@ def _open(ctx: typer.Context, **overrides: object):
 
 
 @app.callback()
-def _root(
+def root_options(
     ctx: typer.Context,
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log debug detail.")] = False,
 ) -> None:

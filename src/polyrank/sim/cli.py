@@ -13,7 +13,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from polyrank.cli import _settings, run_app, setup_logging
+from polyrank.cli import _settings, root_options, run_app
 from polyrank.cli_report import err, out
 from polyrank.sim.demo import DEMO_PORT, DEMO_SEED, DEMO_WALLETS
 
@@ -27,12 +27,7 @@ app.add_typer(world_app, name="world")
 app.add_typer(replay_app, name="replay")
 
 
-@app.callback()
-def _root(
-    ctx: typer.Context,
-    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log debug detail.")] = False,
-) -> None:
-    setup_logging(ctx, verbose)
+app.callback()(root_options)  # --verbose and the settings, as `polyrank` has them
 
 
 def fault_option_help(name: str) -> str:

@@ -58,3 +58,26 @@ def test_the_rule_checker_sees_imports_inside_functions(tmp_path):
     probe = tmp_path / "probe.py"
     probe.write_text("def f():\n    from polyrank.sim.world import x\n")
     assert "polyrank.sim.world" in _imports(probe)
+
+
+def test_the_product_runs_without_the_simulators_dependencies():
+    """Import every product module in a fresh interpreter: neither the simulator nor what
+    only it needs (graphql-core, pycryptodome) is loaded."""
+    import subprocess
+    import sys
+
+    product = sorted(
+        ".".join(("polyrank", *p.relative_to(PACKAGE).with_suffix("").parts)).removesuffix(
+            ".__init__")
+        for p in _modules(PACKAGE)
+        if (PACKAGE / "sim") not in p.parents and p.name != "__main__.py")
+    code = (
+        "import importlib, sys\n"
+        f"for name in {product!r}:\n"
+        "    importlib.import_module(name)\n"
+        "print(sorted({n.split('.')[0] for n in sys.modules} & {'graphql', 'Crypto'}),\n"
+        "      sorted(n for n in sys.modules if n.startswith('polyrank.sim')))\n")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["[]", "[]"]

@@ -191,9 +191,21 @@ def print_demo(result, store: str) -> None:
                   "Ctrl-C stops)")
 
 
+#: What only the simulator needs (the `sim` extra), by import name.
+SIM_MODULES = ("graphql", "Crypto", "numpy", "pyarrow")
+
+
 def main() -> None:
     """Entry point of `polyrank-sim` (and `python -m polyrank.sim`)."""
-    run_app(app)
+    try:
+        run_app(app)
+    except ModuleNotFoundError as exc:
+        if (exc.name or "").split(".")[0] not in SIM_MODULES:
+            raise
+        err.print(f"[bold red]error:[/bold red] polyrank-sim needs the simulator's "
+                  f"dependencies ({exc.name} is missing): pip install 'polyrank\\[sim]' "
+                  "(or `make venv` in a checkout)", highlight=False)
+        raise SystemExit(1) from None
 
 
 if __name__ == "__main__":

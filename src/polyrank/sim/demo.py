@@ -64,8 +64,11 @@ def run_demo(settings: Settings, world_dir: Path, *, wallets: int, seed: int,
                                      goldsky_limit=None, command="polyrank-sim demo")
             result = DemoResult(world_dir, server.url, report, pr.leaderboard(limit=10),
                                 pr.fills_loaded(), api.url if api else None)
-            if on_ready:
-                on_ready(result)
-            if api:
-                api.wait()
+            try:  # once the board is out, Ctrl-C is the normal way to stop the demo
+                if on_ready:
+                    on_ready(result)
+                if api:
+                    api.wait()
+            except KeyboardInterrupt:
+                log.info("demo stopped (Ctrl-C)")
     return result

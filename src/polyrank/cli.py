@@ -83,7 +83,7 @@ def sql(
     if fmt not in FORMATS:
         raise ConfigError(f"--format {fmt!r} is not one of {', '.join(FORMATS)}")
     settings = _settings(ctx, store_dsn=store)
-    with Store.open(settings.store_dsn) as st:
+    with Store.open(settings.store_dsn, query_timeout_s=settings.query_timeout_s) as st:
         result = st.query(query, read_only=True)
     columns, rows = list(result.column_names), result.result_rows
     if fmt == "json":

@@ -78,6 +78,7 @@ def sql(
 
     With an embedded store nothing else can open the folder while a command holds it; this is
     the way to look inside."""
+    from polyrank.cli_report import print_literal, print_table
     from polyrank.store import Store
 
     if fmt not in FORMATS:
@@ -87,14 +88,11 @@ def sql(
         result = st.query(query, read_only=True)
     columns, rows = list(result.column_names), result.result_rows
     if fmt == "json":
-        out.print(to_json(columns, rows), markup=False, highlight=False, soft_wrap=True)
+        print_literal(to_json(columns, rows))
     elif fmt == "csv":
         sys.stdout.write(to_csv(columns, rows))
     else:
-        table = Table(*columns, show_lines=False)
-        for row in table_cells(rows):
-            table.add_row(*row)
-        out.print(table)
+        print_table(columns, table_cells(rows))
         err.print(f"{len(rows)} row(s)")
 
 

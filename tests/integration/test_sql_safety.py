@@ -120,3 +120,14 @@ def test_polyrank_sql_refuses_file_and_honours_the_time_limit_setting(store_dsn,
     assert isinstance(res.exception, StoreError), res.output
     assert "time limit of 0.2 s" in str(res.exception)
 
+
+@pytest.mark.parametrize("fmt", ["table", "csv", "json"])
+def test_polyrank_sql_prints_data_literally(store_dsn, fmt):
+    values = ["a:x:b", "[bold]hi[/bold]", "[red]"]
+    select = ", ".join(f"'{v}' AS c{i}" for i, v in enumerate(values))
+    res = runner.invoke(app, ["sql", f"SELECT {select}, 'x' AS `[b]h:x:`", "-f", fmt,
+                              "--store", store_dsn])
+    assert res.exit_code == 0, res.output
+    for text in [*values, "[b]h:x:"]:
+        assert text in res.stdout, (text, res.stdout)
+    assert "❌" not in res.stdout

@@ -200,13 +200,13 @@ def metrics_cmd(
     """Compute positions, bets, wallet metrics (30d/90d/180d/lifetime, overall and per
     category), eligibility and specialists as SQL in the store; readers switch to the new run
     only once it is complete."""
-    from polyrank.ingest.report import parse_since
+    from polyrank.ingest.report import parse_time
     from polyrank.metrics.run import compute_metrics
     from polyrank.store import Store
 
     settings = _settings(ctx, store_dsn=store)
     with Store.open(settings.store_dsn) as st:
-        report = compute_metrics(st, as_of=parse_since(as_of) if as_of else None)
+        report = compute_metrics(st, as_of=parse_time(as_of, "--as-of") if as_of else None)
     print_metrics(report)
 
 
@@ -250,10 +250,10 @@ def _ingest_options(workers: int, rate_limit: str, data_api: bool, data_rate_lim
                     since: str | None = None, **rest):
     """The IngestOptions of `ingest`, `pipeline` and `serve --pipeline` from their flags."""
     from polyrank.ingest.options import IngestOptions
-    from polyrank.ingest.report import parse_rate, parse_since
+    from polyrank.ingest.report import parse_rate, parse_time
 
-    return IngestOptions(workers=workers, since=parse_since(since),
-                         goldsky_limit=parse_rate(rate_limit), data_api=data_api,
+    return IngestOptions(workers=workers, since=parse_time(since, "--since"),
+                         goldsky_limit=parse_rate(rate_limit, "--rate-limit"), data_api=data_api,
                          data_limit=parse_rate(data_rate_limit, "--data-rate-limit"), **rest)
 
 

@@ -51,7 +51,7 @@ def test_monitor_publishes_worker_files_and_status(tmp_path):
     monitor = Monitor(tmp_path, "run-1", workers=2, total=4, clock=lambda: float(clock()))
     monitor.workers[1].state = "fetching"
     monitor.workers[1].current = [W[0]]
-    monitor.totals["wallets_done"] = 1
+    monitor.workers[0].counts.wallets_done = 1
     monitor.checkpoint(1)
     monitor.log(1, "[1/4] 25.0% - Processing wallet: " + W[0])
     monitor.publish()

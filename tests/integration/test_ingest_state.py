@@ -1,5 +1,5 @@
-"""One ingest run's state: one set of counters behind status.json and the report — against the
-replay, with faults."""
+"""One ingest run's state: one set of counters behind status.json and the report, and each
+worker's own request count (retries included) — against the replay, with faults."""
 
 from __future__ import annotations
 
@@ -26,7 +26,8 @@ def world(tmp_path_factory) -> Path:
     return out
 
 
-def test_status_and_report_share_one_set_of_counters(world, tmp_path):
+def test_status_and_report_share_one_set_of_counters_and_requests_are_per_worker(world,
+                                                                                 tmp_path):
     wallets = (world / "wallets.txt").read_text().split()
     faults = FaultConfig(fault_seed=4, error_rate=0.1, latency_ms=5)  # retries count too
     with ReplayServer(world, faults=faults) as server:
@@ -45,6 +46,12 @@ def test_status_and_report_share_one_set_of_counters(world, tmp_path):
     # ... of which the totals are the workers' sum
     for name in COUNTERS:
         assert sum(w[name] for w in workers) == totals[name], name
+    # each worker counts its own requests, retries included: they add up to the total
+    total = report.http["requests"]
+    assert status["http"]["requests"] == total
+    per_worker = [w["requests"] for w in workers]
+    assert sum(per_worker) == total, (per_worker, total)
+    assert sum(1 for n in per_worker if n) >= 2 and max(per_worker) < total
     checkpoints = sorted((tmp_path / "rt" / "parallel-loads").glob("worker_*.checkpoint.json"))
     assert len(checkpoints) == 4
     assert {json.loads(p.read_text())["worker"] for p in checkpoints} == {0, 1, 2, 3}

@@ -37,7 +37,7 @@ from polyrank.store import Store
 from polyrank.upstream.data_api import DataApi
 from polyrank.upstream.gamma import Gamma
 from polyrank.upstream.goldsky import Goldsky, token_of
-from polyrank.upstream.http import Http
+from polyrank.upstream.http import Http, count_requests
 from polyrank.upstream.limiter import RateLimiter, Sleep
 from polyrank.upstream.records import Fill
 from polyrank.upstream.retry import FailureStreak
@@ -205,7 +205,8 @@ class _Run:
     async def _worker(self, index: int, queue: asyncio.Queue[Job], total_bar: Task) -> None:
         streak = FailureStreak(self.options.retry)
         state = self.monitor.workers[index]
-        with self.progress.task(f"worker {index}", total=None) as bar:
+        # the worker's own requests (retries included) count on its state as they are sent
+        with self.progress.task(f"worker {index}", total=None) as bar, count_requests(state):
             while True:
                 job = await queue.get()
                 try:
@@ -363,7 +364,6 @@ class _Run:
         monitor.log(worker, f"tokens: {n_tokens} in batch, {n_new_tokens} newly resolved, "
                             f"{n_unresolved} unresolved; look-ups so far {stats.looked_up} "
                             f"at {rate:.0f} tokens/s")
-        monitor.workers[worker].requests = self.http.stats.requests
 
     def _log_start(self, worker: int, job: Job) -> None:
         pos, total = self.monitor.position, self.monitor.total

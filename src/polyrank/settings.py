@@ -10,7 +10,6 @@ from pathlib import Path
 
 from polyrank.errors import ConfigError
 
-GOLDSKY_BASE = "https://api.goldsky.com/api/public/project_cl6mb8i9h0003e201j6li0diw/subgraphs"
 DEFAULT_STORE_DSN = "chdb://./data/polyrank"
 DEFAULT_GOLDSKY_URL = "https://api.goldsky.com"
 DEFAULT_GAMMA_URL = "https://gamma-api.polymarket.com"
@@ -18,7 +17,6 @@ DEFAULT_DATA_API_URL = "https://data-api.polymarket.com"
 GOLDSKY_PROJECT_PATH = "/api/public/project_cl6mb8i9h0003e201j6li0diw/subgraphs"
 ORDERBOOK_SUBGRAPH = "orderbook-subgraph/0.0.1"
 PNL_SUBGRAPH = "pnl-subgraph/0.0.14"
-ACTIVITY_SUBGRAPH = "activity-subgraph/0.0.4"
 DEFAULT_QUERY_TIMEOUT_S = 30.0
 #: 2026-04-28T00:00:00Z, the V2 exchange migration (PROTOCOLS.md §1): the orderbook subgraph
 #: indexes only fills before it; fills at or after it are loaded from the Data API.

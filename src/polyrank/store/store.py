@@ -23,9 +23,10 @@ log = logging.getLogger(__name__)
 
 def read_only_settings(timeout_s: float) -> dict[str, Any]:
     """The settings of every read-only statement, the same on chDB and a server. readonly=2
-    forbids writes but still lets the client send its own settings (readonly=1 would refuse
-    them); guard.py keeps the statement from changing them. The HTTP ones bound what a table
-    function could spend on a dead host, should one ever get past the guard."""
+    forbids writes and still lets the client send its own settings (with readonly=1 that
+    depends on how they reach the engine); guard.py keeps the statement itself from changing
+    them. The HTTP ones bound what a table function could spend on a dead host, should one
+    ever get past the guard (url() to a closed port retried for 130 s under a 3 s limit)."""
     connect_s = max(1, min(10, round(timeout_s)))
     return {"max_execution_time": timeout_s, "timeout_overflow_mode": "throw",
             "http_max_tries": 1, "http_connection_timeout": connect_s,

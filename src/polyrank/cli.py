@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
 from polyrank import __version__
@@ -96,20 +97,19 @@ def sql(
 
     With an embedded store nothing else can open the folder while a command holds it; this is
     the way to look inside."""
+    from polyrank.cli_report import print_literal, print_table
+
     if fmt not in FORMATS:
         raise ConfigError(f"--format {fmt!r} is not one of {', '.join(FORMATS)}")
     with _open(ctx, store_dsn=store) as pr:
         result = pr.sql(query)
     columns, rows = result.columns, result.values
     if fmt == "json":
-        out.print(to_json(columns, rows), markup=False, highlight=False, soft_wrap=True)
+        print_literal(to_json(columns, rows))
     elif fmt == "csv":
         sys.stdout.write(to_csv(columns, rows))
     else:
-        table = Table(*columns, show_lines=False)
-        for row in table_cells(rows):
-            table.add_row(*row)
-        out.print(table)
+        print_table(columns, table_cells(rows))
         err.print(f"{len(rows)} row(s)")
 
 
@@ -170,7 +170,7 @@ def ingest(
     and run it again: it resumes, nothing lost, nothing doubled."""
     from polyrank.ingest.wallets import shard as take_shard
 
-    chosen = take_shard(_wallet_list(wallets, strict).wallets, shard)
+    chosen = take_shard(_wallet_list(wallets, strict).wallets, shard, "--shard")
     options = _ingest_options(workers, rate_limit, data_api, data_rate_limit,
                               max_trades=max_trades, since=since,
                               batch_wallets=batch_wallets, refresh=refresh)
@@ -204,10 +204,10 @@ def metrics_cmd(
 
     Every window and category, eligibility and specialists, as SQL in the store; readers
     switch to the new run only once it is complete."""
-    from polyrank.ingest.report import parse_since
+    from polyrank.ingest.report import parse_time
 
     with _open(ctx, store_dsn=store) as pr:
-        report = pr.compute_metrics(as_of=parse_since(as_of) if as_of else None)
+        report = pr.compute_metrics(as_of=parse_time(as_of, "--as-of") if as_of else None)
     print_metrics(report)
 
 
@@ -250,10 +250,10 @@ def _ingest_options(workers: int, rate_limit: str, data_api: bool, data_rate_lim
                     since: str | None = None, **rest):
     """The IngestOptions of `ingest`, `pipeline` and `serve --pipeline` from their flags."""
     from polyrank.ingest.options import IngestOptions
-    from polyrank.ingest.report import parse_rate, parse_since
+    from polyrank.ingest.report import parse_rate, parse_time
 
-    return IngestOptions(workers=workers, since=parse_since(since),
-                         goldsky_limit=parse_rate(rate_limit), data_api=data_api,
+    return IngestOptions(workers=workers, since=parse_time(since, "--since"),
+                         goldsky_limit=parse_rate(rate_limit, "--rate-limit"), data_api=data_api,
                          data_limit=parse_rate(data_rate_limit, "--data-rate-limit"), **rest)
 
 
@@ -275,7 +275,8 @@ def status(
 
     settings = _settings(ctx, store_dsn=store, runtime_dir=runtime_dir)
     st = polyrank.pipeline_status(store_dsn=settings.store_dsn,
-                                  runtime_dir=settings.runtime_dir)
+                                  runtime_dir=settings.runtime_dir,
+                                  query_timeout_s=settings.query_timeout_s)
     if as_json:
         out.print(json.dumps(st.as_json()), markup=False, highlight=False, soft_wrap=True)
         if st.stage == "unknown":
@@ -368,7 +369,7 @@ def run_app(typer_app: typer.Typer) -> None:
     try:
         typer_app()
     except PolyrankError as exc:
-        err.print(f"[bold red]error:[/bold red] {exc}", highlight=False)
+        err.print(f"[bold red]error:[/bold red] {escape(str(exc))}", highlight=False)
         raise SystemExit(1) from None
     except KeyboardInterrupt:
         err.print("interrupted")

@@ -4,8 +4,11 @@ and the renderings of the stage reports."""
 from __future__ import annotations
 
 import sys
+from collections.abc import Sequence
 
 from rich.console import Console
+from rich.table import Table
+from rich.text import Text
 
 # piped or captured output gets room for 42-character wallets instead of Rich's 80 columns
 out = Console(soft_wrap=True, width=None if sys.stdout.isatty() else 160)
@@ -22,6 +25,22 @@ def print_ingest(report) -> None:
               highlight=False)
     for wallet, error in report.failed.items():
         err.print(f"[red]failed[/red] {wallet}: {error}", highlight=False)
+
+
+def print_literal(text: str) -> None:
+    """Print data as it is: no markup ([bold]), no emoji codes (:x:), no highlighting."""
+    out.print(text, markup=False, emoji=False, highlight=False, soft_wrap=True)
+
+
+def print_table(columns: Sequence[str], rows: Sequence[Sequence[str]]) -> None:
+    """A table of data cells, each printed as it is (Text is never parsed for markup or
+    emoji codes)."""
+    table = Table(show_lines=False)
+    for column in columns:
+        table.add_column(Text(column))
+    for row in rows:
+        table.add_row(*(Text(cell) for cell in row))
+    out.print(table)
 
 
 def print_enrich(report) -> None:

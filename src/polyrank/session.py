@@ -78,7 +78,8 @@ class Polyrank:
         or ./data/polyrank), applying pending migrations. `overrides` replace settings
         fields (e.g. `gamma_url=...`); `progress` shows long work (default: nothing)."""
         settings = (settings or settings_from_env()).with_overrides(store_dsn=dsn, **overrides)
-        return cls(Store.open(settings.store_dsn), settings, progress=progress)
+        store = Store.open(settings.store_dsn, query_timeout_s=settings.query_timeout_s)
+        return cls(store, settings, progress=progress)
 
     def close(self) -> None:
         self.store.close()
@@ -250,9 +251,9 @@ def unix_time(value: int | str | dt.datetime | None) -> int | None:
     if isinstance(value, dt.datetime):
         moment = value if value.tzinfo else value.replace(tzinfo=dt.UTC)
         return int(moment.timestamp())
-    from polyrank.ingest.report import parse_since
+    from polyrank.ingest.report import parse_time
 
-    return parse_since(str(value)) or None
+    return parse_time(str(value), "as_of") or None
 
 
 def _options(options: IngestOptions | None, fields: dict[str, Any]) -> IngestOptions:

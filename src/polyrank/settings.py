@@ -10,7 +10,6 @@ from pathlib import Path
 
 from polyrank.errors import ConfigError
 
-GOLDSKY_BASE = "https://api.goldsky.com/api/public/project_cl6mb8i9h0003e201j6li0diw/subgraphs"
 DEFAULT_STORE_DSN = "chdb://./data/polyrank"
 DEFAULT_GOLDSKY_URL = "https://api.goldsky.com"
 DEFAULT_GAMMA_URL = "https://gamma-api.polymarket.com"
@@ -18,7 +17,7 @@ DEFAULT_DATA_API_URL = "https://data-api.polymarket.com"
 GOLDSKY_PROJECT_PATH = "/api/public/project_cl6mb8i9h0003e201j6li0diw/subgraphs"
 ORDERBOOK_SUBGRAPH = "orderbook-subgraph/0.0.1"
 PNL_SUBGRAPH = "pnl-subgraph/0.0.14"
-ACTIVITY_SUBGRAPH = "activity-subgraph/0.0.4"
+DEFAULT_QUERY_TIMEOUT_S = 30.0
 #: 2026-04-28T00:00:00Z, the V2 exchange migration (docs/protocols.md §5): the orderbook subgraph
 #: indexes only fills before it; fills at or after it are loaded from the Data API.
 V2_MIGRATION_TS = 1777334400
@@ -40,6 +39,8 @@ class Settings:
     """Base URL of the Polymarket Data API."""
     http_timeout_s: float = 30.0
     """Timeout of every upstream HTTP request."""
+    query_timeout_s: float = DEFAULT_QUERY_TIMEOUT_S
+    """Time limit of every read-only statement (`polyrank sql`, the API), in seconds."""
     gamma_page_size: int = 100
     """Items per Gamma list request (Gamma serves at most 100)."""
     gamma_max_offset: int = 2000

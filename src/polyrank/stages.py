@@ -91,7 +91,8 @@ class PipelineStatus:
 
 
 def pipeline_status(store: Store | None = None, runtime_dir: Path | None = None, *,
-                    store_dsn: str | None = None, runs: int = 5) -> PipelineStatus:
+                    store_dsn: str | None = None, runs: int = 5,
+                    query_timeout_s: float | None = None) -> PipelineStatus:
     """Where the pipeline stands: from an open `store`, or by opening `store_dsn` for the
     moment (an embedded store held by another process is reported in `store_error`, with the
     stage that process publishes, never raised), plus what an ingest published in
@@ -104,7 +105,8 @@ def pipeline_status(store: Store | None = None, runtime_dir: Path | None = None,
     if store_dsn is None:
         raise ValueError("pipeline_status needs a store or a store_dsn")
     try:
-        with Store.open(store_dsn) as opened:
+        timeout = {} if query_timeout_s is None else {"query_timeout_s": query_timeout_s}
+        with Store.open(store_dsn, **timeout) as opened:
             return _from_store(opened, published, runs)
     except StoreLockedError as exc:
         alive = bool(published and published.get("alive"))

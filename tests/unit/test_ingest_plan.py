@@ -3,7 +3,7 @@ import pytest
 from polyrank.errors import ConfigError
 from polyrank.ingest.monitor import Monitor, read_status
 from polyrank.ingest.plan import Job, batch_jobs, heavy_wallets, plan_wallets
-from polyrank.ingest.report import parse_rate, parse_since, status_lines
+from polyrank.ingest.report import parse_rate, parse_time, status_lines
 
 W = [f"0x{i:040x}" for i in range(7)]
 
@@ -33,12 +33,12 @@ def test_heavy_wallets_are_those_filling_a_page_by_themselves():
 
 
 def test_since_and_rate_parsing():
-    assert parse_since("2026-04-28") == 1777334400
-    assert parse_since("1777334400") == 1777334400
-    assert parse_since("2026-04-28T00:00:00Z") == 1777334400
-    assert parse_since(None) == 0
+    assert parse_time("2026-04-28") == 1777334400
+    assert parse_time("1777334400") == 1777334400
+    assert parse_time("2026-04-28T00:00:00Z") == 1777334400
+    assert parse_time(None) == 0
     with pytest.raises(ConfigError, match="not a date"):
-        parse_since("yesterday")
+        parse_time("yesterday")
     assert parse_rate("50/10") == (50, 10.0)
     assert parse_rate("none") is None
     for bad in ("50", "x/10", "0/10", "5/0"):
@@ -51,7 +51,7 @@ def test_monitor_publishes_worker_files_and_status(tmp_path):
     monitor = Monitor(tmp_path, "run-1", workers=2, total=4, clock=lambda: float(clock()))
     monitor.workers[1].state = "fetching"
     monitor.workers[1].current = [W[0]]
-    monitor.totals["wallets_done"] = 1
+    monitor.workers[0].counts.wallets_done = 1
     monitor.checkpoint(1)
     monitor.log(1, "[1/4] 25.0% - Processing wallet: " + W[0])
     monitor.publish()

@@ -81,3 +81,26 @@ def test_nothing_points_to_the_spec_files_outside_the_repository():
                                         for p in _walk(FIXTURES) if p.name != "README.md"))
 def test_every_fixture_has_its_origin_in_the_readme(path):
     assert f"`{path}`" in (FIXTURES / "README.md").read_text(), path
+
+
+def test_no_issue_numbers_and_no_unnamed_original():
+    """Readers of the repository have no issue tracker and never met 'the original': a
+    reference must say what it is (third-party issues are cited with their repository)."""
+    import re
+
+    issue = re.compile(r"\bissues? #?\d+", re.I)
+    original = re.compile(r"\bthe original\b|\boriginal's\b", re.I)
+    here = Path(__file__).resolve()
+    found = []
+    for path in tracked_files():
+        if path == here:
+            continue
+        try:
+            text = path.read_text(encoding="utf-8")
+        except (UnicodeDecodeError, OSError):
+            continue
+        for number, line in enumerate(text.splitlines(), 1):
+            cited = "Polymarket/" in line or "polymarket-" in line
+            if (issue.search(line) and not cited) or original.search(line):
+                found.append(f"{path.relative_to(ROOT)}:{number}: {line.strip()}")
+    assert not found

@@ -24,7 +24,7 @@ class IngestOptions:
     since: int = 0
     """Only fills at or after this unix time."""
     batch_wallets: int = DEFAULT_BATCH_WALLETS
-    """Wallets fetched together with maker_in; 1 = one request per wallet (the original)."""
+    """Wallets fetched together with maker_in; 1 = one request per wallet."""
     heavy_rows: int = DEFAULT_HEAVY_ROWS
     """A wallet with this many rows in one full batch page is paged alone."""
     page_size: int = 1000
@@ -47,11 +47,9 @@ class IngestOptions:
     """How often status.json is rewritten."""
 
     def __post_init__(self) -> None:
-        from polyrank.errors import ConfigError
+        from polyrank.errors import InvalidArgument
 
-        if self.workers < 1:
-            raise ConfigError(f"--workers must be at least 1, got {self.workers}")
-        if self.max_trades is not None and self.max_trades < 1:
-            raise ConfigError(f"--max-trades must be at least 1, got {self.max_trades}")
-        if self.batch_wallets < 1:
-            raise ConfigError(f"--batch-wallets must be at least 1, got {self.batch_wallets}")
+        for name in ("workers", "max_trades", "batch_wallets"):
+            value = getattr(self, name)
+            if value is not None and value < 1:
+                raise InvalidArgument(name, f"{name} must be at least 1, got {value}")

@@ -46,7 +46,7 @@ def plan_wallets(wallets: Iterable[str], status: Mapping[str, str], *,
 
 
 def batch_jobs(wallets: Iterable[str], batch_size: int) -> list[Job]:
-    """Group wallets into `maker_in` batches; batch_size 1 is the original one-per-wallet."""
+    """Group wallets into `maker_in` batches; batch_size 1 asks one wallet per request."""
     items = list(wallets)
     if batch_size <= 1:
         return [Job((w,), solo=True) for w in items]

@@ -5,11 +5,12 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from polyrank.errors import ConfigError
+from polyrank.errors import InvalidArgument
 
 
-def parse_since(text: str | None) -> int:
-    """--since: a date (YYYY-MM-DD), an ISO timestamp, or unix seconds; '' / None = 0."""
+def parse_time(text: str | None, name: str = "since") -> int:
+    """A date (YYYY-MM-DD), an ISO timestamp or unix seconds as unix seconds; '' / None = 0.
+    `name` (the parameter, or the caller's option) is what an error names."""
     if not text:
         return 0
     text = text.strip()
@@ -18,25 +19,25 @@ def parse_since(text: str | None) -> int:
     try:
         moment = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
     except ValueError:
-        raise ConfigError(f"--since {text!r} is not a date (YYYY-MM-DD), an ISO time or "
-                          "unix seconds") from None
+        raise InvalidArgument(name, f"{name}: {text!r} is not a date (YYYY-MM-DD, ISO time or "
+                                    "unix seconds)") from None
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=dt.UTC)
     return int(moment.timestamp())
 
 
-def parse_rate(text: str | None, option: str = "--rate-limit") -> tuple[int, float] | None:
-    """--rate-limit / --data-rate-limit 'N/S' (N requests per S seconds) or 'none'."""
+def parse_rate(text: str | None, name: str = "rate_limit") -> tuple[int, float] | None:
+    """'N/S' (N requests per S seconds) or 'none'; `name` is what an error names."""
     if text is None or text.strip().lower() in ("none", "off", "0"):
         return None
     try:
         n, s = text.split("/", 1)
         rate = (int(n), float(s))
     except ValueError:
-        raise ConfigError(f"{option} {text!r} must be N/SECONDS (e.g. 50/10) or none"
-                          ) from None
+        raise InvalidArgument(name, f"{name}: {text!r} must be N/SECONDS (e.g. 50/10) or none"
+                              ) from None
     if rate[0] < 1 or rate[1] <= 0:
-        raise ConfigError(f"{option} {text!r} must be positive")
+        raise InvalidArgument(name, f"{name}: {text!r} must be positive")
     return rate
 
 

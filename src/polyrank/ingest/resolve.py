@@ -18,9 +18,6 @@ from polyrank.upstream.retry import FailureStreak
 @dataclass
 class ResolveStats:
     looked_up: int = 0
-    resolved: int = 0
-    unresolved: int = 0
-    requests: int = 0
     seconds: float = 0.0
 
 
@@ -58,7 +55,6 @@ class TokenResolver:
             loop = asyncio.get_running_loop()
             started = loop.time()
             found = await self.goldsky.market_datas(ask, streak)
-            self.stats.requests += (len(ask) + self.goldsky.page - 1) // self.goldsky.page
             rest = sorted(set(ask) - {item.token_id for item in found})
             if rest and self.gamma is not None:
                 wanted_rest = set(rest)
@@ -77,6 +73,4 @@ class TokenResolver:
                 self.missing |= gone
             out.unresolved |= gone
             self.stats.looked_up += len(ask)
-            self.stats.resolved += len(found)
-        self.stats.unresolved = len(self.missing)
         return out

@@ -13,9 +13,12 @@ import random
 import time
 import uuid
 from collections import defaultdict
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
+from urllib.parse import urlsplit
 
 import aiohttp
 
@@ -27,14 +30,14 @@ from polyrank.ingest.resolve import TokenResolver
 from polyrank.ingest.v2 import SOURCE as V2_SOURCE
 from polyrank.ingest.v2 import fetch_recent_v2, fetch_v2, without_known
 from polyrank.ingest.writer import Committed, WalletOutcome, Writer
-from polyrank.progress import NullProgress, Progress
+from polyrank.progress import NullProgress, Progress, Task
 from polyrank.settings import ORDERBOOK_SUBGRAPH, PNL_SUBGRAPH, Settings
 from polyrank.stages import set_stage
 from polyrank.store import Store
 from polyrank.upstream.data_api import DataApi
 from polyrank.upstream.gamma import Gamma
 from polyrank.upstream.goldsky import Goldsky, token_of
-from polyrank.upstream.http import Http
+from polyrank.upstream.http import Http, count_requests
 from polyrank.upstream.limiter import RateLimiter, Sleep
 from polyrank.upstream.records import Fill
 from polyrank.upstream.retry import FailureStreak
@@ -78,43 +81,40 @@ class Ingest:
         # per-wallet lines always go to the worker logs; to the log too unless bars show them
         self.line_level = logging.INFO if getattr(self.progress, "wants_lines", False) \
             else logging.DEBUG
-        self._write_lock = asyncio.Lock()
 
     async def run(self, wallets: tuple[str, ...], *, command: str = "") -> IngestReport:
-        started = time.monotonic()
+        started, started_at = time.monotonic(), datetime.now(UTC)
         state = self.writer.wallet_state(wallets)
         plan = plan_wallets(wallets, {w: s for w, (s, _) in state.items()},
                             refresh=self.options.refresh)
-        self.attempts = {w: a for w, (_, a) in state.items()}
-        report = IngestReport(self.run_id, len(wallets), len(plan.already_done))
-        self.report = report
-        self._record_run(command, len(wallets), "running")
+        self._record_run(command, len(wallets), "running", started_at)
         set_stage(self.store, "ingest")
         if plan.retrying_failed:
             log.info("retrying %d previously failed wallet(s) first", plan.retrying_failed)
         log.info("ingest %s: %d wallets, %d already done, %d to load with %d workers",
                  self.run_id, len(wallets), len(plan.already_done), len(plan.todo),
                  self.options.workers)
-        self.monitor = Monitor(self.settings.runtime_dir, self.run_id, self.options.workers,
-                               len(plan.todo))
+        monitor = Monitor(self.settings.runtime_dir, self.run_id, self.options.workers,
+                          len(plan.todo))
         try:
-            await self._run_jobs(plan.todo)
+            async with self._clients() as clients:
+                run = _Run(self, monitor, clients, {w: a for w, (_, a) in state.items()})
+                await run.load(plan.todo)
         finally:
-            self.monitor.close()
-        report.seconds = time.monotonic() - started
-        report.unresolved_tokens = len(self.resolver.missing) if hasattr(self, "resolver") else 0
+            monitor.close()
+        report = run.report(len(wallets), len(plan.already_done),
+                            time.monotonic() - started)
         status = "finished" if not report.failed else "finished_with_failures"
-        self._record_run(command, len(wallets), status)
+        self._record_run(command, len(wallets), status, started_at)
         set_stage(self.store, "ingested")
-        self.monitor.stage = "ingested"
-        self.monitor.publish(running=False, extra=self._extra())
+        monitor.stage = "ingested"
+        monitor.publish(running=False, extra=run.extra())
         return report
 
-    # -- the concurrent part ---------------------------------------------------------------
-    async def _run_jobs(self, todo: tuple[str, ...]) -> None:
+    @asynccontextmanager
+    async def _clients(self) -> AsyncIterator[_Clients]:
+        """The upstream clients of one run, on one HTTP session with shared limiters."""
         opts = self.options
-        from urllib.parse import urlsplit
-
         limiters = {}
         goldsky_host = urlsplit(self.settings.goldsky_url).netloc
         if opts.goldsky_limit:
@@ -124,46 +124,89 @@ class Ingest:
             limiters[data_host] = RateLimiter(*opts.data_limit, sleep=self.sleep)
         connector = aiohttp.TCPConnector(limit=max(opts.workers * 2, 10))
         async with aiohttp.ClientSession(connector=connector) as session:
-            self.http = Http(session, policy=opts.retry, limiters=limiters,
-                             timeout_s=self.settings.http_timeout_s, sleep=self.sleep,
-                             rng=self.rng)
-            self.goldsky = Goldsky(self.http, self.settings.subgraph_url(ORDERBOOK_SUBGRAPH),
-                                   self.settings.subgraph_url(PNL_SUBGRAPH),
-                                   page=opts.page_size)
-            self.data_api = DataApi(self.http, self.settings.data_api_url,
-                                    page=opts.data_page_size, max_offset=opts.data_max_offset)
-            gamma = Gamma(self.http, self.settings.gamma_url,
-                          page=self.settings.gamma_page_size,
+            http = Http(session, policy=opts.retry, limiters=limiters,
+                        timeout_s=self.settings.http_timeout_s, sleep=self.sleep, rng=self.rng)
+            goldsky = Goldsky(http, self.settings.subgraph_url(ORDERBOOK_SUBGRAPH),
+                              self.settings.subgraph_url(PNL_SUBGRAPH), page=opts.page_size)
+            gamma = Gamma(http, self.settings.gamma_url, page=self.settings.gamma_page_size,
                           max_offset=self.settings.gamma_max_offset)
-            self.resolver = TokenResolver(self.goldsky,
-                                          await asyncio.to_thread(self.writer.known_tokens),
-                                          gamma)
-            self.stage_s: dict[str, float] = defaultdict(float)
-            queue: asyncio.Queue[Job] = asyncio.Queue()
-            for job in batch_jobs(todo, opts.batch_wallets if not opts.max_trades else 1):
-                queue.put_nowait(job)
-            with self.progress.task("wallets", total=len(todo)) as total_bar:
-                self.total_bar = total_bar
-                workers = [asyncio.create_task(self._worker(i, queue))
-                           for i in range(opts.workers)]
-                publisher = asyncio.create_task(self._publish_loop())
-                try:
-                    await queue.join()
-                finally:
-                    for task in (*workers, publisher):
-                        task.cancel()
-                    await asyncio.gather(*workers, publisher, return_exceptions=True)
-            self.report.http = self.http.stats.as_dict()
-            self.report.data_api_requests = self.data_api.requests
-            parse_s = self.goldsky.parse_s + self.data_api.parse_s
-            self.report.stage_s = {**self.stage_s, "decode": parse_s,
-                                   "resolve": self.resolver.stats.seconds}
-            self.report.stage_s["fetch"] = self.stage_s.get("fetch", 0.0) - parse_s
+            resolver = TokenResolver(goldsky, await asyncio.to_thread(self.writer.known_tokens),
+                                     gamma)
+            yield _Clients(http, goldsky, DataApi(http, self.settings.data_api_url,
+                                                  page=opts.data_page_size,
+                                                  max_offset=opts.data_max_offset), resolver)
 
-    async def _worker(self, index: int, queue: asyncio.Queue[Job]) -> None:
+    def _record_run(self, command: str, wallets: int, status: str, started_at: datetime
+                    ) -> None:
+        finished = None if status == "running" else datetime.now(UTC)
+        self.store.insert("ingest_runs", [(self.run_id, command, self.options.workers, wallets,
+                                           status, started_at, finished)],
+                          ("run_id", "command", "workers", "wallets", "status", "started_at",
+                           "finished_at"))
+
+
+@dataclass(frozen=True)
+class _Clients:
+    """The upstream clients of one run (they live as long as its HTTP session)."""
+
+    http: Http
+    goldsky: Goldsky
+    data_api: DataApi
+    resolver: TokenResolver
+
+
+class _Run:
+    """The state of one ingest run, shared by its workers: the monitor (which holds the run's
+    only counters, published as they change and read once for the report), the upstream
+    clients, the wallets' attempts so far and the time spent per stage."""
+
+    def __init__(self, ingest: Ingest, monitor: Monitor, clients: _Clients,
+                 attempts: dict[str, int]) -> None:
+        self.run_id, self.options, self.writer = ingest.run_id, ingest.options, ingest.writer
+        self.progress, self.line_level = ingest.progress, ingest.line_level
+        self.monitor, self.attempts = monitor, attempts
+        self.http, self.goldsky = clients.http, clients.goldsky
+        self.data_api, self.resolver = clients.data_api, clients.resolver
+        self.stage_s: defaultdict[str, float] = defaultdict(float)
+        self._write_lock = asyncio.Lock()
+
+    def report(self, wallets_total: int, already_done: int, seconds: float) -> IngestReport:
+        totals, monitor = self.monitor.totals, self.monitor
+        parse_s = self.goldsky.parse_s + self.data_api.parse_s
+        stage_s = {**self.stage_s, "decode": parse_s, "resolve": self.resolver.stats.seconds}
+        stage_s["fetch"] = self.stage_s.get("fetch", 0.0) - parse_s
+        return IngestReport(
+            self.run_id, wallets_total, already_done, done=totals.wallets_done,
+            failed=dict(monitor.failed), truncated=list(monitor.truncated),
+            fills_fetched=totals.fills_fetched, fills_new=totals.fills_new,
+            fills_duplicate=totals.fills_duplicate, fills_v2=totals.fills_v2,
+            fills_without_fee=totals.fills_without_fee,
+            data_api_requests=self.data_api.requests,
+            unresolved_tokens=len(self.resolver.missing), seconds=seconds, stage_s=stage_s,
+            http=self.http.stats.as_dict())
+
+    # -- the concurrent part ---------------------------------------------------------------
+    async def load(self, todo: tuple[str, ...]) -> None:
+        opts = self.options
+        queue: asyncio.Queue[Job] = asyncio.Queue()
+        for job in batch_jobs(todo, opts.batch_wallets if not opts.max_trades else 1):
+            queue.put_nowait(job)
+        with self.progress.task("wallets", total=len(todo)) as total_bar:
+            workers = [asyncio.create_task(self._worker(i, queue, total_bar))
+                       for i in range(opts.workers)]
+            publisher = asyncio.create_task(self._publish_loop())
+            try:
+                await queue.join()
+            finally:
+                for task in (*workers, publisher):
+                    task.cancel()
+                await asyncio.gather(*workers, publisher, return_exceptions=True)
+
+    async def _worker(self, index: int, queue: asyncio.Queue[Job], total_bar: Task) -> None:
         streak = FailureStreak(self.options.retry)
         state = self.monitor.workers[index]
-        with self.progress.task(f"worker {index}", total=None) as bar:
+        # the worker's own requests (retries included) count on its state as they are sent
+        with self.progress.task(f"worker {index}", total=None) as bar, count_requests(state):
             while True:
                 job = await queue.get()
                 try:
@@ -173,8 +216,9 @@ class Ingest:
                     outcomes = await self._fetch_job(job, queue, streak)
                     if outcomes:
                         state.state = "committing"
-                        committed, note = await self._commit(outcomes, streak)
-                        self._account(index, committed, note)
+                        committed, errors, note = await self._commit(outcomes, streak)
+                        self._account(index, committed, errors, note)
+                        total_bar.advance(len(committed))
                         bar.advance(len(committed))
                         bar.update(note=f"worker {index} {committed[-1].wallet[:10]}…")
                     state.state, state.current = "idle", []
@@ -276,7 +320,9 @@ class Ingest:
         return [WalletOutcome(w, fills) for w, fills in by_wallet.items()]
 
     async def _commit(self, outcomes: list[WalletOutcome], streak: FailureStreak
-                      ) -> tuple[list[Committed], tuple[int, int, int]]:
+                      ) -> tuple[list[Committed], dict[str, str], tuple[int, int, int]]:
+        """Write the job; returns what was committed, the failed wallets' errors and (tokens,
+        newly resolved, unresolved) of the job."""
         tokens = {token_of(f): o.wallet for o in outcomes if not o.failed
                   for f in (*o.fills, *o.v2)}
         try:
@@ -294,48 +340,19 @@ class Ingest:
             committed = await asyncio.to_thread(self.writer.commit, outcomes, new, pairs,
                                                 self.attempts, token_markets)
             self.stage_s["insert"] += time.perf_counter() - started
-        for outcome in outcomes:
-            if outcome.failed:
-                self.report.failed[outcome.wallet] = outcome.error
-        return committed, (len(tokens), len(new), len(unresolved))
+        errors = {o.wallet: o.error for o in outcomes if o.failed}
+        return committed, errors, (len(tokens), len(new), len(unresolved))
 
     # -- accounting, logs, status ----------------------------------------------------------
-    def _account(self, worker: int, committed: list[Committed],
+    def _account(self, worker: int, committed: list[Committed], errors: dict[str, str],
                  note: tuple[int, int, int]) -> None:
-        report, monitor, state = self.report, self.monitor, self.monitor.workers[worker]
+        monitor = self.monitor
         n_tokens, n_new_tokens, n_unresolved = note
         for c in committed:
-            totals = monitor.totals
-            if c.failed:
-                totals["wallets_failed"] += 1
-                state.wallets_failed += 1
-                monitor.failed[c.wallet] = report.failed.get(c.wallet, "")
-            else:
-                report.done += 1
-                totals["wallets_done"] += 1
-                state.wallets_done += 1
-            if c.truncated:
-                report.truncated.append(c.wallet)
-                totals["wallets_truncated"] += 1
-                monitor.truncated.append(c.wallet)
-            report.fills_fetched += c.fetched
-            report.fills_new += c.new
-            report.fills_duplicate += c.duplicate
-            report.fills_v2 += c.v2_fetched
-            report.fills_without_fee += c.v2_fetched
-            totals["fills_fetched"] += c.fetched
-            totals["fills_new"] += c.new
-            totals["fills_duplicate"] += c.duplicate
-            totals["fills_v2"] += c.v2_fetched
-            totals["fills_without_fee"] += c.v2_fetched
-            state.fills_fetched += c.fetched
-            state.fills_new += c.new
-            state.fills_v2 += c.v2_fetched
-            state.last_wallet = c.wallet
-            self.total_bar.advance(1)
+            monitor.record(worker, c, errors.get(c.wallet, ""))
             pos, total = monitor.position, monitor.total
             pct = 100.0 * pos / total if total else 100.0
-            what = "FAILED: " + report.failed.get(c.wallet, "") if c.failed else (
+            what = "FAILED: " + errors.get(c.wallet, "") if c.failed else (
                 f"fetched {c.fetched} fills ({c.v2_fetched} V2 from the Data API, no fee), "
                 f"new {c.new}, duplicates {c.duplicate}, inserted {c.new}"
                 + (" (truncated)" if c.truncated else ""))
@@ -347,7 +364,6 @@ class Ingest:
         monitor.log(worker, f"tokens: {n_tokens} in batch, {n_new_tokens} newly resolved, "
                             f"{n_unresolved} unresolved; look-ups so far {stats.looked_up} "
                             f"at {rate:.0f} tokens/s")
-        state.requests = self.http.stats.requests
 
     def _log_start(self, worker: int, job: Job) -> None:
         pos, total = self.monitor.position, self.monitor.total
@@ -360,22 +376,11 @@ class Ingest:
         self.monitor.log(worker, line)
         log.debug("worker %d %s", worker, line)
 
-    def _extra(self) -> dict[str, Any]:
-        stats = self.http.stats.as_dict() if hasattr(self, "http") else {}
-        return {"http": stats, "unresolved_tokens": len(self.resolver.missing)
-                if hasattr(self, "resolver") else 0}
+    def extra(self) -> dict[str, Any]:
+        return {"http": self.http.stats.as_dict(),
+                "unresolved_tokens": len(self.resolver.missing)}
 
     async def _publish_loop(self) -> None:
         while True:
-            self.monitor.publish(extra=self._extra())
+            self.monitor.publish(extra=self.extra())
             await asyncio.sleep(self.options.publish_every_s)
-
-    def _record_run(self, command: str, wallets: int, status: str) -> None:
-        now = datetime.now(UTC)
-        finished = None if status == "running" else now
-        if not hasattr(self, "_started_at"):
-            self._started_at = now
-        self.store.insert("ingest_runs", [(self.run_id, command, self.options.workers, wallets,
-                                           status, self._started_at, finished)],
-                          ("run_id", "command", "workers", "wallets", "status", "started_at",
-                           "finished_at"))

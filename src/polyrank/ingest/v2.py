@@ -19,7 +19,6 @@ from polyrank.upstream.records import USDC_ASSET_ID, Fill
 from polyrank.upstream.retry import FailureStreak
 
 SOURCE = "data_api"
-VERSION = 2
 
 
 def v2_start(since: int) -> int:

@@ -61,13 +61,7 @@ def parse_wallet_list(text: str) -> WalletList:
 
 def read_wallet_list(path: Path, *, strict: bool = False) -> WalletList:
     """Read and parse a wallet file. With strict, any bad line refuses the whole list."""
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise ConfigError(f"wallet list {path} does not exist") from None
-    except UnicodeDecodeError as exc:
-        raise ConfigError(f"wallet list {path} is not UTF-8 text: {exc}") from None
-    parsed = parse_wallet_list(text)
+    parsed = parse_wallet_list(_read_text(path))
     if strict and parsed.bad:
         listed = "; ".join(map(str, parsed.bad[:10]))
         more = f" (and {len(parsed.bad) - 10} more)" if len(parsed.bad) > 10 else ""
@@ -78,12 +72,39 @@ def read_wallet_list(path: Path, *, strict: bool = False) -> WalletList:
     return parsed
 
 
-def shard(wallets: tuple[str, ...], spec: str | None) -> tuple[str, ...]:
+_WANT = "give a text file with one 0x wallet address per line"
+
+
+def _read_text(path: Path) -> str:
+    """The file's text, or a ConfigError that names the path and what is wrong with it."""
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise ConfigError(f"wallet list {path} does not exist") from None
+    except IsADirectoryError:
+        raise ConfigError(f"wallet list {path} is a directory: {_WANT}") from None
+    except PermissionError:
+        raise ConfigError(f"wallet list {path} cannot be read: permission denied") from None
+    except OSError as exc:
+        raise ConfigError(f"wallet list {path} cannot be read: {exc.strerror or exc}"
+                          ) from None
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"wallet list {path} is not UTF-8 text (byte 0x{data[exc.start]:02x} "
+                          f"at offset {exc.start}): {_WANT}") from None
+    if "\x00" in text:
+        raise ConfigError(f"wallet list {path} is a binary file (it holds NUL bytes): {_WANT}")
+    return text
+
+
+def shard(wallets: tuple[str, ...], spec: str | None, name: str = "shard"
+          ) -> tuple[str, ...]:
     """Keep shard K of N (`"K/N"`, 1-based) by a stable hash of the address."""
     if not spec:
         return wallets
     m = re.fullmatch(r"(\d+)/(\d+)", spec.strip())
     if not m or not (1 <= int(m.group(1)) <= int(m.group(2))):
-        raise ConfigError(f"--shard {spec!r} must be K/N with 1 <= K <= N, e.g. 2/4")
+        raise ConfigError(f"{name} {spec!r} must be K/N with 1 <= K <= N, e.g. 2/4")
     k, n = int(m.group(1)), int(m.group(2))
     return tuple(w for w in wallets if int(w[-8:], 16) % n == k - 1)

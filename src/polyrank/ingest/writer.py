@@ -43,7 +43,6 @@ class Committed:
     truncated: bool
     failed: bool
     v2_fetched: int = 0
-    v2_new: int = 0
 
 
 def fill_row(fill: Fill, source: str, version: int = 1) -> tuple:
@@ -72,7 +71,7 @@ class Writer:
         existing = self._existing_ids([o.wallet for o in ok])
         new_rows, report, seen = [], [], set()
         for outcome in outcomes:
-            new = dup = v2_new = 0
+            new = dup = 0
             sources = ((outcome.fills, V1_SOURCE, 1), (outcome.v2, outcome.v2_source, 2))
             for fills, source, version in sources if not outcome.failed else ():
                 for fill in fills:
@@ -82,10 +81,8 @@ class Writer:
                     seen.add(fill.id)
                     new_rows.append(fill_row(fill, source, version))
                     new += 1
-                    v2_new += version == 2
             report.append(Committed(outcome.wallet, len(outcome.fills) + len(outcome.v2), new,
-                                    dup, outcome.truncated, outcome.failed, len(outcome.v2),
-                                    v2_new))
+                                    dup, outcome.truncated, outcome.failed, len(outcome.v2)))
         self.store.insert("fills", new_rows, FILL_COLUMNS)
         markets = token_markets or {}
         self.store.insert("tokens", [(t.token_id, t.condition_id, _index(t.outcome_index),

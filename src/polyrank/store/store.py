@@ -12,14 +12,25 @@ from importlib import resources
 from typing import Any
 
 from polyrank.errors import ConfigError, MigrationError, StoreError
+from polyrank.settings import DEFAULT_QUERY_TIMEOUT_S
 from polyrank.store.dsn import StoreTarget, parse_dsn
+from polyrank.store.guard import allowed_summary, refusal
 from polyrank.store.lock import FolderLock
 from polyrank.store.migrations import BOOTSTRAP, Migration, discover, pending
 
 log = logging.getLogger(__name__)
 
-# readonly=2 forbids writes but still lets the client send its own settings (server and chDB)
-READ_ONLY = {"readonly": 2}
+
+def read_only_settings(timeout_s: float) -> dict[str, Any]:
+    """The settings of every read-only statement, the same on chDB and a server. readonly=2
+    forbids writes and still lets the client send its own settings (with readonly=1 that
+    depends on how they reach the engine); guard.py keeps the statement itself from changing
+    them. The HTTP ones bound what a table function could spend on a dead host, should one
+    ever get past the guard (url() to a closed port retried for 130 s under a 3 s limit)."""
+    connect_s = max(1, min(10, round(timeout_s)))
+    return {"max_execution_time": timeout_s, "timeout_overflow_mode": "throw",
+            "http_max_tries": 1, "http_connection_timeout": connect_s,
+            "http_receive_timeout": connect_s, "connect_timeout": connect_s, "readonly": 2}
 
 
 @cache
@@ -31,17 +42,22 @@ def load_sql(package: str, name: str) -> str:
 class Store:
     """Open with Store.open(dsn); close (or use as a context manager) to release the folder."""
 
-    def __init__(self, target: StoreTarget, client: Any, lock: FolderLock | None) -> None:
+    def __init__(self, target: StoreTarget, client: Any, lock: FolderLock | None, *,
+                 query_timeout_s: float = DEFAULT_QUERY_TIMEOUT_S) -> None:
         self.target = target
+        self.query_timeout_s = query_timeout_s
         self._client = client
         self._lock = lock
+        self._checked: dict[str, None] = {}  # read-only statements already let through
         # one statement at a time per Store: an embedded chDB connection is not shared
         # between threads (the API's handlers and a pipeline thread in `serve --pipeline`)
         self._serial = threading.RLock()
 
     # -- opening -----------------------------------------------------------------------------
     @classmethod
-    def open(cls, dsn: str, *, migrate: bool = True) -> Store:
+    def open(cls, dsn: str, *, migrate: bool = True,
+             query_timeout_s: float = DEFAULT_QUERY_TIMEOUT_S) -> Store:
+        """query_timeout_s: the time limit of every read-only statement (Settings field)."""
         target = parse_dsn(dsn)
         lock = None
         if target.embedded:
@@ -53,7 +69,7 @@ class Store:
             if lock:
                 lock.release()
             raise
-        store = cls(target, client, lock)
+        store = cls(target, client, lock, query_timeout_s=query_timeout_s)
         if migrate:
             try:
                 store.migrate()
@@ -81,13 +97,38 @@ class Store:
     # -- SQL ---------------------------------------------------------------------------------
     def query(self, sql: str, params: Mapping[str, Any] | None = None, *,
               read_only: bool = False) -> Any:
-        """Run a query; returns clickhouse-connect's QueryResult (result_rows, column_names)."""
-        settings = READ_ONLY if read_only else None
+        """Run a query; returns clickhouse-connect's QueryResult (result_rows, column_names).
+        read_only: refuse anything but reading the store's tables (guard.py) and stop the
+        statement after query_timeout_s."""
+        settings = read_only_settings(self.query_timeout_s) if read_only else None
         try:
             with self._serial:
+                if read_only:
+                    self._check_read_only(sql, params)
                 return self._live.query(sql, parameters=dict(params or {}), settings=settings)
         except Exception as exc:
-            raise _store_error(exc, sql) from exc
+            raise _store_error(exc, sql, self.query_timeout_s if read_only else None) from exc
+
+    def _check_read_only(self, sql: str, params: Mapping[str, Any] | None) -> None:
+        """Refuse `sql` unless ClickHouse's own parse of it is read-only (guard.py). Parameters
+        bind values only, so a statement's verdict holds for any; passed ones are kept."""
+        if sql in self._checked:
+            return
+        try:
+            # one statement: chDB would run every statement of "SELECT 1; DROP TABLE x", the
+            # settings reaching only the last; formatQuery parses the text as a bound value
+            self._live.query("SELECT formatQuery({statement:String})", {"statement": sql})
+            rows = self._live.query(f"EXPLAIN AST {sql}", parameters=dict(params or {}))
+        except Exception as exc:
+            reason = _first_line(exc).split(": In scope SELECT formatQuery", 1)[0]
+            raise StoreError(f"read-only: cannot parse this statement ({_head(sql)}): "
+                             f"{reason}") from exc
+        why = refusal([row[0] for row in rows.result_rows])
+        if why:
+            raise StoreError(f"read-only: {why} ({_head(sql)}). {allowed_summary()}")
+        if len(self._checked) >= 512:
+            self._checked.pop(next(iter(self._checked)))
+        self._checked[sql] = None
 
     def rows(self, sql: str, params: Mapping[str, Any] | None = None) -> list[tuple]:
         return self.query(sql, params).result_rows
@@ -183,11 +224,18 @@ def _first_line(exc: BaseException) -> str:
     return text.splitlines()[0] if text else type(exc).__name__
 
 
-def _store_error(exc: Exception, sql: str) -> StoreError:
+def _head(sql: str) -> str:
+    return " ".join(sql.split())[:120]
+
+
+def _store_error(exc: Exception, sql: str, timeout_s: float | None = None) -> StoreError:
     if isinstance(exc, (StoreError, ConfigError)):
         return exc
     text = _first_line(exc)
-    head = " ".join(sql.split())[:120]
+    head = _head(sql)
     if "READONLY" in text or "readonly mode" in text:
         return StoreError(f"read-only: this statement would change the store ({head})")
+    if timeout_s is not None and ("TIMEOUT_EXCEEDED" in text or "Timeout exceeded" in text):
+        return StoreError(f"read-only statement stopped at its time limit of {timeout_s:g} s "
+                          f"(query_timeout_s, POLYRANK_QUERY_TIMEOUT_S): {head}")
     return StoreError(f"{text} (in: {head})")

@@ -8,10 +8,12 @@ import json
 import logging
 import random
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any
+from typing import Any, Protocol
 from urllib.parse import urlsplit
 
 import aiohttp
@@ -27,6 +29,25 @@ TRANSIENT_GRAPHQL = ("query timed out", "timeout", "too many requests", "service
                      "bad indexers", "indexer", "upstream")
 
 Params = Mapping[str, Any] | Sequence[tuple[str, Any]]
+
+
+class RequestTally(Protocol):
+    requests: int
+
+
+_tally: ContextVar[RequestTally | None] = ContextVar("polyrank_request_tally", default=None)
+
+
+@contextmanager
+def count_requests(tally: RequestTally) -> Iterator[RequestTally]:
+    """Count every request (retries included) that this task sends while inside, on `tally`
+    as well as on the Http's stats: an ingest worker's own requests. Tasks started inside
+    inherit it."""
+    token = _tally.set(tally)
+    try:
+        yield tally
+    finally:
+        _tally.reset(token)
 
 
 @dataclass
@@ -81,6 +102,8 @@ class Http:
         for attempt in range(self.policy.retries + 1):
             await limiter.acquire()
             self.stats.requests += 1
+            if (tally := _tally.get()) is not None:
+                tally.requests += 1
             try:
                 body = await self._once(method, url, params, payload)
                 result = _decode(body, url, graphql, exact)

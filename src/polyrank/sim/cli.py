@@ -182,8 +182,8 @@ def print_demo(result, store: str) -> None:
                       f"{r['realized_pnl']:,.2f}", f"{r['roi']:.1%}", f"{r['win_rate_lb']:.2f}",
                       str(r["bets_closed"]))
     out.print(table)
-    out.print(f"From Python: polyrank.open({store!r}).leaderboard(limit=10)",
-              highlight=False)
+    out.print(f"From Python, once the demo has stopped (an embedded store admits one "
+              f"process): polyrank.open({store!r}).leaderboard(limit=10)", highlight=False)
     out.print(f"Look inside: polyrank sql --store {store} \"SELECT * FROM "
               "wallet_metrics_complete WHERE window = 'lifetime' LIMIT 5\"", highlight=False)
     if result.api_url:

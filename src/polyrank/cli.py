@@ -197,7 +197,8 @@ def enrich_cmd(ctx: typer.Context, store: StoreOpt = None) -> None:
 def metrics_cmd(
     ctx: typer.Context,
     as_of: Annotated[str | None, typer.Option(
-        help="Window end (YYYY-MM-DD, ISO time or unix s); default the latest fill.")] = None,
+        help="Window end (YYYY-MM-DD, ISO time or unix s); default the later of the latest "
+             "fill and the latest resolution known.")] = None,
     store: StoreOpt = None,
 ) -> None:
     """Compute positions, bets, wallet metrics and specialists in the store.

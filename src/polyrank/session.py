@@ -130,7 +130,8 @@ class Polyrank:
                         config: MetricsConfig | None = None) -> MetricsReport:
         """Positions, bets, wallet metrics per window and category, eligibility and
         specialists, as SQL in the store; readers switch to the new run once it is complete.
-        `as_of` ends the windows (default: the latest fill)."""
+        `as_of` ends the windows (default: the later of the latest fill and the latest
+        resolution the catalogue knows)."""
         from polyrank.metrics.run import compute_metrics
 
         return compute_metrics(self.store, config, as_of=unix_time(as_of))

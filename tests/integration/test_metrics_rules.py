@@ -255,3 +255,40 @@ def test_a_run_is_atomic_for_readers_and_old_runs_are_dropped(store):
     visible = {r[0] for r in store.rows("SELECT DISTINCT run_id FROM wallet_metrics_complete")}
     assert visible == {third}
     assert store.scalar("SELECT count() FROM metrics_runs") == 3
+
+
+def test_default_as_of_books_resolutions_after_the_last_fill(store):
+    """Every market resolves after the wallets' last fills: by default the run's as-of is the
+    latest resolution the catalogue knows, so the bets are closed and booked (with the latest
+    fill as the as-of they would all be open, realized P&L 0)."""
+    from polyrank.metrics.run import compute_metrics
+
+    book = Book()
+    win = book.market("later-win", payout=(1, 0), resolved=T0 + 20 * DAY)
+    lose = book.market("later-lose", payout=(0, 1), resolved=T0 + 30 * DAY)
+    book.trade(A, win, "BUY", 100, 40, ts=T0)       # +60 at resolution
+    book.trade(A, lose, "BUY", 50, 30, ts=T0 + 1)   # -30 at resolution
+    book.load(store, as_of=T0 + 1)                   # the latest fill: nothing resolved yet
+    assert metrics(store)["bets_closed"] == 0 and metrics(store)["bets_open"] == 2
+    report = compute_metrics(store)                  # the default as-of
+    assert report.as_of == T0 + 30 * DAY
+    m = metrics(store)
+    assert (m["bets_closed"], m["bets_open"]) == (2, 0)
+    assert m["realized_pnl"] == pytest.approx(60 - 30)
+    assert m["window"] == "lifetime"
+    assert metrics(store, window="30d")["bets_closed"] == 2   # both closed within 30 days
+
+
+def test_default_as_of_never_passes_the_catalogue_sync(store):
+    """A resolution time later than the catalogue's last sync cannot be known yet: the
+    default as-of stops at the sync time."""
+    from polyrank.metrics.run import default_as_of
+
+    book = Book()
+    m = book.market("future", payout=(1, 0), resolved=T0 + 10 * DAY)
+    book.trade(A, m, "BUY", 10, 5, ts=T0)
+    book.load(store)
+    synced = store.scalar("SELECT toUInt32(max(updated_at)) FROM conditions")
+    store.command("ALTER TABLE trade_tokens UPDATE resolved_at = {t:UInt32} WHERE 1 "
+                  "SETTINGS mutations_sync = 1", {"t": synced + 10 * DAY})
+    assert default_as_of(store) == synced

@@ -57,14 +57,25 @@ def sql_params(config: MetricsConfig, run_id: str, as_of: int) -> dict:
     }
 
 
+def default_as_of(store: Store) -> int:
+    """The present of the data: the later of the latest fill and the latest resolution the
+    catalogue knows (no later than its last sync), so a market that resolved after the
+    wallets' last trades is booked."""
+    latest_fill, latest_resolution, synced_at, as_of = store.rows(
+        load_sql(SQL, "default_as_of.sql"))[0]
+    log.debug("as-of: latest fill %d, latest resolution %d, catalogue synced %d -> %d",
+              latest_fill, latest_resolution, synced_at, as_of)
+    return int(as_of)
+
+
 def compute_metrics(store: Store, config: MetricsConfig | None = None, *,
                     as_of: int | None = None) -> MetricsReport:
     config = config or MetricsConfig()
     started_at, started = datetime.now(UTC), time.monotonic()
-    trades, latest = store.rows("SELECT count(), max(ts) FROM trade_rows")[0]
+    trades = store.scalar("SELECT count() FROM trade_rows")
     if not trades:
         raise PolyrankError("no enriched trades: run `polyrank enrich` (after an ingest) first")
-    as_of = int(latest if as_of is None else as_of)
+    as_of = default_as_of(store) if as_of is None else int(as_of)
     run_id = datetime.now(UTC).strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:6]
     params = sql_params(config, run_id, as_of)
     set_stage(store, "metrics")

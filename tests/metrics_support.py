@@ -118,6 +118,15 @@ class Book:
 
     markets: list[Market] = field(default_factory=list)
     fills: list[tuple] = field(default_factory=list)
+    activities: list[tuple] = field(default_factory=list)
+
+    def activity(self, wallet: str, market: Market, kind: str, amount: float, *, ts: int,
+                 usdc: float = 0.0) -> None:
+        """A split, merge or redeem of `amount` shares of the market's condition."""
+        n = len(self.activities)
+        tx = f"0x{0xac7 << 200 | n:064x}"
+        self.activities.append((f"{tx}_{n}", wallet, kind, ts, market.condition_id,
+                                round(amount * M), round(usdc * M), tx, 1, "test"))
 
     def market(self, key: str, **kw) -> Market:
         m = Market(key, **kw)
@@ -136,6 +145,10 @@ class Book:
 
     def load(self, store: Store, *, as_of: int | None = None) -> None:
         store.insert("fills", self.fills, FILL_COLUMNS)
+        if self.activities:
+            store.insert("activities", self.activities,
+                         ("id", "wallet", "kind", "timestamp", "condition_id", "amount", "usdc",
+                          "tx_hash", "exchange_version", "source"))
         events, markets, tokens, conditions = [], [], [], []
         for i, m in enumerate(self.markets):
             event_id = m.neg_risk_id or f"e{i}"
@@ -157,7 +170,8 @@ class Book:
                       "resolved"))
         enrich(store)
         if as_of is None:  # the latest event of the scenario: a fill or a resolution
-            as_of = max([f[2] for f in self.fills] + [m.resolved or 0 for m in self.markets])
+            as_of = max([f[2] for f in self.fills] + [a[3] for a in self.activities]
+                        + [m.resolved or 0 for m in self.markets])
         compute_metrics(store, as_of=as_of)
 
 

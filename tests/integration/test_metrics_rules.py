@@ -292,3 +292,76 @@ def test_default_as_of_never_passes_the_catalogue_sync(store):
     store.command("ALTER TABLE trade_tokens UPDATE resolved_at = {t:UInt32} WHERE 1 "
                   "SETTINGS mutations_sync = 1", {"t": synced + 10 * DAY})
     assert default_as_of(store) == synced
+
+
+def test_split_then_sell_one_side_then_the_other_side_wins(store):
+    """A market maker's split (docs/metrics.md §2): split $100 into 100 YES + 100 NO (a buy of
+    each at 0.50), sell the 100 YES at 0.60, NO wins. Cash: -100 + 60 + 100 = +60.
+    YES: 100 x (0.60 - 0.50) = +10; NO: 100 x (1 - 0.50) = +50 at resolution. Fills alone
+    would see a sell of shares never bought (clamped: 0 P&L, an incomplete position)."""
+    book = Book()
+    m = book.market("mm", payout=(0, 1), resolved=T0 + 5 * DAY)
+    book.activity(A, m, "split", 100, ts=T0)
+    book.trade(A, m, "SELL", 100, 60, ts=T0 + 1, outcome=0)
+    book.load(store)
+    yes, no = position(store, token=m.token(0)), position(store, token=m.token(1))
+    assert yes["realized"] == pytest.approx(10) and yes["unmatched_sell"] == 0
+    assert yes["cost"] == pytest.approx(50) and yes["fills"] == 1
+    assert no["realized"] == pytest.approx(50) and no["cost"] == pytest.approx(50)
+    assert no["fills"] == 0 and no["closed_ts"] == T0 + 5 * DAY
+    w = metrics(store)
+    assert w["realized_pnl"] == pytest.approx(60) and w["bets_closed"] == 1
+    assert w["incomplete_positions"] == 0
+    assert w["trades"] == 1 and w["volume_usdc"] == pytest.approx(60)  # a split is no trade
+
+
+def test_merge_returns_a_pair_at_half_each(store):
+    """Buy 100 YES at 0.40 and 100 NO at 0.55, merge the 100 pairs back into $100: each side
+    sells at 0.50 — YES 100 x (0.50 - 0.40) = +10, NO 100 x (0.50 - 0.55) = -5; in all
+    +5 = 100 - 95, the market closed at the merge with nothing held."""
+    book = Book()
+    m = book.market("merge")
+    book.trade(A, m, "BUY", 100, 40, ts=T0, outcome=0)
+    book.trade(A, m, "BUY", 100, 55, ts=T0 + 1, outcome=1)
+    book.activity(A, m, "merge", 100, ts=T0 + 2)
+    book.load(store)
+    yes, no = position(store, token=m.token(0)), position(store, token=m.token(1))
+    assert yes["realized"] == pytest.approx(10) and no["realized"] == pytest.approx(-5)
+    assert yes["amount"] == 0 and no["amount"] == 0
+    assert not yes["is_open"] and yes["closed_ts"] == T0 + 2
+    w = metrics(store)
+    assert w["realized_pnl"] == pytest.approx(5) and w["bets_closed"] == 1
+    assert w["bets_open"] == 0
+
+
+def test_a_redemption_changes_nothing_already_settled_at_resolution(store):
+    """A loser redeemed for $0 and a winner redeemed for its payout: both positions were
+    settled at the resolution time (docs/metrics.md §2), so P&L and closing times stay."""
+    book = Book()
+    win = book.market("rw", payout=(1, 0), resolved=T0 + DAY)
+    lose = book.market("rl", payout=(0, 1), resolved=T0 + DAY)
+    book.trade(A, win, "BUY", 10, 4, ts=T0)
+    book.trade(A, lose, "BUY", 10, 3, ts=T0)
+    book.activity(A, win, "redeem", 10, usdc=10, ts=T0 + 3 * DAY)
+    book.activity(A, lose, "redeem", 10, usdc=0, ts=T0 + 3 * DAY)
+    book.load(store)
+    assert position(store, token=win.token(0))["realized"] == pytest.approx(6)
+    assert position(store, token=lose.token(0))["realized"] == pytest.approx(-3)
+    assert position(store, token=win.token(0))["closed_ts"] == T0 + DAY
+    assert metrics(store)["realized_pnl"] == pytest.approx(3)
+
+
+def test_the_pnl_curve_counts_a_split_s_cash_and_shares(store):
+    """The daily equity of the split example: day 0 holds 100 NO (cash -100 + 60 YES sold,
+    NO marked at its latest trade, none: 0) and ends at +60 once NO resolves at 1."""
+    import polyrank
+
+    book = Book()
+    m = book.market("curve", payout=(0, 1), resolved=T0 + 2 * DAY)
+    book.activity(A, m, "split", 100, ts=T0)
+    book.trade(A, m, "SELL", 100, 60, ts=T0 + 1, outcome=0)
+    book.load(store)
+    with polyrank.Polyrank(store, polyrank.Settings()) as pr:
+        points = pr.pnl(A).rows
+    assert points[0]["total"] == pytest.approx(-40)   # cash -100 + 60; NO not yet priced
+    assert points[-1]["total"] == pytest.approx(60) and points[-1]["realized"] == 60

@@ -21,7 +21,7 @@ log = logging.getLogger(__name__)
 SQL = "polyrank.enrich.sql"
 # table -> the .sql file that fills it (tokens and wallets first: the rows are the bulk)
 TABLES = {"trade_tokens": "build_trade_tokens.sql", "trade_wallets": "build_trade_wallets.sql",
-          "trade_rows": "build_trade_rows.sql"}
+          "trade_rows": "build_trade_rows.sql", "activity_rows": "build_activity_rows.sql"}
 
 
 @dataclass

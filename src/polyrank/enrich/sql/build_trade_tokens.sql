@@ -1,4 +1,5 @@
--- Every token traded in the stored fills, joined to the catalogue: condition, outcome index,
+-- Every token in the stored fills, and every outcome token of a split or merged condition,
+-- joined to the catalogue: condition, outcome index,
 -- market, event, neg-risk bet key, category (first canonical tag by priority, else 'other'),
 -- payout of this token when resolved. A token the catalogue does not know keeps
 -- condition_id = '' (category 'unresolved', its own bet `token:<id>`).
@@ -6,10 +7,10 @@ INSERT INTO {target:Identifier}
 SELECT
     cityHash64(f.token_id)                                AS token_key,
     f.token_id                                            AS token_id,
-    if(m.condition_id != '', m.condition_id, t.condition_id)   AS condition_id,
+    if(m.condition_id != '', m.condition_id, f.condition_id)   AS condition_id,
     toUInt8(if(m.condition_id != '', indexOf(m.token_ids, f.token_id) - 1,
-               t.outcome_index))                          AS outcome_index,
-    if(m.id != '', m.id, t.market_id)                     AS market_id,
+               f.outcome_index))                          AS outcome_index,
+    if(m.id != '', m.id, f.market_id)                     AS market_id,
     m.event_id                                            AS event_id,
     if(m.neg_risk = 1, m.neg_risk_market_id, '')          AS neg_risk_market_id,
     multiIf(neg_risk_market_id != '', neg_risk_market_id, condition_id != '', condition_id,
@@ -23,18 +24,29 @@ SELECT
     cityHash64(condition_id)                              AS condition_key,
     cityHash64(bet_key)                                   AS bet_hash
 FROM (
-    SELECT DISTINCT token_id FROM fills
+    -- each token with its condition: from the token look-ups, else from the split's market
+    SELECT s.token_id AS token_id, if(t.condition_id != '', t.condition_id, s.hint) AS condition_id,
+           t.outcome_index AS outcome_index, t.market_id AS market_id
+    FROM (
+        SELECT token_id, max(hint) AS hint FROM (
+            SELECT DISTINCT token_id, '' AS hint FROM fills
+            UNION ALL
+            SELECT arrayJoin(token_ids) AS token_id, condition_id AS hint FROM markets FINAL
+            WHERE condition_id IN (SELECT condition_id FROM activities
+                                   WHERE kind IN ('split', 'merge'))
+        ) GROUP BY token_id
+    ) AS s
+    LEFT JOIN (
+        SELECT token_id, condition_id, outcome_index, market_id FROM tokens FINAL
+    ) AS t ON t.token_id = s.token_id
 ) AS f
 LEFT JOIN (
-    SELECT token_id, condition_id, outcome_index, market_id FROM tokens FINAL
-) AS t ON t.token_id = f.token_id
-LEFT JOIN (
     SELECT condition_id, id, event_id, neg_risk, neg_risk_market_id, token_ids FROM markets FINAL
-) AS m ON m.condition_id = t.condition_id
+) AS m ON m.condition_id = f.condition_id
 LEFT JOIN (
     SELECT id, tag_slugs FROM events FINAL
 ) AS e ON e.id = m.event_id
 LEFT JOIN (
     SELECT condition_id, payout_numerators, payout_denominator, resolved_at
     FROM conditions FINAL WHERE resolved = 1
-) AS c ON c.condition_id = t.condition_id
+) AS c ON c.condition_id = f.condition_id

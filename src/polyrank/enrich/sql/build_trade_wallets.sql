@@ -1,4 +1,5 @@
--- wallet_key -> address, for every wallet with a stored fill
+-- wallet_key -> address, for every wallet with a stored fill or activity
 INSERT INTO {target:Identifier}
-SELECT cityHash64(maker) AS wallet_key, maker AS wallet
-FROM fills GROUP BY maker
+SELECT cityHash64(wallet) AS wallet_key, wallet
+FROM (SELECT DISTINCT maker AS wallet FROM fills
+      UNION DISTINCT SELECT DISTINCT wallet FROM activities)

@@ -1,6 +1,7 @@
 -- Positions (wallet x token) by average cost (docs/metrics.md §2, ledger rules 4-9), folded in
--- time order (ties by fill id, via its hash prefixes) over each position's trades up to the
--- as-of time, into position_work (numbers only; positions.sql adds the strings).
+-- time order (ties by fill id, via its hash prefixes) over each position's trades, splits and
+-- merges up to the as-of time, into position_work (numbers only; positions.sql adds the
+-- strings).
 -- Fold state: (amount, avg_price, realized, cost, bought, unmatched_sell); amounts in micro
 -- units as integers, avg_price and realized as Float64 in the same operation order as the
 -- ledger, so results agree to the last bits.
@@ -24,24 +25,32 @@ WITH
     ),
     folded AS (
         SELECT
-            wallet_key, token_key, count() AS n_fills, max(ts) AS last_ts,
+            wallet_key, token_key, sum(is_fill) AS n_fills, max(ts) AS last_ts,
             arrayFold(
                 (acc, x) -> if(x.3 = 1,
-                    -- BUY: x.4 received, x.5 paid
+                    -- BUY (a fill, or a split at 0.50): x.4 received, x.5 paid
                     (acc.1 + x.4,
                      if(acc.1 + x.4 > 0, (acc.2 * acc.1 + x.5) / (acc.1 + x.4), acc.2),
                      acc.3, acc.4 + x.5, acc.5 + x.4, acc.6),
-                    -- SELL: x.6 shares, x.5 proceeds; only what is held can be sold
+                    -- SELL (a fill, or a merge at 0.50): x.6 shares, x.5 proceeds; only what
+                    -- is held can be sold
                     (acc.1 - least(x.6, acc.1),
                      acc.2,
                      acc.3 + if(x.6 > 0, least(x.6, acc.1) * (x.5 / x.6 - acc.2) / 1000000, 0),
                      acc.4, acc.5, acc.6 + x.6 - least(x.6, acc.1))),
                 arraySort(x -> (x.1, x.2, x.7),
                           groupArray((ts, tx_key, is_buy, received, cash, shares, order_key))),
-                (toInt64(0), toFloat64(0), toFloat64(0), toInt64(0), toInt64(0), toInt64(0))
+                (toInt64(0), toFloat64(0), toFloat64(0), toFloat64(0), toInt64(0), toInt64(0))
             ) AS st
-        FROM trade_rows
-        WHERE ts <= as_of
+        FROM (
+            SELECT wallet_key, token_key, ts, tx_key, is_buy, received,
+                   toFloat64(cash) AS cash, shares, order_key, 1 AS is_fill
+            FROM trade_rows WHERE ts <= as_of
+            UNION ALL
+            SELECT wallet_key, token_key, ts, tx_key, is_buy, received, cash, shares,
+                   order_key, 0 AS is_fill
+            FROM activity_rows WHERE ts <= as_of
+        )
         GROUP BY wallet_key, token_key
     )
 SELECT

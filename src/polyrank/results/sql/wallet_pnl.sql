@@ -7,10 +7,16 @@
 WITH
     {as_of:UInt32} AS as_of,
     flows AS (
+        -- fills, splits and merges move shares and cash alike
         SELECT token_key, toDate(toDateTime(ts, 'UTC')) AS day,
                sum(if(is_buy, received, -shares)) AS dq, sum(if(is_buy, -cash, cash)) AS dc
-        FROM trade_rows
-        WHERE wallet_key = cityHash64({wallet:String}) AND ts <= as_of
+        FROM (
+            SELECT token_key, ts, is_buy, received, shares, toFloat64(cash) AS cash
+            FROM trade_rows WHERE wallet_key = cityHash64({wallet:String}) AND ts <= as_of
+            UNION ALL
+            SELECT token_key, ts, is_buy, received, shares, cash
+            FROM activity_rows WHERE wallet_key = cityHash64({wallet:String}) AND ts <= as_of
+        )
         GROUP BY token_key, day
     ),
     tokens AS (

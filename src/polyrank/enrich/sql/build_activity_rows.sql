@@ -1,0 +1,25 @@
+-- Splits and merges as position events on every outcome token of their condition
+-- (docs/metrics.md §2): a split of n = BUY n at 0.50 of each outcome, a merge of n = SELL n at
+-- 0.50 of each. The outcome tokens come from the catalogue's market (Gamma's clobTokenIds).
+-- Redemptions change no P&L here (a resolved position is settled at its payout at the
+-- resolution time, before any redemption); conversions are not folded yet (docs/metrics.md §10).
+INSERT INTO {target:Identifier}
+SELECT
+    cityHash64(a.wallet)                                         AS wallet_key,
+    cityHash64(token_id)                                         AS token_key,
+    a.timestamp                                                  AS ts,
+    reinterpretAsUInt64(reverse(unhex(substring(a.tx_hash, 3, 16)))) AS tx_key,
+    cityHash64(a.id)                                             AS order_key,
+    a.kind = 'split'                                             AS is_buy,
+    toInt64(a.amount)                                            AS shares,
+    if(is_buy, toInt64(a.amount), 0)                             AS received,
+    toInt64(a.amount) / 2                                        AS cash,
+    a.kind                                                       AS kind
+FROM (
+    SELECT id, wallet, kind, timestamp, condition_id, amount, tx_hash
+    FROM activities FINAL WHERE kind IN ('split', 'merge')
+) AS a
+INNER JOIN (
+    SELECT condition_id, token_ids FROM markets FINAL
+) AS m ON m.condition_id = a.condition_id
+ARRAY JOIN m.token_ids AS token_id

@@ -532,3 +532,20 @@ def test_the_api_explorer_renders_offline(server, page):
     paths = sorted(server.get("/openapi.json")["paths"])
     shown = page.locator(".opblock-summary-path").all_inner_texts()
     assert sorted({p.replace("\u200b", "") for p in shown}) == paths
+
+
+def test_wallet_page_shows_polymarkets_pnl_beside_ours(server, page):
+    """The lifetime column reconciles: Realized P&L (all positions) = Polymarket's P&L + fees
+    + resolved-but-unredeemed, the figures as the API gives them."""
+    server.wait_ready()
+    wallet = server.get("/api/omega/leaderboard", limit=1)["rows"][0]["wallet"]
+    info = server.get(f"/api/wallets/{wallet}")
+    life = next(m for m in info["metrics"]
+                if m["window"] == "lifetime" and m["category"] == "all")
+    assert life["realized_pnl_all"] == pytest.approx(
+        life["pnl_polymarket"] + life["pnl_fee_effect"] + life["pnl_unredeemed"], abs=1e-6)
+    page.goto(f"{server.url}/wallet/{wallet}")
+    row = page.locator('#wallet-metrics tr[data-metric="pnl_polymarket"]')
+    expect(row.locator('td[data-window="lifetime"]')).not_to_have_text("—")
+    assert "Polymarket" in row.locator("th").inner_text()
+    assert "redeemed" in (row.locator("th").get_attribute("title") or "")

@@ -365,3 +365,36 @@ def test_the_pnl_curve_counts_a_split_s_cash_and_shares(store):
         points = pr.pnl(A).rows
     assert points[0]["total"] == pytest.approx(-40)   # cash -100 + 60; NO not yet priced
     assert points[-1]["total"] == pytest.approx(60) and points[-1]["realized"] == 60
+
+
+def test_polymarkets_convention_beside_ours_and_the_difference_explained(store):
+    """pnl_polymarket (docs/metrics.md §4.5): fees ignored, a resolved position counts only
+    once redeemed. realized = pnl_polymarket + pnl_fee_effect + pnl_unredeemed.
+    (a) V1 buy 100 @ 0.40 with a 2-share fee, wins, redeemed: ours 98 x (1 - 40/98) = 58;
+        Polymarket 100 x (1 - 0.40) = 60; fee effect -2.
+    (b) buy 50 @ 0.30, loses, never redeemed: ours -15; Polymarket 0; unredeemed -15.
+    (c) buy 10 @ 0.50, sell 10 for $7 with a $0.50 fee: ours 10 x (0.65 - 0.50) = 1.5;
+        Polymarket 10 x (0.70 - 0.50) = 2; fee effect -0.5."""
+    book = Book()
+    win = book.market("pm-win", payout=(1, 0), resolved=T0 + DAY)
+    lose = book.market("pm-lose", payout=(0, 1), resolved=T0 + DAY)
+    flip = book.market("pm-flip")
+    book.trade(A, win, "BUY", 100, 40, fee=2, ts=T0)
+    book.trade(A, lose, "BUY", 50, 15, ts=T0)
+    book.trade(A, flip, "BUY", 10, 5, ts=T0)
+    book.trade(A, flip, "SELL", 10, 7, fee=0.5, ts=T0 + 1)
+    book.activity(A, win, "redeem", 98, usdc=98, ts=T0 + 2 * DAY)
+    book.load(store)
+    cases = {win.token(0): (58, 60, -2, 0), lose.token(0): (-15, 0, 0, -15),
+             flip.token(0): (1.5, 2, -0.5, 0)}
+    for token, (ours, pm, fee, unredeemed) in cases.items():
+        p = position(store, token=token)
+        assert p["realized"] == pytest.approx(ours, abs=1e-9)
+        assert p["pnl_polymarket"] == pytest.approx(pm, abs=1e-9)
+        assert p["pnl_fee_effect"] == pytest.approx(fee, abs=1e-9)
+        assert p["pnl_unredeemed"] == pytest.approx(unredeemed, abs=1e-9)
+    w = metrics(store)
+    assert w["realized_pnl_all"] == pytest.approx(44.5)
+    assert (w["pnl_polymarket"], w["pnl_fee_effect"], w["pnl_unredeemed"]) == pytest.approx(
+        (62, -2.5, -15))
+    assert metrics(store, window="30d")["pnl_polymarket"] is None   # a lifetime figure

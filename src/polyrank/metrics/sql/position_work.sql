@@ -12,7 +12,7 @@ WITH
     -- a trade's place in time order as one number: (ts, tx_key, order_key) in 160 bits
     bitShiftLeft(toUInt256(ts), 128) + bitShiftLeft(toUInt256(tx_key), 64) + order_key AS seq,
     tokens AS (
-        SELECT t.token_key AS token_key, mk.mark AS mark,
+        SELECT t.token_key AS token_key, mk.mark AS mark, t.condition_key AS condition_key,
                t.payout IS NOT NULL AND t.resolved_at <= as_of AS resolved,
                t.payout AS payout, t.resolved_at AS resolved_at
         FROM trade_tokens AS t
@@ -22,6 +22,15 @@ WITH
             FROM trade_rows WHERE ts <= as_of AND shares > 0
             GROUP BY token_key
         ) AS mk ON mk.token_key = t.token_key
+    ),
+    redeemed AS (
+        -- (wallet, condition) pairs redeemed by the as-of time: Polymarket books a resolved
+        -- position only then
+        SELECT cityHash64(wallet) AS wallet_key, cityHash64(condition_id) AS condition_key,
+               1 AS hit
+        FROM activities FINAL
+        WHERE kind = 'redeem' AND timestamp <= as_of
+        GROUP BY wallet_key, condition_key
     ),
     folded AS (
         SELECT
@@ -39,20 +48,33 @@ WITH
                      acc.3 + if(x.6 > 0, least(x.6, acc.1) * (x.5 / x.6 - acc.2) / 1000000, 0),
                      acc.4, acc.5, acc.6 + x.6 - least(x.6, acc.1))),
                 arraySort(x -> (x.1, x.2, x.7),
-                          groupArray((ts, tx_key, is_buy, received, cash, shares, order_key))),
+                          groupArray((ts, tx_key, is_buy, received, cash, shares, order_key,
+                                      gross_received, gross_cash))) AS events,
                 (toInt64(0), toFloat64(0), toFloat64(0), toFloat64(0), toInt64(0), toInt64(0))
-            ) AS st
+            ) AS st,
+            -- Polymarket's convention (docs/metrics.md §4.5): the same fold with fees ignored
+            -- (x.8 shares received, x.9 cash); state (amount, avg_price, realized)
+            arrayFold(
+                (acc, x) -> if(x.3 = 1,
+                    (acc.1 + x.8,
+                     if(acc.1 + x.8 > 0, (acc.2 * acc.1 + x.9) / (acc.1 + x.8), acc.2), acc.3),
+                    (acc.1 - least(x.6, acc.1), acc.2,
+                     acc.3 + if(x.6 > 0, least(x.6, acc.1) * (x.9 / x.6 - acc.2) / 1000000, 0))),
+                events, (toInt64(0), toFloat64(0), toFloat64(0))
+            ) AS pm
         FROM (
             SELECT wallet_key, token_key, ts, tx_key, is_buy, received,
-                   toFloat64(cash) AS cash, shares, order_key, 1 AS is_fill
+                   toFloat64(cash) AS cash, shares, order_key, 1 AS is_fill,
+                   if(is_buy, shares, 0) AS gross_received, toFloat64(usdc) AS gross_cash
             FROM trade_rows WHERE ts <= as_of
             UNION ALL
             SELECT wallet_key, token_key, ts, tx_key, is_buy, received, cash, shares,
-                   order_key, 0 AS is_fill
+                   order_key, 0 AS is_fill, received AS gross_received, cash AS gross_cash
             FROM activity_rows WHERE ts <= as_of
         )
         GROUP BY wallet_key, token_key
     )
+SELECT * EXCEPT (settled_feeless) FROM (
 SELECT
     {run_id:String}                                          AS this_run,
     p.wallet_key, p.token_key,
@@ -66,6 +88,13 @@ SELECT
     NOT t.resolved AND p.st.1 > dust_micro                   AS is_open,
     multiIf(p.st.1 <= dust_micro, p.last_ts, t.resolved, t.resolved_at, NULL) AS closed_ts,
     t.mark                                                   AS mark,
-    if(is_open, p.st.1 * (t.mark - p.st.2) / 1000000, 0)     AS unrealized
+    if(is_open, p.st.1 * (t.mark - p.st.2) / 1000000, 0)     AS unrealized,
+    -- Polymarket's realized P&L: a resolved position counts only once redeemed
+    if(t.resolved, p.pm.1 * (t.payout - p.pm.2) / 1000000, 0) AS settled_feeless,
+    p.pm.3 + if(r.hit = 1, settled_feeless, 0)               AS pnl_polymarket,
+    realized - (p.pm.3 + settled_feeless)                    AS pnl_fee_effect,
+    if(r.hit = 1, 0, settled_feeless)                        AS pnl_unredeemed
 FROM folded AS p
 JOIN tokens AS t ON t.token_key = p.token_key
+LEFT JOIN redeemed AS r ON r.wallet_key = p.wallet_key AND r.condition_key = t.condition_key
+)

@@ -74,10 +74,13 @@ WITH
     ),
     position_stats AS (
         SELECT w.wallet AS wallet, s.scope AS scope, s.realized_all AS realized_all,
-               s.unrealized AS unrealized, s.incomplete AS incomplete
+               s.unrealized AS unrealized, s.incomplete AS incomplete, s.pm AS pm,
+               s.fee_effect AS fee_effect, s.unredeemed AS unredeemed
         FROM (
             SELECT p.wallet_key AS wallet_key, scope, sum(p.realized) AS realized_all,
-                   sum(p.unrealized) AS unrealized, countIf(p.unmatched_sell > 0) AS incomplete
+                   sum(p.unrealized) AS unrealized, countIf(p.unmatched_sell > 0) AS incomplete,
+                   sum(p.pnl_polymarket) AS pm, sum(p.pnl_fee_effect) AS fee_effect,
+                   sum(p.pnl_unredeemed) AS unredeemed
             FROM (SELECT * FROM position_work WHERE run_id = run) AS p
             JOIN trade_tokens AS t ON t.token_key = p.token_key
             ARRAY JOIN ['all', toString(t.category)] AS scope
@@ -111,7 +114,8 @@ WITH
                if(bi = 0, 0, b.max_win_raw[bi]) AS max_win_raw,
                if(bi = 0, 0, b.max_loss_raw[bi]) AS max_loss_raw,
                p.realized_all AS realized_all, p.unrealized AS unrealized_all,
-               p.incomplete AS incomplete, t.truncated AS truncated
+               p.incomplete AS incomplete, t.truncated AS truncated, p.pm AS pm_all,
+               p.fee_effect AS fee_effect_all, p.unredeemed AS unredeemed_all
         FROM fill_stats AS f
         LEFT JOIN bet_stats AS b ON b.wallet = f.wallet AND b.scope = f.scope
         LEFT JOIN open_stats AS o ON o.wallet = f.wallet AND o.scope = f.scope
@@ -123,7 +127,8 @@ SELECT run_id, wallet, window, category, trades, volume_usdc, markets_traded, ac
        first_trade_at, last_trade_at, bets_closed, bets_open, bets_won, bets_lost, cost,
        realized_pnl, realized_pnl_all, unrealized_pnl, total_pnl, gains, losses, omega,
        omega_unbounded, omega_score, win_rate, win_rate_lb, roi, roi_se, avg_win, avg_loss,
-       max_win, max_loss, incomplete_positions, truncated, eligibility
+       max_win, max_loss, incomplete_positions, truncated, eligibility, pnl_polymarket,
+       pnl_fee_effect, pnl_unredeemed
 FROM (
     SELECT
         run AS run_id, wallet, window, category,
@@ -132,6 +137,9 @@ FROM (
         if(days = 0, realized_all, NULL)                            AS realized_pnl_all,
         if(days = 0, unrealized_all, NULL)                          AS unrealized_pnl,
         if(days = 0, realized_all + unrealized_all, NULL)           AS total_pnl,
+        if(days = 0, pm_all, NULL)                                  AS pnl_polymarket,
+        if(days = 0, fee_effect_all, NULL)                          AS pnl_fee_effect,
+        if(days = 0, unredeemed_all, NULL)                          AS pnl_unredeemed,
         gains, losses,
         if(losses > 0, gains / losses, NULL)                        AS omega,
         losses = 0 AND gains > 0                                    AS omega_unbounded,

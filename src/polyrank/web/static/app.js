@@ -495,6 +495,16 @@
      { whole: true }],
     ["unrealized_pnl", "Unrealized P&L", (m) => money(m.unrealized_pnl), true, { whole: true }],
     ["total_pnl", "Total P&L", (m) => money(m.total_pnl), true, { whole: true }],
+    ["pnl_polymarket", "Polymarket's P&L (its convention)", (m) => money(m.pnl_polymarket),
+     true, { whole: true, title: "realized as Polymarket counts it: fees ignored, a resolved "
+       + "position only once redeemed. Realized P&L (all positions) = this + fees + "
+       + "resolved but unredeemed" }],
+    ["pnl_fee_effect", "… difference: fees paid", (m) => money(m.pnl_fee_effect), true,
+     { whole: true, title: "what the fees cost (Polymarket ignores them); V2 fills loaded "
+       + "from the Data API carry no fee" }],
+    ["pnl_unredeemed", "… difference: resolved, not redeemed", (m) => money(m.pnl_unredeemed),
+     true, { whole: true, title: "resolved positions polyrank settles at their payout and "
+       + "Polymarket counts only once redeemed" }],
     ["roi", "ROI ± se", (m) => m.roi == null ? dash
       : `${pct1(m.roi)}${m.roi_se != null ? " ± " + pct1(m.roi_se) : ""}`, true],
     ["win_rate", "Win rate (Wilson LB)", (m) => m.win_rate == null ? dash
@@ -656,7 +666,7 @@
       h("thead", {}, h("tr", {}, h("th", {}, ""), shown.map((w) => h("th", { class: "num" }, w)))),
       h("tbody", {}, metricRows().map(([key, label, fmt, signed, opts]) => h("tr",
         { "data-metric": key },
-        h("th", { scope: "row" }, label),
+        h("th", { scope: "row", title: (opts || {}).title || null }, label),
         shown.map((w) => {
           const elsewhere = (opts || {}).whole && !isWhole(w) && byWindow[w][key] == null;
           return h("td", { class: `num ${signed ? sign(byWindow[w][key]) : ""}`,

@@ -17,6 +17,7 @@ DEFAULT_DATA_API_URL = "https://data-api.polymarket.com"
 GOLDSKY_PROJECT_PATH = "/api/public/project_cl6mb8i9h0003e201j6li0diw/subgraphs"
 ORDERBOOK_SUBGRAPH = "orderbook-subgraph/0.0.1"
 PNL_SUBGRAPH = "pnl-subgraph/0.0.14"
+ACTIVITY_SUBGRAPH = "activity-subgraph/0.0.4"
 DEFAULT_QUERY_TIMEOUT_S = 30.0
 #: 2026-04-28T00:00:00Z, the V2 exchange migration (docs/protocols.md §5): the orderbook subgraph
 #: indexes only fills before it; fills at or after it are loaded from the Data API.

@@ -1,0 +1,124 @@
+"""The activity subgraph (Goldsky, `activity-subgraph/0.0.4`): a set of wallets' splits, merges
+and redemptions, as `Activity` records for the store's `activities` table
+(docs/protocols.md §7.2). Paged like fills: `<who>_in` the wallets, an exact `id_gt` cursor.
+
+Only the V1 era is asked for (before the exchange migration): the subgraph is no longer
+maintained, and the V2 era's activity comes from the Data API. Neg-risk conversions are not
+asked for yet (their fold is not computed: docs/metrics.md §10)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from polyrank.errors import UpstreamDataError
+from polyrank.upstream.http import Http
+from polyrank.upstream.retry import FailureStreak
+
+PAGE = 1000
+SOURCE = "activity_subgraph"
+_ADDRESS = re.compile(r"^0x[0-9a-fA-F]{40}$")
+_HASH = re.compile(r"^0x[0-9a-fA-F]{64}")
+_UINT = re.compile(r"^[0-9]{1,40}$")
+
+
+@dataclass(frozen=True)
+class Activity:
+    """One position-changing activity of a wallet; amounts in micro units."""
+
+    id: str
+    wallet: str
+    kind: str             # split | merge | redeem | conversion
+    timestamp: int
+    condition_id: str     # conversion: the neg-risk market id
+    amount: int           # shares split / merged / converted / redeemed (0: not reported)
+    usdc: int = 0         # redeem: the payout received
+    index_set: int = 0    # conversion: bit i set = question i converted
+    tx_hash: str = ""
+    exchange_version: int = 1
+    source: str = SOURCE
+
+    def row(self) -> tuple:
+        return (self.id, self.wallet, self.kind, self.timestamp, self.condition_id,
+                self.amount, self.usdc, self.index_set, self.tx_hash, self.exchange_version,
+                self.source)
+
+
+COLUMNS = ("id", "wallet", "kind", "timestamp", "condition_id", "amount", "usdc", "index_set",
+           "tx_hash", "exchange_version", "source")
+
+#: kind -> (entity list, the wallet's field, fields asked for)
+ENTITIES: dict[str, tuple[str, str, str]] = {
+    "split": ("splits", "stakeholder", "id timestamp stakeholder condition amount"),
+    "merge": ("merges", "stakeholder", "id timestamp stakeholder condition amount"),
+    "redeem": ("redemptions", "redeemer", "id timestamp redeemer condition payout"),
+}
+
+
+def query(kind: str) -> str:
+    entity, who, fields = ENTITIES[kind]
+    return f"""
+query Activity($wallets: [String!], $after: ID!, $since: BigInt!, $until: BigInt!,
+               $first: Int!) {{
+  {entity}(first: $first, orderBy: id, orderDirection: asc,
+           where: {{{who}_in: $wallets, id_gt: $after, timestamp_gte: $since,
+                   timestamp_lt: $until}}) {{
+    {fields}
+  }}
+}}"""
+
+
+def parse_activity(kind: str, row: object) -> Activity:
+    """One entity of the activity subgraph; UpstreamDataError naming the field otherwise."""
+    if not isinstance(row, dict):
+        raise UpstreamDataError(f"{kind}: a row is not an object: {row!r}")
+    _, who, _ = ENTITIES[kind]
+
+    def text(name: str, pattern: re.Pattern[str]) -> str:
+        value = row.get(name)
+        if not isinstance(value, str) or not pattern.match(value):
+            raise UpstreamDataError(f"{kind} {row.get('id')!r}: malformed {name} {value!r}")
+        return value
+
+    entity_id = text("id", _HASH)
+    amount = int(text("amount", _UINT)) if kind != "redeem" else 0
+    usdc = int(text("payout", _UINT)) if kind == "redeem" else 0
+    return Activity(id=f"{entity_id}:{kind}", wallet=text(who, _ADDRESS).lower(), kind=kind,
+                    timestamp=int(text("timestamp", _UINT)),
+                    condition_id=text("condition", _HASH).lower(), amount=amount, usdc=usdc,
+                    tx_hash=entity_id[:66].lower())
+
+
+class ActivitySubgraph:
+    """Fetchers over one activity-subgraph endpoint."""
+
+    def __init__(self, http: Http, url: str, *, page: int = PAGE) -> None:
+        self.http, self.url, self.page = http, url, page
+
+    async def fetch(self, wallets: Sequence[str], since: int, until: int,
+                    streak: FailureStreak) -> list[Activity]:
+        """Every split, merge and redemption of the wallets with since <= timestamp < until,
+        by kind, then in id order."""
+        found: list[Activity] = []
+        for kind in ENTITIES:
+            found.extend(await self._fetch_kind(kind, wallets, since, until, streak))
+        return found
+
+    async def _fetch_kind(self, kind: str, wallets: Sequence[str], since: int, until: int,
+                          streak: FailureStreak) -> list[Activity]:
+        entity = ENTITIES[kind][0]
+        out: list[Activity] = []
+        after = ""
+        while True:
+            data = await self.http.graphql(
+                self.url, query(kind),
+                {"wallets": [w.lower() for w in wallets], "after": after,
+                 "since": str(since), "until": str(until), "first": self.page}, streak=streak)
+            rows = data.get(entity)
+            if not isinstance(rows, list):
+                raise UpstreamDataError(f"{self.url}: {entity} is not a list", url=self.url)
+            out.extend(parse_activity(kind, row) for row in rows)
+            if len(rows) < self.page:
+                return out
+            after = rows[-1]["id"]

@@ -20,7 +20,9 @@ def print_ingest(report) -> None:
               f"failed, {len(report.truncated)} truncated, {report.already_done} already done; "
               f"fills fetched {report.fills_fetched}, new {report.fills_new}, duplicates "
               f"{report.fills_duplicate}; V2 (Data API) {report.fills_v2}, of them without fee "
-              f"{report.fills_without_fee}; {report.http.get('requests', 0)} requests "
+              f"{report.fills_without_fee}; activities (V2 splits, merges, redemptions, "
+              f"conversions) fetched {report.activities_fetched}, new {report.activities_new}; "
+              f"{report.http.get('requests', 0)} requests "
               f"({report.fills_per_request:.0f} fills/request) in {report.seconds:.1f} s",
               highlight=False)
     for wallet, error in report.failed.items():

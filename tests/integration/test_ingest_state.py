@@ -16,7 +16,8 @@ from polyrank.sim.world import WorldParams, generate_world
 from tests.ingest_support import run_ingest, settings_for
 
 COUNTERS = ("wallets_done", "wallets_failed", "wallets_truncated", "fills_fetched",
-            "fills_new", "fills_duplicate", "fills_v2", "fills_without_fee")
+            "fills_new", "fills_duplicate", "fills_v2", "fills_without_fee",
+            "activities_fetched", "activities_new", "activities_skipped")
 
 
 @pytest.fixture(scope="module")
@@ -41,7 +42,10 @@ def test_status_and_report_share_one_set_of_counters_and_requests_are_per_worker
                       "wallets_truncated": len(report.truncated),
                       "fills_fetched": report.fills_fetched, "fills_new": report.fills_new,
                       "fills_duplicate": report.fills_duplicate, "fills_v2": report.fills_v2,
-                      "fills_without_fee": report.fills_without_fee}
+                      "fills_without_fee": report.fills_without_fee,
+                      "activities_fetched": report.activities_fetched,
+                      "activities_new": report.activities_new,
+                      "activities_skipped": report.activities_skipped}
     assert report.done == len(wallets) and report.fills_fetched > 0
     # ... of which the totals are the workers' sum
     for name in COUNTERS:

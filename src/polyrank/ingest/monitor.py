@@ -47,6 +47,9 @@ class Counters:
     fills_duplicate: int = 0
     fills_v2: int = 0  # of fills_fetched: from the Data API (after the V2 migration)
     fills_without_fee: int = 0  # V2 fills stored with fee 0: the Data API carries no fee
+    activities_fetched: int = 0  # V2 splits, merges, redemptions, conversions (Data API)
+    activities_new: int = 0  # of them, not stored before
+    activities_skipped: int = 0  # Data API rows that change no position (REWARD, ...)
 
     def add(self, c: Committed) -> None:
         """Count one committed wallet."""
@@ -60,6 +63,9 @@ class Counters:
         self.fills_duplicate += c.duplicate
         self.fills_v2 += c.v2_fetched
         self.fills_without_fee += c.v2_fetched
+        self.activities_fetched += c.activities_fetched
+        self.activities_new += c.activities_new
+        self.activities_skipped += c.activities_skipped
 
     @classmethod
     def total(cls, parts: Iterable[Counters]) -> Counters:

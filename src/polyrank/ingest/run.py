@@ -59,6 +59,9 @@ class IngestReport:
     fills_v2: int = 0  # of fills_fetched: from the Data API (after the V2 migration)
     fills_without_fee: int = 0  # V2 fills stored with fee 0: the Data API carries no fee
     data_api_requests: int = 0  # requests that returned a Data API page
+    activities_fetched: int = 0  # V2 splits, merges, redemptions, conversions (Data API)
+    activities_new: int = 0  # of them, not stored before
+    activities_skipped: int = 0  # Data API rows of types that change no position
     unresolved_tokens: int = 0
     seconds: float = 0.0
     stage_s: dict[str, float] = field(default_factory=dict)
@@ -182,6 +185,8 @@ class _Run:
             fills_duplicate=totals.fills_duplicate, fills_v2=totals.fills_v2,
             fills_without_fee=totals.fills_without_fee,
             data_api_requests=self.data_api.requests,
+            activities_fetched=totals.activities_fetched, activities_new=totals.activities_new,
+            activities_skipped=totals.activities_skipped,
             unresolved_tokens=len(self.resolver.missing), seconds=seconds, stage_s=stage_s,
             http=self.http.stats.as_dict())
 
@@ -260,7 +265,8 @@ class _Run:
                             streak: FailureStreak) -> WalletOutcome:
         """--max-trades: the wallet's `limit` most recent fills over both sources. V2 fills
         are the newest, so the Data API is read first (newest first, stopping early); the
-        subgraph is asked only for what is left of the limit."""
+        subgraph is asked only for what is left of the limit. Activities (splits, merges,
+        redemptions, conversions) are skipped in this mode: TRADE rows only."""
         since, v2 = self.options.since, []
         if self.options.data_api:
             try:
@@ -276,13 +282,16 @@ class _Run:
                              v2_source=V2_SOURCE if self.options.data_api else "")
 
     async def _add_v2(self, outcome: WalletOutcome, streak: FailureStreak) -> None:
-        """The second source: the wallet's fills from the V2 migration on. A failure here
-        fails the wallet (nothing of it is written), never the batch it came with."""
+        """The second source: the wallet's fills and position-changing activities from the V2
+        migration on. A failure here fails the wallet (nothing of it is written), never the
+        batch it came with."""
         if not self.options.data_api or outcome.failed or outcome.v2_source:
             return
         try:
-            outcome.v2 = await fetch_v2(self.data_api, outcome.wallet, self.options.since,
-                                        streak, v1=outcome.fills)
+            history = await fetch_v2(self.data_api, outcome.wallet, self.options.since,
+                                     streak, v1=outcome.fills)
+            outcome.v2, outcome.activities = history.fills, history.activities
+            outcome.activities_skipped = history.skipped
             outcome.v2_source = V2_SOURCE
         except UpstreamError as exc:
             log.error("wallet %s failed: Data API: %s", outcome.wallet, exc)
@@ -354,8 +363,9 @@ class _Run:
             pct = 100.0 * pos / total if total else 100.0
             what = "FAILED: " + errors.get(c.wallet, "") if c.failed else (
                 f"fetched {c.fetched} fills ({c.v2_fetched} V2 from the Data API, no fee), "
-                f"new {c.new}, duplicates {c.duplicate}, inserted {c.new}"
-                + (" (truncated)" if c.truncated else ""))
+                f"new {c.new}, duplicates {c.duplicate}, inserted {c.new}; activities "
+                f"{c.activities_fetched} (new {c.activities_new}, skipped other types "
+                f"{c.activities_skipped})" + (" (truncated)" if c.truncated else ""))
             line = f"[{pos}/{total}] {pct:.1f}% - wallet {c.wallet}: {what}"
             monitor.log(worker, line)
             log.log(self.line_level, "worker %d %s", worker, line)

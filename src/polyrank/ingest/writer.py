@@ -1,6 +1,7 @@
-"""The single writer: commits one job's fills, tokens and wallet states to the store, in that
-order, so a wallet is marked done only after its rows are written — the rows of both sources
-(orderbook subgraph and Data API) in one commit. Runs in one thread."""
+"""The single writer: commits one job's fills, activities, tokens and wallet states to the store,
+in that order, so a wallet is marked done only after its rows are written — the rows of both
+sources (orderbook subgraph and Data API), fills and activities, in one commit. Runs in one
+thread."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from polyrank.store import Store, load_sql
+from polyrank.upstream.activity import WalletActivity
 from polyrank.upstream.records import Fill, MarketData
 
 SQL = "polyrank.ingest.sql"
@@ -17,6 +19,8 @@ FILL_COLUMNS = ("id", "transaction_hash", "timestamp", "order_hash", "maker", "t
 WALLET_COLUMNS = ("wallet", "status", "fills_fetched", "fills_new", "fills_duplicate",
                   "truncated", "cursor", "error", "attempts", "run_id", "v2_fills",
                   "v2_fills_without_fee", "v2_source")
+ACTIVITY_COLUMNS = ("id", "wallet", "kind", "timestamp", "condition_id", "amount", "usdc",
+                    "index_set", "tx_hash", "exchange_version", "source")
 V1_SOURCE = "goldsky"
 
 
@@ -28,6 +32,10 @@ class WalletOutcome:
     error: str = ""  # non-empty: the wallet failed
     v2: list[Fill] = field(default_factory=list)  # from the Data API (no fee information)
     v2_source: str = ""  # "data_api" once that source was read; "" = not read (skipped)
+    # V2-era splits, merges, redemptions and conversions from the Data API (not read with
+    # --max-trades); rows of types that change no position are only counted
+    activities: list[WalletActivity] = field(default_factory=list)
+    activities_skipped: int = 0
 
     @property
     def failed(self) -> bool:
@@ -43,12 +51,20 @@ class Committed:
     truncated: bool
     failed: bool
     v2_fetched: int = 0
+    activities_fetched: int = 0
+    activities_new: int = 0
+    activities_skipped: int = 0
 
 
 def fill_row(fill: Fill, source: str, version: int = 1) -> tuple:
     return (fill.id, fill.transaction_hash, fill.timestamp, fill.order_hash, fill.maker,
             fill.taker, fill.maker_asset_id, fill.taker_asset_id, fill.maker_amount_filled,
             fill.taker_amount_filled, fill.fee, version, source)
+
+
+def activity_row(act: WalletActivity, source: str, version: int = 2) -> tuple:
+    return (act.id, act.wallet, act.kind, act.timestamp, act.condition_id, act.amount,
+            act.usdc, act.index_set, act.tx_hash, version, source)
 
 
 class Writer:
@@ -66,10 +82,12 @@ class Writer:
                unresolved: Iterable[tuple[str, str]] = (),
                attempts: dict[str, int] | None = None,
                token_markets: dict[str, str] | None = None) -> list[Committed]:
-        """Write new fills, then resolved/unresolved tokens, then each wallet's state."""
+        """Write new fills and activities, then resolved/unresolved tokens, then each wallet's
+        state."""
         ok = [o for o in outcomes if not o.failed]
         existing = self._existing_ids([o.wallet for o in ok])
-        new_rows, report, seen = [], [], set()
+        existing_acts = self._existing_activity_ids([o.wallet for o in ok if o.activities])
+        new_rows, act_rows, report, seen = [], [], [], set()
         for outcome in outcomes:
             new = dup = 0
             sources = ((outcome.fills, V1_SOURCE, 1), (outcome.v2, outcome.v2_source, 2))
@@ -81,9 +99,19 @@ class Writer:
                     seen.add(fill.id)
                     new_rows.append(fill_row(fill, source, version))
                     new += 1
+            acts_new = 0
+            for act in outcome.activities if not outcome.failed else ():
+                if act.id in existing_acts or act.id in seen:
+                    continue
+                seen.add(act.id)
+                act_rows.append(activity_row(act, outcome.v2_source))
+                acts_new += 1
             report.append(Committed(outcome.wallet, len(outcome.fills) + len(outcome.v2), new,
-                                    dup, outcome.truncated, outcome.failed, len(outcome.v2)))
+                                    dup, outcome.truncated, outcome.failed, len(outcome.v2),
+                                    len(outcome.activities), acts_new,
+                                    outcome.activities_skipped))
         self.store.insert("fills", new_rows, FILL_COLUMNS)
+        self.store.insert("activities", act_rows, ACTIVITY_COLUMNS)
         markets = token_markets or {}
         self.store.insert("tokens", [(t.token_id, t.condition_id, _index(t.outcome_index),
                                       markets.get(t.token_id, ""),
@@ -109,6 +137,12 @@ class Writer:
         if not makers:
             return set()
         rows = self.store.rows(load_sql(SQL, "existing_fill_ids.sql"), {"makers": makers})
+        return {row[0] for row in rows}
+
+    def _existing_activity_ids(self, wallets: list[str]) -> set[str]:
+        if not wallets:
+            return set()
+        rows = self.store.rows(load_sql(SQL, "existing_activity_ids.sql"), {"wallets": wallets})
         return {row[0] for row in rows}
 
 

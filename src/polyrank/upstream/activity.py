@@ -5,6 +5,9 @@ strings, malformed input -> UpstreamDataError naming the field.
     parse_activity(obj) -> Activity             one `/activity` row
     to_micro(value, field, what) -> int         a decimal amount as exact micro units
     activity_fills(rows, wallet) -> list[Fill]  a wallet's TRADE rows as `fills` rows
+    sort_rows(rows) -> Sorted                   TRADE rows, position-changing rows, skipped
+    wallet_activities(rows, wallet)             a wallet's SPLIT/MERGE/REDEEM/CONVERSION rows
+        -> list[WalletActivity]                 as `activities` rows
 
 TRADE rows become `Fill`s in the V1 form the `fills` table expects (BUY: maker asset "0",
 taker asset = token; SELL: the reverse), owned by the wallet (`maker`), with `fee` 0 (the
@@ -14,6 +17,14 @@ usdc, n) where n numbers the rows identical in all of these (0, 1, ...). Identic
 interchangeable, so the ids depend only on the multiset of rows fetched, never on the order
 the server lists rows that share a timestamp: re-fetching gives the same ids. (The second part
 looks like an order hash on purpose: enrichment reads its first 8 bytes as a tie-break key.)
+
+SPLIT, MERGE, REDEEM and CONVERSION rows change positions too: they become `activities` rows
+(kind split | merge | redeem | conversion; `amount` = size, `usdc` = the REDEEM payout, else 0;
+`index_set` 0, since the Data API does not say which questions a conversion converted), with
+ids derived the same way under their own domain: `<txHash>_0x<sha256 hex>` over (wallet, tx,
+kind, condition, token, amount, usdc, n). REWARD, YIELD, rebates, referral rewards, deposits
+and withdrawals are recognised and skipped (counted); any other type fails the wallet, since
+it might change positions.
 """
 
 from __future__ import annotations
@@ -32,6 +43,14 @@ from polyrank.upstream.records import _ADDRESS, _DECIMAL_ID, USDC_ASSET_ID, Fill
 MICRO = 6  # USDC and outcome shares both have 6 decimals on chain
 _TX_HASH = re.compile(r"^0x[0-9a-f]{64}$")
 _ID_DOMAIN = b"polyrank/data-api-fill/1"
+_ACTIVITY_ID_DOMAIN = b"polyrank/data-api-activity/1"
+_CONDITION = re.compile(r"^0x[0-9a-f]{64}$")
+# Data API type -> `activities.kind`: the rows besides trades that change positions
+POSITION_KINDS = {"SPLIT": "split", "MERGE": "merge", "REDEEM": "redeem",
+                  "CONVERSION": "conversion"}
+# income and transfers, not trading: recognised, skipped (counted)
+SKIPPED_TYPES = frozenset({"REWARD", "YIELD", "MAKER_REBATE", "TAKER_REBATE",
+                           "REFERRAL_REWARD", "DEPOSIT", "WITHDRAWAL"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -161,4 +180,90 @@ def activity_fills(rows: Iterable[Activity], wallet: str) -> list[Fill]:
             maker_amount_filled=usdc if buy else shares,
             taker_amount_filled=shares if buy else usdc, fee=0))
     out.sort(key=lambda f: (f.timestamp, f.id))
+    return out
+
+
+@dataclass(frozen=True, slots=True)
+class WalletActivity:
+    """One `activities` row from the Data API (amounts in micro units)."""
+
+    id: str
+    wallet: str
+    kind: str  # split | merge | redeem | conversion
+    timestamp: int
+    condition_id: str  # lower-case; "" only for a conversion that names none
+    amount: int  # shares split / merged / converted / redeemed
+    usdc: int  # redeem: the payout (0 for a losing side); 0 for the other kinds
+    tx_hash: str
+    index_set: int = 0  # conversion: unknown from the Data API
+
+
+@dataclass(frozen=True)
+class Sorted:
+    trades: list[Activity]
+    activities: list[Activity]  # SPLIT, MERGE, REDEEM, CONVERSION
+    skipped: int  # rows of types that change no position (REWARD, DEPOSIT, ...)
+
+
+def sort_rows(rows: Iterable[Activity]) -> Sorted:
+    """Split a listing into TRADE rows and position-changing activity rows; skip (count) the
+    income and transfer types; refuse a type polyrank does not know."""
+    trades, acts, skipped = [], [], 0
+    for row in rows:
+        if row.type == "TRADE":
+            trades.append(row)
+        elif row.type in POSITION_KINDS:
+            acts.append(row)
+        elif row.type in SKIPPED_TYPES:
+            skipped += 1
+        else:
+            raise UpstreamDataError(
+                f"Data API activity of {row.proxy_wallet} in {row.transaction_hash}: unknown "
+                f"type {row.type!r} (it might change positions)")
+    return Sorted(trades, acts, skipped)
+
+
+def activity_id(wallet: str, tx: str, kind: str, condition: str, token: str, amount: int,
+                usdc: int, occurrence: int) -> str:
+    """The derived id of a Data API activity row (see the module docstring)."""
+    key = f"{wallet}|{tx}|{kind}|{condition}|{token}|{amount}|{usdc}|{occurrence}".encode()
+    return f"{tx}_0x{hashlib.sha256(_ACTIVITY_ID_DOMAIN + b'|' + key).hexdigest()}"
+
+
+def wallet_activities(rows: Iterable[Activity], wallet: str) -> list[WalletActivity]:
+    """The wallet's SPLIT / MERGE / REDEEM / CONVERSION rows as `activities` rows with derived
+    ids, in (timestamp, id) order. A malformed row raises UpstreamDataError naming it."""
+    wallet = wallet.lower()
+    seen: Counter[tuple] = Counter()
+    out = []
+    for row in rows:
+        what = f"Data API {row.type} of {wallet} in {row.transaction_hash}"
+        kind = POSITION_KINDS.get(row.type)
+        if kind is None:
+            raise UpstreamDataError(f"{what}: type {row.type!r} is not a position-changing "
+                                    "activity")
+        if row.proxy_wallet != wallet:
+            raise UpstreamDataError(f"{what}: proxyWallet {row.proxy_wallet} is not the wallet")
+        tx = (row.transaction_hash or "").lower()
+        if not _TX_HASH.match(tx):
+            raise UpstreamDataError(f"{what}: field `transactionHash` is not a 0x + 64 hex hash")
+        condition = (row.condition_id or "").lower()
+        # a conversion is kept without one (not folded into positions yet); the others need it
+        if not _CONDITION.match(condition) and (condition or kind != "conversion"):
+            raise UpstreamDataError(f"{what}: field `conditionId` is not a 0x + 64 hex id: "
+                                    f"{row.condition_id!r}")
+        token = str(int(row.asset)) if row.asset else ""
+        amount = to_micro(row.size, "size", what)
+        usdc = to_micro(row.usdc_size, "usdcSize", what) if kind == "redeem" else 0
+        if usdc > amount:
+            raise UpstreamDataError(f"{what}: payout above 1 a share (usdcSize {row.usdc_size} "
+                                    f"> size {row.size})")
+        key = (tx, kind, condition, token, amount, usdc)
+        occurrence = seen[key]
+        seen[key] += 1
+        out.append(WalletActivity(
+            id=activity_id(wallet, *key, occurrence), wallet=wallet, kind=kind,
+            timestamp=row.timestamp, condition_id=condition, amount=amount, usdc=usdc,
+            tx_hash=tx))
+    out.sort(key=lambda a: (a.timestamp, a.id))
     return out

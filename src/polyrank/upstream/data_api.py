@@ -1,7 +1,8 @@
 """The Polymarket Data API (docs/protocols.md §3): a wallet's own trades from `/activity`, the only
-public source of fills after the V2 migration (the orderbook subgraph stops before it).
+public source of fills after the V2 migration (the orderbook subgraph stops before it), and in
+the same listing its other position-changing rows (SPLIT, MERGE, REDEEM, CONVERSION).
 
-    GET /activity?user=&type=TRADE&start=&end=&sortBy=TIMESTAMP&sortDirection=ASC|DESC
+    GET /activity?user=&type=TRADE[,SPLIT,...]&start=&end=&sortBy=TIMESTAMP&sortDirection=ASC|DESC
                  &limit<=500&offset<=5000
 
 Paging. `offset` stops at 5000, so history is read in time windows: inside a window, pages of
@@ -9,13 +10,14 @@ Paging. `offset` stops at 5000, so history is read in time windows: inside a win
 the last timestamp T received (sticky: T is read again). Rows at T from the old window are
 dropped, not merged: T is then read whole from the new window, so no row at a shared timestamp
 is lost or doubled, whatever order the server gives rows that share it. The rows kept always
-cover whole timestamps, which keeps the derived fill ids stable (`activity_fills`).
+cover whole timestamps, which keeps the derived fill ids stable (`activity_fills`). Several
+`types` are one listing: the windows and pages count its rows whatever their type.
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from polyrank.errors import UpstreamDataError
@@ -25,11 +27,12 @@ from polyrank.upstream.retry import FailureStreak
 
 PAGE = 500  # `limit` above 500 is silently clamped to 500
 MAX_OFFSET = 5000  # a larger `offset` answers 400
+TRADES = ("TRADE",)
 
 
 @dataclass
 class Trades:
-    rows: list[Activity]  # whole timestamps only, in the order fetched
+    rows: list[Activity]  # whole timestamps only, in the order fetched (any type asked for)
     requests: int
 
 
@@ -46,9 +49,10 @@ class DataApi:
         self.rows = 0
 
     async def trades_page(self, wallet: str, start: int, end: int | None, offset: int, *,
-                          newest_first: bool, streak: FailureStreak) -> list[Activity]:
-        """One page of the wallet's TRADE rows with start <= timestamp <= end."""
-        params = [("user", wallet), ("type", "TRADE"), ("start", str(start)),
+                          newest_first: bool, streak: FailureStreak,
+                          types: Iterable[str] = TRADES) -> list[Activity]:
+        """One page of the wallet's rows of `types` with start <= timestamp <= end."""
+        params = [("user", wallet), ("type", ",".join(types)), ("start", str(start)),
                   ("sortBy", "TIMESTAMP"), ("sortDirection", "DESC" if newest_first else "ASC"),
                   ("limit", str(self.page)), ("offset", str(offset))]
         if end is not None:
@@ -71,10 +75,12 @@ class DataApi:
 
     async def fetch_trades(self, wallet: str, start: int, streak: FailureStreak, *,
                            end: int | None = None, newest_first: bool = False,
-                           enough: int | None = None) -> Trades:
-        """Every TRADE row of the wallet with start <= timestamp <= end (see the module
-        docstring). With `enough`, stop as soon as more than `enough` rows are held (newest
-        first: the most recent ones), still on whole timestamps."""
+                           enough: int | None = None, types: Sequence[str] = TRADES
+                           ) -> Trades:
+        """Every row of the wallet of `types` (TRADE alone by default) with start <= timestamp
+        <= end (see the module docstring). With `enough`, stop as soon as more than `enough`
+        rows are held (newest first: the most recent ones), still on whole timestamps."""
+        types = tuple(types)
         rows: list[Activity] = []
         lo, hi, requests = start, end, 0
         while True:
@@ -82,7 +88,8 @@ class DataApi:
             offset = 0
             while True:
                 page = await self.trades_page(wallet, lo, hi, offset,
-                                              newest_first=newest_first, streak=streak)
+                                              newest_first=newest_first, streak=streak,
+                                              types=types)
                 requests += 1
                 window.extend(page)
                 if len(page) < self.page:  # the window is exhausted: history read to its end
@@ -97,11 +104,12 @@ class DataApi:
             keep = [r for r in window if r.timestamp != boundary]
             rows.extend(keep)
             if stop:  # enough: read the boundary timestamp whole, alone, and stop
-                at = await self.fetch_trades(wallet, boundary, streak, end=boundary)
+                at = await self.fetch_trades(wallet, boundary, streak, end=boundary,
+                                             types=types)
                 return Trades(rows + at.rows, requests + at.requests)
             if not keep:
                 raise UpstreamDataError(
-                    f"{self.url}/activity: {wallet} has more than {offset} trades at timestamp "
+                    f"{self.url}/activity: {wallet} has more than {offset} rows at timestamp "
                     f"{boundary}, more than offset paging can read", url=self.url)
             if newest_first:
                 hi = boundary

@@ -213,3 +213,22 @@ def test_realized_pnl_of_a_closed_out_position_is_its_cash_flow(ops, payout):
     p.resolve(payout)
     assert p.unmatched_sell == 0 and p.amount == 0
     assert p.realized == pytest.approx((cash + value) / M, rel=1e-9, abs=1e-6)
+
+
+def test_ledger_polymarket_convention_beside_ours():
+    """The ledger's own reckoning of docs/metrics.md §4.5: a V1 buy of 100 at 0.40 with a
+    2-share fee that wins — redeemed: Polymarket 60, ours 58, fee effect -2; not redeemed:
+    Polymarket 0, unredeemed +60."""
+    from polyrank.sim.world.ledger import LedgerConfig, MarketInfo, compute_positions, decode_fill
+
+    market = MarketInfo(condition_id="0xc", token_ids=("1", "2"), bet_key="0xc",
+                        category="politics", payouts=(1.0, 0.0), resolved_ts=50)
+    buy = decode_fill("0xw", "0", "1", 40_000_000, 100_000_000, 2_000_000, 1, 10, "f1")
+    tokens = {"1": (market, 0), "2": (market, 1)}
+    for redeemed, pm, unredeemed in ((frozenset({("0xw", "0xc")}), 60.0, 0.0),
+                                     (frozenset(), 0.0, 60.0)):
+        (row,) = compute_positions([buy], tokens, LedgerConfig(), redeemed)
+        assert row.realized == pytest.approx(58)
+        assert row.pnl_polymarket == pytest.approx(pm)
+        assert row.pnl_fee_effect == pytest.approx(-2)
+        assert row.pnl_unredeemed == pytest.approx(unredeemed)

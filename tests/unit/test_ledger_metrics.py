@@ -102,7 +102,8 @@ def _arrays(closed_ts, pnl, cost, fills_ts, category="crypto"):
                        market=np.arange(k, dtype=np.int32) % 2)
     positions = PositionArrays(wallet=np.zeros(1, np.int32), category=np.full(1, code, np.int8),
                                realized=np.array([1.0]), unrealized=np.array([2.0]),
-                               incomplete=np.array([False]))
+                               incomplete=np.array([False]), pnl_polymarket=np.array([1.5]),
+                               pnl_fee_effect=np.array([0.0]), pnl_unredeemed=np.array([-0.5]))
     return bets, fills, positions
 
 

@@ -77,7 +77,9 @@ class LedgerBook:
         self.fills = _Columns({"wallet": "int32", "category": "int8", "timestamp": "int64",
                                "usdc": "float64", "market": "int32"})
         self.positions = _Columns({"wallet": "int32", "category": "int8", "realized": "float64",
-                                   "unrealized": "float64", "incomplete": "bool"})
+                                   "unrealized": "float64", "incomplete": "bool",
+                                   "pnl_polymarket": "float64", "pnl_fee_effect": "float64",
+                                   "pnl_unredeemed": "float64"})
         self.totals = {
             "fills": 0, "fills_resolved": 0, "positions": 0, "positions_open": 0, "bets": 0,
             "bets_closed": 0, "incomplete_positions": 0, "fees_usdc": 0.0, "fee_shares": 0.0,
@@ -92,12 +94,18 @@ class LedgerBook:
             idx = self.wallet_index[address] = len(self.wallet_index)
         return idx
 
-    def add(self, fills: Mapping[str, Sequence],
-            markets: Sequence[MarketInfo]) -> tuple[list[PositionRow], list[BetRow]]:
-        """Book every fill row of `markets` (all of them: histories must be complete)."""
+    def add(self, fills: Mapping[str, Sequence], markets: Sequence[MarketInfo],
+            activity: Mapping[str, Sequence] | None = None
+            ) -> tuple[list[PositionRow], list[BetRow]]:
+        """Book every fill row of `markets` (all of them: histories must be complete) and
+        their activity rows (redemptions)."""
         tokens = token_index(markets)
         trades = decode_fills(fills)
-        positions = compute_positions(trades, tokens, self.config)
+        redeemed = frozenset(
+            (w, c.lower()) for w, c, kind in zip(
+                (activity or {}).get("wallet", ()), (activity or {}).get("condition_id", ()),
+                (activity or {}).get("type", ()), strict=True) if kind == "REDEEM")
+        positions = compute_positions(trades, tokens, self.config, redeemed)
         bets = compute_bets(positions)
         for m in markets:
             self.market_index.setdefault(m.condition_id, len(self.market_index))
@@ -117,6 +125,9 @@ class LedgerBook:
             realized=[p.realized for p in positions],
             unrealized=[p.unrealized for p in positions],
             incomplete=[p.unmatched_sell > 0 for p in positions],
+            pnl_polymarket=[p.pnl_polymarket for p in positions],
+            pnl_fee_effect=[p.pnl_fee_effect for p in positions],
+            pnl_unredeemed=[p.pnl_unredeemed for p in positions],
         )
         self.bets.add(
             wallet=[self._wallet(b.wallet) for b in bets],

@@ -34,7 +34,8 @@ POSITIONS = pa.schema([
     ("avg_price", pa.float64()), ("realized", pa.float64()), ("cost", pa.float64()),
     ("bought", pa.float64()), ("unmatched_sell", pa.float64()), ("fills", pa.int64()),
     ("is_open", pa.bool_()), ("closed_ts", pa.int64()), ("mark", pa.float64()),
-    ("unrealized", pa.float64()),
+    ("unrealized", pa.float64()), ("pnl_polymarket", pa.float64()),
+    ("pnl_fee_effect", pa.float64()), ("pnl_unredeemed", pa.float64()),
 ])
 BETS = pa.schema([
     ("wallet", pa.string()), ("bet_key", pa.string()), ("category", pa.string()),
@@ -51,6 +52,7 @@ WALLET_METRICS = pa.schema([
     ("avg_loss", _F), ("max_win", _F), ("max_loss", _F), ("realized_pnl_all", _F),
     ("unrealized_pnl", _F), ("total_pnl", _F), ("first_trade_at", _I), ("last_trade_at", _I),
     ("active_days", _I), ("incomplete_positions", _I), ("eligibility", _S),
+    ("pnl_polymarket", _F), ("pnl_fee_effect", _F), ("pnl_unredeemed", _F),
 ])
 SPECIALISTS = pa.schema([
     ("wallet", _S), ("category", _S), ("focus_share", _F), ("bets_closed", _I), ("cost", _F),

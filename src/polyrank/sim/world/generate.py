@@ -86,7 +86,7 @@ def generate_world(out_dir: Path, params: WorldParams, progress: Progress | None
             for record in market_records(trades, ev):
                 markets_f.write(json_line(record))
                 n_markets += 1
-            positions, bets = book.add(fills, market_infos(trades, ev))
+            positions, bets = book.add(fills, market_infos(trades, ev), activity)
             positions_w.write(rows_to_columns(positions, POSITIONS.names))
             bets_w.write(rows_to_columns(bets, BETS.names))
             task.advance(1)

@@ -28,6 +28,11 @@ Positions (wallet x token)
      when its payout vector is known.
   7. REDEEM rows are ignored: a redeem after resolution is a no-op for P&L and is not a sell
      (never counted in unmatched_sell). Splits, merges and conversions do not occur in worlds.
+     Polymarket's convention (docs/metrics.md §4.5) is booked beside: the same fills with fees
+     ignored (received = shares, paid / proceeds = usdc) into a second Position; its
+     settlement at resolution, amount * (payout - avg_price), counts in pnl_polymarket only
+     when the wallet redeemed that condition (a REDEEM row), else in pnl_unredeemed;
+     pnl_fee_effect = realized - (fee-less realized + that settlement).
   8. closed_ts: when the amount after the position's last fill is <= dust, the timestamp of
      that last fill (even if the market resolved later); else the market's resolution time
      when resolved; else None. is_open = not resolved and amount > dust.
@@ -46,7 +51,7 @@ Fees (summary figures)
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import NamedTuple
 
 # the tunables of docs/metrics.md live with the metrics (shared by this ledger and the SQL)
@@ -173,6 +178,9 @@ class PositionRow:
     closed_ts: int | None
     mark: float | None
     unrealized: float
+    pnl_polymarket: float = 0.0
+    pnl_fee_effect: float = 0.0
+    pnl_unredeemed: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -210,10 +218,12 @@ def latest_prices(trades: Sequence[Trade]) -> dict[str, float]:
 
 
 def compute_positions(trades: Sequence[Trade], markets: Mapping[str, tuple[MarketInfo, int]],
-                      config: LedgerConfig) -> list[PositionRow]:
+                      config: LedgerConfig,
+                      redeemed: frozenset[tuple[str, str]] = frozenset()) -> list[PositionRow]:
     """Positions of every wallet x token in `trades`, which must be complete per token.
 
-    `markets` maps token id -> (market, outcome index), see `token_index`.
+    `markets` maps token id -> (market, outcome index), see `token_index`; `redeemed` holds
+    the (wallet, condition id) pairs with a redemption (rule 7).
     """
     marks = latest_prices(trades)
     ordered = sorted(trades, key=lambda t: (t.wallet, t.token_id, t.timestamp, t.fill_id))
@@ -221,13 +231,31 @@ def compute_positions(trades: Sequence[Trade], markets: Mapping[str, tuple[Marke
     i, n = 0, len(ordered)
     while i < n:
         wallet, token = ordered[i].wallet, ordered[i].token_id
-        pos = Position()
+        pos, feeless = Position(), Position()
         while i < n and ordered[i].wallet == wallet and ordered[i].token_id == token:
-            pos.apply(ordered[i])
+            t = ordered[i]
+            pos.apply(t)
+            if t.is_buy:
+                feeless.buy(t.shares, t.usdc)
+            else:
+                feeless.sell(t.shares, t.usdc)
             i += 1
         market, outcome = markets[token]
-        rows.append(_close(wallet, token, pos, market, outcome, marks[token], config))
+        row = _close(wallet, token, pos, market, outcome, marks[token], config)
+        rows.append(_with_polymarket(row, feeless, market, outcome,
+                                     (wallet, market.condition_id.lower()) in redeemed))
     return rows
+
+
+def _with_polymarket(row: PositionRow, feeless: Position, market: MarketInfo, outcome: int,
+                     redeemed: bool) -> PositionRow:
+    """Polymarket's convention beside ours (rule 7)."""
+    settled = 0.0
+    if market.payouts is not None:
+        settled = feeless.amount * (market.payouts[outcome] - feeless.avg_price) / MICRO
+    return replace(row, pnl_polymarket=feeless.realized + (settled if redeemed else 0.0),
+                   pnl_fee_effect=row.realized - (feeless.realized + settled),
+                   pnl_unredeemed=0.0 if redeemed else settled)
 
 
 def _close(wallet: str, token: str, pos: Position, market: MarketInfo, outcome: int,

@@ -72,12 +72,21 @@ def recompute_ledger(world_dir: Path, config: LedgerConfig | None = None
     order = np.argsort(group, kind="stable")
     bounds = np.searchsorted(group[order], np.arange(len(events) + 1))
     columns = {name: np.asarray(values, dtype=object)[order] for name, values in fills.items()}
+    activity = pq.read_table(world_dir / "activity.parquet").to_pydict()
+    acts_of: dict[int, dict[str, list]] = {}
+    for w, c, kind in zip(activity["wallet"], activity["condition_id"], activity["type"],
+                          strict=True):
+        part_of = acts_of.setdefault(event_of_condition[c], {"wallet": [], "condition_id": [],
+                                                             "type": []})
+        part_of["wallet"].append(w)
+        part_of["condition_id"].append(c)
+        part_of["type"].append(kind)
     book = LedgerBook(config)
     positions: list[PositionRow] = []
     bets: list[BetRow] = []
     for i, event in enumerate(events):
         part = {name: col[bounds[i]:bounds[i + 1]] for name, col in columns.items()}
-        p, b = book.add(part, by_event[event["id"]])
+        p, b = book.add(part, by_event[event["id"]], acts_of.get(i))
         positions.extend(p)
         bets.extend(b)
     return positions, bets, book.finish(as_of=meta["as_of_ts"])

@@ -166,13 +166,17 @@ class FillArrays:
 
 @dataclass(frozen=True)
 class PositionArrays:
-    """Compact positions: wallet index, category code, realized, unrealized, incomplete."""
+    """Compact positions: wallet index, category code, realized, unrealized, incomplete, and
+    Polymarket's convention beside (pnl_polymarket, pnl_fee_effect, pnl_unredeemed)."""
 
     wallet: np.ndarray
     category: np.ndarray
     realized: np.ndarray
     unrealized: np.ndarray
     incomplete: np.ndarray
+    pnl_polymarket: np.ndarray
+    pnl_fee_effect: np.ndarray
+    pnl_unredeemed: np.ndarray
 
 
 def window_start(as_of: int, days: int | None) -> int | None:
@@ -245,6 +249,9 @@ def iter_wallet_metrics(wallets: Sequence[str], bets: BetArrays, fills: FillArra
     realized_all = _sums(positions.wallet, positions.category, positions.realized, keys)
     unrealized = _sums(positions.wallet, positions.category, positions.unrealized, keys)
     incomplete = _sums(positions.wallet, positions.category, positions.incomplete, keys)
+    polymarket = {name: _sums(positions.wallet, positions.category, getattr(positions, name),
+                              keys)
+                  for name in ("pnl_polymarket", "pnl_fee_effect", "pnl_unredeemed")}
     open_bets = _sums(bets.wallet, bets.category, ~bets.closed, keys)
     b_ts, b_pnl, b_cost, b_start, b_end = _closed_bets(bets, as_of, keys)
     for i, key in enumerate(keys.tolist()):
@@ -265,6 +272,8 @@ def iter_wallet_metrics(wallets: Sequence[str], bets: BetArrays, fills: FillArra
             row["realized_pnl_all"] = r_all if lifetime else None
             row["unrealized_pnl"] = u_all if lifetime else None
             row["total_pnl"] = r_all + u_all if lifetime else None
+            for name, sums in polymarket.items():
+                row[name] = float(sums[i]) if lifetime else None
             row.update(first_trade_at=first_at, last_trade_at=last_at,
                        active_days=int(st["days"][i]), incomplete_positions=int(incomplete[i]))
             row["eligibility"] = eligibility(codes[code], row["bets_closed"], row["cost"],

@@ -1,6 +1,7 @@
-"""V2-era position-changing activities (SPLIT, MERGE, REDEEM, CONVERSION rows of the Data API)
-loaded by the real ingest against the replay into a real chDB store: exactly the world's rows
-from the migration (or --since) on, once each, in the same commit as the wallet's fills."""
+"""Position-changing activities loaded by the real ingest against the replay into a real chDB
+store, in the same commit as the wallet's fills: V2-era SPLIT, MERGE, REDEEM, CONVERSION rows
+of the Data API (exactly the world's rows from the migration or --since on, once each) and
+V1-era splits, merges and redemptions of the activity subgraph (one per transaction)."""
 
 from __future__ import annotations
 
@@ -59,12 +60,37 @@ def world_activities(world_dir: Path, wallets, since: int = 0) -> Counter:
                    and r["wallet"] in set(wallets))
 
 
-def store_activities(dsn: str) -> tuple[Counter, int, int]:
-    """(the stored activities as a multiset, raw row count, distinct ids) — raw, without FINAL,
-    so a doubled row shows. Checks what every row says about its source."""
+def world_v1_activities(world_dir: Path, wallets, since: int = 0) -> Counter:
+    """The world's REDEEM rows before the migration as the activity subgraph keys them: one
+    per (transaction, wallet), its payouts summed; the subgraph reports no share amount."""
+    groups: dict = {}
+    for r in pq.read_table(world_dir / "activity.parquet").to_pylist():
+        if (r["type"] == "REDEEM" and since <= r["timestamp"] < V2_MIGRATION_TS
+                and r["wallet"] in set(wallets)):
+            key = (r["transaction_hash"].lower(), r["wallet"])
+            ts, cond, usdc = groups.get(key, (r["timestamp"], r["condition_id"].lower(), 0))
+            groups[key] = (min(ts, r["timestamp"]), cond, usdc + r["usdc_size"])
+    return Counter((w, ts, cond, 0, usdc, tx) for (tx, w), (ts, cond, usdc) in groups.items())
+
+
+def store_v1_activities(dsn: str) -> Counter:
     with Store.open(dsn) as store:
         rows = store.rows("SELECT wallet, timestamp, condition_id, amount, usdc, tx_hash, kind, "
-                          "exchange_version, source, id, toString(index_set) FROM activities")
+                          "exchange_version, id FROM activities FINAL "
+                          "WHERE source = 'activity_subgraph'")
+    assert all((kind, version) == ("redeem", 1) and act_id == f"{tx}:redeem"
+               for *_, tx, kind, version, act_id in rows), rows
+    return Counter(tuple(r[:6]) for r in rows)
+
+
+def store_activities(dsn: str) -> tuple[Counter, int, int]:
+    """(the stored Data API activities as a multiset, raw row count, distinct ids over both
+    sources) — raw, without FINAL, so a doubled row shows. Checks what every row says about
+    its source."""
+    with Store.open(dsn) as store:
+        rows = store.rows("SELECT wallet, timestamp, condition_id, amount, usdc, tx_hash, kind, "
+                          "exchange_version, source, id, toString(index_set) FROM activities "
+                          "WHERE source = 'data_api'")
         count, distinct = store.rows("SELECT count(), uniqExact(id) FROM activities")[0]
     got: Counter = Counter()
     for wallet, ts, cond, amount, usdc, tx, kind, version, source, act_id, index_set in rows:
@@ -89,8 +115,10 @@ def test_every_v2_redeem_once_with_faults_tiny_pages_and_a_refresh(tmp_path, fau
     if fault:
         assert sum(stats["faults"].values()) > 20 and first.http["retries"] > 0
     got, count, distinct = store_activities(settings.store_dsn)
-    assert got == expected and count == distinct == sum(expected.values())
-    n = sum(expected.values())
+    v1 = world_v1_activities(world.path, world.wallets)
+    assert sum(v1.values()) >= 6 and store_v1_activities(settings.store_dsn) == v1
+    n = sum(expected.values()) + sum(v1.values())
+    assert got == expected and count == distinct == n
     assert (first.activities_fetched, first.activities_new, first.activities_skipped) == (n, n, 0)
     fills, fill_count, fill_distinct = store_fill_keys(settings.store_dsn)
     assert fills == world_fills(world.path) and fill_count == fill_distinct  # one listing
@@ -101,6 +129,7 @@ def test_every_v2_redeem_once_with_faults_tiny_pages_and_a_refresh(tmp_path, fau
     assert again.failed == {} and (again.activities_fetched, again.activities_new) == (n, 0)
     got, count, distinct = store_activities(settings.store_dsn)
     assert got == expected and count == distinct == n
+    assert store_v1_activities(settings.store_dsn) == v1
     status = (tmp_path / "rt2" / "status.json").read_text()
     assert '"activities_fetched": ' + str(n) in status
 
@@ -152,14 +181,17 @@ def test_a_malformed_activity_fails_its_wallet_then_it_is_retried(tmp_path):
 
 
 @pytest.mark.parametrize("option", ["max-trades", "no-data-api"])
-def test_max_trades_and_no_data_api_load_no_activities(tmp_path, option):
+def test_max_trades_loads_no_activities_and_no_data_api_only_v1_ones(tmp_path, option):
     world = _world(tmp_path)
     options = {"max_trades": 25} if option == "max-trades" else {"data_api": False}
     with ReplayServer(world.path, limits=TINY_LIMITS) as server:
         settings = settings_for(server.url, f"chdb://{tmp_path / 'store'}", tmp_path / "rt")
         report = run_ingest(settings, world.wallets, workers=2, **options, **TINY)
-    assert report.failed == {} and report.activities_fetched == 0
+    v1 = world_v1_activities(world.path, world.wallets)
+    loaded = 0 if option == "max-trades" else sum(v1.values())
+    assert report.failed == {} and report.activities_fetched == loaded
     got, count, _ = store_activities(settings.store_dsn)
-    assert count == 0 and not got
+    assert count == loaded and not got   # no Data API activity
+    assert store_v1_activities(settings.store_dsn) == (Counter() if loaded == 0 else v1)
     if option == "max-trades":
         assert report.fills_v2 > 0 and report.truncated

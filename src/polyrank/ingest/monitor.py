@@ -47,7 +47,7 @@ class Counters:
     fills_duplicate: int = 0
     fills_v2: int = 0  # of fills_fetched: from the Data API (after the V2 migration)
     fills_without_fee: int = 0  # V2 fills stored with fee 0: the Data API carries no fee
-    activities_fetched: int = 0  # V2 splits, merges, redemptions, conversions (Data API)
+    activities_fetched: int = 0  # splits, merges, redemptions, conversions (both eras)
     activities_new: int = 0  # of them, not stored before
     activities_skipped: int = 0  # Data API rows that change no position (REWARD, ...)
 

@@ -31,9 +31,16 @@ from polyrank.ingest.v2 import SOURCE as V2_SOURCE
 from polyrank.ingest.v2 import fetch_recent_v2, fetch_v2, without_known
 from polyrank.ingest.writer import Committed, WalletOutcome, Writer
 from polyrank.progress import NullProgress, Progress, Task
-from polyrank.settings import ORDERBOOK_SUBGRAPH, PNL_SUBGRAPH, Settings
+from polyrank.settings import (
+    ACTIVITY_SUBGRAPH,
+    ORDERBOOK_SUBGRAPH,
+    PNL_SUBGRAPH,
+    V2_MIGRATION_TS,
+    Settings,
+)
 from polyrank.stages import set_stage
 from polyrank.store import Store
+from polyrank.upstream.activity_subgraph import ActivitySubgraph
 from polyrank.upstream.data_api import DataApi
 from polyrank.upstream.gamma import Gamma
 from polyrank.upstream.goldsky import Goldsky, token_of
@@ -59,7 +66,7 @@ class IngestReport:
     fills_v2: int = 0  # of fills_fetched: from the Data API (after the V2 migration)
     fills_without_fee: int = 0  # V2 fills stored with fee 0: the Data API carries no fee
     data_api_requests: int = 0  # requests that returned a Data API page
-    activities_fetched: int = 0  # V2 splits, merges, redemptions, conversions (Data API)
+    activities_fetched: int = 0  # splits, merges, redemptions, conversions (both eras)
     activities_new: int = 0  # of them, not stored before
     activities_skipped: int = 0  # Data API rows of types that change no position
     unresolved_tokens: int = 0
@@ -137,7 +144,9 @@ class Ingest:
                                      gamma)
             yield _Clients(http, goldsky, DataApi(http, self.settings.data_api_url,
                                                   page=opts.data_page_size,
-                                                  max_offset=opts.data_max_offset), resolver)
+                                                  max_offset=opts.data_max_offset), resolver,
+                           ActivitySubgraph(http, self.settings.subgraph_url(ACTIVITY_SUBGRAPH),
+                                            page=opts.page_size))
 
     def _record_run(self, command: str, wallets: int, status: str, started_at: datetime
                     ) -> None:
@@ -156,6 +165,7 @@ class _Clients:
     goldsky: Goldsky
     data_api: DataApi
     resolver: TokenResolver
+    activity: ActivitySubgraph
 
 
 class _Run:
@@ -170,6 +180,7 @@ class _Run:
         self.monitor, self.attempts = monitor, attempts
         self.http, self.goldsky = clients.http, clients.goldsky
         self.data_api, self.resolver = clients.data_api, clients.resolver
+        self.activity = clients.activity
         self.stage_s: defaultdict[str, float] = defaultdict(float)
         self._write_lock = asyncio.Lock()
 
@@ -239,6 +250,7 @@ class _Run:
                 outcomes = [await self._fetch_solo(job, streak)]
             else:
                 outcomes = await self._fetch_batch(job, queue, streak)
+            await self._add_v1_activities(outcomes, streak)
             for outcome in outcomes:
                 await self._add_v2(outcome, streak)
             return outcomes
@@ -281,6 +293,24 @@ class _Run:
         return WalletOutcome(wallet, fills, truncated, v2=without_known(v2, fills),
                              v2_source=V2_SOURCE if self.options.data_api else "")
 
+    async def _add_v1_activities(self, outcomes: list[WalletOutcome],
+                                 streak: FailureStreak) -> None:
+        """The wallets' splits, merges and redemptions before the V2 migration, from the
+        activity subgraph, in one batched listing (like their fills). A failure fails the
+        job like a fill page's: a batch is retried wallet by wallet, a wallet fails whole.
+        Not read with `max_trades` (a capped history has no complete positions anyway)."""
+        wanted = [o for o in outcomes if not o.failed]
+        start = self.options.since
+        if self.options.max_trades or not wanted or start >= V2_MIGRATION_TS:
+            return
+        found = await self.activity.fetch([o.wallet for o in wanted], start, V2_MIGRATION_TS,
+                                          streak)
+        by_wallet: dict[str, list] = defaultdict(list)
+        for act in found:
+            by_wallet[act.wallet].append(act)
+        for outcome in wanted:
+            outcome.activities = [*by_wallet[outcome.wallet], *outcome.activities]
+
     async def _add_v2(self, outcome: WalletOutcome, streak: FailureStreak) -> None:
         """The second source: the wallet's fills and position-changing activities from the V2
         migration on. A failure here fails the wallet (nothing of it is written), never the
@@ -290,7 +320,8 @@ class _Run:
         try:
             history = await fetch_v2(self.data_api, outcome.wallet, self.options.since,
                                      streak, v1=outcome.fills)
-            outcome.v2, outcome.activities = history.fills, history.activities
+            outcome.v2 = history.fills
+            outcome.activities = [*outcome.activities, *history.activities]
             outcome.activities_skipped = history.skipped
             outcome.v2_source = V2_SOURCE
         except UpstreamError as exc:

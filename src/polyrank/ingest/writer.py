@@ -62,9 +62,9 @@ def fill_row(fill: Fill, source: str, version: int = 1) -> tuple:
             fill.taker_amount_filled, fill.fee, version, source)
 
 
-def activity_row(act: WalletActivity, source: str, version: int = 2) -> tuple:
+def activity_row(act: WalletActivity) -> tuple:
     return (act.id, act.wallet, act.kind, act.timestamp, act.condition_id, act.amount,
-            act.usdc, act.index_set, act.tx_hash, version, source)
+            act.usdc, act.index_set, act.tx_hash, act.exchange_version, act.source)
 
 
 class Writer:
@@ -104,7 +104,7 @@ class Writer:
                 if act.id in existing_acts or act.id in seen:
                     continue
                 seen.add(act.id)
-                act_rows.append(activity_row(act, outcome.v2_source))
+                act_rows.append(activity_row(act))
                 acts_new += 1
             report.append(Committed(outcome.wallet, len(outcome.fills) + len(outcome.v2), new,
                                     dup, outcome.truncated, outcome.failed, len(outcome.v2),

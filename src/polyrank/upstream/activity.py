@@ -185,7 +185,8 @@ def activity_fills(rows: Iterable[Activity], wallet: str) -> list[Fill]:
 
 @dataclass(frozen=True, slots=True)
 class WalletActivity:
-    """One `activities` row from the Data API (amounts in micro units)."""
+    """One `activities` row (amounts in micro units): from the Data API (V2 era) or the
+    activity subgraph (V1 era, `upstream/activity_subgraph.py`)."""
 
     id: str
     wallet: str
@@ -196,6 +197,8 @@ class WalletActivity:
     usdc: int  # redeem: the payout (0 for a losing side); 0 for the other kinds
     tx_hash: str
     index_set: int = 0  # conversion: unknown from the Data API
+    source: str = "data_api"
+    exchange_version: int = 2
 
 
 @dataclass(frozen=True)

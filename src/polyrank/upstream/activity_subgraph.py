@@ -1,5 +1,5 @@
 """The activity subgraph (Goldsky, `activity-subgraph/0.0.4`): a set of wallets' splits, merges
-and redemptions, as `Activity` records for the store's `activities` table
+and redemptions, as `WalletActivity` records for the store's `activities` table
 (docs/protocols.md §7.2). Paged like fills: `<who>_in` the wallets, an exact `id_gt` cursor.
 
 Only the V1 era is asked for (before the exchange migration): the subgraph is no longer
@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 from polyrank.errors import UpstreamDataError
+from polyrank.upstream.activity import WalletActivity
 from polyrank.upstream.http import Http
 from polyrank.upstream.retry import FailureStreak
 
@@ -22,31 +22,6 @@ _ADDRESS = re.compile(r"^0x[0-9a-fA-F]{40}$")
 _HASH = re.compile(r"^0x[0-9a-fA-F]{64}")
 _UINT = re.compile(r"^[0-9]{1,40}$")
 
-
-@dataclass(frozen=True)
-class Activity:
-    """One position-changing activity of a wallet; amounts in micro units."""
-
-    id: str
-    wallet: str
-    kind: str             # split | merge | redeem | conversion
-    timestamp: int
-    condition_id: str     # conversion: the neg-risk market id
-    amount: int           # shares split / merged / converted / redeemed (0: not reported)
-    usdc: int = 0         # redeem: the payout received
-    index_set: int = 0    # conversion: bit i set = question i converted
-    tx_hash: str = ""
-    exchange_version: int = 1
-    source: str = SOURCE
-
-    def row(self) -> tuple:
-        return (self.id, self.wallet, self.kind, self.timestamp, self.condition_id,
-                self.amount, self.usdc, self.index_set, self.tx_hash, self.exchange_version,
-                self.source)
-
-
-COLUMNS = ("id", "wallet", "kind", "timestamp", "condition_id", "amount", "usdc", "index_set",
-           "tx_hash", "exchange_version", "source")
 
 #: kind -> (entity list, the wallet's field, fields asked for)
 ENTITIES: dict[str, tuple[str, str, str]] = {
@@ -69,7 +44,7 @@ query Activity($wallets: [String!], $after: ID!, $since: BigInt!, $until: BigInt
 }}"""
 
 
-def parse_activity(kind: str, row: object) -> Activity:
+def parse_activity(kind: str, row: object) -> WalletActivity:
     """One entity of the activity subgraph; UpstreamDataError naming the field otherwise."""
     if not isinstance(row, dict):
         raise UpstreamDataError(f"{kind}: a row is not an object: {row!r}")
@@ -84,10 +59,11 @@ def parse_activity(kind: str, row: object) -> Activity:
     entity_id = text("id", _HASH)
     amount = int(text("amount", _UINT)) if kind != "redeem" else 0
     usdc = int(text("payout", _UINT)) if kind == "redeem" else 0
-    return Activity(id=f"{entity_id}:{kind}", wallet=text(who, _ADDRESS).lower(), kind=kind,
-                    timestamp=int(text("timestamp", _UINT)),
-                    condition_id=text("condition", _HASH).lower(), amount=amount, usdc=usdc,
-                    tx_hash=entity_id[:66].lower())
+    return WalletActivity(id=f"{entity_id}:{kind}", wallet=text(who, _ADDRESS).lower(),
+                          kind=kind, timestamp=int(text("timestamp", _UINT)),
+                          condition_id=text("condition", _HASH).lower(), amount=amount,
+                          usdc=usdc, tx_hash=entity_id[:66].lower(), source=SOURCE,
+                          exchange_version=1)
 
 
 class ActivitySubgraph:
@@ -97,18 +73,18 @@ class ActivitySubgraph:
         self.http, self.url, self.page = http, url, page
 
     async def fetch(self, wallets: Sequence[str], since: int, until: int,
-                    streak: FailureStreak) -> list[Activity]:
+                    streak: FailureStreak) -> list[WalletActivity]:
         """Every split, merge and redemption of the wallets with since <= timestamp < until,
         by kind, then in id order."""
-        found: list[Activity] = []
+        found: list[WalletActivity] = []
         for kind in ENTITIES:
             found.extend(await self._fetch_kind(kind, wallets, since, until, streak))
         return found
 
     async def _fetch_kind(self, kind: str, wallets: Sequence[str], since: int, until: int,
-                          streak: FailureStreak) -> list[Activity]:
+                          streak: FailureStreak) -> list[WalletActivity]:
         entity = ENTITIES[kind][0]
-        out: list[Activity] = []
+        out: list[WalletActivity] = []
         after = ""
         while True:
             data = await self.http.graphql(

@@ -1,6 +1,6 @@
 """The activity subgraph (Goldsky, `activity-subgraph/0.0.4`): a set of wallets' splits, merges
 and redemptions, as `WalletActivity` records for the store's `activities` table
-(docs/protocols.md §7.2). Paged like fills: `<who>_in` the wallets, an exact `id_gt` cursor.
+(docs/protocols.md §1.11). Paged like fills: `<who>_in` the wallets, an exact `id_gt` cursor.
 
 Only the V1 era is asked for (before the exchange migration): the subgraph is no longer
 maintained, and the V2 era's activity comes from the Data API. Neg-risk conversions are not

@@ -239,6 +239,18 @@ def test_sigkill_mid_run_then_resume_with_another_worker_count(world, tmp_path):
     got, count, distinct = store_fill_keys(store_dsn)
     assert got == world_fills(world) and count == distinct
     assert {s[0] for s in wallet_states(store_dsn).values()} == {"done"}
+    # activities too: each wallet's were written with its fills, so none is lost or doubled
+    from tests.integration.test_ingest_activities import (
+        store_activities,
+        store_v1_activities,
+        world_activities,
+        world_v1_activities,
+    )
+
+    v2, rows, ids = store_activities(store_dsn)
+    v1 = store_v1_activities(store_dsn)
+    assert v2 == world_activities(world, wallets) and v1 == world_v1_activities(world, wallets)
+    assert rows == ids == sum(v2.values()) + sum(v1.values()) > 0
 
 
 def test_cli_ingest_reports_bad_wallet_lines(world, tmp_path):

@@ -9,9 +9,12 @@ Part 1 — against the replay server (own process) with 150 ms latency and a 50 
   earlier loader this project replaced did; the ratio of the two wall times.
 Part 2 — no latency, no limit: fills/s of our own pipeline (fetch + decode + resolve + insert)
   with 10 workers, and the share of each stage from a 1-worker run.
-Parts 1 and 2 load the orderbook subgraph only (--no-data-api): the V2 source is per wallet
-and has its own host limit. Part 3 — the V2 source (Data API, fills from 2026-04-28 on), no
-latency, no limit: Data API requests per wallet, V2 fills per request.
+Parts 1 and 2 load the orderbook subgraph's fills only (--no-data-api --no-activities): the
+V2 source is per wallet and has its own host limit. Part 3 — the V2 source (Data API, fills
+from 2026-04-28 on), no latency, no limit: Data API requests per wallet, V2 fills per request.
+Part 4 — with latency and the limit, as part 1: the same wallets' fills and activities
+(splits, merges, redemptions from the activity subgraph) against the fills-only load of
+part 1: requests per wallet and wall time, side by side.
 """
 
 from __future__ import annotations
@@ -64,7 +67,7 @@ def main() -> None:
     with replay_process(world, *flags) as url:
         wall, rep = load(url, wallets, workers=10, goldsky_limit=(n, window),
                          batch_wallets=args.batch_wallets, heavy_rows=args.heavy_rows,
-                         data_api=False)
+                         data_api=False, activities=False)
         stats = replay_stats(url)
         rate = stats["requests"] / wall
         # a sliding window of n per `window` s admits at most n per started window
@@ -82,19 +85,33 @@ def main() -> None:
         if not args.skip_baseline:
             replay_reset(url)
             base_wall, base = load(url, wallets, workers=10, goldsky_limit=(n, window),
-                                   batch_wallets=1, data_api=False)
+                                   batch_wallets=1, data_api=False, activities=False)
             base_stats = replay_stats(url)
             print("\n[one request per wallet, 10 workers — the earlier loader's way]")
             print(f"  wall {base_wall:.1f} s, {base_stats['requests']} requests, "
                   f"fills per request {base.fills_fetched / base_stats['requests']:.0f}")
             print(f"  wall-time ratio one-per-wallet / batched = {base_wall / wall:.1f}x")
+        replay_reset(url)
+        act_wall, act = load(url, wallets, workers=10, goldsky_limit=(n, window),
+                             batch_wallets=args.batch_wallets, heavy_rows=args.heavy_rows,
+                             data_api=False)
+        act_stats = replay_stats(url)
+        print("\n[fills + activities (activity subgraph), batched, 10 workers]")
+        print(f"  {act.activities_fetched} activities with {act.fills_fetched} fills; "
+              f"{act_stats['requests']} requests = {act_stats['requests'] / len(wallets):.3f} "
+              f"per wallet vs {stats['requests'] / len(wallets):.3f} for fills only "
+              f"({act_stats['requests'] / stats['requests']:.2f}x)")
+        print(f"  wall {act_wall:.1f} s vs {wall:.1f} s for fills only "
+              f"({act_wall / wall:.2f}x)")
 
     with replay_process(world) as url:
         print("\n[no latency, no limit: our own pipeline]")
-        wall10, rep10 = load(url, wallets, workers=10, goldsky_limit=None, data_api=False)
+        wall10, rep10 = load(url, wallets, workers=10, goldsky_limit=None, data_api=False,
+                             activities=False)
         print(f"  10 workers: {rep10.fills_fetched / wall10:.0f} fills/s "
               f"({rep10.fills_fetched} fills in {wall10:.1f} s)")
-        wall1, rep1 = load(url, wallets, workers=1, goldsky_limit=None, data_api=False)
+        wall1, rep1 = load(url, wallets, workers=1, goldsky_limit=None, data_api=False,
+                           activities=False)
         stages = {k: v for k, v in rep1.stage_s.items() if v > 0}
         total = sum(stages.values())
         print(f"  1 worker: {rep1.fills_fetched / wall1:.0f} fills/s; share of time: "

@@ -18,6 +18,7 @@ from polyrank.cli_options import (
     DATA_API_RATE,
     GOLDSKY_RATE,
     WORKERS,
+    ActivitiesOpt,
     DataApiOpt,
     DataApiUrlOpt,
     DataRateLimitOpt,
@@ -156,6 +157,7 @@ def ingest(
     ] = BATCH_WALLETS,
     rate_limit: RateLimitOpt = GOLDSKY_RATE,
     data_api: DataApiOpt = True,
+    activities: ActivitiesOpt = True,
     data_rate_limit: DataRateLimitOpt = DATA_API_RATE,
     refresh: Annotated[bool, typer.Option(
         help="Fetch wallets already done again (adds only new fills).")] = False,
@@ -173,7 +175,8 @@ def ingest(
     chosen = take_shard(_wallet_list(wallets, strict).wallets, shard, "--shard")
     options = _ingest_options(workers, rate_limit, data_api, data_rate_limit,
                               max_trades=max_trades, since=since,
-                              batch_wallets=batch_wallets, refresh=refresh)
+                              batch_wallets=batch_wallets, refresh=refresh,
+                              activities=activities)
     with _open(ctx, store_dsn=store, goldsky_url=goldsky_url, data_api_url=data_api_url,
                runtime_dir=runtime_dir) as pr:
         report = pr.ingest(chosen, options=options)
@@ -226,6 +229,7 @@ def pipeline(
         "--sync/--no-sync", help="Sync the Gamma catalogue first.")] = True,
     rate_limit: RateLimitOpt = GOLDSKY_RATE,
     data_api: DataApiOpt = True,
+    activities: ActivitiesOpt = True,
     data_rate_limit: DataRateLimitOpt = DATA_API_RATE,
     goldsky_url: GoldskyOpt = None,
     gamma_url: GammaOpt = None,
@@ -238,7 +242,7 @@ def pipeline(
     Resumable like ingest: run it again after a crash."""
     listed = _wallet_list(wallets, strict)
     options = _ingest_options(workers, rate_limit, data_api, data_rate_limit,
-                              max_trades=max_trades, since=since)
+                              max_trades=max_trades, since=since, activities=activities)
     with _open(ctx, store_dsn=store, goldsky_url=goldsky_url, gamma_url=gamma_url,
                data_api_url=data_api_url, runtime_dir=runtime_dir) as pr:
         report = pr.run_pipeline(listed.wallets, options=options, sync=sync, auto=auto)

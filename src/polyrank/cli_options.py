@@ -58,6 +58,11 @@ DataApiOpt = Annotated[bool, typer.Option(
                                      "(2026-04-28) on from the Data API, one wallet at a time; "
                                      "--no-data-api loads the orderbook subgraph's history "
                                      "only.")]
+ActivitiesOpt = Annotated[bool, typer.Option(
+    "--activities/--no-activities", help="Also load splits, merges, redemptions and "
+                                         "conversions (activity subgraph before the V2 "
+                                         "migration, Data API after it); --no-activities loads "
+                                         "fills only.")]
 DataRateLimitOpt = Annotated[str, typer.Option(
     help="Client-side Data API limit shared by all workers: N/SECONDS or none (the host "
          "documents 1000/10).")]

@@ -180,15 +180,16 @@ def test_a_malformed_activity_fails_its_wallet_then_it_is_retried(tmp_path):
     assert wallet_states(store)[victim][0] == "done"
 
 
-@pytest.mark.parametrize("option", ["max-trades", "no-data-api"])
+@pytest.mark.parametrize("option", ["max-trades", "no-data-api", "no-activities"])
 def test_max_trades_loads_no_activities_and_no_data_api_only_v1_ones(tmp_path, option):
     world = _world(tmp_path)
-    options = {"max_trades": 25} if option == "max-trades" else {"data_api": False}
+    options = {"max-trades": {"max_trades": 25}, "no-data-api": {"data_api": False},
+               "no-activities": {"activities": False}}[option]
     with ReplayServer(world.path, limits=TINY_LIMITS) as server:
         settings = settings_for(server.url, f"chdb://{tmp_path / 'store'}", tmp_path / "rt")
         report = run_ingest(settings, world.wallets, workers=2, **options, **TINY)
     v1 = world_v1_activities(world.path, world.wallets)
-    loaded = 0 if option == "max-trades" else sum(v1.values())
+    loaded = sum(v1.values()) if option == "no-data-api" else 0
     assert report.failed == {} and report.activities_fetched == loaded
     got, count, _ = store_activities(settings.store_dsn)
     assert count == loaded and not got   # no Data API activity

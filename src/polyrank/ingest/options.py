@@ -33,6 +33,9 @@ class IngestOptions:
     """Fetch wallets already done again (new fills are added, nothing is doubled)."""
     goldsky_limit: tuple[int, float] | None = DEFAULT_GOLDSKY_LIMIT
     """Client-side limit for the Goldsky host: (requests, per seconds); None = unlimited."""
+    activities: bool = True
+    """Also load splits, merges, redemptions and conversions (activity subgraph before the
+    migration, the Data API's listing after it); off: fills only."""
     data_api: bool = True
     """Also load fills at or after the V2 migration from the Data API (per wallet)."""
     data_limit: tuple[int, float] | None = DEFAULT_DATA_API_LIMIT

@@ -301,7 +301,8 @@ class _Run:
         Not read with `max_trades` (a capped history has no complete positions anyway)."""
         wanted = [o for o in outcomes if not o.failed]
         start = self.options.since
-        if self.options.max_trades or not wanted or start >= V2_MIGRATION_TS:
+        if (self.options.max_trades or not self.options.activities or not wanted
+                or start >= V2_MIGRATION_TS):
             return
         found = await self.activity.fetch([o.wallet for o in wanted], start, V2_MIGRATION_TS,
                                           streak)
@@ -319,7 +320,8 @@ class _Run:
             return
         try:
             history = await fetch_v2(self.data_api, outcome.wallet, self.options.since,
-                                     streak, v1=outcome.fills)
+                                     streak, v1=outcome.fills,
+                                     activities=self.options.activities)
             outcome.v2 = history.fills
             outcome.activities = [*outcome.activities, *history.activities]
             outcome.activities_skipped = history.skipped

@@ -73,10 +73,11 @@ def without_known(v2: Sequence[Fill], v1: Iterable[Fill]) -> list[Fill]:
 
 
 async def fetch_v2(api: DataApi, wallet: str, since: int, streak: FailureStreak, *,
-                   v1: Sequence[Fill] = ()) -> V2History:
-    """Every fill and position-changing activity of the wallet from the migration (or
-    `since`) on, oldest first, from one listing."""
-    listing = await api.fetch_trades(wallet, v2_start(since), streak, types=LISTED_TYPES)
+                   v1: Sequence[Fill] = (), activities: bool = True) -> V2History:
+    """Every fill and (unless `activities` is off) position-changing activity of the wallet
+    from the migration (or `since`) on, oldest first, from one listing."""
+    types = LISTED_TYPES if activities else ("TRADE",)
+    listing = await api.fetch_trades(wallet, v2_start(since), streak, types=types)
     rows = sort_rows(listing.rows)
     return V2History(without_known(activity_fills(rows.trades, wallet), v1),
                      wallet_activities(rows.activities, wallet), rows.skipped)

@@ -31,17 +31,18 @@ ENTITIES: dict[str, tuple[str, str, str]] = {
 }
 
 
-def query(kind: str) -> str:
-    entity, who, fields = ENTITIES[kind]
-    return f"""
-query Activity($wallets: [String!], $after: ID!, $since: BigInt!, $until: BigInt!,
-               $first: Int!) {{
-  {entity}(first: $first, orderBy: id, orderDirection: asc,
-           where: {{{who}_in: $wallets, id_gt: $after, timestamp_gte: $since,
-                   timestamp_lt: $until}}) {{
-    {fields}
-  }}
-}}"""
+def query(kinds: Sequence[str]) -> str:
+    """One request for several kinds at once (GraphQL admits several root fields), each with
+    its own id cursor `$after_<kind>`."""
+    params = "".join(f", $after_{kind}: ID!" for kind in kinds)
+    fields = "\n".join(
+        f"""  {ENTITIES[kind][0]}(first: $first, orderBy: id, orderDirection: asc,
+           where: {{{ENTITIES[kind][1]}_in: $wallets, id_gt: $after_{kind},
+                   timestamp_gte: $since, timestamp_lt: $until}}) {{
+    {ENTITIES[kind][2]}
+  }}""" for kind in kinds)
+    return (f"query Activity($wallets: [String!], $since: BigInt!, $until: BigInt!, "
+            f"$first: Int!{params}) {{\n{fields}\n}}")
 
 
 def parse_activity(kind: str, row: object) -> WalletActivity:
@@ -75,26 +76,26 @@ class ActivitySubgraph:
     async def fetch(self, wallets: Sequence[str], since: int, until: int,
                     streak: FailureStreak) -> list[WalletActivity]:
         """Every split, merge and redemption of the wallets with since <= timestamp < until,
-        by kind, then in id order."""
-        found: list[WalletActivity] = []
-        for kind in ENTITIES:
-            found.extend(await self._fetch_kind(kind, wallets, since, until, streak))
-        return found
-
-    async def _fetch_kind(self, kind: str, wallets: Sequence[str], since: int, until: int,
-                          streak: FailureStreak) -> list[WalletActivity]:
-        entity = ENTITIES[kind][0]
-        out: list[WalletActivity] = []
-        after = ""
-        while True:
+        by kind, then in id order. The kinds share requests: a page asks every kind whose
+        listing is not finished yet."""
+        found: dict[str, list[WalletActivity]] = {kind: [] for kind in ENTITIES}
+        after = dict.fromkeys(ENTITIES, "")
+        open_kinds = list(ENTITIES)
+        while open_kinds:
             data = await self.http.graphql(
-                self.url, query(kind),
-                {"wallets": [w.lower() for w in wallets], "after": after,
-                 "since": str(since), "until": str(until), "first": self.page}, streak=streak)
-            rows = data.get(entity)
-            if not isinstance(rows, list):
-                raise UpstreamDataError(f"{self.url}: {entity} is not a list", url=self.url)
-            out.extend(parse_activity(kind, row) for row in rows)
-            if len(rows) < self.page:
-                return out
-            after = rows[-1]["id"]
+                self.url, query(open_kinds),
+                {"wallets": [w.lower() for w in wallets], "since": str(since),
+                 "until": str(until), "first": self.page,
+                 **{f"after_{kind}": after[kind] for kind in open_kinds}}, streak=streak)
+            still_open = []
+            for kind in open_kinds:
+                entity = ENTITIES[kind][0]
+                rows = data.get(entity)
+                if not isinstance(rows, list):
+                    raise UpstreamDataError(f"{self.url}: {entity} is not a list", url=self.url)
+                found[kind].extend(parse_activity(kind, row) for row in rows)
+                if len(rows) >= self.page:
+                    after[kind] = rows[-1]["id"]
+                    still_open.append(kind)
+            open_kinds = still_open
+        return [act for kind in ENTITIES for act in found[kind]]

@@ -10,8 +10,7 @@ The front door — everything the `polyrank` command does, as Python:
         pr.enrich()
         pr.compute_metrics()
         board = pr.leaderboard(window="90d", category="politics", limit=10)
-        for row in board.rows:
-            print(row["rank"], row["wallet"], row["omega_score"])
+        best = [(row["rank"], row["wallet"], row["omega_score"]) for row in board.rows]
         pr.wallet("0x…"), pr.positions("0x…"), pr.trades("0x…"), pr.pnl("0x…")
         pr.status()
 

@@ -125,10 +125,6 @@ def _from_store(store: Store, published: dict[str, Any] | None, runs: int) -> Pi
         run = metrics_run(store)
     except MetricsNotReady:
         run = None
-    result = store.query(RUNS_SQL, {"n": runs}, read_only=True)
-    recent = [dict(zip(result.column_names, row, strict=True)) for row in result.result_rows]
-    summary = store.query(load_sql("polyrank.ingest.sql", "wallet_summary.sql"),
-                          read_only=True)
-    wallets = [dict(zip(summary.column_names, row, strict=True))
-               for row in summary.result_rows]
-    return PipelineStatus(current_stage(store), run, recent, published, wallets)
+    return PipelineStatus(current_stage(store), run, store.dicts(RUNS_SQL, {"n": runs}),
+                          published,
+                          store.dicts(load_sql("polyrank.ingest.sql", "wallet_summary.sql")))

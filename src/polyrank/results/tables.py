@@ -44,8 +44,7 @@ class Rows:
 
 def read(store: Store, name: str, params: dict[str, Any]) -> list[dict[str, Any]]:
     """The rows of the packaged query `name`.sql, values bound as parameters."""
-    result = store.query(load_sql(SQL_PACKAGE, f"{name}.sql"), params, read_only=True)
-    return [dict(zip(result.column_names, row, strict=True)) for row in result.result_rows]
+    return store.dicts(load_sql(SQL_PACKAGE, f"{name}.sql"), params)
 
 
 def read_scalar(store: Store, name: str, params: dict[str, Any]) -> Any:

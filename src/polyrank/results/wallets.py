@@ -4,10 +4,11 @@ store knows nothing of (no fills, no metrics) is NotFound, never an empty answer
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from polyrank.errors import NotFound
+from polyrank.render import jsonable
 from polyrank.results.boards import current_run
 from polyrank.results.choices import (
     DEFAULT_LIMIT,
@@ -41,7 +42,8 @@ class WalletReport:
                      if m["window"] == window and m["category"] == category), None)
 
     def as_dict(self) -> dict[str, Any]:
-        return Rows.as_dict(self)  # type: ignore[arg-type]
+        """Every field, JSON-safe (what the API answers)."""
+        return jsonable(asdict(self))
 
 
 @dataclass(frozen=True)

@@ -133,6 +133,11 @@ class Store:
     def rows(self, sql: str, params: Mapping[str, Any] | None = None) -> list[tuple]:
         return self.query(sql, params).result_rows
 
+    def dicts(self, sql: str, params: Mapping[str, Any] | None = None) -> list[dict[str, Any]]:
+        """A read-only statement's rows as dicts keyed by column name."""
+        result = self.query(sql, params, read_only=True)
+        return [dict(zip(result.column_names, row, strict=True)) for row in result.result_rows]
+
     def scalar(self, sql: str, params: Mapping[str, Any] | None = None) -> Any:
         rows = self.rows(sql, params)
         return rows[0][0] if rows else None

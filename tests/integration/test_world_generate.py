@@ -132,18 +132,71 @@ def test_every_match_conserves_usdc_and_shares(fills, markets):
     assert (fills["fee"][v1_buy] < shares[v1_buy]).all()
 
 
-def test_nobody_sells_more_than_they_hold(fills):
+@pytest.fixture(scope="module")
+def activity(world) -> list[dict]:
+    return pq.read_table(world / "activity.parquet").to_pylist()
+
+
+def test_activities_of_every_kind_in_both_eras(activity, markets):
+    """Market makers split and merge, neg-risk holders convert, holders redeem — winners and
+    (for nothing) losers —, before and after the exchange migration."""
+    seen = {(a["type"], a["timestamp"] >= MIGRATION_TS) for a in activity}
+    assert seen == {(kind, v2) for kind in ("SPLIT", "MERGE", "CONVERSION", "REDEEM")
+                    for v2 in (False, True)}
+    redeems = [a for a in activity if a["type"] == "REDEEM"]
+    assert any(a["usdc_size"] == 0 for a in redeems) and any(a["usdc_size"] for a in redeems)
+    ids = [a["id"] for a in activity]
+    assert len(set(ids)) == len(ids) and all(i.startswith(a["transaction_hash"] + "_")
+                                             for i, a in zip(ids, activity, strict=True))
+    by_nr = {}
+    for m in markets.values():
+        if m["neg_risk"]:
+            by_nr.setdefault(m["neg_risk_market_id"], []).append(m)
+    conversions = [a for a in activity if a["type"] == "CONVERSION"]
+    for a in conversions:
+        questions = by_nr[a["condition_id"]]
+        assert a["question_count"] == len(questions)
+        k = bin(a["index_set"]).count("1")
+        assert 0 < a["index_set"] < 1 << len(questions)
+        assert a["usdc_size"] == a["size"] * (k - 1)
+    assert {bin(a["index_set"]).count("1") for a in conversions} >= {1, 2, 3}
+
+
+def _moves(fills, activity, markets) -> dict[tuple[str, str], list[tuple[int, str, int]]]:
+    """(wallet, token) -> its holding changes (timestamp, id, micro shares): fills, splits,
+    merges and conversions (redemptions excluded)."""
+    moves: dict[tuple[str, str], list[tuple[int, str, int]]] = {}
     buy = fills["side"] == 0
     received = np.where(buy, fills["taker_amount_filled"] - np.where(
         fills["version"] == 1, fills["fee"], 0), -fills["maker_amount_filled"])
-    order = np.lexsort((_codes(fills["id"]), fills["timestamp"], _codes(fills["token_id"]),
-                        _codes(fills["maker"])))
-    key = _codes(fills["maker"])[order] * 10**6 + _codes(fills["token_id"])[order]
-    delta = received[order]
-    running = np.cumsum(delta)
-    starts = np.flatnonzero(np.r_[True, key[1:] != key[:-1]])
-    offset = np.repeat(running[starts] - delta[starts], np.diff(np.r_[starts, key.size]))
-    assert (running - offset >= 0).all()
+    for w, tok, ts, fid, d in zip(fills["maker"], fills["token_id"], fills["timestamp"],
+                                  fills["id"], received, strict=True):
+        moves.setdefault((w, tok), []).append((int(ts), fid, int(d)))
+    by_question = {(m["neg_risk_market_id"], m["neg_risk_index"]): m
+                   for m in markets.values() if m["neg_risk"]}
+    for a in activity:
+        n, key = a["size"], (a["timestamp"], a["id"])
+        if a["type"] in ("SPLIT", "MERGE"):
+            for tok in markets[a["condition_id"]]["token_ids"]:
+                moves.setdefault((a["wallet"], tok), []).append(
+                    (*key, n if a["type"] == "SPLIT" else -n))
+        elif a["type"] == "CONVERSION":
+            for i in range(a["question_count"]):
+                m = by_question[(a["condition_id"], i)]
+                converted = a["index_set"] >> i & 1
+                moves.setdefault((a["wallet"], m["token_ids"][1 if converted else 0]), []
+                                 ).append((*key, -n if converted else n))
+    return moves
+
+
+def test_nobody_sells_more_than_they_hold(fills, activity, markets):
+    """Per wallet and token, in (timestamp, id) order, fills and activities never take the
+    holding below zero: every sell, merge and conversion is covered (no clamped sell)."""
+    for events in _moves(fills, activity, markets).values():
+        held = 0
+        for _, _, d in sorted(events):
+            held += d
+            assert held >= 0
 
 
 def test_ledger_invariant_realized_equals_minus_fees(world, fills, markets):
@@ -208,31 +261,45 @@ def test_ids_follow_the_conditional_tokens_rules(markets):
             assert tuple(m["token_ids"]) == ctf.position_ids(ctf.USDC_E, m["condition_id"])
 
 
-def test_only_some_winners_redeem_after_resolution(world, fills, markets):
-    act = pq.read_table(world / "activity.parquet").to_pydict()
-    assert set(act["type"]) == {"REDEEM"}
-    held: dict[tuple[str, str], int] = {}
-    buy = fills["side"] == 0
-    for w, tok, b, q, fee, v in zip(fills["maker"], fills["token_id"], buy,
-                                    np.where(buy, fills["taker_amount_filled"],
-                                             fills["maker_amount_filled"]),
-                                    fills["fee"], fills["version"], strict=True):
-        held[(w, tok)] = held.get((w, tok), 0) + ((q - (fee if v == 1 else 0)) if b else -q)
-    for w, ts, cond, tok, o, size in zip(act["wallet"], act["timestamp"], act["condition_id"],
-                                         act["token_id"], act["outcome_index"], act["size"],
-                                         strict=True):
-        m = markets[cond]
-        assert m["payout_numerators"][o] > 0 and ts > m["closed_ts"]
-        assert size == held[(w, tok)]
-    winners = sum(1 for (w, tok), q in held.items() if q > 0 and _wins(markets, tok))
-    assert 0.4 * winners < len(act["wallet"]) < 0.95 * winners
+def test_only_some_holders_redeem_after_resolution(fills, activity, markets):
+    """A redemption takes all a wallet holds of a resolved market, after its resolution;
+    most holders of a winning side redeem, a few holders of only losing sides do (for $0)."""
+    held = {key: sum(d for *_, d in events)
+            for key, events in _moves(fills, activity, markets).items()}
+    redeemed = set()
+    for a in activity:
+        if a["type"] != "REDEEM":
+            continue
+        m = markets[a["condition_id"]]
+        assert a["timestamp"] > m["closed_ts"] and a["size"] == held[(a["wallet"], a["token_id"])]
+        payout = m["payout_numerators"][a["outcome_index"]]
+        assert a["usdc_size"] == a["size"] * payout // m["payout_denominator"]
+        redeemed.add((a["wallet"], a["token_id"]))
+    winners = {k for k, q in held.items() if q > 0 and _wins(markets, k[1])}
+    losers = {k for k, q in held.items() if q > 0 and _loses(markets, k[1])}
+    assert 0.4 * len(winners) < len(redeemed & winners) < 0.95 * len(winners)
+    assert 0.05 * len(losers) < len(redeemed & losers) < 0.5 * len(losers)
+
+
+def _payout(markets, token) -> int | None:
+    """The token's payout numerator, None while its market is open (an index, built once)."""
+    index = _PAYOUTS.get(id(markets))
+    if index is None:
+        index = _PAYOUTS[id(markets)] = {
+            tok: (None if m["payout_numerators"] is None else m["payout_numerators"][i])
+            for m in markets.values() for i, tok in enumerate(m["token_ids"])}
+    return index[token]
+
+
+_PAYOUTS: dict[int, dict] = {}
 
 
 def _wins(markets, token) -> bool:
-    for m in markets.values():
-        if token in m["token_ids"] and m["payout_numerators"] is not None:
-            return m["payout_numerators"][m["token_ids"].index(token)] > 0
-    return False
+    return bool(_payout(markets, token))
+
+
+def _loses(markets, token) -> bool:
+    return _payout(markets, token) == 0
 
 
 @pytest.fixture(scope="module")

@@ -5,6 +5,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from polyrank.sim.world.ledger import (
+    Activity,
     LedgerConfig,
     MarketInfo,
     Position,
@@ -225,10 +226,136 @@ def test_ledger_polymarket_convention_beside_ours():
                         category="politics", payouts=(1.0, 0.0), resolved_ts=50)
     buy = decode_fill("0xw", "0", "1", 40_000_000, 100_000_000, 2_000_000, 1, 10, "f1")
     tokens = {"1": (market, 0), "2": (market, 1)}
-    for redeemed, pm, unredeemed in ((frozenset({("0xw", "0xc")}), 60.0, 0.0),
-                                     (frozenset(), 0.0, 60.0)):
+    redeem = Activity("0xw", "REDEEM", 60, "0xr_0", "0xc", 98_000_000)
+    for redeemed, pm, unredeemed in (((redeem,), 60.0, 0.0), ((), 0.0, 60.0)):
         (row,) = compute_positions([buy], tokens, LedgerConfig(), redeemed)
         assert row.realized == pytest.approx(58)
         assert row.pnl_polymarket == pytest.approx(pm)
         assert row.pnl_fee_effect == pytest.approx(-2)
         assert row.pnl_unredeemed == pytest.approx(unredeemed)
+
+
+# ---------------------------------------------------------------- activities (rule 7)
+
+def _binary(cond="0xc", payouts=None, resolved_ts=None):
+    market = MarketInfo(condition_id=cond, token_ids=(cond + "y", cond + "n"), bet_key=cond,
+                        category="politics", payouts=payouts, resolved_ts=resolved_ts)
+    return market, {market.token_ids[0]: (market, 0), market.token_ids[1]: (market, 1)}
+
+
+def _positions(fills, tokens, activities):
+    return {p.token_id: p for p in compute_positions(fills, tokens, LedgerConfig(), activities)}
+
+
+def test_ledger_split_then_sell_one_side_and_the_other_wins():
+    """Split 100 (cash -100), sell the 100 YES at 0.60 (+60), NO wins (+100): +60 in all,
+    split between the YES position (60 - 50 = +10) and the NO one (100 - 50 = +50); the
+    sell is covered by the split, so nothing is unmatched."""
+    market, tokens = _binary(payouts=(0.0, 1.0), resolved_ts=100)
+    split = Activity("0xw", "SPLIT", 10, "0xs_0", "0xc", 100 * M)
+    sell = decode_fill("0xw", "0xcy", "0", 100 * M, 60 * M, 0, 1, 11, "0xf_0xf")
+    got = _positions([sell], tokens, [split])
+    yes, no = got["0xcy"], got["0xcn"]
+    assert (yes.realized, no.realized) == pytest.approx((10, 50))
+    assert yes.unmatched_sell == no.unmatched_sell == 0
+    assert (yes.cost, no.cost, yes.fills, no.fills) == (50, 50, 1, 0)
+    assert (yes.closed_ts, no.closed_ts) == (11, 100)  # NO exited only at the resolution
+    assert no.mark is None and no.unrealized == 0  # never traded: no mark
+
+
+def test_ledger_merge_returns_pairs_at_half_each():
+    """Buy 100 YES at 0.40 and 100 NO at 0.55, merge the 100 pairs: YES +10, NO -5."""
+    market, tokens = _binary()
+    fills = [decode_fill("0xw", "0", "0xcy", 40 * M, 100 * M, 0, 1, 10, "0x1_0x1"),
+             decode_fill("0xw", "0", "0xcn", 55 * M, 100 * M, 0, 1, 11, "0x2_0x2")]
+    got = _positions(fills, tokens, [Activity("0xw", "MERGE", 12, "0x3_0", "0xc", 100 * M)])
+    assert (got["0xcy"].realized, got["0xcn"].realized) == pytest.approx((10, -5))
+    assert got["0xcy"].amount == got["0xcn"].amount == 0
+    assert got["0xcy"].closed_ts == got["0xcn"].closed_ts == 12
+
+
+def _neg_risk(q, payouts_of=None):
+    """A neg-risk market of q questions (question i: tokens 'q<i>y', 'q<i>n')."""
+    tokens = {}
+    for i in range(q):
+        payouts = None if payouts_of is None else payouts_of(i)
+        m = MarketInfo(condition_id=f"0xc{i}", token_ids=(f"q{i}y", f"q{i}n"), bet_key="0xnr",
+                       category="politics", payouts=payouts,
+                       resolved_ts=None if payouts is None else 500, question=i)
+        tokens[m.token_ids[0]] = (m, 0)
+        tokens[m.token_ids[1]] = (m, 1)
+    return tokens
+
+
+@pytest.mark.parametrize(("no_price", "k", "q", "yes_price"), [
+    # the official computeNegRiskYesPrice vectors (tests/fixtures/vectors)
+    (0.75, 3, 5, 0.125), (0.73, 1, 6, 0.146), (0.75, 3, 4, 0.25)])
+def test_ledger_conversion_books_yes_at_the_implied_price(no_price, k, q, yes_price):
+    """Buy 100 NO of each of the first k questions at no_price, convert 100 of them: the NO
+    positions sell at their own average (no P&L, nothing left), each other question's YES
+    is bought at (no_price * k - (k - 1)) / (q - k)."""
+    tokens = _neg_risk(q)
+    fills = [decode_fill("0xw", "0", f"q{i}n", round(no_price * 100 * M), 100 * M, 0, 1,
+                         10 + i, f"0x{i}_0x{i}") for i in range(k)]
+    conv = Activity("0xw", "CONVERSION", 50, "0xv_0", "0xnr", 100 * M,
+                    index_set=(1 << k) - 1, question_count=q)
+    got = _positions(fills, tokens, [conv])
+    for i in range(k):
+        assert (got[f"q{i}n"].amount, got[f"q{i}n"].realized) == (0, 0)
+        assert got[f"q{i}n"].closed_ts == 50
+    for j in range(k, q):
+        assert got[f"q{j}y"].avg_price == pytest.approx(yes_price, abs=1e-12)
+        assert got[f"q{j}y"].cost == pytest.approx(100 * yes_price)
+        assert got[f"q{j}y"].amount == 100 and got[f"q{j}y"].fills == 0
+    assert len(got) == q  # k NO positions + (q - k) YES positions
+
+
+def test_ledger_four_question_conversion_then_the_yes_wins():
+    """4 questions; NO of 0..2 bought at 0.75 (100 each, $225); converted: +$200 USDC and
+    100 YES of question 3 at 0.25; question 3 wins: +75 on the YES. In all -225 + 200 + 100
+    = +75, all of it on question 3's YES."""
+    tokens = _neg_risk(4, lambda i: (1.0, 0.0) if i == 3 else (0.0, 1.0))
+    fills = [decode_fill("0xw", "0", f"q{i}n", 75 * M, 100 * M, 0, 1, 10 + i, f"0x{i}_0x{i}")
+             for i in range(3)]
+    conv = Activity("0xw", "CONVERSION", 50, "0xv_0", "0xnr", 100 * M, 0b0111, 4)
+    got = _positions(fills, tokens, [conv])
+    assert sum(p.realized for p in got.values()) == pytest.approx(75)
+    assert got["q3y"].realized == pytest.approx(75) and got["q3y"].closed_ts == 500
+
+
+def test_ledger_conversion_of_a_no_never_held_counts_it_at_zero():
+    """NO of question 0 held at 0.80, question 1's never held: no_price = (0.80 + 0) / 2,
+    yes price of question 2 = (0.40 * 2 - 1) / 1 = -0.20 (not clamped); question 1's NO
+    position exists with 100 unmatched."""
+    tokens = _neg_risk(3)
+    fills = [decode_fill("0xw", "0", "q0n", 80 * M, 100 * M, 0, 1, 10, "0x1_0x1")]
+    conv = Activity("0xw", "CONVERSION", 50, "0xv_0", "0xnr", 100 * M, 0b011, 3)
+    got = _positions(fills, tokens, [conv])
+    assert got["q1n"].unmatched_sell == 100 and got["q0n"].unmatched_sell == 0
+    assert got["q2y"].avg_price == pytest.approx(-0.2)
+
+
+def test_ledger_polymarket_books_a_loser_once_redeemed():
+    """Buy 50 at 0.30, the side loses: ours -15 at the resolution either way; Polymarket's
+    -15 only with the (worthless) redemption, else 0 and -15 unredeemed."""
+    market, tokens = _binary(payouts=(0.0, 1.0), resolved_ts=100)
+    buy = decode_fill("0xw", "0", "0xcy", 15 * M, 50 * M, 0, 1, 10, "0x1_0x1")
+    redeem = Activity("0xw", "REDEEM", 200, "0xr_0", "0xc", 50 * M)
+    for acts, pm, unredeemed in (([redeem], -15, 0), ([], 0, -15)):
+        (row,) = compute_positions([buy], tokens, LedgerConfig(), acts)
+        assert row.realized == pytest.approx(-15)
+        assert (row.pnl_polymarket, row.pnl_unredeemed) == pytest.approx((pm, unredeemed))
+
+
+def test_ledger_whole_set_conversion_realizes_the_usdc_it_returns():
+    """All 3 NO of a 3-question market, bought at 0.60 (100 each, $180), converted: $200
+    back and nothing else. Ours: each NO sells 100 for 200/3, +20 in all; Polymarket's
+    convention books no P&L (sold at the average)."""
+    tokens = _neg_risk(3)
+    fills = [decode_fill("0xw", "0", f"q{i}n", 60 * M, 100 * M, 0, 1, 10 + i, f"0x{i}_0x{i}")
+             for i in range(3)]
+    conv = Activity("0xw", "CONVERSION", 50, "0xv_0", "0xnr", 100 * M, 0b111, 3)
+    got = _positions(fills, tokens, [conv])
+    assert sorted(got) == ["q0n", "q1n", "q2n"]
+    assert sum(p.realized for p in got.values()) == pytest.approx(20)
+    assert sum(p.pnl_polymarket for p in got.values()) == pytest.approx(0)

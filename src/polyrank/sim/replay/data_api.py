@@ -4,8 +4,8 @@
     GET /trades?user=&market=&side=&takerOnly=&limit=&offset=
 
 Unlike the orderbook subgraph, the Data API covers V1 *and* V2 fills. A wallet's TRADE rows
-are the fills its own orders emitted (`maker == wallet` rows); REDEEM/SPLIT/MERGE rows come
-from activity.parquet. Numbers (`size`, `usdcSize`, `price`) are JSON numbers, as the real API
+are the fills its own orders emitted (`maker == wallet` rows); REDEEM/SPLIT/MERGE/CONVERSION
+rows come from activity.parquet (a conversion as one row per converted question). Numbers (`size`, `usdcSize`, `price`) are JSON numbers, as the real API
 returns them. Out-of-range `offset` answers HTTP 400 `{"error": "..."}`; an over-large `limit`
 is silently clamped (observed behaviour, see docs/replay.md).
 """
@@ -78,6 +78,28 @@ class _Rows:
         return self.cols[name].take(pa.array(rows, pa.int64())).to_pylist()
 
 
+def per_question_conversions(activity: pa.Table, markets: list[dict]) -> pa.Table:
+    """The activity rows as the Data API lists them: a world's CONVERSION row (one per
+    conversion, naming the neg-risk market and an index set) becomes one row per converted
+    question — conditionId that question's, asset its NO token, size the amount converted,
+    usdcSize 0 — sharing the transaction hash (docs/protocols.md §3.3: polyrank's reading,
+    not verified against a capture)."""
+    is_conv = pc.equal(activity.column("type"), "CONVERSION")
+    if not activity.num_rows or not pc.any(is_conv).as_py():
+        return activity
+    by_question = {(m["neg_risk_market_id"].lower(), m["neg_risk_index"]): m
+                   for m in markets if m.get("neg_risk")}
+    rows = []
+    for r in activity.filter(is_conv).to_pylist():
+        for i in range(int(r["question_count"])):
+            m = by_question.get((r["condition_id"].lower(), i))
+            if int(r["index_set"]) >> i & 1 and m is not None:
+                rows.append({**r, "condition_id": m["condition_id"], "outcome_index": 1,
+                             "token_id": m["token_ids"][1], "usdc_size": 0})
+    expanded = pa.Table.from_pylist(rows, schema=activity.schema)
+    return pa.concat_tables([activity.filter(pc.invert(is_conv)), expanded])
+
+
 class DataApi:
     def __init__(self, world: WorldFiles, limits: DataApiLimits | None = None) -> None:
         self.limits = limits or DataApiLimits()
@@ -97,7 +119,7 @@ class DataApi:
         self.fill_taker_is_exchange = pc.is_in(
             taker, value_set=pa.array(sorted(self.exchanges), pa.string())).to_numpy(
             zero_copy_only=False)
-        act = world.activity
+        act = per_question_conversions(world.activity, world.markets)
         self.acts = _Rows(act, "wallet", "transaction_hash")
         self.act_size = act.column("size").to_numpy(zero_copy_only=False).astype(np.int64)
         self.act_usdc = act.column("usdc_size").to_numpy(zero_copy_only=False).astype(np.int64)

@@ -24,6 +24,9 @@ ACTIVITY_COLUMNS = [
     "wallet", "timestamp", "type", "condition_id", "token_id", "outcome_index", "size",
     "usdc_size", "transaction_hash",
 ]
+#: activity.parquet columns a hand-made world may leave out: (type, default)
+OPTIONAL_ACTIVITY_COLUMNS = {"id": (pa.string(), None), "index_set": (pa.int64(), 0),
+                             "question_count": (pa.int16(), 0)}
 SECONDS_PER_BLOCK = 2
 FIRST_BLOCK = 80_000_000  # block number assigned to the world's start_ts (arbitrary, stable)
 
@@ -69,7 +72,8 @@ def _jsonl(path: Path) -> list[dict]:
     return rows
 
 
-def _parquet(path: Path, columns: list[str], required: bool) -> pa.Table | None:
+def _parquet(path: Path, columns: list[str], required: bool,
+             optional: dict[str, tuple[pa.DataType, object]] | None = None) -> pa.Table | None:
     if not path.exists():
         if required:
             raise WorldError(f"world file missing: {path}")
@@ -78,7 +82,16 @@ def _parquet(path: Path, columns: list[str], required: bool) -> pa.Table | None:
     missing = [c for c in columns if c not in table.column_names]
     if missing:
         raise WorldError(f"{path}: missing columns {missing}")
-    return table.select(columns)
+    return _with_optional(table, optional or {}).select([*columns, *(optional or {})])
+
+
+def _with_optional(table: pa.Table, optional: dict[str, tuple[pa.DataType, object]]
+                   ) -> pa.Table:
+    """The table with each optional column it lacks, filled with the column's default."""
+    for name, (dtype, default) in optional.items():
+        if name not in table.column_names:
+            table = table.append_column(name, pa.array([default] * table.num_rows, dtype))
+    return table
 
 
 def load_world(path: Path | str) -> WorldFiles:
@@ -99,11 +112,13 @@ def load_world(path: Path | str) -> WorldFiles:
     events = _jsonl(path / "events.jsonl")
     markets = _jsonl(path / "markets.jsonl")
     fills = _parquet(path / "fills.parquet", FILL_COLUMNS, required=True)
-    activity = _parquet(path / "activity.parquet", ACTIVITY_COLUMNS, required=False)
+    activity = _parquet(path / "activity.parquet", ACTIVITY_COLUMNS, required=False,
+                        optional=OPTIONAL_ACTIVITY_COLUMNS)
     if activity is None:
         activity = pa.table({c: pa.array([], pa.string() if c in (
             "wallet", "type", "condition_id", "token_id", "transaction_hash") else pa.int64())
             for c in ACTIVITY_COLUMNS})
+        activity = _with_optional(activity, OPTIONAL_ACTIVITY_COLUMNS)
     start_ts = int(meta.get("start_ts", 0))
     head_ts = int(meta.get("as_of_ts") or meta.get("end_ts") or start_ts)
     log.info("world %s read: %d events, %d markets, %d fills, %d activity rows in %.2fs",

@@ -20,6 +20,7 @@ from polyrank.sim.world.ledger import (
     PositionRow,
     compute_bets,
     compute_positions,
+    decode_activities,
     decode_fills,
     fee_value_usdc,
     latest_prices,
@@ -98,14 +99,10 @@ class LedgerBook:
             activity: Mapping[str, Sequence] | None = None
             ) -> tuple[list[PositionRow], list[BetRow]]:
         """Book every fill row of `markets` (all of them: histories must be complete) and
-        their activity rows (redemptions)."""
+        their activity rows (splits, merges, conversions, redemptions)."""
         tokens = token_index(markets)
         trades = decode_fills(fills)
-        redeemed = frozenset(
-            (w, c.lower()) for w, c, kind in zip(
-                (activity or {}).get("wallet", ()), (activity or {}).get("condition_id", ()),
-                (activity or {}).get("type", ()), strict=True) if kind == "REDEEM")
-        positions = compute_positions(trades, tokens, self.config, redeemed)
+        positions = compute_positions(trades, tokens, self.config, decode_activities(activity))
         bets = compute_bets(positions)
         for m in markets:
             self.market_index.setdefault(m.condition_id, len(self.market_index))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from polyrank.sim.world.catalogue import EventPlan
+from polyrank.sim.world.files import ACTIVITY
 from polyrank.sim.world.ledger import MarketInfo
 from polyrank.sim.world.params import EXCHANGES
 from polyrank.sim.world.simulate import EventTrades
@@ -58,22 +59,37 @@ def fill_columns(tr: EventTrades, ev: EventPlan, addresses: np.ndarray,
 
 def activity_columns(tr: EventTrades, ev: EventPlan, addresses: np.ndarray,
                      rng: np.random.Generator) -> dict[str, list]:
-    """activity.parquet columns (REDEEM rows) of the event."""
-    hashes = _hashes(rng, len({r[6] for r in tr.redeems}))
-    cols: dict[str, list] = {name: [] for name in (
-        "wallet", "timestamp", "type", "condition_id", "token_id", "outcome_index", "size",
-        "usdc_size", "transaction_hash")}
+    """activity.parquet columns of the event: its splits, merges and conversions (one row
+    each, its own transaction; a conversion names the neg-risk market id as its condition and
+    the converted questions as an index set), then its redemptions (one row per outcome
+    redeemed, one transaction per wallet and market). Ids are `<tx hash>_<row in the tx>`."""
+    n_redeem_tx = len({r[6] for r in tr.redeems})
+    hashes = _hashes(rng, len(tr.actions) + n_redeem_tx)
+    cols: dict[str, list] = {name: [] for name in ACTIVITY.names}
+
+    def add(kind, w, ts, condition, token, outcome, size, usdc, tx, n, index_set=0,
+            questions=0):
+        for name, value in (("id", f"{tx}_{n}"), ("wallet", addresses[w]), ("timestamp", ts),
+                            ("type", kind), ("condition_id", condition), ("token_id", token),
+                            ("outcome_index", outcome), ("size", size), ("usdc_size", usdc),
+                            ("transaction_hash", tx), ("index_set", index_set),
+                            ("question_count", questions)):
+            cols[name].append(value)
+
+    for k, (kind, w, ts, m, amount, usdc, markets) in enumerate(tr.actions):
+        if kind == "CONVERSION":
+            index_set = sum(1 << plan.neg_risk_index for i, plan in enumerate(ev.markets)
+                            if markets >> i & 1)  # type: ignore[operator]
+            add(kind, w, ts, ev.neg_risk_market_id, "", None, amount, usdc, hashes[k], 0,
+                index_set, len(ev.markets))
+        else:
+            add(kind, w, ts, ev.markets[m].condition_id, "", None, amount, usdc, hashes[k], 0)
+    row_in_tx: dict[int, int] = {}
     for w, ts, m, o, size, usdc, number in tr.redeems:
         market = ev.markets[m]
-        cols["wallet"].append(addresses[w])
-        cols["timestamp"].append(ts)
-        cols["type"].append("REDEEM")
-        cols["condition_id"].append(market.condition_id)
-        cols["token_id"].append(market.token_ids[o])
-        cols["outcome_index"].append(o)
-        cols["size"].append(size)
-        cols["usdc_size"].append(usdc)
-        cols["transaction_hash"].append(hashes[number])
+        n = row_in_tx[number] = row_in_tx.get(number, -1) + 1
+        add("REDEEM", w, ts, market.condition_id, market.token_ids[o], o, size, usdc,
+            hashes[len(tr.actions) + number], n)
     return cols
 
 
@@ -129,7 +145,7 @@ def market_infos(tr: EventTrades, ev: EventPlan) -> list[MarketInfo]:
         infos.append(MarketInfo(
             condition_id=plan.condition_id, token_ids=plan.token_ids,
             bet_key=ev.neg_risk_market_id if ev.neg_risk else plan.condition_id,  # type: ignore[arg-type]
-            category=ev.category,
+            category=ev.category, question=plan.neg_risk_index,
             payouts=None if payout is None else tuple(x / payout[1] for x in payout[0]),
             resolved_ts=ev.resolution_ts if payout is not None else None,
         ))

@@ -20,9 +20,11 @@ FILLS = pa.schema([
     ("side", pa.int8()), ("token_id", pa.string()), ("condition_id", pa.string()),
 ])
 ACTIVITY = pa.schema([
-    ("wallet", pa.string()), ("timestamp", pa.int64()), ("type", pa.string()),
-    ("condition_id", pa.string()), ("token_id", pa.string()), ("outcome_index", pa.int8()),
-    ("size", pa.int64()), ("usdc_size", pa.int64()), ("transaction_hash", pa.string()),
+    ("id", pa.string()), ("wallet", pa.string()), ("timestamp", pa.int64()),
+    ("type", pa.string()), ("condition_id", pa.string()), ("token_id", pa.string()),
+    ("outcome_index", pa.int8()), ("size", pa.int64()), ("usdc_size", pa.int64()),
+    ("transaction_hash", pa.string()), ("index_set", pa.int64()),
+    ("question_count", pa.int16()),
 ])
 WALLETS = pa.schema([
     ("address", pa.string()), ("archetype", pa.string()), ("specialty", pa.string()),

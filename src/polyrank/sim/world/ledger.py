@@ -26,19 +26,33 @@ Positions (wallet x token)
   6. Resolution is applied after all fills of the token: realized += amount * (payout -
      avg_price); amount <- 0. payout[i] = numerator[i] / denominator. A market is resolved
      when its payout vector is known.
-  7. REDEEM rows are ignored: a redeem after resolution is a no-op for P&L and is not a sell
-     (never counted in unmatched_sell). Splits, merges and conversions do not occur in worlds.
+  7. Activities (activity.parquet) are folded with the fills, per wallet in (timestamp, id)
+     order (an activity's id is `<its own tx hash>_<n>`, so it never ties with a fill):
+     SPLIT of n: BUY n of each outcome paying n / 2 (micro USDC) each; MERGE of n: SELL n of
+     each outcome for n / 2 each. CONVERSION of n in a neg-risk market of q questions with
+     index set S (k = |S|): each NO position of S sells n at its own average price (amount
+     -= min(n, amount), the rest unmatched; no P&L); no_price = (the sum of those average
+     prices just before, in question order, 0 for a position never held) / k; when k < q each
+     other question's YES position buys n paying n * yes_price, yes_price =
+     (no_price * k - (k - 1)) / (q - k). A whole set (k = q) has no YES to carry the USDC
+     it returns, n * (k - 1): there our NO legs sell for it, proceeds n * (k - 1) / k each
+     (P&L realized), while Polymarket's convention still sells at the average (no P&L, the
+     pnl-subgraph's rule). Activities are no fills (`fills` counts fills) but
+     are the position's events (rule 8's last event).
+     REDEEM rows change no position: a redeem after resolution is a no-op for P&L and is not
+     a sell (never counted in unmatched_sell).
      Polymarket's convention (docs/metrics.md §4.5) is booked beside: the same fills with fees
      ignored (received = shares, paid / proceeds = usdc) into a second Position; its
      settlement at resolution, amount * (payout - avg_price), counts in pnl_polymarket only
      when the wallet redeemed that condition (a REDEEM row), else in pnl_unredeemed;
      pnl_fee_effect = realized - (fee-less realized + that settlement).
-  8. closed_ts: when the amount after the position's last fill is <= dust, the timestamp of
-     that last fill (even if the market resolved later); else the market's resolution time
+  8. closed_ts: when the amount after the position's last event is <= dust, the timestamp of
+     that last event (even if the market resolved later); else the market's resolution time
      when resolved; else None. is_open = not resolved and amount > dust.
-  9. mark = price of the token's latest fill row by (timestamp, id), across all wallets.
-     unrealized = amount * (mark - avg_price) for open positions, else 0 (resolved positions
-     and dust remnants carry no unrealized P&L).
+  9. mark = price of the token's latest fill row by (timestamp, id), across all wallets;
+     None for a token never traded (held from splits or conversions only).
+     unrealized = amount * (mark - avg_price) for open positions with a mark, else 0
+     (resolved positions and dust remnants carry no unrealized P&L).
 Bets
  10. bet_key = neg_risk_market_id for neg-risk markets, else the condition id. A bet's category
      is its event's category (docs/metrics.md §6). P_b = Σ realized, C_b = Σ cost over its
@@ -71,6 +85,7 @@ class MarketInfo:
     category: str
     payouts: tuple[float, ...] | None = None  # None while unresolved
     resolved_ts: int | None = None
+    question: int | None = None  # a neg-risk market's question index
 
 
 def token_index(markets: Sequence[MarketInfo]) -> dict[str, tuple[MarketInfo, int]]:
@@ -92,6 +107,29 @@ class Trade(NamedTuple):
     cash: int  # BUY: USDC paid; SELL: USDC received (net of fees)
     fee_usdc: int  # fee paid in USDC
     fee_shares: int  # fee paid in shares (V1 buys)
+
+
+class Activity(NamedTuple):
+    """One activity.parquet row (amounts in micro units)."""
+
+    wallet: str
+    kind: str  # SPLIT | MERGE | CONVERSION | REDEEM
+    timestamp: int
+    id: str
+    condition_id: str  # a conversion: its neg-risk market id
+    amount: int
+    index_set: int = 0
+    question_count: int = 0
+
+
+def decode_activities(activity: Mapping[str, Sequence] | None) -> list[Activity]:
+    """The rows of a columnar activity table (activity.parquet column names)."""
+    if not activity or not len(activity.get("wallet", ())):
+        return []
+    cols = [activity[c] for c in ("wallet", "type", "timestamp", "id", "condition_id", "size",
+                                  "index_set", "question_count")]
+    return [Activity(w, k, int(ts), i, c.lower(), int(n), int(s or 0), int(q or 0))
+            for w, k, ts, i, c, n, s, q in zip(*cols, strict=True)]
 
 
 def decode_fill(maker: str, maker_asset_id: str, taker_asset_id: str, maker_amount: int,
@@ -148,6 +186,12 @@ class Position:
         """A redeem after resolution: a no-op for P&L (rule 7)."""
         if not self.resolved:
             self.sell(shares, round(shares * payout))
+
+    def sell_at_average(self, shares: int) -> None:
+        """A conversion's NO leg: sold at its own average price, so no P&L (rule 7)."""
+        sold = min(shares, self.amount)
+        self.amount -= sold
+        self.unmatched_sell += shares - sold
 
     def apply(self, trade: Trade) -> None:
         if trade.is_buy:
@@ -219,32 +263,95 @@ def latest_prices(trades: Sequence[Trade]) -> dict[str, float]:
 
 def compute_positions(trades: Sequence[Trade], markets: Mapping[str, tuple[MarketInfo, int]],
                       config: LedgerConfig,
-                      redeemed: frozenset[tuple[str, str]] = frozenset()) -> list[PositionRow]:
-    """Positions of every wallet x token in `trades`, which must be complete per token.
-
-    `markets` maps token id -> (market, outcome index), see `token_index`; `redeemed` holds
-    the (wallet, condition id) pairs with a redemption (rule 7).
-    """
+                      activities: Sequence[Activity] = ()) -> list[PositionRow]:
+    """Positions of every wallet x token in `trades` and `activities`, which must be complete
+    per token (rule 7). `markets` maps token id -> (market, outcome index), see
+    `token_index`."""
     marks = latest_prices(trades)
-    ordered = sorted(trades, key=lambda t: (t.wallet, t.token_id, t.timestamp, t.fill_id))
-    rows: list[PositionRow] = []
-    i, n = 0, len(ordered)
-    while i < n:
-        wallet, token = ordered[i].wallet, ordered[i].token_id
-        pos, feeless = Position(), Position()
-        while i < n and ordered[i].wallet == wallet and ordered[i].token_id == token:
-            t = ordered[i]
-            pos.apply(t)
-            if t.is_buy:
-                feeless.buy(t.shares, t.usdc)
+    by_condition = {m.condition_id.lower(): m for m, _ in markets.values()}
+    by_question = {(m.bet_key.lower(), m.question): m for m, _ in markets.values()
+                   if m.question is not None}
+    redeemed = {(a.wallet, a.condition_id) for a in activities if a.kind == "REDEEM"}
+    events: dict[str, list[tuple[tuple[int, str], Trade | Activity]]] = {}
+    for t in trades:
+        events.setdefault(t.wallet, []).append(((t.timestamp, t.fill_id), t))
+    for a in activities:
+        if a.kind != "REDEEM":
+            events.setdefault(a.wallet, []).append(((a.timestamp, a.id), a))
+    books: dict[tuple[str, str], tuple[Position, Position]] = {}
+
+    def book(wallet: str, token: str) -> tuple[Position, Position]:
+        pair = books.get((wallet, token))
+        if pair is None:
+            pair = books[(wallet, token)] = (Position(), Position())
+        return pair
+
+    for wallet, evs in events.items():
+        evs.sort(key=lambda e: e[0])
+        for _, ev in evs:
+            if isinstance(ev, Trade):
+                pos, feeless = book(wallet, ev.token_id)
+                pos.apply(ev)
+                if ev.is_buy:
+                    feeless.buy(ev.shares, ev.usdc)
+                else:
+                    feeless.sell(ev.shares, ev.usdc)
             else:
-                feeless.sell(t.shares, t.usdc)
-            i += 1
+                _apply_activity(ev, book, by_condition, by_question)
+    rows: list[PositionRow] = []
+    for (wallet, token), (pos, feeless) in sorted(books.items()):
         market, outcome = markets[token]
-        row = _close(wallet, token, pos, market, outcome, marks[token], config)
+        row = _close(wallet, token, pos, market, outcome, marks.get(token), config)
         rows.append(_with_polymarket(row, feeless, market, outcome,
                                      (wallet, market.condition_id.lower()) in redeemed))
     return rows
+
+
+def _apply_activity(a: Activity, book, by_condition: Mapping[str, MarketInfo],
+                    by_question: Mapping[tuple[str, int], MarketInfo]) -> None:
+    """A split, merge or conversion on the wallet's positions (rule 7), in both conventions."""
+    touched: list[Position] = []
+    n = a.amount
+    if a.kind in ("SPLIT", "MERGE"):
+        for token in by_condition[a.condition_id].token_ids:
+            for p in book(a.wallet, token):
+                if a.kind == "SPLIT":
+                    p.buy(n, n / 2)
+                else:
+                    p.sell(n, n / 2)
+                touched.append(p)
+    elif a.kind == "CONVERSION":
+        q = a.question_count
+        converted = [i for i in range(q) if a.index_set >> i & 1]
+        k = len(converted)
+        no_legs = [by_question.get((a.condition_id, i)) for i in converted]
+        no_price = [0.0, 0.0]  # ours, fee-less
+        for m in no_legs:
+            if m is not None:
+                for c, p in enumerate(book(a.wallet, m.token_ids[1])):
+                    no_price[c] += p.avg_price
+        no_price = [x / k for x in no_price]
+        for m in no_legs:
+            if m is not None:
+                ours, feeless = book(a.wallet, m.token_ids[1])
+                if k == q:  # a whole set: ours realizes the USDC, (k - 1) / k a share
+                    ours.sell(n, n * (k - 1) / k)
+                else:
+                    ours.sell_at_average(n)
+                feeless.sell_at_average(n)
+                touched += (ours, feeless)
+        if k < q:
+            yes_price = [(x * k - (k - 1)) / (q - k) for x in no_price]
+            for j in range(q):
+                m = by_question.get((a.condition_id, j))
+                if j not in converted and m is not None:
+                    for c, p in enumerate(book(a.wallet, m.token_ids[0])):
+                        p.buy(n, n * yes_price[c])
+                        touched.append(p)
+    else:
+        raise ValueError(f"unknown activity type {a.kind!r}")
+    for p in touched:
+        p.last_ts = a.timestamp
 
 
 def _with_polymarket(row: PositionRow, feeless: Position, market: MarketInfo, outcome: int,
@@ -259,7 +366,7 @@ def _with_polymarket(row: PositionRow, feeless: Position, market: MarketInfo, ou
 
 
 def _close(wallet: str, token: str, pos: Position, market: MarketInfo, outcome: int,
-           mark: float, config: LedgerConfig) -> PositionRow:
+           mark: float | None, config: LedgerConfig) -> PositionRow:
     """Apply resolution and closing rules 6, 8, 9 to a position after its last fill."""
     exited = pos.amount <= config.dust_micro
     if market.payouts is not None:
@@ -271,7 +378,8 @@ def _close(wallet: str, token: str, pos: Position, market: MarketInfo, outcome: 
     else:
         closed_ts = None
     is_open = closed_ts is None
-    unrealized = pos.amount * (mark - pos.avg_price) / MICRO if is_open else 0.0
+    unrealized = (pos.amount * (mark - pos.avg_price) / MICRO
+                  if is_open and mark is not None else 0.0)
     return PositionRow(
         wallet=wallet, token_id=token, condition_id=market.condition_id, bet_key=market.bet_key,
         category=market.category, amount=pos.amount / MICRO, avg_price=pos.avg_price,

@@ -51,6 +51,7 @@ def market_info(market: dict, event: dict) -> MarketInfo:
         category=event["category"],
         payouts=tuple(n / den for n in nums) if resolved else None,
         resolved_ts=market["closed_ts"] if resolved else None,
+        question=market.get("neg_risk_index"),
     )
 
 
@@ -72,15 +73,15 @@ def recompute_ledger(world_dir: Path, config: LedgerConfig | None = None
     order = np.argsort(group, kind="stable")
     bounds = np.searchsorted(group[order], np.arange(len(events) + 1))
     columns = {name: np.asarray(values, dtype=object)[order] for name, values in fills.items()}
+    for e in events:  # a conversion names its neg-risk market, not a condition
+        if e.get("neg_risk_market_id"):
+            event_of_condition[e["neg_risk_market_id"]] = event_pos[e["id"]]
     activity = pq.read_table(world_dir / "activity.parquet").to_pydict()
     acts_of: dict[int, dict[str, list]] = {}
-    for w, c, kind in zip(activity["wallet"], activity["condition_id"], activity["type"],
-                          strict=True):
-        part_of = acts_of.setdefault(event_of_condition[c], {"wallet": [], "condition_id": [],
-                                                             "type": []})
-        part_of["wallet"].append(w)
-        part_of["condition_id"].append(c)
-        part_of["type"].append(kind)
+    for r, c in enumerate(activity["condition_id"]):
+        part_of = acts_of.setdefault(event_of_condition[c], {k: [] for k in activity})
+        for k, values in activity.items():
+            part_of[k].append(values[r])
     book = LedgerBook(config)
     positions: list[PositionRow] = []
     bets: list[BetRow] = []

@@ -52,7 +52,20 @@ EXIT_PROB, HALF_EXIT_PROB = 0.3, 0.4
 MAKER_COUNT_P = (0.5, 0.25, 0.15, 0.10)
 #: When a maker could either sell inventory / merge, or mint / buy: how often it uses inventory.
 USE_INVENTORY_PROB, MERGE_PROB = 0.8, 0.6
+#: A market maker asked for an outcome it does not hold splits USDC into both outcomes
+#: (a SPLIT, the second before the match) this often, rather than buying the complement;
+#: it splits SPLIT_MULTIPLE times what it sells, keeping the rest as inventory to quote.
+SPLIT_PROB, SPLIT_MULTIPLE = 0.25, 3
+#: After a match, a market maker holding both outcomes of the market merges the pairs back
+#: into USDC (a MERGE, the second after) this often.
+MERGE_BACK_PROB = 0.12
+#: After a match in a neg-risk event, a wallet holding NO tokens converts them (a CONVERSION:
+#: k NO -> YES of the other questions + USDC (k - 1) per set): takers that just bought NO
+#: this often, market makers this often.
+CONVERT_PROB, MM_CONVERT_PROB = 0.2, 0.03
 REDEEM_DELAY_MEAN = 3 * 86400
+#: Holders of only losing outcomes redeem them too (for nothing) this often.
+LOSER_REDEEM_SHARE = 0.25
 UNIT = SHARE_UNIT  # micro-shares: the granularity of every share amount
 
 
@@ -73,6 +86,9 @@ class EventTrades:
     row_fee: list[int] = field(default_factory=list)
     #: (wallet, timestamp, market, outcome, size, usdc, redeem tx number)
     redeems: list[tuple[int, int, int, int, int, int, int]] = field(default_factory=list)
+    #: splits, merges and conversions, each its own transaction, in time order:
+    #: (type, wallet, timestamp, market (-1: a conversion), amount, usdc, index set)
+    actions: list[tuple[str, int, int, int, int, int, int]] = field(default_factory=list)
     payouts: list[tuple[list[int], int] | None] = field(default_factory=list)
     last_price: list[list[int | None]] = field(default_factory=list)  # per market, outcome: pm
     final_yes: list[float] = field(default_factory=list)  # posterior at the world's end
@@ -151,6 +167,7 @@ def simulate_event(ev: EventPlan, pop: Population, rng: np.random.Generator,
         if noise_like.size:
             takers[[noise_like[-1], n - 1]] = takers[[n - 1, noise_like[-1]]]
     u = rng.random((n, 6))
+    act_u = rng.random((n, 10))  # splits (per maker), merges (per maker), conversions
     size_z = rng.standard_normal(n)
     n_makers = rng.choice(4, size=n, p=MAKER_COUNT_P) + 1
     makers = sample(pop.maker_cum, rng.random((n, 4)))
@@ -165,9 +182,15 @@ def simulate_event(ev: EventPlan, pop: Population, rng: np.random.Generator,
     arche = pop.archetype
     payout_yes = [None if p is None else p[0][0] / p[1] for p in out.payouts]
     mm_list = pop.market_makers.tolist()
+    busy = -1  # the latest second taken by a match or an activity of this event
 
     for j in range(n):
         t = int(times[j])
+        # activities take seconds of their own between matches, so the order of a wallet's
+        # events is the order they happened in (no tie for the ledger to break)
+        clock = _Clock(before=t - 1 if t - 1 > busy else None, after=t,
+                       limit=min(int(times[j + 1]) - 1 if j + 1 < n else ev.trade_end,
+                                 ev.trade_end))
         w = int(takers[j])
         a = int(arche[w])
         s = min(STEPS, (t - ev.start_ts) * STEPS // steps_span)
@@ -191,8 +214,12 @@ def simulate_event(ev: EventPlan, pop: Population, rng: np.random.Generator,
         if qty is None:  # a buy: shares from the notional, within the book's depth
             units = min(SIZE_USDC[a] * sizes[j] / pm, MAX_COUNTERPARTY_USDC / (1000 - pm))
             qty = max(1, int(units * 100 * 1000)) * 10000
-        _match(out, ev, m, t, w, side, o, pm, qty, int(n_makers[j]), makers[j], split[j],
-               maker_u[j], inv, mm_list, migration_ts)
+        chosen = _match(out, ev, m, t, w, side, o, pm, qty, int(n_makers[j]), makers[j],
+                        split[j], maker_u[j], inv, mm_list, migration_ts, arche, clock,
+                        act_u[j])
+        _after_match(out, n_m, m, w, side, o, chosen, inv, arche, clock, act_u[j],
+                     ev.neg_risk)
+        busy = clock.last
     _redeem(out, ev, inv, rng, world_end, redeem_share)
     out.final_yes = [float(yes[m, min(STEPS, (world_end - ev.start_ts) * STEPS // steps_span)])
                      for m in range(n_m)]
@@ -244,9 +271,24 @@ def _decide(a, look, margin, w, s, uj, yes, payout_yes, inv, n_m, force):
     return m, 0, int(uj[3] < 0.5), mid_c, None
 
 
+class _Clock:
+    """Seconds for the activities around one match: `before` (a split feeding the match, or
+    None when the previous second is taken), then `take()` seconds after it up to `limit`."""
+
+    def __init__(self, before: int | None, after: int, limit: int) -> None:
+        self.before, self.last, self.limit = before, after, limit
+
+    def take(self) -> int | None:
+        if self.last + 1 > self.limit:
+            return None
+        self.last += 1
+        return self.last
+
+
 def _match(out, ev, m, t, w, side, o, pm, qty, k, makers, split, maker_u, inv, mm_list,
-           migration_ts):
-    """One transaction: the taker order against 1-k maker orders, emitted as OrderFilled rows."""
+           migration_ts, arche, clock, act_u) -> list[int]:
+    """One transaction: the taker order against 1-k maker orders, emitted as OrderFilled rows;
+    returns the makers."""
     chosen: list[int] = []
     for cand in makers[:k]:
         c = int(cand)
@@ -283,6 +325,13 @@ def _match(out, ev, m, t, w, side, o, pm, qty, k, makers, split, maker_u, inv, m
         if side == 0 and held_o >= q and maker_u[i] < USE_INVENTORY_PROB:  # sells to the taker
             inv[maker * 16 + key_o] = held_o - q
             _row(out, tx, maker, w, m, o, 1, q, q * pm // 1000, 0)
+        elif (side == 0 and arche[maker] == MARKET_MAKER and clock.before is not None
+              and act_u[i] < SPLIT_PROB):  # splits USDC into both outcomes, sells one
+            amount = q * SPLIT_MULTIPLE
+            out.actions.append(("SPLIT", maker, clock.before, m, amount, amount, 0))
+            inv[maker * 16 + key_o] = held_o + amount - q
+            inv[maker * 16 + key_c] = held_c + amount
+            _row(out, tx, maker, w, m, o, 1, q, q * pm // 1000, 0)
         elif side == 0:  # buys the complement: the match mints both outcomes
             inv[maker * 16 + key_c] = held_c + q
             _row(out, tx, maker, w, m, 1 - o, 0, q, q * (1000 - pm) // 1000, 0)
@@ -292,6 +341,43 @@ def _match(out, ev, m, t, w, side, o, pm, qty, k, makers, split, maker_u, inv, m
         else:  # buys from the taker
             inv[maker * 16 + key_o] = held_o + q
             _row(out, tx, maker, w, m, o, 0, q, q * pm // 1000, 0)
+    return chosen
+
+
+def _after_match(out, n_m, m, w, side, o, chosen, inv, arche, clock, act_u, neg_risk) -> None:
+    """Activities right after a match: market makers merge pairs back; in a neg-risk event,
+    a taker that bought NO (or a market maker) converts the NO tokens it holds."""
+    for i, maker in enumerate(chosen):
+        if arche[maker] != MARKET_MAKER or act_u[4 + i] >= MERGE_BACK_PROB:
+            continue
+        pairs = min(inv.get(maker * 16 + m * 2, 0), inv.get(maker * 16 + m * 2 + 1, 0))
+        pairs = pairs // UNIT * UNIT
+        ts = clock.take() if pairs > 0 else None
+        if ts is not None:
+            out.actions.append(("MERGE", maker, ts, m, pairs, pairs, 0))
+            inv[maker * 16 + m * 2] -= pairs
+            inv[maker * 16 + m * 2 + 1] -= pairs
+    if not neg_risk or n_m < 2:
+        return
+    converters = [w] if side == 0 and o == 1 and act_u[8] < CONVERT_PROB else []
+    converters += [c for c in chosen if arche[c] == MARKET_MAKER and act_u[9] < MM_CONVERT_PROB]
+    for c in converters:
+        held = [inv.get(c * 16 + q * 2 + 1, 0) for q in range(n_m)]
+        questions = [q for q in range(n_m) if held[q] >= UNIT]
+        if not questions:
+            continue
+        amount = min(held[q] for q in questions) // UNIT * UNIT
+        ts = clock.take()
+        if ts is None:
+            return
+        for q in range(n_m):
+            if q in questions:
+                inv[c * 16 + q * 2 + 1] -= amount
+            else:
+                inv[c * 16 + q * 2] = inv.get(c * 16 + q * 2, 0) + amount
+        index_set = sum(1 << q for q in questions)
+        out.actions.append(("CONVERSION", c, ts, -1, amount, amount * (len(questions) - 1),
+                            index_set))
 
 
 def _row(out, tx, maker, taker, m, o, side, shares, usdc, fee) -> None:
@@ -308,19 +394,22 @@ def _row(out, tx, maker, taker, m, o, side, shares, usdc, fee) -> None:
 
 
 def _redeem(out, ev, inv, rng, world_end, redeem_share) -> None:
-    """Winners redeem (some never do); losers never redeem."""
+    """Holders redeem what they hold of a resolved market, both sides in one transaction:
+    holders of a winning side `redeem_share` of the time, holders of losing sides only
+    LOSER_REDEEM_SHARE of the time (for nothing); the others never redeem."""
     if not ev.resolved:
         return
     by_position: dict[tuple[int, int], list[tuple[int, int]]] = {}
-    for key, amount in inv.items():
+    for key, amount in sorted(inv.items()):
         w, rest = divmod(key, 16)
         m, o = divmod(rest, 2)
-        payout = out.payouts[m]
-        if amount > 0 and payout is not None and payout[0][o] > 0:
+        if amount > 0 and out.payouts[m] is not None:
             by_position.setdefault((w, m), []).append((o, amount))
     number = -1
     for (w, m), held in by_position.items():
-        if rng.random() >= redeem_share:
+        nums = out.payouts[m][0]  # type: ignore[index]
+        wins = any(nums[o] > 0 for o, _ in held)
+        if rng.random() >= (redeem_share if wins else LOSER_REDEEM_SHARE):
             continue
         ts = ev.resolution_ts + 60 + int(rng.exponential(REDEEM_DELAY_MEAN))
         if ts > world_end:

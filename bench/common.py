@@ -91,9 +91,11 @@ class RssSampler:
         self.peak = max(self.peak, self.rss())
 
 
-def load_world_into_store(world: Path, store) -> int:
+def load_world_into_store(world: Path, store, *, activities: bool = False) -> int:
     """Put a world's fills and catalogue straight into a store (no HTTP): what a complete
-    ingest + catalogue sync would have written. Returns the number of fills."""
+    ingest + catalogue sync would have written (with `activities`, the world's splits,
+    merges, conversions and redemptions too, as the activity subgraph stores them). Returns
+    the number of fills."""
     from datetime import UTC, datetime
 
     import pyarrow as pa
@@ -122,10 +124,19 @@ def load_world_into_store(world: Path, store) -> int:
     store.insert("events", [(e["id"], [t["slug"] for t in e["tags"]]) for e in events],
                  ("id", "tag_slugs"))
     store.insert("markets", [(m["condition_id"], m["id"], m["event_id"], m["token_ids"],
-                              int(m["neg_risk"]), m["neg_risk_market_id"] or "")
+                              int(m["neg_risk"]), m["neg_risk_market_id"] or "",
+                              m["question_id"])
                              for m in markets],
                  ("condition_id", "id", "event_id", "token_ids", "neg_risk",
-                  "neg_risk_market_id"))
+                  "neg_risk_market_id", "question_id"))
+    if activities:
+        act = pq.read_table(world / "activity.parquet").to_pylist()
+        store.insert("activities", [
+            (a["id"], a["wallet"], a["type"].lower(), a["timestamp"], a["condition_id"],
+             a["size"], a["usdc_size"], a["index_set"], a["question_count"],
+             a["transaction_hash"], "world") for a in act],
+            ("id", "wallet", "kind", "timestamp", "condition_id", "amount", "usdc", "index_set",
+             "question_count", "tx_hash", "source"))
     store.insert("tokens", [(t, m["condition_id"], i, m["id"]) for m in markets
                             for i, t in enumerate(m["token_ids"])],
                  ("token_id", "condition_id", "outcome_index", "market_id"))

@@ -3,6 +3,10 @@ implementation of positions / bets / omega over the same fills; checks that they
 
     .venv/bin/python bench/metrics.py [--fills 1000000 10000000] [--skip-pandas-above N]
 
+The world's activities (splits, merges, conversions, redemptions) are folded with the fills
+in a second SQL run on the same world ("fills + activities"), timed beside the fills-only run
+that the pandas baseline (fills only) is checked against.
+
 Each side runs in its own process; peak memory is sampled during the timed part only.
 Worlds are generated once under worlds/bench-metrics-<fills>/ (or --world-dir).
 """
@@ -21,14 +25,14 @@ from common import RssSampler, ensure_world, fresh_dir, load_world_into_store
 HERE = Path(__file__).resolve().parent
 
 
-def run_sql(world: Path, out: Path) -> dict:
+def run_sql(world: Path, out: Path, activities: bool = False) -> dict:
     from polyrank.enrich.trades import enrich
     from polyrank.metrics.run import compute_metrics
     from polyrank.store import Store
 
     with fresh_dir("bench-metrics-") as tmp, Store.open(f"chdb://{tmp / 'store'}") as store:
         t0 = time.perf_counter()
-        fills = load_world_into_store(world, store)
+        fills = load_world_into_store(world, store, activities=activities)
         load_s = time.perf_counter() - t0
         with RssSampler() as rss:
             t0 = time.perf_counter()
@@ -42,7 +46,8 @@ def run_sql(world: Path, out: Path) -> dict:
     out.write_text(json.dumps([list(r) for r in rows]))
     return {"fills": fills, "load_s": load_s, "enrich_s": t1 - t0, "metrics_s": t2 - t1,
             "total_s": t2 - t0, "peak_rss": rss.peak, "steps": report.step_s,
-            "unresolved": enriched.unresolved_fills}
+            "unresolved": enriched.unresolved_fills,
+            "activities": store.scalar("SELECT count() FROM activities")}
 
 
 def run_pandas(world: Path, out: Path) -> dict:
@@ -87,8 +92,11 @@ def main() -> None:
     args = ap.parse_args()
     if args.side:
         mode, world, out = args.side
-        fn = run_sql if mode == "sql" else run_pandas
-        print(json.dumps(fn(Path(world), Path(out))))
+        if mode == "pandas":
+            result = run_pandas(Path(world), Path(out))
+        else:
+            result = run_sql(Path(world), Path(out), activities=mode == "sql+activities")
+        print(json.dumps(result))
         return
     for target in args.fills:
         world = ensure_world(args.world_dir / f"bench-metrics-{target}", seed=7, fills=target)
@@ -101,6 +109,12 @@ def main() -> None:
                   f" peak RSS {sql['peak_rss'] / gb:.2f} GB (loading the store took "
                   f"{sql['load_s']:.1f} s, not timed)")
             print("    steps: " + ", ".join(f"{k} {v:.1f} s" for k, v in sql["steps"].items()))
+            act = side("sql+activities", world, tmp / "sql-activities.json")
+            print(f"  SQL, fills + {act['activities']:,} activities: enrich "
+                  f"{act['enrich_s']:.1f} s + metrics {act['metrics_s']:.1f} s = "
+                  f"{act['total_s']:.1f} s ({act['total_s'] / sql['total_s']:.2f}x the fills "
+                  f"only); peak RSS {act['peak_rss'] / gb:.2f} GB")
+            print("    steps: " + ", ".join(f"{k} {v:.1f} s" for k, v in act["steps"].items()))
             if args.skip_pandas_above is not None and target > args.skip_pandas_above:
                 print("  pandas baseline skipped (--skip-pandas-above)")
                 continue

@@ -397,4 +397,9 @@ def test_polymarkets_convention_beside_ours_and_the_difference_explained(store):
     assert w["realized_pnl_all"] == pytest.approx(44.5)
     assert (w["pnl_polymarket"], w["pnl_fee_effect"], w["pnl_unredeemed"]) == pytest.approx(
         (62, -2.5, -15))
-    assert metrics(store, window="30d")["pnl_polymarket"] is None   # a lifetime figure
+    # a window: over its closed bets (all three: flip's exited at T0 + 1), beside its
+    # realized_pnl 44.5 = 62 - 2.5 - 15
+    d30 = metrics(store, window="30d")
+    assert (d30["pnl_polymarket"], d30["pnl_fee_effect"], d30["pnl_unredeemed"]) == \
+        pytest.approx((62, -2.5, -15))
+    assert d30["realized_pnl"] == pytest.approx(44.5)

@@ -238,9 +238,10 @@ def test_ledger_polymarket_convention_beside_ours():
 # ---------------------------------------------------------------- activities (rule 7)
 
 def _binary(cond="0xc", payouts=None, resolved_ts=None):
+    """token -> (market, outcome) of one binary market (tokens '<cond>y', '<cond>n')."""
     market = MarketInfo(condition_id=cond, token_ids=(cond + "y", cond + "n"), bet_key=cond,
                         category="politics", payouts=payouts, resolved_ts=resolved_ts)
-    return market, {market.token_ids[0]: (market, 0), market.token_ids[1]: (market, 1)}
+    return {market.token_ids[0]: (market, 0), market.token_ids[1]: (market, 1)}
 
 
 def _positions(fills, tokens, activities):
@@ -251,7 +252,7 @@ def test_ledger_split_then_sell_one_side_and_the_other_wins():
     """Split 100 (cash -100), sell the 100 YES at 0.60 (+60), NO wins (+100): +60 in all,
     split between the YES position (60 - 50 = +10) and the NO one (100 - 50 = +50); the
     sell is covered by the split, so nothing is unmatched."""
-    market, tokens = _binary(payouts=(0.0, 1.0), resolved_ts=100)
+    tokens = _binary(payouts=(0.0, 1.0), resolved_ts=100)
     split = Activity("0xw", "SPLIT", 10, "0xs_0", "0xc", 100 * M)
     sell = decode_fill("0xw", "0xcy", "0", 100 * M, 60 * M, 0, 1, 11, "0xf_0xf")
     got = _positions([sell], tokens, [split])
@@ -265,7 +266,7 @@ def test_ledger_split_then_sell_one_side_and_the_other_wins():
 
 def test_ledger_merge_returns_pairs_at_half_each():
     """Buy 100 YES at 0.40 and 100 NO at 0.55, merge the 100 pairs: YES +10, NO -5."""
-    market, tokens = _binary()
+    tokens = _binary()
     fills = [decode_fill("0xw", "0", "0xcy", 40 * M, 100 * M, 0, 1, 10, "0x1_0x1"),
              decode_fill("0xw", "0", "0xcn", 55 * M, 100 * M, 0, 1, 11, "0x2_0x2")]
     got = _positions(fills, tokens, [Activity("0xw", "MERGE", 12, "0x3_0", "0xc", 100 * M)])
@@ -338,7 +339,7 @@ def test_ledger_conversion_of_a_no_never_held_counts_it_at_zero():
 def test_ledger_polymarket_books_a_loser_once_redeemed():
     """Buy 50 at 0.30, the side loses: ours -15 at the resolution either way; Polymarket's
     -15 only with the (worthless) redemption, else 0 and -15 unredeemed."""
-    market, tokens = _binary(payouts=(0.0, 1.0), resolved_ts=100)
+    tokens = _binary(payouts=(0.0, 1.0), resolved_ts=100)
     buy = decode_fill("0xw", "0", "0xcy", 15 * M, 50 * M, 0, 1, 10, "0x1_0x1")
     redeem = Activity("0xw", "REDEEM", 200, "0xr_0", "0xc", 50 * M)
     for acts, pm, unredeemed in (([redeem], -15, 0), ([], 0, -15)):

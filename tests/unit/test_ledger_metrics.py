@@ -96,7 +96,9 @@ def _arrays(closed_ts, pnl, cost, fills_ts, category="crypto"):
     bets = BetArrays(wallet=np.zeros(n, np.int32), category=np.full(n, code, np.int8),
                      pnl=np.array(pnl, float), cost=np.array(cost, float),
                      closed=np.array([t is not None for t in closed_ts]),
-                     closed_ts=np.array([-1 if t is None else t for t in closed_ts], np.int64))
+                     closed_ts=np.array([-1 if t is None else t for t in closed_ts], np.int64),
+                     pnl_polymarket=np.array(pnl, float) + 1, pnl_fee_effect=np.full(n, -0.5),
+                     pnl_unredeemed=np.full(n, -0.5))
     fills = FillArrays(wallet=np.zeros(k, np.int32), category=np.full(k, code, np.int8),
                        timestamp=np.array(fills_ts, np.int64), usdc=np.full(k, 10.0),
                        market=np.arange(k, dtype=np.int32) % 2)
@@ -132,6 +134,13 @@ def test_window_membership_by_closed_at_and_fill_timestamp():
     assert life["total_pnl"] == pytest.approx(3.0)
     assert set(rows) == {(w, c) for w in ("30d", "90d", "180d", "lifetime")
                          for c in ("crypto", "all")}
+    # Polymarket's convention: the window's closed bets (each bet's pnl + 1, fee effect and
+    # unredeemed -0.5 each) beside its realized_pnl; lifetime: every position
+    assert (d30["pnl_polymarket"], d30["pnl_fee_effect"], d30["pnl_unredeemed"]) == \
+        pytest.approx((7.0, -1.0, -1.0))
+    assert d30["pnl_polymarket"] + d30["pnl_fee_effect"] + d30["pnl_unredeemed"] == \
+        pytest.approx(d30["realized_pnl"])
+    assert (life["pnl_polymarket"], life["pnl_unredeemed"]) == pytest.approx((1.5, -0.5))
 
 
 def _metric_row(wallet, category, *, bets, cost, roi=None, se=None, score=None,

@@ -1,12 +1,13 @@
 -- Bets (docs/metrics.md §3): wallet x condition, all markets of a neg-risk event forming one bet.
--- P = Σ realized, C = Σ cost; closed when every position is closed, at the last closing.
+-- P = Σ realized, C = Σ cost; closed when every position is closed, at the last closing;
+-- Polymarket's convention summed beside (docs/metrics.md §4.5).
 -- Grouped on numeric keys (wallet_key, bet_hash) from position_work; strings joined last.
 -- (Columns are inserted by position; aliases differ from column names because ClickHouse
 -- lets a SELECT alias shadow a column in WHERE: `'x' AS run_id ... WHERE run_id = 'x'`
 -- would be always true and sum every run.)
 INSERT INTO bets
 SELECT {run_id:String} AS this_run, w.wallet, k.bet_key, b.category, b.pnl, b.cost,
-       b.is_closed, b.closed_at, b.n_positions
+       b.is_closed, b.closed_at, b.n_positions, b.pm, b.fee_effect, b.unredeemed
 FROM (
     SELECT
         p.wallet_key AS wallet_key, t.bet_hash AS bet_hash,
@@ -15,7 +16,10 @@ FROM (
         sum(p.cost)                                       AS cost,
         countIf(p.closed_ts IS NULL) = 0                  AS is_closed,
         if(is_closed, max(p.closed_ts), NULL)             AS closed_at,
-        count()                                           AS n_positions
+        count()                                           AS n_positions,
+        sum(p.pnl_polymarket)                             AS pm,
+        sum(p.pnl_fee_effect)                             AS fee_effect,
+        sum(p.pnl_unredeemed)                             AS unredeemed
     FROM (SELECT * FROM position_work WHERE run_id = {run_id:String}) AS p
     JOIN trade_tokens AS t ON t.token_key = p.token_key
     GROUP BY wallet_key, bet_hash

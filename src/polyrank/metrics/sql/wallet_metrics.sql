@@ -47,7 +47,9 @@ WITH
                sumIf(pnl, pnl > 0) AS gains, -sumIf(pnl, pnl < 0) AS losses,
                quantileExactInclusive(0.5)(cost) AS median_cost,
                sum(pnl * pnl) AS spp, sum(pnl * cost) AS spc, sum(cost * cost) AS scc,
-               maxIf(pnl, pnl > 0) AS max_win_raw, maxIf(-pnl, pnl < 0) AS max_loss_raw
+               maxIf(pnl, pnl > 0) AS max_win_raw, maxIf(-pnl, pnl < 0) AS max_loss_raw,
+               sum(pnl_polymarket) AS pm, sum(pnl_fee_effect) AS fee_effect,
+               sum(pnl_unredeemed) AS unredeemed
         FROM bets
         ARRAY JOIN ['all', toString(category)] AS scope
         ARRAY JOIN arrayFilter(i -> window_days[i] = 0
@@ -63,7 +65,9 @@ WITH
                groupArray(gains) AS gains, groupArray(losses) AS losses,
                groupArray(median_cost) AS median_cost, groupArray(spp) AS spp,
                groupArray(spc) AS spc, groupArray(scc) AS scc,
-               groupArray(max_win_raw) AS max_win_raw, groupArray(max_loss_raw) AS max_loss_raw
+               groupArray(max_win_raw) AS max_win_raw, groupArray(max_loss_raw) AS max_loss_raw,
+               groupArray(pm) AS pm, groupArray(fee_effect) AS fee_effect,
+               groupArray(unredeemed) AS unredeemed
         FROM bet_windows GROUP BY wallet, scope
     ),
     open_stats AS (
@@ -113,6 +117,9 @@ WITH
                if(bi = 0, 0, b.scc[bi]) AS scc,
                if(bi = 0, 0, b.max_win_raw[bi]) AS max_win_raw,
                if(bi = 0, 0, b.max_loss_raw[bi]) AS max_loss_raw,
+               if(bi = 0, 0, b.pm[bi]) AS pm_window,
+               if(bi = 0, 0, b.fee_effect[bi]) AS fee_effect_window,
+               if(bi = 0, 0, b.unredeemed[bi]) AS unredeemed_window,
                p.realized_all AS realized_all, p.unrealized AS unrealized_all,
                p.incomplete AS incomplete, t.truncated AS truncated, p.pm AS pm_all,
                p.fee_effect AS fee_effect_all, p.unredeemed AS unredeemed_all
@@ -137,9 +144,11 @@ FROM (
         if(days = 0, realized_all, NULL)                            AS realized_pnl_all,
         if(days = 0, unrealized_all, NULL)                          AS unrealized_pnl,
         if(days = 0, realized_all + unrealized_all, NULL)           AS total_pnl,
-        if(days = 0, pm_all, NULL)                                  AS pnl_polymarket,
-        if(days = 0, fee_effect_all, NULL)                          AS pnl_fee_effect,
-        if(days = 0, unredeemed_all, NULL)                          AS pnl_unredeemed,
+        -- Polymarket's convention: lifetime over every position (beside realized_pnl_all),
+        -- a window over its closed bets (beside its realized_pnl)
+        if(days = 0, pm_all, pm_window)                             AS pnl_polymarket,
+        if(days = 0, fee_effect_all, fee_effect_window)             AS pnl_fee_effect,
+        if(days = 0, unredeemed_all, unredeemed_window)             AS pnl_unredeemed,
         gains, losses,
         if(losses > 0, gains / losses, NULL)                        AS omega,
         losses = 0 AND gains > 0                                    AS omega_unbounded,

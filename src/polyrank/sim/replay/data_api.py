@@ -5,9 +5,10 @@
 
 Unlike the orderbook subgraph, the Data API covers V1 *and* V2 fills. A wallet's TRADE rows
 are the fills its own orders emitted (`maker == wallet` rows); REDEEM/SPLIT/MERGE/CONVERSION
-rows come from activity.parquet (a conversion as one row per converted question). Numbers (`size`, `usdcSize`, `price`) are JSON numbers, as the real API
-returns them. Out-of-range `offset` answers HTTP 400 `{"error": "..."}`; an over-large `limit`
-is silently clamped (observed behaviour, see docs/replay.md).
+rows come from activity.parquet (a conversion as one row per converted question). Numbers
+(`size`, `usdcSize`, `price`) are JSON numbers, as the real API returns them. Out-of-range
+`offset` answers HTTP 400 `{"error": "..."}`; an over-large `limit` is silently clamped
+(observed behaviour, see docs/replay.md).
 """
 
 from __future__ import annotations

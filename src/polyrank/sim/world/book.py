@@ -74,7 +74,9 @@ class LedgerBook:
         self.wallet_index: dict[str, int] = {}
         self.market_index: dict[str, int] = {}
         self.bets = _Columns({"wallet": "int32", "category": "int8", "pnl": "float64",
-                              "cost": "float64", "closed": "bool", "closed_ts": "int64"})
+                              "cost": "float64", "closed": "bool", "closed_ts": "int64",
+                              "pnl_polymarket": "float64", "pnl_fee_effect": "float64",
+                              "pnl_unredeemed": "float64"})
         self.fills = _Columns({"wallet": "int32", "category": "int8", "timestamp": "int64",
                                "usdc": "float64", "market": "int32"})
         self.positions = _Columns({"wallet": "int32", "category": "int8", "realized": "float64",
@@ -132,6 +134,9 @@ class LedgerBook:
             pnl=[b.pnl for b in bets], cost=[b.cost for b in bets],
             closed=[b.closed for b in bets],
             closed_ts=[-1 if b.closed_ts is None else b.closed_ts for b in bets],
+            pnl_polymarket=[b.pnl_polymarket for b in bets],
+            pnl_fee_effect=[b.pnl_fee_effect for b in bets],
+            pnl_unredeemed=[b.pnl_unredeemed for b in bets],
         )
         self._add_totals(trades, tokens, positions, bets)
         return positions, bets

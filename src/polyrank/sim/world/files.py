@@ -42,7 +42,8 @@ POSITIONS = pa.schema([
 BETS = pa.schema([
     ("wallet", pa.string()), ("bet_key", pa.string()), ("category", pa.string()),
     ("pnl", pa.float64()), ("cost", pa.float64()), ("closed", pa.bool_()),
-    ("closed_ts", pa.int64()), ("positions", pa.int64()),
+    ("closed_ts", pa.int64()), ("positions", pa.int64()), ("pnl_polymarket", pa.float64()),
+    ("pnl_fee_effect", pa.float64()), ("pnl_unredeemed", pa.float64()),
 ])
 _F, _I, _S, _B = pa.float64(), pa.int64(), pa.string(), pa.bool_()
 WALLET_METRICS = pa.schema([

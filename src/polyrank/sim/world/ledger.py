@@ -239,6 +239,9 @@ class BetRow:
     closed: bool
     closed_ts: int | None
     positions: int = field(default=1)
+    pnl_polymarket: float = 0.0
+    pnl_fee_effect: float = 0.0
+    pnl_unredeemed: float = 0.0
 
 
 def decode_fills(fills: Mapping[str, Sequence]) -> list[Trade]:
@@ -401,7 +404,9 @@ def compute_bets(positions: Sequence[PositionRow]) -> list[BetRow]:
             wallet=wallet, bet_key=key, category=ps[0].category,
             pnl=sum(p.realized for p in ps), cost=sum(p.cost for p in ps), closed=closed,
             closed_ts=max(p.closed_ts for p in ps) if closed else None,  # type: ignore[type-var]
-            positions=len(ps),
+            positions=len(ps), pnl_polymarket=sum(p.pnl_polymarket for p in ps),
+            pnl_fee_effect=sum(p.pnl_fee_effect for p in ps),
+            pnl_unredeemed=sum(p.pnl_unredeemed for p in ps),
         ))
     return bets
 

@@ -18,6 +18,9 @@ Conventions (continuing `polyrank.sim.world.ledger`):
  16. realized_pnl = Σ P_b over closed bets in the window. realized_pnl_all (Σ realized of all
      positions), unrealized_pnl and total_pnl are reported on lifetime rows only (null on
      the others).
+ 16b. pnl_polymarket, pnl_fee_effect, pnl_unredeemed: on lifetime rows Σ over all positions
+     (beside realized_pnl_all, as Polymarket's profile counts); on the other windows Σ over
+     the positions of the window's closed bets (beside that window's realized_pnl).
  17. bets_won = #{P_b > 0}, bets_lost = #{P_b < 0}: bets with P_b == 0 count in bets_closed,
      cost, roi and roi_se but not in the win rate. win_rate = won / (won + lost), null when
      won + lost = 0; win_rate_lb = Wilson lower bound (z = 1.96) with n = won + lost.
@@ -143,7 +146,8 @@ def eligibility(category: str, bets_closed: int, cost: float, first_ts: int | No
 
 @dataclass(frozen=True)
 class BetArrays:
-    """Compact bets: wallet index, category code, P_b, C_b, closed, closed_ts (-1 if open)."""
+    """Compact bets: wallet index, category code, P_b, C_b, closed, closed_ts (-1 if open),
+    and Polymarket's convention summed over the bet's positions."""
 
     wallet: np.ndarray
     category: np.ndarray
@@ -151,6 +155,9 @@ class BetArrays:
     cost: np.ndarray
     closed: np.ndarray
     closed_ts: np.ndarray
+    pnl_polymarket: np.ndarray
+    pnl_fee_effect: np.ndarray
+    pnl_unredeemed: np.ndarray
 
 
 @dataclass(frozen=True)
@@ -253,11 +260,12 @@ def iter_wallet_metrics(wallets: Sequence[str], bets: BetArrays, fills: FillArra
                               keys)
                   for name in ("pnl_polymarket", "pnl_fee_effect", "pnl_unredeemed")}
     open_bets = _sums(bets.wallet, bets.category, ~bets.closed, keys)
-    b_ts, b_pnl, b_cost, b_start, b_end = _closed_bets(bets, as_of, keys)
+    b_ts, b_pnl, b_cost, b_pm, b_start, b_end = _closed_bets(bets, as_of, keys)
     for i, key in enumerate(keys.tolist()):
         wallet, code = divmod(key, N_CODES)
         ts_i = b_ts[b_start[i]:b_end[i]]
         pnl_i, cost_i = b_pnl[b_start[i]:b_end[i]], b_cost[b_start[i]:b_end[i]]
+        pm_i = {name: col[b_start[i]:b_end[i]] for name, col in b_pm.items()}
         for name, start in windows:
             st = stats[name]
             sel = ts_i > start if start is not None else slice(None)
@@ -272,8 +280,8 @@ def iter_wallet_metrics(wallets: Sequence[str], bets: BetArrays, fills: FillArra
             row["realized_pnl_all"] = r_all if lifetime else None
             row["unrealized_pnl"] = u_all if lifetime else None
             row["total_pnl"] = r_all + u_all if lifetime else None
-            for name, sums in polymarket.items():
-                row[name] = float(sums[i]) if lifetime else None
+            for pm_name, sums in polymarket.items():  # rule 16b
+                row[pm_name] = float(sums[i]) if lifetime else float(pm_i[pm_name][sel].sum())
             row.update(first_trade_at=first_at, last_trade_at=last_at,
                        active_days=int(st["days"][i]), incomplete_positions=int(incomplete[i]))
             row["eligibility"] = eligibility(codes[code], row["bets_closed"], row["cost"],
@@ -302,5 +310,7 @@ def _closed_bets(bets: BetArrays, as_of: int, targets: np.ndarray) -> tuple[np.n
     ts = np.tile(bets.closed_ts[mask].astype(np.int64), 2)[order]
     pnl = np.tile(bets.pnl[mask], 2)[order]
     cost = np.tile(bets.cost[mask], 2)[order]
-    return (ts, pnl, cost, np.searchsorted(keys, targets, side="left"),
+    pm = {name: np.tile(getattr(bets, name)[mask], 2)[order]
+          for name in ("pnl_polymarket", "pnl_fee_effect", "pnl_unredeemed")}
+    return (ts, pnl, cost, pm, np.searchsorted(keys, targets, side="left"),
             np.searchsorted(keys, targets, side="right"))

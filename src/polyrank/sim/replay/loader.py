@@ -24,6 +24,8 @@ ACTIVITY_COLUMNS = [
     "wallet", "timestamp", "type", "condition_id", "token_id", "outcome_index", "size",
     "usdc_size", "transaction_hash",
 ]
+# kept when a world has them (CONVERSION rows: the activity id, index set, question count)
+OPTIONAL_ACTIVITY_COLUMNS = ["id", "index_set", "question_count"]
 SECONDS_PER_BLOCK = 2
 FIRST_BLOCK = 80_000_000  # block number assigned to the world's start_ts (arbitrary, stable)
 
@@ -69,7 +71,8 @@ def _jsonl(path: Path) -> list[dict]:
     return rows
 
 
-def _parquet(path: Path, columns: list[str], required: bool) -> pa.Table | None:
+def _parquet(path: Path, columns: list[str], required: bool,
+             optional: list[str] | None = None) -> pa.Table | None:
     if not path.exists():
         if required:
             raise WorldError(f"world file missing: {path}")
@@ -78,7 +81,7 @@ def _parquet(path: Path, columns: list[str], required: bool) -> pa.Table | None:
     missing = [c for c in columns if c not in table.column_names]
     if missing:
         raise WorldError(f"{path}: missing columns {missing}")
-    return table.select(columns)
+    return table.select(columns + [c for c in optional or () if c in table.column_names])
 
 
 def load_world(path: Path | str) -> WorldFiles:
@@ -99,7 +102,8 @@ def load_world(path: Path | str) -> WorldFiles:
     events = _jsonl(path / "events.jsonl")
     markets = _jsonl(path / "markets.jsonl")
     fills = _parquet(path / "fills.parquet", FILL_COLUMNS, required=True)
-    activity = _parquet(path / "activity.parquet", ACTIVITY_COLUMNS, required=False)
+    activity = _parquet(path / "activity.parquet", ACTIVITY_COLUMNS, required=False,
+                        optional=OPTIONAL_ACTIVITY_COLUMNS)
     if activity is None:
         activity = pa.table({c: pa.array([], pa.string() if c in (
             "wallet", "type", "condition_id", "token_id", "transaction_hash") else pa.int64())

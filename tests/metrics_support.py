@@ -95,17 +95,26 @@ M = 1_000_000
 
 @dataclass
 class Market:
-    """A binary market; `payout` (e.g. (1, 0), (1, 1) for 50/50) resolves it at `resolved`."""
+    """A binary market; `payout` (e.g. (1, 0), (1, 1) for 50/50) resolves it at `resolved`.
+    A neg-risk event's market has `neg_risk_id` (0x + 64 hex, last byte 00) and its
+    `question` index: its question id is the event id with that index as last byte."""
 
     key: str
     payout: tuple[int, int] | None = None
     resolved: int | None = None
     neg_risk_id: str = ""
     tags: tuple[str, ...] = ("politics",)
+    question: int | None = None
 
     @property
     def condition_id(self) -> str:
         return "0x" + self.key.encode().hex().ljust(64, "0")[:64]
+
+    @property
+    def question_id(self) -> str:
+        if self.question is None:
+            return ""
+        return self.neg_risk_id[:-2] + f"{self.question:02x}"
 
     def token(self, index: int) -> str:
         digest = hashlib.sha256(self.key.encode()).digest()[:30]
@@ -126,12 +135,50 @@ class Book:
         n = len(self.activities)
         tx = f"0x{0xac7 << 200 | n:064x}"
         self.activities.append((f"{tx}_{n}", wallet, kind, ts, market.condition_id,
-                                round(amount * M), round(usdc * M), tx, 1, "test"))
+                                round(amount * M), round(usdc * M), tx, 1, "test", 0, 0))
+
+    def conversion(self, wallet: str, neg_risk_id: str, questions: list[int], amount: float,
+                   *, ts: int, question_count: int | None = None) -> None:
+        """A neg-risk conversion of `amount` NO shares of each of `questions` of the event:
+        with `question_count` (q at the time), the activity subgraph's one row (condition =
+        the event, index set = the questions' bits); without, the Data API's rows, one per
+        question (condition = that question's market, which the book must have), one
+        transaction."""
+        n = len(self.activities)
+        tx = f"0x{0xc0 << 240 | n:064x}"
+        if question_count is not None:
+            self.activities.append((f"{tx}_{n}", wallet, "conversion", ts, neg_risk_id,
+                                    round(amount * M), 0, tx, 1, "test",
+                                    sum(1 << i for i in questions), question_count))
+            return
+        for i in questions:
+            market = next(m for m in self.markets
+                          if m.neg_risk_id == neg_risk_id and m.question == i)
+            self.activities.append((f"{tx}_0x{n:04x}{i:060x}", wallet, "conversion", ts,
+                                    market.condition_id, round(amount * M), 0, tx, 2, "test",
+                                    0, 0))
 
     def market(self, key: str, **kw) -> Market:
         m = Market(key, **kw)
         self.markets.append(m)
         return m
+
+    def neg_risk_event(self, key: str, questions: int, *, winner: int | None = None,
+                       resolved: int | None = None, missing: tuple[int, ...] = ()
+                       ) -> tuple[str, list[Market]]:
+        """A neg-risk event of `questions` markets (question indices 0..q-1; those in
+        `missing` left out of the catalogue); `winner` resolves question `winner` YES and
+        every other NO at `resolved`. Returns (its negRiskMarketID, markets by index)."""
+        event_id = "0x" + hashlib.sha256(key.encode()).hexdigest()[:62] + "00"
+        markets = []
+        for i in range(questions):
+            payout = None if winner is None else ((1, 0) if i == winner else (0, 1))
+            m = Market(f"{key}-q{i}", payout=payout, resolved=resolved,
+                       neg_risk_id=event_id, question=i)
+            if i not in missing:
+                self.markets.append(m)
+            markets.append(m)
+        return event_id, markets
 
     def trade(self, wallet: str, market: Market, side: str, shares: float, usdc: float, *,
               ts: int, outcome: int = 0, fee: float = 0.0, version: int = 1) -> None:
@@ -148,20 +195,21 @@ class Book:
         if self.activities:
             store.insert("activities", self.activities,
                          ("id", "wallet", "kind", "timestamp", "condition_id", "amount", "usdc",
-                          "tx_hash", "exchange_version", "source"))
+                          "tx_hash", "exchange_version", "source", "index_set",
+                          "question_count"))
         events, markets, tokens, conditions = [], [], [], []
         for i, m in enumerate(self.markets):
             event_id = m.neg_risk_id or f"e{i}"
             events.append((event_id, list(m.tags)))
             markets.append((m.condition_id, str(500 + i), event_id, [m.token(0), m.token(1)],
-                            int(bool(m.neg_risk_id)), m.neg_risk_id))
+                            int(bool(m.neg_risk_id)), m.neg_risk_id, m.question_id))
             tokens += [(m.token(j), m.condition_id, j, str(500 + i)) for j in (0, 1)]
             if m.payout:
                 conditions.append((m.condition_id, list(m.payout), max(1, sum(m.payout)),
                                    m.resolved, 1))
         store.insert("events", events, ("id", "tag_slugs"))
         store.insert("markets", markets, ("condition_id", "id", "event_id", "token_ids",
-                                          "neg_risk", "neg_risk_market_id"))
+                                          "neg_risk", "neg_risk_market_id", "question_id"))
         store.insert("tokens", tokens, ("token_id", "condition_id", "outcome_index",
                                         "market_id"))
         store.insert("conditions", [(c, n, d, datetime.fromtimestamp(r, UTC), ok)

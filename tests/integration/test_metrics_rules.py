@@ -403,3 +403,209 @@ def test_polymarkets_convention_beside_ours_and_the_difference_explained(store):
     assert (d30["pnl_polymarket"], d30["pnl_fee_effect"], d30["pnl_unredeemed"]) == \
         pytest.approx((62, -2.5, -15))
     assert d30["realized_pnl"] == pytest.approx(44.5)
+
+
+# -- neg-risk conversions (docs/metrics.md §2) -----------------------------------------------
+
+
+def yes_price(averages: list[float], q: int) -> float:
+    """The YES leg's price in build_conversion_rows.sql's Float64 order: the converted NO
+    averages summed in question order from 0.0, then the mean, then the formula."""
+    total = 0.0
+    for avg in averages:
+        total += avg
+    k = len(averages)
+    no_price = total / k
+    return (no_price * k - (k - 1)) / (q - k)
+
+
+def _four_questions(book: Book, wallet: str, *, winner: int, form: str):
+    """NO of questions 0, 1, 2 bought at 0.75 (100 each), then converted (n = 100, q = 4) in
+    the activity subgraph's form or the Data API's."""
+    event, qs = book.neg_risk_event(f"conv4-{wallet[-4:]}-{form}", 4, winner=winner,
+                                    resolved=T0 + 2 * DAY)
+    for i in (0, 1, 2):
+        book.trade(wallet, qs[i], "BUY", 100, 75, ts=T0 + i, outcome=1)
+    book.conversion(wallet, event, [0, 1, 2], 100, ts=T0 + 10,
+                    question_count=4 if form == "subgraph" else None)
+    return event, qs
+
+
+def test_a_conversion_sells_the_no_at_average_and_buys_the_other_yes(store):
+    """Subgraph form: NO of questions 0-2 at 0.75, converted into 100 YES of question 3 and
+    $200: the NO positions end at 0 with nothing realized; YES 3 is bought at
+    (0.75 x 3 - 2) / 1 = 0.25 (cost 25) and wins: +75 = the cash -225 + 200 + 100."""
+    book = Book()
+    _, qs = _four_questions(book, A, winner=3, form="subgraph")
+    book.load(store)
+    for i in (0, 1, 2):
+        no = position(store, token=qs[i].token(1))
+        assert no["amount"] == 0 and no["realized"] == 0 and no["unmatched_sell"] == 0
+        assert no["avg_price"] == pytest.approx(0.75) and no["cost"] == pytest.approx(75)
+        assert no["fills"] == 1 and no["closed_ts"] == T0 + 10 and not no["is_open"]
+    yes = position(store, token=qs[3].token(0))
+    assert yes["avg_price"] == yes_price([0.75] * 3, 4) == pytest.approx(0.25)
+    assert yes["cost"] == pytest.approx(25) and yes["bought"] == pytest.approx(100)
+    assert yes["realized"] == pytest.approx(75) and yes["fills"] == 0
+    assert yes["pnl_polymarket"] == 0 and yes["pnl_unredeemed"] == pytest.approx(75)
+    w = metrics(store)
+    assert w["realized_pnl"] == pytest.approx(75) and w["bets_closed"] == 1
+    assert w["incomplete_positions"] == 0 and w["trades"] == 3
+
+
+@pytest.mark.parametrize(("no_price", "k", "q", "expected"),
+                         [(0.75, 3, 5, 0.125), (0.73, 1, 6, 0.146)])
+def test_the_official_conversion_vectors(store, no_price, k, q, expected):
+    book = Book()
+    event, qs = book.neg_risk_event(f"vec-{q}", q)
+    for i in range(k):
+        book.trade(A, qs[i], "BUY", 100, round(100 * no_price, 6), ts=T0 + i, outcome=1)
+    book.conversion(A, event, list(range(k)), 100, ts=T0 + 10, question_count=q)
+    book.load(store)
+    for j in range(k, q):
+        yes = position(store, token=qs[j].token(0))
+        assert yes["avg_price"] == yes_price([no_price] * k, q) == pytest.approx(expected)
+        assert yes["cost"] == pytest.approx(100 * expected)
+    assert len(current(store, "positions")) == q
+
+
+def test_the_data_api_form_books_the_same_positions(store):
+    """The same conversion as three Data API rows (one per converted question, one
+    transaction) gives the same positions as the activity subgraph's one row."""
+    book = Book()
+    _, sub = _four_questions(book, A, winner=3, form="subgraph")
+    _, api = _four_questions(book, B, winner=3, form="data_api")
+    book.load(store)
+    columns = ("amount", "avg_price", "realized", "cost", "bought", "unmatched_sell", "fills",
+               "is_open", "closed_ts", "pnl_polymarket", "pnl_unredeemed")
+
+    def book_of(wallet, markets):
+        where = {m.token(o): (m.question, o) for m in markets for o in (0, 1)}
+        return {where[p["token_id"]]: {c: p[c] for c in columns}
+                for p in current(store, "positions", "wallet = {w:String}", {"w": wallet})}
+
+    subgraph = book_of(A, sub)
+    assert sorted(subgraph) == [(0, 1), (1, 1), (2, 1), (3, 0)]
+    assert book_of(B, api) == subgraph
+    assert subgraph[(3, 0)]["avg_price"] == pytest.approx(0.25)
+
+
+def test_a_fee_makes_our_yes_price_differ_from_polymarkets(store):
+    """NO 0 bought 100 at 0.60 with a V2 fee of $2 (our average 0.62, fee-less 0.60), NO 1 at
+    0.70; converted (q = 3): ours (0.66 x 2 - 1) / 1 = 0.32, Polymarket's
+    (0.65 x 2 - 1) / 1 = 0.30. YES 2 wins and is redeemed: ours 100 x (1 - 0.32) = 68,
+    Polymarket's 100 x (1 - 0.30) = 70, the fee's effect -2 (cash: -62 - 70 + 100 + 100)."""
+    book = Book()
+    event, qs = book.neg_risk_event("conv-fee", 3, winner=2, resolved=T0 + DAY)
+    book.trade(A, qs[0], "BUY", 100, 60, fee=2, version=2, ts=T0, outcome=1)
+    book.trade(A, qs[1], "BUY", 100, 70, ts=T0 + 1, outcome=1)
+    book.conversion(A, event, [0, 1], 100, ts=T0 + 10, question_count=3)
+    book.activity(A, qs[2], "redeem", 100, usdc=100, ts=T0 + 2 * DAY)
+    book.load(store)
+    assert position(store, token=qs[0].token(1))["avg_price"] == pytest.approx(0.62)
+    yes = position(store, token=qs[2].token(0))
+    ours, pm = yes_price([62 / 100, 70 / 100], 3), yes_price([60 / 100, 70 / 100], 3)
+    assert yes["avg_price"] == ours == pytest.approx(0.32)
+    assert yes["cost"] == pytest.approx(32)
+    assert yes["realized"] == pytest.approx(68) and yes["pnl_polymarket"] == pytest.approx(70)
+    assert pm == pytest.approx(0.30)
+    assert yes["pnl_fee_effect"] == pytest.approx(-2) and yes["pnl_unredeemed"] == 0
+    w = metrics(store)
+    assert (w["realized_pnl_all"], w["pnl_polymarket"], w["pnl_fee_effect"]) == pytest.approx(
+        (68, 70, -2))
+
+
+def test_each_conversion_takes_the_no_average_just_before_it(store):
+    """A split of 100 in question 0 (NO 0 at 0.50), 50 NO converted (q = 2: YES 1 at 0.50),
+    100 more NO bought at 0.90 (average (0.50 x 50 + 90) / 150 = 0.7667), all 150
+    converted: YES 1 at that average; YES 1 holds 200 at (25 + 115) / 200 = 0.70."""
+    book = Book()
+    event, qs = book.neg_risk_event("conv-twice", 2)
+    book.activity(A, qs[0], "split", 100, ts=T0)
+    book.conversion(A, event, [0], 50, ts=T0 + 10, question_count=2)
+    book.trade(A, qs[0], "BUY", 100, 90, ts=T0 + 20, outcome=1)
+    book.conversion(A, event, [0], 150, ts=T0 + 30, question_count=2)
+    book.load(store)
+    no = position(store, token=qs[0].token(1))
+    second = (0.5 * 50_000_000 + 90_000_000) / 150_000_000   # position_work's average
+    assert no["avg_price"] == second and no["amount"] == 0 and no["unmatched_sell"] == 0
+    first_paid = 50_000_000 * yes_price([0.5], 2)
+    avg = (first_paid / 50_000_000 * 50_000_000 + 150_000_000 * yes_price([second], 2)) / (
+        200_000_000)
+    yes = position(store, token=qs[1].token(0))
+    assert yes["avg_price"] == avg == pytest.approx(0.70)
+    assert yes["bought"] == pytest.approx(200) and yes["cost"] == pytest.approx(140)
+    assert position(store, token=qs[0].token(0))["avg_price"] == pytest.approx(0.5)
+
+
+def test_a_no_never_held_counts_at_zero_and_is_unmatched(store):
+    """NO 0 held (100 at 0.80), NO 1 never held; converting both (q = 3): no_price
+    (0.80 + 0) / 2 = 0.40, YES 2 at (0.40 x 2 - 1) / 1 = -0.20 (not clamped); the 100 NO 1
+    sold are beyond the holding: unmatched, an incomplete position."""
+    book = Book()
+    event, qs = book.neg_risk_event("conv-partial", 3)
+    book.trade(A, qs[0], "BUY", 100, 80, ts=T0, outcome=1)
+    book.conversion(A, event, [0, 1], 100, ts=T0 + 10, question_count=3)
+    book.load(store)
+    no1 = position(store, token=qs[1].token(1))
+    assert no1["unmatched_sell"] == pytest.approx(100) and no1["amount"] == 0
+    assert no1["realized"] == 0 and no1["fills"] == 0
+    yes = position(store, token=qs[2].token(0))
+    assert yes["avg_price"] == yes_price([0.8, 0.0], 3) == pytest.approx(-0.2)
+    assert yes["cost"] == pytest.approx(-20) and yes["is_open"]
+    assert metrics(store)["incomplete_positions"] == 1
+
+
+def test_a_question_the_catalogue_lacks_counts_in_k_without_legs(store):
+    """A 4-question event whose question 3 the catalogue lacks: converting NO 0 (held at
+    0.90) and NO 3 gives no_price (0.90 + 0) / 2 = 0.45 and YES 1, YES 2 at
+    (0.45 x 2 - 1) / 2 = -0.05; question 3 has no leg."""
+    book = Book()
+    event, qs = book.neg_risk_event("conv-unknown", 4, missing=(3,))
+    book.trade(A, qs[0], "BUY", 100, 90, ts=T0, outcome=1)
+    book.conversion(A, event, [0, 3], 100, ts=T0 + 10, question_count=4)
+    book.load(store)
+    for j in (1, 2):
+        assert position(store, token=qs[j].token(0))["avg_price"] == yes_price(
+            [0.9, 0.0], 4) == pytest.approx(-0.05)
+    assert position(store, token=qs[0].token(1))["amount"] == 0
+    assert len(current(store, "positions")) == 3
+
+
+def test_a_losing_yes_leg_counts_for_polymarket_once_redeemed(store):
+    """Question 0 wins, so the YES 3 bought by the conversion at 0.25 loses: -25 for us
+    whether redeemed or not; for Polymarket once redeemed (A, a $0 redemption), unredeemed
+    otherwise (B)."""
+    book = Book()
+    _, qa = _four_questions(book, A, winner=0, form="subgraph")
+    _, qb = _four_questions(book, B, winner=0, form="subgraph")
+    book.activity(A, qa[3], "redeem", 100, usdc=0, ts=T0 + 3 * DAY)
+    book.load(store)
+    a, b = position(store, A, qa[3].token(0)), position(store, B, qb[3].token(0))
+    assert a["realized"] == pytest.approx(-25) and b["realized"] == pytest.approx(-25)
+    assert a["pnl_polymarket"] == pytest.approx(-25) and a["pnl_unredeemed"] == 0
+    assert b["pnl_polymarket"] == 0 and b["pnl_unredeemed"] == pytest.approx(-25)
+    assert metrics(store)["realized_pnl"] == pytest.approx(-25)   # -225 + 200 + 0
+
+
+def test_a_conversion_after_the_as_of_time_is_not_folded(store):
+    book = Book()
+    _, qs = _four_questions(book, A, winner=3, form="subgraph")
+    book.load(store, as_of=T0 + 9)
+    for i in (0, 1, 2):
+        assert position(store, token=qs[i].token(1))["amount"] == pytest.approx(100)
+    assert not current(store, "positions", "token_id = {t:String}", {"t": qs[3].token(0)})
+
+
+def test_the_pnl_curve_counts_a_conversion_s_usdc_and_shares(store):
+    """Day 0: cash -225 + 200 from the conversion, YES 3 held but never traded (0): -25;
+    after YES 3 wins: +75, the realized P&L."""
+    import polyrank
+
+    book = Book()
+    _four_questions(book, A, winner=3, form="subgraph")
+    book.load(store)
+    with polyrank.Polyrank(store, polyrank.Settings()) as pr:
+        points = pr.pnl(A).rows
+    assert points[0]["total"] == pytest.approx(-25)
+    assert points[-1]["total"] == pytest.approx(75) and points[-1]["realized"] == 75

@@ -1,7 +1,9 @@
 """`polyrank enrich`: rebuild the enriched trades — every stored fill decoded from its maker's
 side (`trade_rows`, numbers only), every traded token joined to the catalogue (market, event,
 category, neg-risk bet, payout: `trade_tokens`) and every wallet's address (`trade_wallets`);
-the `trades` view joins them.
+the `trades` view joins them. Splits, merges and neg-risk conversions become position events
+too (`activity_rows`); a conversion's prices come from the fills and splits of the NO positions
+it converts, so its rows are built last, from the new `trade_rows` and splits and merges.
 
 Each table is rebuilt whole into `<name>_next` and swapped in with EXCHANGE TABLES, so readers
 never see a half-built table, and a re-run after a catalogue update resolves what was missing.
@@ -19,9 +21,12 @@ from polyrank.store import Store, load_sql
 
 log = logging.getLogger(__name__)
 SQL = "polyrank.enrich.sql"
-# table -> the .sql file that fills it (tokens and wallets first: the rows are the bulk)
-TABLES = {"trade_tokens": "build_trade_tokens.sql", "trade_wallets": "build_trade_wallets.sql",
-          "trade_rows": "build_trade_rows.sql", "activity_rows": "build_activity_rows.sql"}
+# table -> the .sql files that fill it, in order (tokens and wallets first: the rows are the
+# bulk; activity_rows last: its conversions read the new trade_rows)
+TABLES = {"trade_tokens": ("build_trade_tokens.sql",),
+          "trade_wallets": ("build_trade_wallets.sql",),
+          "trade_rows": ("build_trade_rows.sql",),
+          "activity_rows": ("build_activity_rows.sql", "build_conversion_rows.sql")}
 
 
 @dataclass
@@ -36,14 +41,16 @@ class EnrichReport:
 def enrich(store: Store, *, list_limit: int = 20) -> EnrichReport:
     started = time.monotonic()
     set_stage(store, "enrich")
-    for table, sql_file in TABLES.items():
+    for table, sql_files in TABLES.items():
         nxt = f"{table}_next"
         store.command("DROP TABLE IF EXISTS {t:Identifier}", {"t": nxt})
         # (CREATE ... AS takes no parameter for its source; `table` is one of ours)
         store.command(f"CREATE TABLE {{t:Identifier}} AS {table}", {"t": nxt})
-        sql = load_sql(SQL, sql_file)
-        params = {"target": nxt, "priority": list(CATEGORY_PRIORITY)}
-        store.command(sql, {k: v for k, v in params.items() if "{" + k + ":" in sql})
+        params = {"target": nxt, "trades": "trade_rows_next",
+                  "priority": list(CATEGORY_PRIORITY)}
+        for sql_file in sql_files:
+            sql = load_sql(SQL, sql_file)
+            store.command(sql, {k: v for k, v in params.items() if "{" + k + ":" in sql})
     for table in TABLES:
         store.command("EXCHANGE TABLES {t:Identifier} AND {n:Identifier}",
                       {"t": table, "n": f"{table}_next"})

@@ -20,7 +20,7 @@ WALLET_COLUMNS = ("wallet", "status", "fills_fetched", "fills_new", "fills_dupli
                   "truncated", "cursor", "error", "attempts", "run_id", "v2_fills",
                   "v2_fills_without_fee", "v2_source")
 ACTIVITY_COLUMNS = ("id", "wallet", "kind", "timestamp", "condition_id", "amount", "usdc",
-                    "index_set", "tx_hash", "exchange_version", "source")
+                    "index_set", "tx_hash", "exchange_version", "source", "question_count")
 V1_SOURCE = "goldsky"
 
 
@@ -64,7 +64,8 @@ def fill_row(fill: Fill, source: str, version: int = 1) -> tuple:
 
 def activity_row(act: WalletActivity) -> tuple:
     return (act.id, act.wallet, act.kind, act.timestamp, act.condition_id, act.amount,
-            act.usdc, act.index_set, act.tx_hash, act.exchange_version, act.source)
+            act.usdc, act.index_set, act.tx_hash, act.exchange_version, act.source,
+            act.question_count)
 
 
 class Writer:

@@ -20,9 +20,10 @@ looks like an order hash on purpose: enrichment reads its first 8 bytes as a tie
 
 SPLIT, MERGE, REDEEM and CONVERSION rows change positions too: they become `activities` rows
 (kind split | merge | redeem | conversion; `amount` = size, `usdc` = the REDEEM payout, else 0;
-`index_set` 0, since the Data API does not say which questions a conversion converted), with
-ids derived the same way under their own domain: `<txHash>_0x<sha256 hex>` over (wallet, tx,
-kind, condition, token, amount, usdc, n). REWARD, YIELD, rebates, referral rewards, deposits
+`index_set` and `question_count` 0: polyrank reads a conversion as one CONVERSION row per
+converted question, sharing the transaction, and enrichment groups them), with ids derived
+the same way under their own domain: `<txHash>_0x<sha256 hex>` over (wallet, tx, kind,
+condition, token, amount, usdc, n). REWARD, YIELD, rebates, referral rewards, deposits
 and withdrawals are recognised and skipped (counted); any other type fails the wallet, since
 it might change positions.
 """
@@ -199,6 +200,9 @@ class WalletActivity:
     index_set: int = 0  # conversion: unknown from the Data API
     source: str = "data_api"
     exchange_version: int = 2
+    # conversion: the event's question count then (activity subgraph); 0 from the Data API,
+    # whose conversion rows are one per converted question
+    question_count: int = 0
 
 
 @dataclass(frozen=True)
@@ -251,7 +255,8 @@ def wallet_activities(rows: Iterable[Activity], wallet: str) -> list[WalletActiv
         if not _TX_HASH.match(tx):
             raise UpstreamDataError(f"{what}: field `transactionHash` is not a 0x + 64 hex hash")
         condition = (row.condition_id or "").lower()
-        # a conversion is kept without one (not folded into positions yet); the others need it
+        # a conversion is kept without one (stored, not folded into positions); the others
+        # need it
         if not _CONDITION.match(condition) and (condition or kind != "conversion"):
             raise UpstreamDataError(f"{what}: field `conditionId` is not a 0x + 64 hex id: "
                                     f"{row.condition_id!r}")

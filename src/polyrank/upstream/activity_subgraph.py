@@ -1,10 +1,12 @@
-"""The activity subgraph (Goldsky, `activity-subgraph/0.0.4`): a set of wallets' splits, merges
-and redemptions, as `WalletActivity` records for the store's `activities` table
-(docs/protocols.md §1.11). Paged like fills: `<who>_in` the wallets, an exact `id_gt` cursor.
+"""The activity subgraph (Goldsky, `activity-subgraph/0.0.4`): a set of wallets' splits, merges,
+redemptions and neg-risk conversions, as `WalletActivity` records for the store's `activities`
+table (docs/protocols.md §1.11). Paged like fills: `<who>_in` the wallets, an exact `id_gt`
+cursor.
 
 Only the V1 era is asked for (before the exchange migration): the subgraph is no longer
-maintained, and the V2 era's activity comes from the Data API. Neg-risk conversions are not
-asked for yet (their fold is not computed: docs/metrics.md §10)."""
+maintained, and the V2 era's activity comes from the Data API. A conversion is stored as one
+row: `condition_id` = its neg-risk market id, `index_set` = the converted questions (bit i =
+question i), `question_count` = the event's question count at the time."""
 
 from __future__ import annotations
 
@@ -20,7 +22,9 @@ PAGE = 1000
 SOURCE = "activity_subgraph"
 _ADDRESS = re.compile(r"^0x[0-9a-fA-F]{40}$")
 _HASH = re.compile(r"^0x[0-9a-fA-F]{64}")
+_BYTES32 = re.compile(r"^0x[0-9a-fA-F]{64}$")
 _UINT = re.compile(r"^[0-9]{1,40}$")
+_UINT256 = re.compile(r"^[0-9]{1,78}$")  # a bit set over up to 256 questions
 
 
 #: kind -> (entity list, the wallet's field, fields asked for)
@@ -28,7 +32,10 @@ ENTITIES: dict[str, tuple[str, str, str]] = {
     "split": ("splits", "stakeholder", "id timestamp stakeholder condition amount"),
     "merge": ("merges", "stakeholder", "id timestamp stakeholder condition amount"),
     "redeem": ("redemptions", "redeemer", "id timestamp redeemer condition payout"),
+    "conversion": ("negRiskConversions", "stakeholder",
+                   "id timestamp stakeholder negRiskMarketId amount indexSet questionCount"),
 }
+MAX_QUESTIONS = 65535  # activities.question_count is a UInt16
 
 
 def query(kinds: Sequence[str]) -> str:
@@ -60,11 +67,22 @@ def parse_activity(kind: str, row: object) -> WalletActivity:
     entity_id = text("id", _HASH)
     amount = int(text("amount", _UINT)) if kind != "redeem" else 0
     usdc = int(text("payout", _UINT)) if kind == "redeem" else 0
+    index_set = questions = 0
+    if kind == "conversion":
+        condition = text("negRiskMarketId", _BYTES32).lower()
+        index_set = int(text("indexSet", _UINT256))
+        questions = row.get("questionCount")  # an Int: a JSON number
+        if (isinstance(questions, bool) or not isinstance(questions, int)
+                or not 0 < questions <= MAX_QUESTIONS or index_set >> 256):
+            raise UpstreamDataError(f"{kind} {row.get('id')!r}: malformed questionCount "
+                                    f"{questions!r} or indexSet {row.get('indexSet')!r}")
+    else:
+        condition = text("condition", _HASH).lower()
     return WalletActivity(id=f"{entity_id}:{kind}", wallet=text(who, _ADDRESS).lower(),
                           kind=kind, timestamp=int(text("timestamp", _UINT)),
-                          condition_id=text("condition", _HASH).lower(), amount=amount,
-                          usdc=usdc, tx_hash=entity_id[:66].lower(), source=SOURCE,
-                          exchange_version=1)
+                          condition_id=condition, amount=amount, usdc=usdc,
+                          tx_hash=entity_id[:66].lower(), index_set=index_set, source=SOURCE,
+                          exchange_version=1, question_count=questions)
 
 
 class ActivitySubgraph:
@@ -75,9 +93,9 @@ class ActivitySubgraph:
 
     async def fetch(self, wallets: Sequence[str], since: int, until: int,
                     streak: FailureStreak) -> list[WalletActivity]:
-        """Every split, merge and redemption of the wallets with since <= timestamp < until,
-        by kind, then in id order. The kinds share requests: a page asks every kind whose
-        listing is not finished yet."""
+        """Every split, merge, redemption and conversion of the wallets with since <=
+        timestamp < until, by kind, then in id order. The kinds share requests: a page asks
+        every kind whose listing is not finished yet."""
         found: dict[str, list[WalletActivity]] = {kind: [] for kind in ENTITIES}
         after = dict.fromkeys(ENTITIES, "")
         open_kinds = list(ENTITIES)

@@ -2,8 +2,11 @@
 -- (docs/metrics.md §2): a split of n = BUY n at 0.50 of each outcome, a merge of n = SELL n at
 -- 0.50 of each. The outcome tokens come from the catalogue's market (Gamma's clobTokenIds).
 -- Redemptions change no P&L here (a resolved position is settled at its payout at the
--- resolution time, before any redemption); conversions are not folded yet (docs/metrics.md §10).
+-- resolution time, before any redemption); neg-risk conversions are added after these rows
+-- (build_conversion_rows.sql). No fee: gross_cash = cash.
 INSERT INTO {target:Identifier}
+    (wallet_key, token_key, ts, tx_key, order_key, is_buy, shares, received, cash, gross_cash,
+     kind)
 SELECT
     cityHash64(a.wallet)                                         AS wallet_key,
     cityHash64(token_id)                                         AS token_key,
@@ -14,6 +17,7 @@ SELECT
     toInt64(a.amount)                                            AS shares,
     if(is_buy, toInt64(a.amount), 0)                             AS received,
     toInt64(a.amount) / 2                                        AS cash,
+    cash                                                         AS gross_cash,
     a.kind                                                       AS kind
 FROM (
     SELECT id, wallet, kind, timestamp, condition_id, amount, tx_hash

@@ -1,4 +1,5 @@
--- Every token in the stored fills, and every outcome token of a split or merged condition,
+-- Every token in the stored fills, every outcome token of a split or merged condition, and
+-- every token of a neg-risk event with a conversion (its legs' tokens, and a few more),
 -- joined to the catalogue: condition, outcome index,
 -- market, event, neg-risk bet key, category (first canonical tag by priority, else 'other'),
 -- payout of this token when resolved. A token the catalogue does not know keeps
@@ -34,6 +35,14 @@ FROM (
             SELECT arrayJoin(token_ids) AS token_id, condition_id AS hint FROM markets FINAL
             WHERE condition_id IN (SELECT condition_id FROM activities
                                    WHERE kind IN ('split', 'merge'))
+               OR (neg_risk = 1 AND lower(neg_risk_market_id) IN (
+                   -- a conversion names its event (activity subgraph) or one of its
+                   -- questions' conditions (Data API)
+                   SELECT lower(condition_id) FROM activities WHERE kind = 'conversion'
+                   UNION ALL
+                   SELECT lower(neg_risk_market_id) FROM markets FINAL
+                   WHERE neg_risk = 1 AND condition_id IN (
+                       SELECT condition_id FROM activities WHERE kind = 'conversion')))
         ) GROUP BY token_id
     ) AS s
     LEFT JOIN (

@@ -1,7 +1,9 @@
 -- Positions (wallet x token) by average cost (docs/metrics.md §2, ledger rules 4-9), folded in
--- time order (ties by fill id, via its hash prefixes) over each position's trades, splits and
--- merges up to the as-of time, into position_work (numbers only; positions.sql adds the
--- strings).
+-- time order (ties by fill id, via its hash prefixes) over each position's trades, splits,
+-- merges and neg-risk conversion legs up to the as-of time, into position_work (numbers only;
+-- positions.sql adds the strings). Event kinds (is_buy): 1 BUY (a fill, a split, a
+-- conversion's YES leg), 0 SELL (a fill, a merge), 2 a conversion's NO leg: a sell at the
+-- position's own average price, realized unchanged.
 -- Fold state: (amount, avg_price, realized, cost, bought, unmatched_sell); amounts in micro
 -- units as integers, avg_price and realized as Float64 in the same operation order as the
 -- ledger, so results agree to the last bits.
@@ -36,11 +38,17 @@ WITH
         SELECT
             wallet_key, token_key, sum(is_fill) AS n_fills, max(ts) AS last_ts,
             arrayFold(
-                (acc, x) -> if(x.3 = 1,
-                    -- BUY (a fill, or a split at 0.50): x.4 received, x.5 paid
+                (acc, x) -> multiIf(x.3 = 1,
+                    -- BUY (a fill, a split at 0.50, a conversion's YES leg): x.4 received,
+                    -- x.5 paid
                     (acc.1 + x.4,
                      if(acc.1 + x.4 > 0, (acc.2 * acc.1 + x.5) / (acc.1 + x.4), acc.2),
                      acc.3, acc.4 + x.5, acc.5 + x.4, acc.6),
+                    x.3 = 2,
+                    -- a conversion's NO leg: x.6 shares sold at the average price, so nothing
+                    -- is realized; only what is held can be sold
+                    (acc.1 - least(x.6, acc.1), acc.2, acc.3, acc.4, acc.5,
+                     acc.6 + x.6 - least(x.6, acc.1)),
                     -- SELL (a fill, or a merge at 0.50): x.6 shares, x.5 proceeds; only what
                     -- is held can be sold
                     (acc.1 - least(x.6, acc.1),
@@ -55,9 +63,11 @@ WITH
             -- Polymarket's convention (docs/metrics.md §4.5): the same fold with fees ignored
             -- (x.8 shares received, x.9 cash); state (amount, avg_price, realized)
             arrayFold(
-                (acc, x) -> if(x.3 = 1,
+                (acc, x) -> multiIf(x.3 = 1,
                     (acc.1 + x.8,
                      if(acc.1 + x.8 > 0, (acc.2 * acc.1 + x.9) / (acc.1 + x.8), acc.2), acc.3),
+                    x.3 = 2,
+                    (acc.1 - least(x.6, acc.1), acc.2, acc.3),
                     (acc.1 - least(x.6, acc.1), acc.2,
                      acc.3 + if(x.6 > 0, least(x.6, acc.1) * (x.9 / x.6 - acc.2) / 1000000, 0))),
                 events, (toInt64(0), toFloat64(0), toFloat64(0))
@@ -69,7 +79,7 @@ WITH
             FROM trade_rows WHERE ts <= as_of
             UNION ALL
             SELECT wallet_key, token_key, ts, tx_key, is_buy, received, cash, shares,
-                   order_key, 0 AS is_fill, received AS gross_received, cash AS gross_cash
+                   order_key, 0 AS is_fill, received AS gross_received, gross_cash
             FROM activity_rows WHERE ts <= as_of
         )
         GROUP BY wallet_key, token_key

@@ -7,14 +7,17 @@
 WITH
     {as_of:UInt32} AS as_of,
     flows AS (
-        -- fills, splits and merges move shares and cash alike
+        -- fills, splits and merges move shares and cash alike; a conversion moves shares on
+        -- each leg (NO legs out, YES legs in) and its USDC received, n·(k − 1), is spread
+        -- over its NO legs' `cash` (its YES legs' `cash` is a cost basis, not a payment)
         SELECT token_key, toDate(toDateTime(ts, 'UTC')) AS day,
-               sum(if(is_buy, received, -shares)) AS dq, sum(if(is_buy, -cash, cash)) AS dc
+               sum(if(is_buy = 1, received, -shares)) AS dq,
+               sum(multiIf(kind = 'conversion' AND is_buy = 1, 0, is_buy = 1, -cash, cash)) AS dc
         FROM (
-            SELECT token_key, ts, is_buy, received, shares, toFloat64(cash) AS cash
+            SELECT token_key, ts, is_buy, received, shares, toFloat64(cash) AS cash, '' AS kind
             FROM trade_rows WHERE wallet_key = cityHash64({wallet:String}) AND ts <= as_of
             UNION ALL
-            SELECT token_key, ts, is_buy, received, shares, cash
+            SELECT token_key, ts, is_buy, received, shares, cash, toString(kind)
             FROM activity_rows WHERE wallet_key = cityHash64({wallet:String}) AND ts <= as_of
         )
         GROUP BY token_key, day

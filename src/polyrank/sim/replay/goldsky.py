@@ -5,7 +5,8 @@
 
 orderbook-subgraph/0.0.1 serves `orderFilledEvents` (V1 fills only: the subgraph indexes only
 the old exchanges), `marketDatas` and `_meta`; pnl-subgraph/0.0.14 serves `conditions` and
-`negRiskEvents`; activity-subgraph/0.0.4 serves `redemptions`, `splits`, `merges`, `positions`,
+`negRiskEvents`; activity-subgraph/0.0.4 serves `redemptions`, `splits`, `merges`,
+`negRiskConversions` (when the world's activity.parquet has the columns they need), `positions`,
 `conditions`, `negRiskEvents`. Entities the world has no data for are served empty; entities
 that would need bookkeeping the replay does not do (e.g. `userPositions`) answer an error.
 """
@@ -147,6 +148,28 @@ def _activity_columns(world: WorldFiles, kind: str) -> dict[str, list]:
     return out
 
 
+CONVERSION_COLUMNS = ("id", "index_set", "question_count")
+
+
+def _conversions(world: WorldFiles) -> list[dict]:
+    """activity.parquet's CONVERSION rows (condition_id = the neg-risk market id, size = the
+    amount converted), one entity per activity id; none when the world lacks the id, index
+    set and question count columns."""
+    act = world.activity
+    if not act.num_rows or any(c not in act.column_names for c in CONVERSION_COLUMNS):
+        return []
+    part = act.filter(pc.equal(act.column("type"), "CONVERSION"))
+    out: dict[str, dict] = {}
+    for r in part.to_pylist():
+        if not r["id"] or not r["question_count"]:  # a hand-made row without them
+            continue
+        out.setdefault(r["id"], {
+            "id": r["id"], "timestamp": r["timestamp"], "stakeholder": r["wallet"].lower(),
+            "negRiskMarketId": r["condition_id"].lower(), "amount": r["size"],
+            "indexSet": r["index_set"], "questionCount": r["question_count"]})
+    return list(out.values())
+
+
 def build_tables(schema_name: str, world: WorldFiles) -> dict[str, EntityTable]:
     defs = {e.name: e for e in entity_defs(read_input_sdl(schema_name))}
     rows: dict[str, list[dict]] = {}
@@ -163,7 +186,7 @@ def build_tables(schema_name: str, world: WorldFiles) -> dict[str, EntityTable]:
         columns["Redemption"] = _activity_columns(world, "REDEEM")
         columns["Split"] = _activity_columns(world, "SPLIT")
         columns["Merge"] = _activity_columns(world, "MERGE")
-        rows["NegRiskConversion"] = []
+        rows["NegRiskConversion"] = _conversions(world)
         rows["NegRiskEvent"] = _neg_risk_events(world)
         rows["FixedProductMarketMaker"] = []
         rows["Position"] = _market_tokens(world.markets)

@@ -86,6 +86,40 @@ def ledger_differences(world: Path, store_dsn: str, table: str) -> tuple[int, li
     return len(expected), problems
 
 
+def as_the_data_api_shows_it(world: Path, out: Path) -> Path:
+    """A copy of `world` whose V2 fills carry fee 0 — what a store loads, since the Data API
+    reports no fee — with its ledger recomputed from those fills (every table)."""
+    import shutil
+
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    from polyrank.sim.world.files import (
+        BETS,
+        POSITIONS,
+        SPECIALISTS,
+        WALLET_METRICS,
+        rows_to_columns,
+        write_table,
+    )
+    from polyrank.sim.world.load import recompute_ledger
+
+    (out / "ledger").mkdir(parents=True)
+    for name in ("world.json", "events.jsonl", "markets.jsonl", "activity.parquet"):
+        shutil.copy(world / name, out / name)
+    fills = pq.read_table(world / "fills.parquet")
+    fee = pc.if_else(pc.equal(fills["version"], 2), pa.scalar(0, pa.int64()), fills["fee"])
+    pq.write_table(fills.set_column(fills.schema.get_field_index("fee"), "fee", fee),
+                   out / "fills.parquet")
+    positions, bets, result = recompute_ledger(out)
+    write_table(out / "ledger" / "positions.parquet", POSITIONS,
+                rows_to_columns(positions, POSITIONS.names))
+    write_table(out / "ledger" / "bets.parquet", BETS, rows_to_columns(bets, BETS.names))
+    write_table(out / "ledger" / "wallet_metrics.parquet", WALLET_METRICS, result.wallet_metrics)
+    write_table(out / "ledger" / "specialists.parquet", SPECIALISTS, result.specialists)
+    return out
+
+
 # -- hand-made scenarios: fills and catalogue rows written straight into a store -------------
 
 DAY = 86400

@@ -315,6 +315,21 @@ def test_split_then_sell_one_side_then_the_other_side_wins(store):
     assert w["trades"] == 1 and w["volume_usdc"] == pytest.approx(60)  # a split is no trade
 
 
+def test_an_open_position_never_traded_has_no_mark_and_no_unrealized(store):
+    """Split 100 in an open market, sell the 100 YES at 0.60: the NO held from the split was
+    never traded by anyone, so it has no mark (docs/metrics.md §2) and no unrealized P&L —
+    not a mark of 0 that would show a loss of 50."""
+    book = Book()
+    m = book.market("unmarked")
+    book.activity(A, m, "split", 100, ts=T0)
+    book.trade(A, m, "SELL", 100, 60, ts=T0 + 1, outcome=0)
+    book.load(store)
+    no = position(store, token=m.token(1))
+    assert no["is_open"] and no["amount"] == pytest.approx(100)
+    assert no["mark"] is None and no["unrealized"] == 0
+    assert metrics(store)["unrealized_pnl"] == 0
+
+
 def test_merge_returns_a_pair_at_half_each(store):
     """Buy 100 YES at 0.40 and 100 NO at 0.55, merge the 100 pairs back into $100: each side
     sells at 0.50 — YES 100 x (0.50 - 0.40) = +10, NO 100 x (0.50 - 0.55) = -5; in all
@@ -609,3 +624,26 @@ def test_the_pnl_curve_counts_a_conversion_s_usdc_and_shares(store):
         points = pr.pnl(A).rows
     assert points[0]["total"] == pytest.approx(-25)
     assert points[-1]["total"] == pytest.approx(75) and points[-1]["realized"] == 75
+
+
+@pytest.mark.parametrize("form", ["subgraph", "data_api"])
+def test_a_whole_set_conversion_realizes_the_usdc_it_returns(store, form):
+    """All 3 NO of a 3-question event bought at 0.60 (100 each, $180), converted into $200 and
+    nothing else (k = q): ours sells each NO for 200 / 3, +20 in all, at the conversion;
+    Polymarket's convention books none of it (sold at the average, the pnl-subgraph's rule),
+    so the +20 shows in the fee-effect column, the remainder of the two conventions."""
+    book = Book()
+    event, qs = book.neg_risk_event(f"whole-{form}", 3, winner=1, resolved=T0 + DAY)
+    for i in range(3):
+        book.trade(A, qs[i], "BUY", 100, 60, ts=T0 + i, outcome=1)
+    book.conversion(A, event, [0, 1, 2], 100, ts=T0 + 10,
+                    question_count=3 if form == "subgraph" else None)
+    book.load(store)
+    for i in range(3):
+        no = position(store, token=qs[i].token(1))
+        assert no["amount"] == 0 and no["unmatched_sell"] == 0 and no["closed_ts"] == T0 + 10
+        assert no["realized"] == pytest.approx(200 / 3 - 60)
+        assert no["pnl_polymarket"] == 0
+    w = metrics(store)
+    assert w["realized_pnl"] == pytest.approx(20) and w["bets_closed"] == 1
+    assert (w["pnl_polymarket"], w["pnl_fee_effect"]) == pytest.approx((0, 20))

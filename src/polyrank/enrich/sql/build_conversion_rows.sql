@@ -6,6 +6,9 @@
 --            amount −= min(n, amount), the rest is unmatched; avg_price, realized, cost and
 --            bought stay (position_work.sql). `cash` here is not a price: it is this leg's
 --            share of the USDC received, n·(k − 1) / (booked NO legs), for the P&L curve only.
+--            A whole set (k = q: no YES leg carries that USDC) is is_buy 3 instead: in our
+--            fold a SELL of n for cash = n·(k − 1) / k (P&L realized), in Polymarket's
+--            convention still a sale at the average (the pnl-subgraph's rule).
 --   YES legs (is_buy 1): each other question's YES token buys n at
 --            yes_price = (no_price·k − (k − 1)) / (q − k), not clamped (it may be negative),
 --            no_price being the mean of the converted NO positions' average prices just before
@@ -143,7 +146,9 @@ SELECT wallet_key, token_key, ts, tx_key, order_key, is_buy, shares, received, c
 FROM (
     SELECT l.wallet_key AS wallet_key, l.token_key AS token_key, l.ts AS ts,
            l.tx_key AS tx_key, l.order_key AS order_key,
-           toUInt8(if(l.is_no, 2, 1)) AS is_buy, l.n AS shares,
+           -- a whole set (k = q): our NO legs sell for the USDC (is_buy 3, a SELL in our fold,
+           -- at the average in Polymarket's)
+           toUInt8(multiIf(NOT l.is_no, 1, l.k = l.q, 3, 2)) AS is_buy, l.n AS shares,
            if(l.is_no, 0, l.n) AS received,
            -- a conversion with no NO leg booked has no prices row: sums 0
            p.sum_avg / l.k AS no_price,
@@ -151,7 +156,8 @@ FROM (
            p.pm_sum_avg / l.k AS pm_no_price,
            (pm_no_price * l.k - (l.k - 1)) / (l.q - l.k) AS pm_yes_price,
            countIf(l.is_no) OVER (PARTITION BY l.wallet_key, l.order_key) AS booked_no,
-           if(l.is_no, l.n * (l.k - 1) / booked_no, l.n * yes_price) AS cash,
+           multiIf(NOT l.is_no, l.n * yes_price, l.k = l.q, l.n * (l.k - 1) / l.k,
+                   l.n * (l.k - 1) / booked_no) AS cash,
            if(l.is_no, cash, l.n * pm_yes_price) AS gross_cash
     FROM legs AS l
     LEFT JOIN prices AS p ON p.wallet_key = l.wallet_key AND p.order_key = l.order_key

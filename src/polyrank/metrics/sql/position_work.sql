@@ -14,7 +14,10 @@ WITH
     -- a trade's place in time order as one number: (ts, tx_key, order_key) in 160 bits
     bitShiftLeft(toUInt256(ts), 128) + bitShiftLeft(toUInt256(tx_key), 64) + order_key AS seq,
     tokens AS (
-        SELECT t.token_key AS token_key, mk.mark AS mark, t.condition_key AS condition_key,
+        SELECT t.token_key AS token_key,
+               -- no trade of the token: no mark (a LEFT JOIN would give 0)
+               if(mk.token_key = t.token_key, toNullable(mk.mark), NULL) AS mark,
+               t.condition_key AS condition_key,
                t.payout IS NOT NULL AND t.resolved_at <= as_of AS resolved,
                t.payout AS payout, t.resolved_at AS resolved_at
         FROM trade_tokens AS t
@@ -49,8 +52,8 @@ WITH
                     -- is realized; only what is held can be sold
                     (acc.1 - least(x.6, acc.1), acc.2, acc.3, acc.4, acc.5,
                      acc.6 + x.6 - least(x.6, acc.1)),
-                    -- SELL (a fill, or a merge at 0.50): x.6 shares, x.5 proceeds; only what
-                    -- is held can be sold
+                    -- SELL (a fill, a merge at 0.50, a whole set's NO leg: is_buy 3): x.6
+                    -- shares, x.5 proceeds; only what is held can be sold
                     (acc.1 - least(x.6, acc.1),
                      acc.2,
                      acc.3 + if(x.6 > 0, least(x.6, acc.1) * (x.5 / x.6 - acc.2) / 1000000, 0),
@@ -66,7 +69,7 @@ WITH
                 (acc, x) -> multiIf(x.3 = 1,
                     (acc.1 + x.8,
                      if(acc.1 + x.8 > 0, (acc.2 * acc.1 + x.9) / (acc.1 + x.8), acc.2), acc.3),
-                    x.3 = 2,
+                    x.3 >= 2,  -- a NO leg, of a whole set too: at the average
                     (acc.1 - least(x.6, acc.1), acc.2, acc.3),
                     (acc.1 - least(x.6, acc.1), acc.2,
                      acc.3 + if(x.6 > 0, least(x.6, acc.1) * (x.9 / x.6 - acc.2) / 1000000, 0))),
@@ -98,7 +101,7 @@ SELECT
     NOT t.resolved AND p.st.1 > dust_micro                   AS is_open,
     multiIf(p.st.1 <= dust_micro, p.last_ts, t.resolved, t.resolved_at, NULL) AS closed_ts,
     t.mark                                                   AS mark,
-    if(is_open, p.st.1 * (t.mark - p.st.2) / 1000000, 0)     AS unrealized,
+    if(is_open AND t.mark IS NOT NULL, p.st.1 * (t.mark - p.st.2) / 1000000, 0) AS unrealized,
     -- Polymarket's realized P&L: a resolved position counts only once redeemed
     if(t.resolved, p.pm.1 * (t.payout - p.pm.2) / 1000000, 0) AS settled_feeless,
     p.pm.3 + if(r.hit = 1, settled_feeless, 0)               AS pnl_polymarket,

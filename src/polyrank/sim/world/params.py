@@ -68,7 +68,8 @@ class WorldParams:
     open_share: float = field(default=0.08, metadata={
         "help": "Share of events still open (unresolved) at the end of the world."})
     redeem_share: float = field(default=0.7, metadata={
-        "help": "Share of winning positions redeemed after resolution (the rest never redeem)."})
+        "help": "Share of holders of a winning side that redeem after resolution (the rest "
+                "never do; holders of losing sides only redeem a quarter of the time)."})
 
     def resolved(self) -> WorldParams:
         """A copy with every size default filled in and values checked."""

@@ -9,7 +9,6 @@ import shutil
 from collections import defaultdict
 
 import aiohttp
-import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
@@ -25,35 +24,27 @@ from polyrank.upstream.retry import FailureStreak, RetryPolicy
 @pytest.fixture(scope="module")
 def world(tmp_path_factory):
     root = tmp_path_factory.mktemp("activity") / "world"
-    # across the migration: redemptions in both eras
+    # across the migration: activities of every kind in both eras
     generate_world(root, WorldParams(seed=3, wallets=120, markets=60, start="2026-01-01",
                                      end="2026-07-15"))
     return root
 
 
 @pytest.fixture(scope="module")
-def converting_world(world, tmp_path_factory):
-    """The world with V1-era CONVERSION rows added to activity.parquet, in the form worlds
-    give them: condition_id = the neg-risk market id, size = the amount, and the columns
-    `id`, `index_set`, `question_count` (null on the other rows)."""
-    root = tmp_path_factory.mktemp("converting") / "world"
+def bare_world(world, tmp_path_factory):
+    """The world with activity.parquet cut to the columns of a hand-made world: no `id`,
+    `index_set` or `question_count` (so its CONVERSION rows cannot be served)."""
+    root = tmp_path_factory.mktemp("bare") / "world"
     shutil.copytree(world, root)
-    rows = pq.read_table(root / "activity.parquet").to_pylist()
-    wallets = sorted({r["wallet"] for r in rows})[:5]
-    extra = []
-    for i in range(23):
-        tx = f"0x{0xc0 + i:064x}"
-        extra.append({"wallet": wallets[i % 5], "timestamp": V2_MIGRATION_TS - 1000 * (i + 1),
-                      "type": "CONVERSION", "condition_id": "0x" + f"{i % 3:02x}" * 31 + "00",
-                      "token_id": "", "outcome_index": None, "size": 1_000_000 * (i + 1),
-                      "usdc_size": 0, "transaction_hash": tx, "id": f"{tx}_{i}",
-                      "index_set": (1 << (i % 4 + 1)) - 1 if i % 2 else 0b101,
-                      "question_count": 4 + i % 3})
-    table = pa.Table.from_pylist(rows + extra, schema=pq.read_schema(
-        root / "activity.parquet").append(pa.field("id", pa.string())).append(
-        pa.field("index_set", pa.int64())).append(pa.field("question_count", pa.int16())))
-    pq.write_table(table, root / "activity.parquet")
-    return root, wallets, extra
+    table = pq.read_table(root / "activity.parquet")
+    pq.write_table(table.drop_columns(["id", "index_set", "question_count"]),
+                   root / "activity.parquet")
+    return root
+
+
+def v1_rows(world, kind):
+    return [r for r in pq.read_table(world / "activity.parquet").to_pylist()
+            if r["type"] == kind and r["timestamp"] < V2_MIGRATION_TS]
 
 
 def expected(world, wallets, until):
@@ -88,19 +79,30 @@ def test_every_v1_redemption_of_the_wallets_once(world, faults):
         got = fetch(server, wallets, 0, V2_MIGRATION_TS, page=7)   # small pages: many cursors
     want = expected(world, set(wallets), V2_MIGRATION_TS)
     assert want, "the world has V1 redemptions"
-    assert sorted((a.tx_hash, a.wallet, a.timestamp, a.condition_id, a.usdc) for a in got) == want
-    assert all(a.kind == "redeem" and a.timestamp < V2_MIGRATION_TS for a in got)
+    redeems = [a for a in got if a.kind == "redeem"]
+    assert sorted((a.tx_hash, a.wallet, a.timestamp, a.condition_id, a.usdc)
+                  for a in redeems) == want
+    assert all(a.timestamp < V2_MIGRATION_TS for a in got)
     assert len({a.id for a in got}) == len(got)
+    # the other kinds come in the same requests, one entity per world row
+    for kind in ("SPLIT", "MERGE", "CONVERSION"):
+        rows = [r for r in v1_rows(world, kind) if r["wallet"] in set(wallets)]
+        assert sorted((r["transaction_hash"], r["size"]) for r in rows) == sorted(
+            (a.tx_hash, a.amount) for a in got if a.kind == kind.lower())
 
 
-def test_every_v1_conversion_of_the_wallets_once_paged(converting_world):
-    world, wallets, rows = converting_world
+def test_every_v1_conversion_of_the_wallets_once_paged(world):
+    rows = v1_rows(world, "CONVERSION")
+    counts: dict[str, int] = defaultdict(int)
+    for r in rows:
+        counts[r["wallet"]] += 1
+    wallets = sorted(counts, key=lambda w: -counts[w])[:4]
     with ReplayServer(world, faults=FaultConfig(fault_seed=6, error_rate=0.2)) as server:
-        got = fetch(server, wallets[:4], 0, V2_MIGRATION_TS, page=4)
+        got = fetch(server, wallets, 0, V2_MIGRATION_TS, page=4)
     conversions = [a for a in got if a.kind == "conversion"]
     want = sorted((r["id"] + ":conversion", r["transaction_hash"], r["wallet"], r["timestamp"],
                    r["condition_id"], r["size"], r["index_set"], r["question_count"])
-                  for r in rows if r["wallet"] in wallets[:4])
+                  for r in rows if r["wallet"] in wallets)
     assert len(want) > 3 * 4   # more than three pages
     assert sorted((a.id, a.tx_hash, a.wallet, a.timestamp, a.condition_id, a.amount,
                    a.index_set, a.question_count) for a in conversions) == want
@@ -109,12 +111,12 @@ def test_every_v1_conversion_of_the_wallets_once_paged(converting_world):
     assert any(a.kind == "redeem" for a in got)   # asked in the same requests
 
 
-def test_a_world_without_the_conversion_columns_serves_none(world):
-    with ReplayServer(world) as server:
-        wallets = sorted({r["wallet"] for r in pq.read_table(
-            world / "activity.parquet").to_pylist()})[:5]
-        assert not [a for a in fetch(server, wallets, 0, V2_MIGRATION_TS)
-                    if a.kind == "conversion"]
+def test_a_world_without_the_conversion_columns_serves_none(bare_world):
+    wallets = sorted({r["wallet"] for r in v1_rows(bare_world, "CONVERSION")})[:5]
+    assert wallets
+    with ReplayServer(bare_world) as server:
+        got = fetch(server, wallets, 0, V2_MIGRATION_TS)
+    assert got and not [a for a in got if a.kind == "conversion"]
 
 
 def test_a_conversion_row_is_parsed_and_checked():

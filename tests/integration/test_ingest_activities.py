@@ -5,6 +5,7 @@ V1-era splits, merges and redemptions of the activity subgraph (one per transact
 
 from __future__ import annotations
 
+import json
 import shutil
 from collections import Counter
 from pathlib import Path
@@ -51,26 +52,52 @@ def _world(tmp_path: Path):
     return world
 
 
+def _markets(world_dir: Path) -> dict:
+    """(neg-risk market id, question index) -> the market record."""
+    markets = [json.loads(line) for line in (world_dir / "markets.jsonl").read_text().splitlines()]
+    return {(m["neg_risk_market_id"], m["neg_risk_index"]): m for m in markets if m["neg_risk"]}
+
+
 def world_activities(world_dir: Path, wallets, since: int = 0) -> Counter:
+    """The world's activities from the migration (or `since`) on, as the Data API lists them
+    and the store keeps them: (wallet, timestamp, condition, amount, usdc, tx, kind); usdc is
+    kept for redemptions only, and a conversion is one row per converted question."""
     start = max(since, V2_MIGRATION_TS)
     table = pq.read_table(world_dir / "activity.parquet")
-    return Counter((r["wallet"], r["timestamp"], r["condition_id"].lower(), r["size"],
-                    r["usdc_size"], r["transaction_hash"]) for r in table.to_pylist()
-                   if r["type"] == "REDEEM" and r["timestamp"] >= start
-                   and r["wallet"] in set(wallets))
+    questions = _markets(world_dir)
+    out: Counter = Counter()
+    for r in table.to_pylist():
+        if r["timestamp"] < start or r["wallet"] not in set(wallets):
+            continue
+        key = (r["wallet"], r["timestamp"])
+        tail = (r["transaction_hash"], r["type"].lower())
+        if r["type"] == "CONVERSION":
+            for i in range(r["question_count"]):
+                if r["index_set"] >> i & 1:
+                    cond = questions[(r["condition_id"], i)]["condition_id"]
+                    out[(*key, cond.lower(), r["size"], 0, *tail)] += 1
+        else:
+            usdc = r["usdc_size"] if r["type"] == "REDEEM" else 0
+            out[(*key, r["condition_id"].lower(), r["size"], usdc, *tail)] += 1
+    return out
 
 
 def world_v1_activities(world_dir: Path, wallets, since: int = 0) -> Counter:
-    """The world's REDEEM rows before the migration as the activity subgraph keys them: one
-    per (transaction, wallet), its payouts summed; the subgraph reports no share amount."""
+    """The world's activities before the migration as the activity subgraph keys them: one
+    per (transaction, wallet), a redemption's payouts summed (the subgraph reports no share
+    amount for it); (wallet, timestamp, condition or neg-risk market, amount, usdc, tx, kind)."""
     groups: dict = {}
     for r in pq.read_table(world_dir / "activity.parquet").to_pylist():
-        if (r["type"] == "REDEEM" and since <= r["timestamp"] < V2_MIGRATION_TS
-                and r["wallet"] in set(wallets)):
-            key = (r["transaction_hash"].lower(), r["wallet"])
-            ts, cond, usdc = groups.get(key, (r["timestamp"], r["condition_id"].lower(), 0))
-            groups[key] = (min(ts, r["timestamp"]), cond, usdc + r["usdc_size"])
-    return Counter((w, ts, cond, 0, usdc, tx) for (tx, w), (ts, cond, usdc) in groups.items())
+        if (since <= r["timestamp"] < V2_MIGRATION_TS and r["wallet"] in set(wallets)):
+            key = (r["transaction_hash"].lower(), r["wallet"], r["type"].lower())
+            redeem = r["type"] == "REDEEM"
+            ts, cond, amount, usdc = groups.get(key, (r["timestamp"], r["condition_id"].lower(),
+                                                      0, 0))
+            groups[key] = (min(ts, r["timestamp"]), cond,
+                           amount + (0 if redeem else r["size"]),
+                           usdc + (r["usdc_size"] if redeem else 0))
+    return Counter((w, ts, cond, amount, usdc, tx, kind)
+                   for (tx, w, kind), (ts, cond, amount, usdc) in groups.items())
 
 
 def store_v1_activities(dsn: str) -> Counter:
@@ -78,9 +105,9 @@ def store_v1_activities(dsn: str) -> Counter:
         rows = store.rows("SELECT wallet, timestamp, condition_id, amount, usdc, tx_hash, kind, "
                           "exchange_version, id FROM activities FINAL "
                           "WHERE source = 'activity_subgraph'")
-    assert all((kind, version) == ("redeem", 1) and act_id == f"{tx}:redeem"
+    assert all(version == 1 and act_id.startswith(tx) and act_id.endswith(":" + kind)
                for *_, tx, kind, version, act_id in rows), rows
-    return Counter(tuple(r[:6]) for r in rows)
+    return Counter(tuple(r[:7]) for r in rows)
 
 
 def store_activities(dsn: str) -> tuple[Counter, int, int]:
@@ -94,9 +121,9 @@ def store_activities(dsn: str) -> tuple[Counter, int, int]:
         count, distinct = store.rows("SELECT count(), uniqExact(id) FROM activities")[0]
     got: Counter = Counter()
     for wallet, ts, cond, amount, usdc, tx, kind, version, source, act_id, index_set in rows:
-        assert (kind, version, source, index_set) == ("redeem", 2, "data_api", "0"), rows
+        assert (version, source, index_set) == (2, "data_api", "0"), rows
         assert act_id.startswith(tx + "_0x")
-        got[(wallet, ts, cond, amount, usdc, tx)] += 1
+        got[(wallet, ts, cond, amount, usdc, tx, kind)] += 1
     return got, count, distinct
 
 
@@ -153,7 +180,8 @@ def test_a_malformed_activity_fails_its_wallet_then_it_is_retried(tmp_path):
     shutil.copytree(world.path, broken)
     table = pq.read_table(broken / "activity.parquet")
     rows = table.to_pylist()
-    victim_row = next(i for i, r in enumerate(rows) if r["timestamp"] > V2_MIGRATION_TS)
+    victim_row = next(i for i, r in enumerate(rows)
+                      if r["timestamp"] > V2_MIGRATION_TS and r["type"] == "REDEEM")
     victim = rows[victim_row]["wallet"]
     rows[victim_row]["usdc_size"] = rows[victim_row]["size"] + 1_000_000
     pq.write_table(pa.Table.from_pylist(rows, schema=table.schema), broken / "activity.parquet")

@@ -43,11 +43,12 @@ def run_sql(world: Path, out: Path, activities: bool = False) -> dict:
         rows = store.rows("SELECT wallet, bets_closed, realized_pnl, omega_score FROM "
                           "wallet_metrics WHERE run_id = {r:String} AND window = 'lifetime' "
                           "AND category = 'all' AND bets_closed > 0", {"r": report.run_id})
+        n_activities = store.scalar("SELECT count() FROM activities")
     out.write_text(json.dumps([list(r) for r in rows]))
     return {"fills": fills, "load_s": load_s, "enrich_s": t1 - t0, "metrics_s": t2 - t1,
             "total_s": t2 - t0, "peak_rss": rss.peak, "steps": report.step_s,
             "unresolved": enriched.unresolved_fills,
-            "activities": store.scalar("SELECT count() FROM activities")}
+            "activities": n_activities}
 
 
 def run_pandas(world: Path, out: Path) -> dict:

@@ -168,7 +168,8 @@ def print_demo(result, store: str) -> None:
               f"({cat.resolved_markets} resolved) in {cat.requests} requests")
     out.print(f"ingest: {ing.done} wallets done, {len(ing.failed)} failed, "
               f"{ing.already_done} already done; {ing.fills_new} new fills, "
-              f"{ing.fills_duplicate} duplicates; {ing.http.get('requests', 0)} requests "
+              f"{ing.fills_duplicate} duplicates, {ing.activities_new} new activities "
+              f"(splits, merges, conversions, redemptions); {ing.http.get('requests', 0)} requests "
               f"({ing.http.get('retries', 0)} retried after injected faults); "
               f"{result.fills_in_store} fills in the store")
     out.print(f"metrics: run {met.run_id}, {met.positions} positions, {met.bets} bets, "

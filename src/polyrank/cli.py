@@ -185,6 +185,45 @@ def ingest(
         raise typer.Exit(2)
 
 
+@app.command("discover")
+def discover_cmd(
+    ctx: typer.Context,
+    since: Annotated[str, typer.Option(
+        help="Start of the period to sweep (YYYY-MM-DD, ISO time or unix s).")],
+    until: Annotated[str | None, typer.Option(
+        help="End of the period (exclusive); default now.")] = None,
+    min_fills: Annotated[int, typer.Option(min=0, help="Keep wallets with this many fills.")] = 1,
+    min_volume: Annotated[float, typer.Option(
+        min=0.0, help="Keep wallets with this much volume (USDC).")] = 0.0,
+    active_since: Annotated[str | None, typer.Option(
+        help="Keep wallets whose last fill is at or after this time.")] = None,
+    limit: Annotated[int | None, typer.Option(
+        min=1, help="At most this many wallets, the most active first (a first try).")] = None,
+    out_file: Annotated[Path | None, typer.Option(
+        "--out", help="Write the selected wallets here, one a line (for --wallets).")] = None,
+    goldsky_url: GoldskyOpt = None,
+    store: StoreOpt = None,
+) -> None:
+    """Find wallets to rank: sweep the trade tape into the wallet registry.
+
+    Every maker of the orderbook subgraph's fills in the period, one UTC day at a time
+    (resumable: days already swept are skipped), with its fills, volume and first and last
+    fill; then the wallets that pass the filters, the most active first."""
+    from polyrank.ingest.report import parse_time
+
+    with _open(ctx, store_dsn=store, goldsky_url=goldsky_url) as pr:
+        report = pr.discover(since=parse_time(since, "--since"),
+                             until=parse_time(until, "--until") if until else None,
+                             min_fills=min_fills, min_volume=min_volume,
+                             active_since=parse_time(active_since, "--active-since")
+                             if active_since else None, limit=limit, out=out_file)
+    out.print(f"discover: {report.days} days ({report.days_already} already swept), "
+              f"{report.fills_seen} fills seen in {report.requests} requests; registry "
+              f"{report.registry} wallets, {len(report.selected)} selected"
+              + (f", written to {report.out}" if report.out else "")
+              + f" in {report.seconds:.1f} s")
+
+
 @app.command("enrich")
 def enrich_cmd(ctx: typer.Context, store: StoreOpt = None) -> None:
     """Attach market, event, category, tags and resolution to every fill.

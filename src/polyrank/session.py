@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from polyrank.blocking import run_sync
+from polyrank.discover.run import DiscoverReport
 from polyrank.enrich.catalogue import CatalogueReport
 from polyrank.enrich.trades import EnrichReport
 from polyrank.errors import InvalidArgument
@@ -103,6 +104,35 @@ class Polyrank:
 
     def sync_catalogue(self) -> CatalogueReport:
         return run_sync(self.sync_catalogue_async())
+
+    async def discover_async(self, *, since: int | str | dt.datetime,
+                             until: int | str | dt.datetime | None = None, min_fills: int = 1,
+                             min_volume: float = 0.0,
+                             active_since: int | str | dt.datetime | None = None,
+                             limit: int | None = None,
+                             out: str | Path | None = None) -> DiscoverReport:
+        """Sweep the trade tape of [since, until) (whole UTC days; until defaults to now)
+        into the store's wallet registry, then select the wallets with at least `min_fills`
+        fills and `min_volume` USDC, active since `active_since`, the most active first, at
+        most `limit` (written to `out`, one address a line, when given). Resumable."""
+        from polyrank.discover.run import DiscoverOptions, discover
+
+        start = unix_time(since)
+        end = unix_time(until) if until is not None else int(dt.datetime.now(dt.UTC).timestamp())
+        if start is None or end is None:
+            raise InvalidArgument("since", "discover needs a start time (since)")
+        if min_fills < 0 or min_volume < 0 or (limit is not None and limit < 1):
+            raise InvalidArgument("limit", "min_fills and min_volume must be >= 0 and limit "
+                                  ">= 1")
+        options = DiscoverOptions(since=start, until=end, min_fills=min_fills,
+                                  min_volume=min_volume,
+                                  active_since=unix_time(active_since) or 0, limit=limit)
+        return await discover(self.settings, self.store, options,
+                              out=Path(out) if out is not None else None,
+                              progress=self.progress)
+
+    def discover(self, **kwargs: Any) -> DiscoverReport:
+        return run_sync(self.discover_async(**kwargs))
 
     async def ingest_async(self, wallets: Wallets, *, options: IngestOptions | None = None,
                            command: str = "", **option_fields: Any) -> IngestReport:

@@ -26,6 +26,7 @@ from polyrank.cli_options import (
     GoldskyOpt,
     MaxTradesOpt,
     RateLimitOpt,
+    RegistryWalletsOpt,
     RuntimeOpt,
     SinceOpt,
     StoreOpt,
@@ -257,7 +258,7 @@ def metrics_cmd(
 @app.command()
 def pipeline(
     ctx: typer.Context,
-    wallets: WalletsOpt,
+    wallets: RegistryWalletsOpt = None,
     workers: WorkersOpt = WORKERS,
     max_trades: MaxTradesOpt = None,
     since: SinceOpt = None,
@@ -278,13 +279,14 @@ def pipeline(
 ) -> None:
     """Run catalogue sync, ingest, enrich and metrics in one command.
 
-    Resumable like ingest: run it again after a crash."""
-    listed = _wallet_list(wallets, strict)
+    Resumable like ingest: run it again after a crash. Without --wallets, the wallets of
+    the store's registry (`polyrank discover`)."""
+    listed = _wallet_list(wallets, strict).wallets if wallets else None
     options = _ingest_options(workers, rate_limit, data_api, data_rate_limit,
                               max_trades=max_trades, since=since, activities=activities)
     with _open(ctx, store_dsn=store, goldsky_url=goldsky_url, gamma_url=gamma_url,
                data_api_url=data_api_url, runtime_dir=runtime_dir) as pr:
-        report = pr.run_pipeline(listed.wallets, options=options, sync=sync, auto=auto)
+        report = pr.run_pipeline(listed, options=options, sync=sync, auto=auto)
     print_pipeline(report)
     if report.ingest.failed:
         raise typer.Exit(2)

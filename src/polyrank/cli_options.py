@@ -40,6 +40,9 @@ GammaOpt = Annotated[str | None, typer.Option(
     "--gamma-url", help="Gamma base URL. Env: POLYRANK_GAMMA_URL.")]
 WalletsOpt = Annotated[Path, typer.Option(
     "--wallets", help="Wallet list: one address per line, # comments allowed.")]
+RegistryWalletsOpt = Annotated[Path | None, typer.Option(
+    "--wallets", help="Wallet list: one address per line, # comments allowed. Default: the "
+                      "store's wallet registry (filled by `polyrank discover`).")]
 WorkersOpt = Annotated[int, typer.Option(help="Concurrent fetchers.")]
 MaxTradesOpt = Annotated[int | None, typer.Option(
     help="Keep only each wallet's N most recent fills; capped wallets are recorded as "

@@ -166,22 +166,33 @@ class Polyrank:
 
         return compute_metrics(self.store, config, as_of=unix_time(as_of))
 
-    async def run_pipeline_async(self, wallets: Wallets, *,
+    async def run_pipeline_async(self, wallets: Wallets | None = None, *,
                                  options: IngestOptions | None = None, sync: bool = True,
                                  auto: bool = True, as_of: int | str | dt.datetime | None = None,
                                  config: MetricsConfig | None = None, command: str = "",
                                  **option_fields: Any) -> PipelineReport:
         """Catalogue sync (unless `sync=False`) -> ingest -> enrich -> metrics (unless
-        `auto=False`). Resumable like ingest: run it again after a crash."""
+        `auto=False`) over `wallets`, by default the store's wallet registry (`discover`).
+        Resumable like ingest: run it again after a crash."""
         from polyrank.pipeline import run_pipeline_async
 
+        listed = wallet_list(wallets) if wallets is not None else self.registry_wallets()
         return await run_pipeline_async(
-            self.settings, self.store, wallet_list(wallets), _options(options, option_fields),
+            self.settings, self.store, listed, _options(options, option_fields),
             progress=self.progress, sync=sync, auto=auto, command=command or _command(),
             config=config, as_of=unix_time(as_of))
 
-    def run_pipeline(self, wallets: Wallets, **kwargs: Any) -> PipelineReport:
+    def run_pipeline(self, wallets: Wallets | None = None, **kwargs: Any) -> PipelineReport:
         return run_sync(self.run_pipeline_async(wallets, **kwargs))
+
+    def registry_wallets(self) -> tuple[str, ...]:
+        """Every wallet of the store's registry (filled by `discover`), in address order."""
+        found = tuple(r[0] for r in self.store.rows(
+            "SELECT address FROM wallet_registry ORDER BY address"))
+        if not found:
+            raise InvalidArgument("wallets", "no wallets given and the store's wallet registry "
+                                             "is empty: run `polyrank discover` first")
+        return found
 
     # -- reading ---------------------------------------------------------------------------
     def leaderboard(self, *, window: str = "lifetime", category: str = "all",

@@ -137,3 +137,27 @@ def test_front_door_and_cli_filters_limit_and_bad_input(world, tmp_path):
     assert "7 days (6 already swept)" in result.output
     listed = (tmp_path / "list.txt").read_text().splitlines()[1:]
     assert set(listed) == {w for w, v in want.items() if v[1] >= 100}
+
+
+def test_pipeline_without_wallets_loads_the_registry(world, tmp_path):
+    from typer.testing import CliRunner
+
+    from polyrank.cli import app
+
+    dsn = f"chdb://{tmp_path / 'store'}"
+    runner = CliRunner()
+    with ReplayServer(world) as server:
+        urls = ["--goldsky-url", server.url, "--gamma-url", server.url, "--data-api-url",
+                server.url, "--store", dsn, "--runtime-dir", str(tmp_path / "rt")]
+        empty = runner.invoke(app, ["pipeline", "--no-auto", *urls])
+        assert isinstance(empty.exception, InvalidArgument)   # the CLI prints it as one line
+        assert "registry is empty: run `polyrank discover` first" in str(empty.exception)
+        found = runner.invoke(app, ["discover", "--since", "2025-09-01", "--until",
+                                    "2025-09-04", "--store", dsn, "--goldsky-url", server.url])
+        assert found.exit_code == 0, found.output
+        loaded = runner.invoke(app, ["pipeline", "--no-auto", "--rate-limit", "none", *urls])
+    assert loaded.exit_code == 0, loaded.output
+    want = set(world_makers(world, SINCE, SINCE + 3 * DAY))
+    with Store.open(dsn) as store:
+        wallets = {r[0] for r in store.rows("SELECT DISTINCT wallet FROM ingest_wallets")}
+    assert wallets == want and want

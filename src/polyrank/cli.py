@@ -341,6 +341,8 @@ def status(
     for w in st.wallets:
         out.print(f"  wallets {w['status']}: {w['wallets']} (fills {w['fills_new']}, "
                   f"truncated {w['truncated']})", highlight=False)
+    out.print(f"wallet registry: {st.registry_wallets} wallets" + "".join(
+        f"; {r['source']}: {r['wallets']}" for r in st.registry), highlight=False)
     if st.store_error:
         err.print(f"[yellow]note:[/yellow] {st.store_error}", highlight=False)
 

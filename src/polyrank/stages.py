@@ -60,7 +60,8 @@ class PipelineStatus:
     says why, e.g. another process holds an embedded store); `metrics_run` the readable run
     (None before the first); `runs` the latest metrics runs, newest first; `ingest` what the
     last or running ingest published (per-worker progress, totals, failures) or None;
-    `wallets` the store's wallets per load status."""
+    `wallets` the store's wallets per load status; `registry` the wallet registry's size
+    (`registry_wallets`) and what each discovery source found (`registry`)."""
 
     stage: str
     metrics_run: str | None = None
@@ -68,6 +69,8 @@ class PipelineStatus:
     ingest: dict[str, Any] | None = None
     wallets: list[dict[str, Any]] = field(default_factory=list)
     store_error: str | None = None
+    registry_wallets: int = 0
+    registry: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def metrics(self) -> str:
@@ -81,6 +84,7 @@ class PipelineStatus:
     def as_dict(self) -> dict[str, Any]:
         return {"stage": self.stage, "metrics_run": self.metrics_run, "metrics": self.metrics,
                 "runs": self.runs, "ingest": self.ingest, "wallets": self.wallets,
+                "registry_wallets": self.registry_wallets, "registry": self.registry,
                 "store_error": self.store_error}
 
     def as_json(self) -> dict[str, Any]:
@@ -127,4 +131,7 @@ def _from_store(store: Store, published: dict[str, Any] | None, runs: int) -> Pi
         run = None
     return PipelineStatus(current_stage(store), run, store.dicts(RUNS_SQL, {"n": runs}),
                           published,
-                          store.dicts(load_sql("polyrank.ingest.sql", "wallet_summary.sql")))
+                          store.dicts(load_sql("polyrank.ingest.sql", "wallet_summary.sql")),
+                          registry_wallets=store.scalar("SELECT count() FROM wallet_registry"),
+                          registry=store.dicts(load_sql("polyrank.discover.sql",
+                                                        "registry_summary.sql")))

@@ -161,3 +161,9 @@ def test_pipeline_without_wallets_loads_the_registry(world, tmp_path):
     with Store.open(dsn) as store:
         wallets = {r[0] for r in store.rows("SELECT DISTINCT wallet FROM ingest_wallets")}
     assert wallets == want and want
+    import polyrank
+
+    status = polyrank.pipeline_status(store_dsn=dsn)
+    assert status.registry_wallets == len(want)
+    assert [(r["source"], r["wallets"]) for r in status.registry] == [("tape", len(want))]
+    assert status.as_json()["registry_wallets"] == len(want)

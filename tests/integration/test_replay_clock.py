@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import signal
+import subprocess
+import sys
 import time
 import urllib.request
 from collections import Counter
@@ -200,3 +203,26 @@ def test_speed_advances_t(at_t):
     _, now = get_json(at_t.url + "/_replay/clock")
     assert now["at"] > T + 3600
     assert post_clock(at_t, "speed=-1")[0] == 400
+
+
+def test_cli_serve_with_clock_and_speed(world, tmp_path):
+    port_file = tmp_path / "port"
+    proc = subprocess.Popen([sys.executable, "-m", "polyrank.sim", "replay", "serve",
+                             str(world.path), "--port", "0", "--port-file", str(port_file),
+                             "--clock", "2026-04-10", "--speed", "2"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 60
+        while not port_file.exists():
+            assert proc.poll() is None and time.monotonic() < deadline, proc.stderr.read()
+            time.sleep(0.05)
+        base = f"http://127.0.0.1:{port_file.read_text().strip()}"
+        status, body = get_json(base + "/_replay/clock")
+        assert status == 200 and body["speed"] == 2 and T <= body["at"] < T + 120
+    finally:
+        proc.send_signal(signal.SIGINT)
+        proc.wait(timeout=30)
+    assert proc.returncode == 0
+    bad = subprocess.run([sys.executable, "-m", "polyrank.sim", "replay", "serve",
+                          str(world.path), "--clock", "soon"], capture_output=True, text=True)
+    assert bad.returncode != 0 and "--clock" in bad.stderr

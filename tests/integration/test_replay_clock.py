@@ -202,6 +202,10 @@ def test_speed_advances_t(at_t):
     time.sleep(0.3)
     _, now = get_json(at_t.url + "/_replay/clock")
     assert now["at"] > T + 3600
+    _, frozen = post_clock(at_t, "speed=0")  # a new rate from the current T
+    assert frozen["speed"] == 0 and frozen["at"] >= now["at"]
+    time.sleep(0.05)
+    assert get_json(at_t.url + "/_replay/clock")[1] == frozen
     assert post_clock(at_t, "speed=-1")[0] == 400
 
 

@@ -193,7 +193,10 @@ def _control_routes(state: ReplayState) -> list[web.RouteDef]:
         if request.method == "POST":
             raw_at, raw_speed = request.query.get("at"), request.query.get("speed")
             try:
-                at = None if raw_at in (None, "", "none", "null") else parse_time(raw_at)
+                if raw_at is None:  # only a new speed: from the current T
+                    at = state.world_clock.now()
+                else:
+                    at = None if raw_at in ("", "none", "null") else parse_time(raw_at)
                 speed = None if raw_speed in (None, "") else float(raw_speed)
                 state.world_clock.set(at, speed)
             except ValueError as e:

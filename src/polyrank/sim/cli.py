@@ -87,20 +87,35 @@ def replay_serve(
     malformed_rate: Annotated[float, typer.Option(help=fault_option_help("malformed_rate"))] = 0.0,
     truncate_rate: Annotated[float, typer.Option(help=fault_option_help("truncate_rate"))] = 0.0,
     drop_rate: Annotated[float, typer.Option(help=fault_option_help("drop_rate"))] = 0.0,
+    clock: Annotated[str | None, typer.Option(
+        help="Serve the world as of this time (YYYY-MM-DD[THH:MM:SS] UTC or unix seconds); "
+             "later rows are hidden. Default: the whole world. POST /_replay/clock?at= moves "
+             "it.")] = None,
+    speed: Annotated[float, typer.Option(
+        help="With --clock: world seconds the clock advances per wall second (0: frozen).")
+    ] = 0.0,
 ) -> None:
     """Serve a world over the real Goldsky, Gamma and Data API paths.
 
     Until interrupted, with optional seeded fault injection. Point polyrank at it with
     --goldsky-url, --gamma-url and --data-api-url."""
     from polyrank.sim.replay import FaultConfig, serve
+    from polyrank.sim.replay.clock import parse_time
 
+    try:
+        start = None if clock is None else parse_time(clock)
+    except ValueError as e:
+        raise typer.BadParameter(str(e), param_hint="--clock") from None
+    if speed < 0:
+        raise typer.BadParameter("must be >= 0", param_hint="--speed")
     faults = FaultConfig(fault_seed=fault_seed, rate_limit=rate_limit,
                          rate_window_s=rate_window, error_rate=error_rate,
                          timeout_rate=timeout_rate, latency_ms=latency_ms,
                          latency_jitter_ms=latency_jitter_ms, malformed_rate=malformed_rate,
                          truncate_rate=truncate_rate, drop_rate=drop_rate)
     err.print(f"replay: serving {world_dir} on http://{host}:{port} (Ctrl-C stops)")
-    serve(world_dir, host=host, port=port, faults=faults, port_file=port_file)
+    serve(world_dir, host=host, port=port, faults=faults, port_file=port_file, clock=start,
+          speed=speed)
 
 
 @app.command()

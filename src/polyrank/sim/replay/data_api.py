@@ -14,6 +14,7 @@ rows come from activity.parquet (a conversion as one row per converted question)
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -102,8 +103,10 @@ def per_question_conversions(activity: pa.Table, markets: list[dict]) -> pa.Tabl
 
 
 class DataApi:
-    def __init__(self, world: WorldFiles, limits: DataApiLimits | None = None) -> None:
+    def __init__(self, world: WorldFiles, limits: DataApiLimits | None = None,
+                 now: Callable[[], int | None] | None = None) -> None:
         self.limits = limits or DataApiLimits()
+        self.now = now or (lambda: None)  # the replay clock: rows after T are hidden
         self.exchanges = {a.lower() for a in (world.meta.get("exchanges") or {}).values()}
         fills = world.fills
         self.fills = _Rows(fills, "maker", "id")
@@ -136,6 +139,7 @@ class DataApi:
                     "eventSlug": ev.get("slug", ""), "icon": ""}
         self.cond_info = {m["condition_id"].lower(): m for m in world.markets}
         self.ts_desc = np.argsort(-self.fills.ts, kind="stable")
+        self.neg_ts_desc = -self.fills.ts[self.ts_desc]  # ascending, for the clock's cutoff
 
     # ------------------------------------------------------------------ rendering
 
@@ -188,7 +192,7 @@ class DataApi:
     def activity(self, q) -> list[dict]:
         user = _user(q, required=True)
         types = _csv_upper(q.get("type")) or set(ACTIVITY_TYPES)
-        start, end = _opt_int(q, "start"), _opt_int(q, "end")
+        start, end = _opt_int(q, "start"), _end_at(_opt_int(q, "end"), self.now())
         limit = min(_opt_int(q, "limit") or DEFAULT_ACTIVITY_LIMIT, self.limits.max_activity_limit)
         offset = _opt_int(q, "offset") or 0
         if offset > self.limits.max_activity_offset:
@@ -243,7 +247,13 @@ class DataApi:
         markets = {c.lower() for c in (q.get("market") or "").split(",") if c}
         side = (q.get("side") or "").upper()
         # a user's rows newest first, else every fill newest first
-        rows = self.fills.wallet_rows(user, None, None)[::-1] if user else self.ts_desc
+        at = self.now()
+        if user:
+            rows = self.fills.wallet_rows(user, None, at)[::-1]
+        elif at is None:
+            rows = self.ts_desc
+        else:
+            rows = self.ts_desc[int(np.searchsorted(self.neg_ts_desc, -at, "left")):]
         if markets:
             rows = rows[np.isin(self.fill_cond.codes[rows], _codes(self.fill_cond, markets))]
         if taker_only:
@@ -256,6 +266,11 @@ class DataApi:
                 row.pop(k)
             out.append(row)
         return out
+
+
+def _end_at(end: int | None, at: int | None) -> int | None:
+    """A request's `end` bound combined with the clock's T."""
+    return at if end is None else end if at is None else min(end, at)
 
 
 def _codes(col, values: set[str]) -> np.ndarray:

@@ -14,11 +14,15 @@ a string while event `volume` is a number; markets carry their parent `events[]`
 from __future__ import annotations
 
 import json
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
 from aiohttp import web
 
 DEFAULT_MAX_LIMIT = 100
@@ -138,10 +142,76 @@ class _Item:
     uma: str | None = None
 
 
-class Catalogue:
-    """The world's events, markets and tags, rendered once at load."""
+def _price_str(value: float) -> str:
+    text = f"{value:.6f}".rstrip("0").rstrip(".")
+    return text or "0"
 
-    def __init__(self, events: list[dict], markets: list[dict]) -> None:
+
+class LastPrices:
+    """Each token's last trade price at or before a time, from the fills (price = USDC /
+    shares of the fill), by binary search over the fills sorted by (token, timestamp)."""
+
+    def __init__(self, fills: pa.Table | None) -> None:
+        if fills is None or not fills.num_rows:
+            self.tokens: dict[str, tuple[int, int]] = {}
+            self.ts = np.empty(0, np.int64)
+            self.price = np.empty(0, np.float64)
+            return
+        side = fills.column("side").to_numpy()
+        maker = fills.column("maker_amount_filled").to_numpy().astype(np.float64)
+        taker = fills.column("taker_amount_filled").to_numpy().astype(np.float64)
+        shares, usdc = np.where(side == 0, taker, maker), np.where(side == 0, maker, taker)
+        enc = pc.dictionary_encode(fills.column("token_id").cast(pa.string())).combine_chunks()
+        codes = enc.indices.to_numpy(zero_copy_only=False).astype(np.int64)
+        ts = fills.column("timestamp").to_numpy().astype(np.int64)
+        order = np.lexsort((ts, codes))
+        codes, self.ts = codes[order], ts[order]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            self.price = np.where(shares > 0, usdc / np.where(shares > 0, shares, 1), 0.0)[order]
+        bounds = np.searchsorted(codes, np.arange(len(enc.dictionary) + 1), "left")
+        self.tokens = {tok: (int(bounds[i]), int(bounds[i + 1]))
+                       for i, tok in enumerate(enc.dictionary.to_pylist())}
+
+    def at(self, token: str, t: int) -> float | None:
+        a, b = self.tokens.get(str(token), (0, 0))
+        k = a + int(np.searchsorted(self.ts[a:b], t, "right"))
+        return float(self.price[k - 1]) if k > a else None
+
+    def outcome_prices(self, token_ids: list, t: int) -> list[str]:
+        """As the world writes an open market's prices: each token's last price, else the
+        complement of the other's, else an even split."""
+        last = [self.at(tok, t) for tok in token_ids]
+        if len(last) != 2:
+            return [_price_str(p if p is not None else 1 / len(last)) for p in last]
+        yes = last[0] if last[0] is not None else (1 - last[1] if last[1] is not None else 0.5)
+        no = last[1] if last[1] is not None else 1 - yes
+        return [_price_str(yes), _price_str(no)]
+
+
+def _resolved_by(m: dict, at: int) -> bool:
+    return bool(m.get("closed")) and m.get("closed_ts") is not None and int(m["closed_ts"]) <= at
+
+
+def _market_at(m: dict, at: int, prices: LastPrices) -> dict:
+    """A market as Gamma showed it at `at`: open, unresolved, priced by its trades, until its
+    resolution time."""
+    if _resolved_by(m, at):
+        return m
+    return {**m, "closed": False, "closed_ts": None, "uma_resolution_status": None,
+            "outcome_prices": prices.outcome_prices(m["token_ids"], at)}
+
+
+class Catalogue:
+    """The world's events, markets and tags, rendered once at load; `at(T)` renders the
+    catalogue as of T (a few versions cached)."""
+
+    def __init__(self, events: list[dict], markets: list[dict],
+                 fills: pa.Table | None = None, *, _prices: LastPrices | None = None) -> None:
+        self._world = (events, markets)
+        self._prices = _prices
+        self._fills = fills
+        self._views: dict[int, Catalogue] = {}
+        self._lock = threading.Lock()
         by_event: dict[str, list[dict]] = {}
         for m in markets:
             by_event.setdefault(str(m["event_id"]), []).append(m)
@@ -175,6 +245,39 @@ class Catalogue:
         self.market_by_slug = {i.slug: i.obj for i in self.markets}
         self.event_by_id = {str(i.id): i.obj for i in self.events}
         self.event_by_slug = {i.slug: i.obj for i in self.events}
+
+    def at(self, t: int | None) -> Catalogue:
+        """The catalogue as of `t` (None: the whole world): events and markets starting after
+        t absent; markets resolved after t open; events closed only when all their markets
+        are resolved by t."""
+        if t is None:
+            return self
+        with self._lock:
+            view = self._views.get(t)
+            if view is not None:
+                return view
+            if self._prices is None:
+                self._prices = LastPrices(self._fills)
+                self._fills = None
+            events, markets = self._world
+            shown = [_market_at(m, t, self._prices) for m in markets
+                     if m.get("start_ts") is None or int(m["start_ts"]) <= t]
+            by_event: dict[str, list[dict]] = {}
+            for m in markets:
+                by_event.setdefault(str(m["event_id"]), []).append(m)
+            shown_events = []
+            for e in events:
+                if e.get("start_ts") is not None and int(e["start_ts"]) > t:
+                    continue
+                closed = bool(e.get("closed")) and all(
+                    _resolved_by(m, t) for m in by_event.get(str(e["id"]), []))
+                shown_events.append(e if closed == bool(e.get("closed")) else
+                                    {**e, "closed": closed})
+            view = Catalogue(shown_events, shown, _prices=self._prices)
+            if len(self._views) >= 4:
+                self._views.pop(next(iter(self._views)))
+            self._views[t] = view
+            return view
 
 
 # --------------------------------------------------------------------------- query params
@@ -290,7 +393,17 @@ def select(items: list[_Item], query, *, default_closed: bool | None,
     return [i.obj for i in chosen[offset:offset + limit]]
 
 
-def routes(cat: Catalogue, limits: GammaLimits) -> list[web.RouteDef]:
+def routes(catalogue: Catalogue, limits: GammaLimits,
+           now: Callable[[], int | None] | None = None) -> list[web.RouteDef]:
+    """Gamma's routes; `now` is the replay clock (the catalogue is served as of its T)."""
+    now = now or (lambda: None)
+
+    class _Current:  # the catalogue as of the clock, looked up per request
+        def __getattr__(self, name: str):
+            return getattr(catalogue.at(now()), name)
+
+    cat: Any = _Current()
+
     def guard(fn):
         async def handler(request: web.Request) -> web.Response:
             try:
@@ -300,9 +413,9 @@ def routes(cat: Catalogue, limits: GammaLimits) -> list[web.RouteDef]:
                                          status=e.status)
         return handler
 
-    def one(table: dict, key: str, what: str):
+    def one(table: str, key: str, what: str):
         def fn(request: web.Request):
-            obj = table.get(request.match_info[key])
+            obj = getattr(cat, table).get(request.match_info[key])
             if obj is None:
                 raise web.HTTPNotFound(text=json.dumps({"type": "not found error",
                                                         "error": f"{what} not found"}),
@@ -322,14 +435,14 @@ def routes(cat: Catalogue, limits: GammaLimits) -> list[web.RouteDef]:
 
     return [
         web.get("/markets", markets, name="gamma.markets"),
-        web.get("/markets/slug/{slug}", guard(one(cat.market_by_slug, "slug", "market")),
+        web.get("/markets/slug/{slug}", guard(one("market_by_slug", "slug", "market")),
                 name="gamma.market-slug"),
-        web.get("/markets/{id}", guard(one(cat.market_by_id, "id", "market")),
+        web.get("/markets/{id}", guard(one("market_by_id", "id", "market")),
                 name="gamma.market"),
         web.get("/events", events, name="gamma.events"),
-        web.get("/events/slug/{slug}", guard(one(cat.event_by_slug, "slug", "event")),
+        web.get("/events/slug/{slug}", guard(one("event_by_slug", "slug", "event")),
                 name="gamma.event-slug"),
-        web.get("/events/{id}", guard(one(cat.event_by_id, "id", "event")),
+        web.get("/events/{id}", guard(one("event_by_id", "id", "event")),
                 name="gamma.event"),
         web.get("/tags", guard(tags_fn), name="gamma.tags"),
     ]

@@ -16,6 +16,8 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -116,13 +118,46 @@ def _neg_risk_events(world: WorldFiles) -> list[dict]:
     return [{"id": k, "questionCount": v} for k, v in counts.items()]
 
 
-def _conditions(markets: list[dict]) -> list[dict]:
+def _resolved_by(m: dict, at: int | None) -> bool:
+    """Has the market's condition been resolved (payouts reported) by `at` (None: ever)?"""
+    return at is None or (m.get("closed_ts") is not None and int(m["closed_ts"]) <= at)
+
+
+def _conditions(markets: list[dict], at: int | None = None) -> list[dict]:
+    """pnl-subgraph conditions; payouts of a condition resolved after `at` are not yet set."""
     return [{
         "id": m["condition_id"],
         "positionIds": [int(t) for t in m["token_ids"]],
-        "payoutNumerators": [int(x) for x in (m.get("payout_numerators") or [])],
-        "payoutDenominator": int(m.get("payout_denominator") or 0),
+        "payoutNumerators": [int(x) for x in (m.get("payout_numerators") or [])]
+        if _resolved_by(m, at) else [],
+        "payoutDenominator": int(m.get("payout_denominator") or 0) if _resolved_by(m, at) else 0,
     } for m in markets]
+
+
+class ConditionsAt:
+    """The pnl `Condition` table as of a time: rebuilt only when the set of resolved conditions
+    changes (keyed by how many resolution times are <= T), a few versions cached."""
+
+    def __init__(self, entity: EntityDef, markets: list[dict], keep: int = 4) -> None:
+        self.entity, self.markets, self.keep = entity, markets, keep
+        self.resolved = np.sort(np.array(
+            [int(m["closed_ts"]) for m in markets
+             if m.get("closed_ts") is not None and m.get("payout_denominator")], np.int64))
+        self._cache: dict[int, EntityTable] = {}
+        self._lock = threading.Lock()
+
+    def table(self, at: int) -> EntityTable:
+        n = int(np.searchsorted(self.resolved, at, "right"))
+        with self._lock:
+            cached = self._cache.get(n)
+            if cached is None:
+                # the n-th resolution time (or T itself when n == 0) stands for every T in the run
+                cut = int(self.resolved[n - 1]) if n else int(at)
+                cached = table_from_rows(self.entity, _conditions(self.markets, cut))
+                if len(self._cache) >= self.keep:
+                    self._cache.pop(next(iter(self._cache)))
+                self._cache[n] = cached
+        return cached
 
 
 def _activity_columns(world: WorldFiles, kind: str) -> dict[str, list]:
@@ -239,6 +274,11 @@ class Subgraph:
     deployment: str
     max_first: int = DEFAULT_MAX_FIRST
     max_skip: int = DEFAULT_MAX_SKIP
+    #: the replay clock's T (None: no clock, the whole world at its head)
+    now: Callable[[], int | None] = lambda: None
+    #: entity name -> that entity's table as of a time, for entities without a timestamp
+    #: whose content changes with time (the pnl subgraph's condition payouts)
+    tables_at: dict[str, Callable[[int], EntityTable]] = field(default_factory=dict)
     roots: dict = field(init=False)
 
     def __post_init__(self) -> None:
@@ -248,24 +288,31 @@ class Subgraph:
     def run(self, payload: Any) -> dict:
         return execute(self.schema, payload, self._resolve)
 
+    def _clock(self) -> int | None:
+        """The clock's T, capped at the world's head; None when no clock is set."""
+        t = self.now()
+        return None if t is None else min(int(t), self.chain.head_ts)
+
     def _as_of_ts(self, args: dict) -> int | None:
-        """The block constraint as a timestamp cutoff, or None for the head."""
+        """The block constraint combined with the clock as a timestamp cutoff, or None for
+        the world's head."""
         block = args.get("block") or {}
-        head = self.chain.head_block
+        clock = self._clock()
+        head = self.chain.head_block if clock is None else self.chain.block_at(clock)
         wanted = block.get("number")
         if wanted is None:
             wanted = block.get("number_gte")
             if wanted is not None and wanted <= head:
-                return None
+                return clock
         if wanted is None:
-            return None
+            return clock
         if wanted > head:
             raise QueryError(
                 f"Failed to decode `block.number` value: `subgraph {self.deployment} has only "
                 f"indexed up to block number {head} and data for block number {wanted} is "
                 "therefore not yet available`"
             )
-        return self.chain.ts_of(wanted) if wanted < head else None
+        return self.chain.ts_of(wanted) if wanted < head else clock
 
     def _meta(self, call: RootCall) -> dict:
         cutoff = self._as_of_ts(call.args)
@@ -285,6 +332,8 @@ class Subgraph:
             raise QueryError(f"replay: `{call.name}` is not served by the replay server")
         selection = [(s.key, s.name) for s in call.selection or ()]
         cutoff = self._as_of_ts(call.args)
+        if cutoff is not None and entity.name in self.tables_at:
+            table = self.tables_at[entity.name](cutoff)
         if not many:
             row = find_by_id(table, call.args["id"])
             if row is None or (cutoff is not None and "timestamp" in table.columns
@@ -311,13 +360,21 @@ class Subgraph:
 
 
 def build_subgraphs(world: WorldFiles, *, max_first: int = DEFAULT_MAX_FIRST,
-                    max_skip: int = DEFAULT_MAX_SKIP) -> dict[tuple[str, str], Subgraph]:
+                    max_skip: int = DEFAULT_MAX_SKIP,
+                    now: Callable[[], int | None] | None = None
+                    ) -> dict[tuple[str, str], Subgraph]:
+    """The subgraphs; `now` is the replay clock (rows after its T are hidden)."""
     seed = world.meta.get("seed")
-    return {
-        key: Subgraph(key[0], key[1], schema_name, build_tables(schema_name, world),
-                      world.chain, _deployment_id(key[0], key[1], seed), max_first, max_skip)
-        for key, schema_name in SUBGRAPHS.items()
-    }
+    out = {}
+    for key, schema_name in SUBGRAPHS.items():
+        tables_at = {}
+        if schema_name == "pnl":
+            defs = {e.name: e for e in entity_defs(read_input_sdl(schema_name))}
+            tables_at["Condition"] = ConditionsAt(defs["Condition"], world.markets).table
+        out[key] = Subgraph(key[0], key[1], schema_name, build_tables(schema_name, world),
+                            world.chain, _deployment_id(key[0], key[1], seed), max_first,
+                            max_skip, now or (lambda: None), tables_at)
+    return out
 
 
 def routes(subgraphs: dict[tuple[str, str], Subgraph]) -> list[web.RouteDef]:

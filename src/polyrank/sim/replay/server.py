@@ -5,7 +5,9 @@
         srv.url, srv.subgraph_url("orderbook-subgraph"), srv.stats(), srv.reset()
 
 Their real paths do not collide, so a client points all three base URLs at `srv.url`.
-`/_replay/stats`, `/_replay/reset` and `/_replay/info` are never rate limited nor faulted.
+`/_replay/stats`, `/_replay/reset`, `/_replay/info` and `/_replay/clock` are never rate limited
+nor faulted. `ReplayServer(world, clock=T, speed=N)` (or `POST /_replay/clock?at=T&speed=N`)
+serves the world as of a moving time T (docs/replay.md, "Clock").
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from pathlib import Path
 from aiohttp import web
 
 from polyrank.sim.replay import data_api, gamma, goldsky
+from polyrank.sim.replay.clock import ReplayClock, parse_time
 from polyrank.sim.replay.faults import (
     MALFORMED_BODIES,
     FaultConfig,
@@ -56,13 +59,18 @@ class ReplayState:
     """Everything the handlers share: the served world, fault config, limiter and stats."""
 
     def __init__(self, world: WorldFiles, faults: FaultConfig, limits: ServiceLimits,
-                 clock: Callable[[], float] = time.monotonic) -> None:
+                 clock: Callable[[], float] = time.monotonic, *,
+                 world_clock: ReplayClock | None = None) -> None:
         started = time.monotonic()
         self.world, self.faults, self.limits = world, faults, limits
+        self.world_clock = world_clock or ReplayClock()
+        if self.world_clock.cap is None:
+            self.world_clock.cap = world.chain.head_ts
+        now = self.world_clock.now
         self.subgraphs = goldsky.build_subgraphs(world, max_first=limits.max_first,
-                                                 max_skip=limits.max_skip)
-        self.catalogue = gamma.Catalogue(world.events, world.markets)
-        self.data_api = data_api.DataApi(world, limits.data_api)
+                                                 max_skip=limits.max_skip, now=now)
+        self.catalogue = gamma.Catalogue(world.events, world.markets, world.fills)
+        self.data_api = data_api.DataApi(world, limits.data_api, now=now)
         self.limiter = RateLimiter(faults.rate_limit, faults.rate_window_s, clock)
         self.stats = ReplayStats()
         self._seq = 0
@@ -181,8 +189,23 @@ def _control_routes(state: ReplayState) -> list[web.RouteDef]:
             "load_seconds": round(state.load_seconds, 3),
         })
 
+    async def clock(request: web.Request) -> web.Response:
+        if request.method == "POST":
+            raw_at, raw_speed = request.query.get("at"), request.query.get("speed")
+            try:
+                if raw_at is None:  # only a new speed: from the current T
+                    at = state.world_clock.now()
+                else:
+                    at = None if raw_at in ("", "none", "null") else parse_time(raw_at)
+                speed = None if raw_speed in (None, "") else float(raw_speed)
+                state.world_clock.set(at, speed)
+            except ValueError as e:
+                return web.json_response({"error": str(e)}, status=400)
+        return web.json_response(state.world_clock.snapshot())
+
     return [web.get("/_replay/stats", stats), web.post("/_replay/reset", reset),
-            web.get("/_replay/reset", reset), web.get("/_replay/info", info)]
+            web.get("/_replay/reset", reset), web.get("/_replay/info", info),
+            web.get("/_replay/clock", clock), web.post("/_replay/clock", clock)]
 
 
 def build_app(state: ReplayState) -> web.Application:
@@ -190,7 +213,7 @@ def build_app(state: ReplayState) -> web.Application:
                           client_max_size=8 * 1024 * 1024)
     app.add_routes(_control_routes(state))
     app.add_routes(goldsky.routes(state.subgraphs))
-    app.add_routes(gamma.routes(state.catalogue, state.limits.gamma))
+    app.add_routes(gamma.routes(state.catalogue, state.limits.gamma, state.world_clock.now))
     app.add_routes(data_api.routes(state.data_api))
     return app
 
@@ -208,11 +231,15 @@ def _write_port_file(port_file: Path, port: int) -> None:
 
 def serve(world_dir: Path | str, host: str = DEFAULT_HOST, port: int = DEFAULT_PORT,
           faults: FaultConfig | None = None, port_file: Path | str | None = None, *,
-          limits: ServiceLimits | None = None) -> None:
+          limits: ServiceLimits | None = None, clock: int | None = None,
+          speed: float = 0.0) -> None:
     """Serve a world until interrupted (Ctrl-C / SIGTERM). `port=0` picks a free port; the
-    bound port is written to `port_file` (atomically) once the server accepts connections."""
+    bound port is written to `port_file` (atomically) once the server accepts connections.
+    `clock` (unix seconds) serves the world as of that time, advancing `speed` world-seconds
+    per wall-second."""
     limits = limits or ServiceLimits()
-    state = ReplayState(load_world(world_dir), faults or FaultConfig(), limits)
+    state = ReplayState(load_world(world_dir), faults or FaultConfig(), limits,
+                        world_clock=ReplayClock(clock, speed))
 
     async def main() -> None:
         runner = _runner(build_app(state), limits)
@@ -239,10 +266,11 @@ class ReplayServer:
 
     def __init__(self, world: Path | str | WorldFiles, *, faults: FaultConfig | None = None,
                  limits: ServiceLimits | None = None, host: str = DEFAULT_HOST,
-                 port: int = 0) -> None:
+                 port: int = 0, clock: int | None = None, speed: float = 0.0) -> None:
         world_files = world if isinstance(world, WorldFiles) else load_world(world)
         self.limits = limits or ServiceLimits()
-        self.state = ReplayState(world_files, faults or FaultConfig(), self.limits)
+        self.state = ReplayState(world_files, faults or FaultConfig(), self.limits,
+                                 world_clock=ReplayClock(clock, speed))
         self.host, self.port = host, port
         self._loop: asyncio.AbstractEventLoop | None = None
         self._runner: web.AppRunner | None = None
@@ -260,6 +288,14 @@ class ReplayServer:
 
     def stats(self) -> dict:
         return self.state.stats.snapshot()
+
+    def set_clock(self, at: int | None, speed: float | None = None) -> None:
+        """Serve the world as of `at` (None: the whole world), like POST /_replay/clock."""
+        self.state.world_clock.set(at, speed)
+
+    @property
+    def clock(self) -> int | None:
+        return self.state.world_clock.now()
 
     def reset(self) -> None:
         self.state.reset()

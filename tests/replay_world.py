@@ -13,6 +13,12 @@ from __future__ import annotations
 
 import hashlib
 import json
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -350,3 +356,22 @@ def gql(url: str, query: str, variables: dict | None = None, **extra) -> dict:
 
 def v1_rows(world: TinyWorld) -> list[dict]:
     return [r for r in world.fills.to_pylist() if r["version"] == 1]
+
+
+@contextmanager
+def served_by_cli(world: Path, port_file: Path, *args: str) -> Iterator[str]:
+    """`polyrank-sim replay serve WORLD ...args` in a subprocess on a free port: yields its
+    base URL once it listens; stops it with SIGINT after, asserting a clean exit."""
+    proc = subprocess.Popen([sys.executable, "-m", "polyrank.sim", "replay", "serve",
+                             str(world), "--port", "0", "--port-file", str(port_file), *args],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 60
+        while not port_file.exists():
+            assert proc.poll() is None and time.monotonic() < deadline, proc.stderr.read()
+            time.sleep(0.05)
+        yield f"http://127.0.0.1:{port_file.read_text().strip()}"
+    finally:
+        proc.send_signal(signal.SIGINT)
+        proc.wait(timeout=30)
+    assert proc.returncode == 0

@@ -3,16 +3,13 @@
 from __future__ import annotations
 
 import json
-import signal
-import subprocess
-import sys
-import time
 import urllib.request
 
 from typer.testing import CliRunner
 
 from polyrank.sim.cli import app
 from polyrank.upstream.records import parse_gamma_event, parse_order_filled
+from tests.replay_world import served_by_cli
 
 
 def _post(url: str, query: str, variables: dict) -> dict:
@@ -28,17 +25,8 @@ def test_generate_then_serve_with_faults_then_stop(tmp_path):
                                    "--markets", "12", "--seed", "4"])
     assert res.exit_code == 0, res.output
     assert "fills" in res.stdout and (world / "ledger" / "wallet_metrics.parquet").exists()
-    port_file = tmp_path / "port"
-    proc = subprocess.Popen([sys.executable, "-m", "polyrank.sim", "replay", "serve", str(world),
-                             "--port", "0", "--port-file", str(port_file),
-                             "--rate-limit", "3", "--rate-window", "60"],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    try:
-        deadline = time.monotonic() + 60
-        while not port_file.exists():
-            assert proc.poll() is None and time.monotonic() < deadline, proc.stderr.read()
-            time.sleep(0.05)
-        base = f"http://127.0.0.1:{port_file.read_text().strip()}"
+    with served_by_cli(world, tmp_path / "port", "--rate-limit", "3",
+                       "--rate-window", "60") as base:
         with urllib.request.urlopen(f"{base}/events?limit=5&closed=true", timeout=30) as r:
             events = [parse_gamma_event(e) for e in json.loads(r.read())]
         assert events and all(e.closed for e in events)
@@ -58,7 +46,3 @@ def test_generate_then_serve_with_faults_then_stop(tmp_path):
             raise AssertionError("expected HTTP 429")
         except urllib.error.HTTPError as exc:
             assert exc.code == 429 and int(exc.headers["Retry-After"]) > 0
-    finally:
-        proc.send_signal(signal.SIGINT)
-        proc.wait(timeout=30)
-    assert proc.returncode == 0

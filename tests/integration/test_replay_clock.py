@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import signal
 import subprocess
 import sys
 import time
@@ -17,7 +16,7 @@ from polyrank.sim.replay import ReplayServer
 from polyrank.sim.replay.clock import parse_time
 from polyrank.sim.replay.loader import load_world
 from polyrank.sim.world import WorldParams, generate_world
-from tests.replay_world import get_json, gql
+from tests.replay_world import get_json, gql, served_by_cli
 
 T = parse_time("2026-04-10")
 FILLS = """query($w: String!, $after: ID!) {
@@ -210,23 +209,10 @@ def test_speed_advances_t(at_t):
 
 
 def test_cli_serve_with_clock_and_speed(world, tmp_path):
-    port_file = tmp_path / "port"
-    proc = subprocess.Popen([sys.executable, "-m", "polyrank.sim", "replay", "serve",
-                             str(world.path), "--port", "0", "--port-file", str(port_file),
-                             "--clock", "2026-04-10", "--speed", "2"],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    try:
-        deadline = time.monotonic() + 60
-        while not port_file.exists():
-            assert proc.poll() is None and time.monotonic() < deadline, proc.stderr.read()
-            time.sleep(0.05)
-        base = f"http://127.0.0.1:{port_file.read_text().strip()}"
+    with served_by_cli(world.path, tmp_path / "port", "--clock", "2026-04-10",
+                       "--speed", "2") as base:
         status, body = get_json(base + "/_replay/clock")
         assert status == 200 and body["speed"] == 2 and T <= body["at"] < T + 120
-    finally:
-        proc.send_signal(signal.SIGINT)
-        proc.wait(timeout=30)
-    assert proc.returncode == 0
     bad = subprocess.run([sys.executable, "-m", "polyrank.sim", "replay", "serve",
                           str(world.path), "--clock", "soon"], capture_output=True, text=True)
     assert bad.returncode != 0 and "--clock" in bad.stderr

@@ -167,3 +167,18 @@ def test_pipeline_without_wallets_loads_the_registry(world, tmp_path):
     assert status.registry_wallets == len(want)
     assert [(r["source"], r["wallets"]) for r in status.registry] == [("tape", len(want))]
     assert status.as_json()["registry_wallets"] == len(want)
+
+
+def test_days_past_the_subgraphs_head_are_swept_again_once_it_moves_on(world, tmp_path):
+    """The replay's clock at mid-period: days after it are swept but not marked (nothing
+    was there yet); once the clock moves on, the next run sweeps them and the registry is
+    the world's makers of the whole period."""
+    dsn = f"chdb://{tmp_path / 'store'}"
+    with ReplayServer(world, clock=MIDDLE + DAY // 2) as server:
+        first = run(server, dsn, tmp_path, DiscoverOptions(since=SINCE, until=UNTIL))
+        assert registry(dsn).keys() == world_makers(world, SINCE, MIDDLE + DAY // 2).keys()
+        server.set_clock(UNTIL + DAY)
+        second = run(server, dsn, tmp_path, DiscoverOptions(since=SINCE, until=UNTIL))
+    assert first.days_already == 0
+    assert second.days_already == (MIDDLE - SINCE) // DAY   # the days over at the first run
+    assert registry(dsn).keys() == world_makers(world, SINCE, UNTIL).keys()

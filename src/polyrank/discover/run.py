@@ -3,7 +3,8 @@ store's wallet registry (`discovered`, summed by the `wallet_registry` view), th
 wallets that pass the filters (and write them to a file, one address a line).
 
 Resumable: each day's rows are written in one insert, with a marker row (address '') once
-the day is over, and a day already marked is not swept again — except the period's last
+the day is over (the subgraph has indexed past it: `_meta`), and a day already marked is
+not swept again — except the period's last
 day. Sweeping a day again replaces its rows (ReplacingMergeTree), so nothing is doubled."""
 
 from __future__ import annotations
@@ -78,12 +79,14 @@ async def discover(settings: Settings, store: Store, options: DiscoverOptions, *
                     sleep=asyncio.sleep)
         tape = Tape(http, settings.subgraph_url(ORDERBOOK_SUBGRAPH))
         streak = FailureStreak(http.policy)
+        # a day is over once the subgraph has indexed past it (its head, else the wall clock)
+        head = await tape.head(streak) or int(time.time())
         with progress.task("discover: tape days", total=len(todo)) as bar:
             for day in todo:
                 seen = await makers(tape, day, day + DAY, streak)
                 # one insert per day, with a marker row (address '') saying it was swept —
                 # only once the day is over: a day still running is swept again next time
-                over = day + DAY <= time.time()
+                over = day + DAY <= head
                 store.insert("discovered", [("", "tape", day, 0, 0.0, 0, 0)] * over + [
                     (who, "tape", day, s.fills, s.volume_micro / 1e6, s.first, s.last)
                     for who, s in sorted(seen.items())], COLUMNS)

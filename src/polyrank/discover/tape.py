@@ -35,6 +35,9 @@ query TapeAt($at: BigInt!, $after: ID!, $first: Int!) {{
 }}"""
 
 
+HEAD = "query Head { _meta { block { number timestamp } } }"
+
+
 @dataclass
 class Seen:
     """What one period of the tape says about one address."""
@@ -66,6 +69,17 @@ class Tape:
                                        streak=streak)
         fills = _fills(data, self.url)
         return Page(fills, len(fills) >= self.page)
+
+    async def head(self, streak: FailureStreak) -> int | None:
+        """The timestamp of the latest block the subgraph has indexed (`_meta`), or None
+        when it does not say."""
+        self.requests += 1
+        data = await self.http.graphql(self.url, HEAD, {}, streak=streak)
+        stamp = ((data.get("_meta") or {}).get("block") or {}).get("timestamp")
+        try:
+            return int(stamp) if stamp is not None else None
+        except (TypeError, ValueError):
+            return None
 
     async def fills(self, start: int, end: int, streak: FailureStreak
                     ) -> AsyncIterator[list[Fill]]:

@@ -38,7 +38,7 @@ from polyrank.results.tables import read
 from polyrank.results.wallets import PnlCurve, Positions, Trades, WalletReport
 from polyrank.settings import Settings, settings_from_env
 from polyrank.stages import PipelineStatus, pipeline_status
-from polyrank.store import Store
+from polyrank.store import Store, load_sql
 
 _ADDRESS_LIKE = re.compile(r"^0x[0-9a-fA-F]*$")
 #: What `ingest` and `run_pipeline` accept for wallets: addresses, or a wallet-list file.
@@ -188,7 +188,7 @@ class Polyrank:
     def registry_wallets(self) -> tuple[str, ...]:
         """Every wallet of the store's registry (filled by `discover`), in address order."""
         found = tuple(r[0] for r in self.store.rows(
-            "SELECT address FROM wallet_registry ORDER BY address"))
+            load_sql("polyrank.discover.sql", "registry_wallets.sql")))
         if not found:
             raise InvalidArgument("wallets", "no wallets given and the store's wallet registry "
                                              "is empty: run `polyrank discover` first")

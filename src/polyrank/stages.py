@@ -132,6 +132,7 @@ def _from_store(store: Store, published: dict[str, Any] | None, runs: int) -> Pi
     return PipelineStatus(current_stage(store), run, store.dicts(RUNS_SQL, {"n": runs}),
                           published,
                           store.dicts(load_sql("polyrank.ingest.sql", "wallet_summary.sql")),
-                          registry_wallets=store.scalar("SELECT count() FROM wallet_registry"),
+                          registry_wallets=store.scalar(load_sql("polyrank.discover.sql",
+                                                                 "registry_size.sql")),
                           registry=store.dicts(load_sql("polyrank.discover.sql",
                                                         "registry_summary.sql")))

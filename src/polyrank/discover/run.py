@@ -93,7 +93,7 @@ async def discover(settings: Settings, store: Store, options: DiscoverOptions, *
                 report.fills_seen += sum(s.fills for s in seen.values())
                 bar.advance(1)
         report.requests = tape.requests
-    report.registry = store.scalar("SELECT count() FROM wallet_registry")
+    report.registry = store.scalar(load_sql(SQL, "registry_size.sql"))
     rows = store.rows(load_sql(SQL, "select_wallets.sql"), {
         "min_fills": options.min_fills, "min_volume": options.min_volume,
         "active_since": options.active_since,

@@ -1,0 +1,2 @@
+-- How many wallets the registry holds, all sources and periods.
+SELECT count() FROM wallet_registry

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 import sys
+from contextlib import nullcontext
 from pathlib import Path
 from typing import Annotated
 
@@ -41,8 +42,10 @@ from polyrank.cli_report import (
     print_ingest,
     print_metrics,
     print_pipeline,
+    print_refresh,
+    print_round,
 )
-from polyrank.errors import ConfigError, PolyrankError
+from polyrank.errors import ConfigError, InvalidArgument, PolyrankError
 from polyrank.render import FORMATS, table_cells, to_csv, to_json
 from polyrank.settings import Settings, settings_from_env
 
@@ -290,6 +293,69 @@ def pipeline(
     print_pipeline(report)
     if report.ingest.failed:
         raise typer.Exit(2)
+
+
+@app.command()
+def refresh(
+    ctx: typer.Context,
+    discover_since: Annotated[str | None, typer.Option(
+        "--discover-since", help="Also discover new wallets on the tape from this date "
+                                 "(days already swept are skipped).")] = None,
+    every: Annotated[str | None, typer.Option(
+        help="Refresh again every interval (e.g. 15m, 1h) until Ctrl-C; a failed round is "
+             "reported and retried next round.")] = None,
+    rounds: Annotated[int | None, typer.Option(
+        help="With --every: stop after N rounds.")] = None,
+    serve_api: Annotated[bool, typer.Option(
+        "--serve/--no-serve", help="With --every: serve the page and the API meanwhile "
+                                   "(readers keep the last complete run).")] = False,
+    host: Annotated[str, typer.Option(help="--serve: address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="--serve: port; 0 picks a free one.")] = 8000,
+    full_catalogue: Annotated[bool, typer.Option(
+        "--full-catalogue", help="Read the whole Gamma catalogue, not only what can have "
+                                 "changed (e.g. once a day).")] = False,
+    workers: WorkersOpt = WORKERS,
+    rate_limit: RateLimitOpt = GOLDSKY_RATE,
+    data_api: DataApiOpt = True,
+    activities: ActivitiesOpt = True,
+    data_rate_limit: DataRateLimitOpt = DATA_API_RATE,
+    goldsky_url: GoldskyOpt = None,
+    gamma_url: GammaOpt = None,
+    data_api_url: DataApiUrlOpt = None,
+    store: StoreOpt = None,
+    runtime_dir: RuntimeOpt = None,
+) -> None:
+    """Bring the store up to date: new fills, catalogue changes, metrics.
+
+    Loads every known wallet only from its own cursor, syncs what changed in the catalogue,
+    and computes a new metrics run only when something changed. Resumable and idempotent."""
+    from polyrank.ingest.report import parse_time
+    from polyrank.session import parse_interval
+
+    if rounds is not None and rounds < 1:
+        raise InvalidArgument("rounds", f"--rounds must be at least 1, got {rounds}")
+    if (rounds is not None or serve_api) and every is None:
+        raise InvalidArgument("every", "--rounds and --serve go with --every")
+    options = _ingest_options(workers, rate_limit, data_api, data_rate_limit,
+                              activities=activities)
+    kwargs = {"discover_since": parse_time(discover_since, "--discover-since")
+              if discover_since else None, "full_catalogue": full_catalogue,
+              "options": options}
+    with _open(ctx, store_dsn=store, goldsky_url=goldsky_url, gamma_url=gamma_url,
+               data_api_url=data_api_url, runtime_dir=runtime_dir) as pr:
+        if every is None:
+            report = pr.refresh(**kwargs)
+            print_refresh(report)
+            if report.ingest.failed:
+                raise typer.Exit(2)
+            return
+        interval = parse_interval(every)
+        with (pr.serve(host=host, port=port) if serve_api else nullcontext()) as srv:
+            if srv is not None:
+                err.print(f"serving {pr.store.target.describe()} on {srv.url} while "
+                          "refreshing", highlight=False)
+            err.print(f"refreshing every {every} (Ctrl-C stops)", highlight=False)
+            pr.refresh_every(interval, rounds=rounds, on_round=print_round, **kwargs)
 
 
 def _ingest_options(workers: int, rate_limit: str, data_api: bool, data_rate_limit: str, *,

@@ -66,3 +66,32 @@ def print_pipeline(report) -> None:
         print_enrich(report.enrich)
     if report.metrics:
         print_metrics(report.metrics)
+
+
+def print_refresh(report) -> None:
+    ing, cat = report.ingest, report.catalogue
+    if report.discover is not None:
+        found = report.discover
+        out.print(f"discover: {found.days - found.days_already} day(s) swept; registry "
+                  f"{found.registry} wallets")
+    out.print(f"refresh: {report.wallets} wallets; catalogue {cat.events_written} events and "
+              f"{cat.markets_written} markets changed ({cat.requests} requests"
+              f"{', incremental' if cat.incremental else ', full'}); {ing.done} wallets "
+              f"loaded, {len(ing.failed)} failed, {ing.fills_new} new fills, "
+              f"{ing.activities_new} new activities, {ing.http.get('requests', 0)} requests")
+    if report.changed:
+        print_enrich(report.enrich)
+        print_metrics(report.metrics)
+    else:
+        out.print("nothing new: the metrics run stays as it was")
+    out.print(f"refresh done in {report.seconds:.1f} s")
+
+
+def print_round(round_) -> None:
+    """One round of `refresh --every`."""
+    if round_.error:
+        err.print(f"[red]round {round_.number} failed[/red]: {round_.error} (next round "
+                  "tries again)", highlight=False)
+    else:
+        out.print(f"round {round_.number}:", highlight=False)
+        print_refresh(round_.report)

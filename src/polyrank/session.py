@@ -32,6 +32,7 @@ from polyrank.metrics.config import MetricsConfig
 from polyrank.metrics.run import MetricsReport
 from polyrank.pipeline import PipelineReport
 from polyrank.progress import NullProgress, Progress
+from polyrank.refresh import RefreshReport, Round
 from polyrank.results import boards, wallets
 from polyrank.results.boards import Categories, Leaderboard, Specialists
 from polyrank.results.tables import read
@@ -185,6 +186,44 @@ class Polyrank:
     def run_pipeline(self, wallets: Wallets | None = None, **kwargs: Any) -> PipelineReport:
         return run_sync(self.run_pipeline_async(wallets, **kwargs))
 
+    async def refresh_async(self, *, discover_since: int | str | dt.datetime | None = None,
+                            full_catalogue: bool = False, options: IngestOptions | None = None,
+                            config: MetricsConfig | None = None, command: str = "",
+                            **option_fields: Any) -> RefreshReport:
+        """Bring the store up to date: discover new wallets on the tape from
+        `discover_since` (when given; days already swept are skipped), sync what changed in
+        the catalogue (everything with `full_catalogue`), load every known wallet from its
+        own cursor, and — only when something changed — enrich the new fills and compute a
+        new metrics run. Idempotent and resumable (see `polyrank.refresh`)."""
+        from polyrank.discover.run import DiscoverOptions
+        from polyrank.refresh import refresh_async
+
+        found = None
+        if discover_since is not None:
+            start = unix_time(discover_since)
+            found = DiscoverOptions(since=start or 0,
+                                    until=int(dt.datetime.now(dt.UTC).timestamp()))
+        return await refresh_async(self.settings, self.store, _options(options, option_fields),
+                                   discover_options=found, full_catalogue=full_catalogue,
+                                   config=config, progress=self.progress,
+                                   command=command or _command())
+
+    def refresh(self, **kwargs: Any) -> RefreshReport:
+        return run_sync(self.refresh_async(**kwargs))
+
+    async def refresh_every_async(self, every: float | str, *, rounds: int | None = None,
+                                  on_round: Any = None, **kwargs: Any) -> list[Round]:
+        """`refresh` every `every` seconds (or "15m", "1h", "30s"), `rounds` times (None:
+        until cancelled); a failed round is reported to `on_round` and retried next round.
+        Serve the API meanwhile with `serve()`: readers keep the last complete run."""
+        from polyrank.refresh import refresh_every
+
+        return await refresh_every(parse_interval(every), lambda: self.refresh_async(**kwargs),
+                                   rounds=rounds, on_round=on_round)
+
+    def refresh_every(self, every: float | str, **kwargs: Any) -> list[Round]:
+        return run_sync(self.refresh_every_async(every, **kwargs))
+
     def registry_wallets(self) -> tuple[str, ...]:
         """Every wallet of the store's registry (filled by `discover`), in address order."""
         found = tuple(r[0] for r in self.store.rows(
@@ -296,6 +335,26 @@ def unix_time(value: int | str | dt.datetime | None) -> int | None:
     from polyrank.ingest.report import parse_time
 
     return parse_time(str(value), "as_of") or None
+
+
+_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+
+
+def parse_interval(value: float | str) -> float:
+    """Seconds from a number or "30s" / "15m" / "1h" / "1d"; InvalidArgument otherwise."""
+    if isinstance(value, int | float):
+        seconds = float(value)
+    else:
+        text = str(value).strip().lower()
+        unit = _UNITS.get(text[-1:]) if text else None
+        try:
+            seconds = float(text[:-1]) * unit if unit else float(text)
+        except ValueError:
+            seconds = -1.0
+    if not seconds > 0:
+        raise InvalidArgument("every", f"not an interval (a positive number of seconds, or "
+                                       f"like 30s, 15m, 1h): {value!r}")
+    return seconds
 
 
 def _options(options: IngestOptions | None, fields: dict[str, Any]) -> IngestOptions:

@@ -7,7 +7,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Iterable
+from collections.abc import AsyncIterator, Iterable
 from dataclasses import dataclass, field
 from fractions import Fraction
 from math import gcd, lcm
@@ -17,7 +17,7 @@ import aiohttp
 from polyrank.errors import UpstreamError
 from polyrank.progress import NullProgress, Progress
 from polyrank.settings import ORDERBOOK_SUBGRAPH, PNL_SUBGRAPH, Settings
-from polyrank.stages import set_stage
+from polyrank.stages import STAGE_SQL, set_stage
 from polyrank.store import Store, load_sql
 from polyrank.upstream.gamma import Gamma
 from polyrank.upstream.goldsky import Goldsky
@@ -27,6 +27,8 @@ from polyrank.upstream.retry import FailureStreak, RetryPolicy
 
 log = logging.getLogger(__name__)
 SQL = "polyrank.enrich.sql"
+HEAD_KEY = "catalogue_synced_to"  # pipeline_state: the upstream time the last sync reached
+START_MARGIN_S = 86400  # closed events are listed from a day before the last sync
 
 EVENT_COLUMNS = ("id", "slug", "title", "neg_risk", "neg_risk_market_id", "tag_ids",
                  "tag_slugs", "tag_labels", "closed", "source")
@@ -49,6 +51,7 @@ class CatalogueReport:
     payouts_from_subgraph: int = 0
     requests: int = 0
     seconds: float = 0.0
+    incremental: bool = False  # only what can have changed since the last sync was read
     notes: list[str] = field(default_factory=list)
 
 
@@ -114,7 +117,11 @@ def _event_signature(row: tuple) -> tuple:
 
 # -- the sync --------------------------------------------------------------------------------
 async def sync_catalogue(settings: Settings, store: Store, *, progress: Progress | None = None,
-                         policy: RetryPolicy | None = None, sleep=None) -> CatalogueReport:
+                         policy: RetryPolicy | None = None, sleep=None,
+                         incremental: bool = False) -> CatalogueReport:
+    """Sync the catalogue: every open and closed event (the first time, or unless
+    `incremental`), else only what can have changed since the last sync (`_changed_events`).
+    Only changed rows are written; payouts are asked for the markets that newly resolved."""
     progress = progress or NullProgress()
     report, started = CatalogueReport(), time.monotonic()
     set_stage(store, "catalogue")
@@ -122,20 +129,26 @@ async def sync_catalogue(settings: Settings, store: Store, *, progress: Progress
                      for r in store.rows(load_sql(SQL, "market_signatures.sql"))}
     known_events = {r[0]: (r[1], tuple(r[2]), r[3], r[4]) for r in
                     store.rows(load_sql(SQL, "event_signatures.sql"))}
+    synced_to = int(store.scalar(STAGE_SQL, {"key": HEAD_KEY}) or 0) if incremental else 0
+    report.incremental = bool(synced_to and known_events)
     async with aiohttp.ClientSession() as session:
         http = Http(session, policy=policy or RetryPolicy(), timeout_s=settings.http_timeout_s,
                     sleep=sleep or asyncio.sleep)
         gamma = Gamma(http, settings.gamma_url, page=settings.gamma_page_size,
                       max_offset=settings.gamma_max_offset)
         streak = FailureStreak(http.policy)
-        resolved: dict[str, int | None] = {}
-        with progress.task("catalogue events") as bar:
-            for closed in (False, True):
-                async for events in gamma.events(closed=closed, streak=streak):
-                    _save_page(store, events, known_events, known_markets, resolved, report)
-                    bar.advance(len(events))
         goldsky = Goldsky(http, settings.subgraph_url(ORDERBOOK_SUBGRAPH),
                           settings.subgraph_url(PNL_SUBGRAPH))
+        head = await _head(goldsky, streak, report)
+        # newly resolved markets, and resolved ones whose payout is still Gamma's: the
+        # pnl-subgraph is asked for these
+        resolved: dict[str, int | None] = dict(store.rows(load_sql(SQL, "gamma_payouts.sql")))
+        with progress.task("catalogue events") as bar:
+            listings = (_changed_events(gamma, streak, synced_to, known_events)
+                        if report.incremental else _all_events(gamma, streak))
+            async for events in listings:
+                _save_page(store, events, known_events, known_markets, resolved, report)
+                bar.advance(len(events))
         try:
             payouts = await goldsky.conditions(sorted(resolved), streak)
         except UpstreamError as exc:
@@ -147,8 +160,46 @@ async def sync_catalogue(settings: Settings, store: Store, *, progress: Progress
         store.insert("conditions", rows, CONDITION_COLUMNS)
         report.payouts_from_subgraph = len(rows)
         report.requests = http.stats.requests
+    if head is not None:  # the next incremental sync starts from here
+        store.insert("pipeline_state", [(HEAD_KEY, str(head))], ("key", "value"))
     report.seconds = time.monotonic() - started
     return report
+
+
+async def _head(goldsky: Goldsky, streak: FailureStreak, report: CatalogueReport
+                ) -> int | None:
+    """How far the upstream reaches as the sync begins (the orderbook subgraph's head)."""
+    try:
+        return await goldsky.head(streak)
+    except UpstreamError as exc:
+        report.notes.append(f"the orderbook subgraph's head is unreadable ({exc}): the next "
+                            "incremental sync starts from the previous one")
+        return None
+
+
+async def _all_events(gamma: Gamma, streak: FailureStreak
+                      ) -> AsyncIterator[list[GammaEvent]]:
+    for closed in (False, True):
+        async for events in gamma.events(closed=closed, streak=streak):
+            yield events
+
+
+async def _changed_events(gamma: Gamma, streak: FailureStreak, synced_to: int,
+                          known_events: dict) -> AsyncIterator[list[GammaEvent]]:
+    """The events that can have changed since a sync that reached `synced_to`: every open
+    event (new markets, resolutions, tag changes happen there), the closed events that
+    started since (created and closed in between: never seen open), and the events the
+    store has as open that are in neither (closed since: asked for by id). A change to an
+    event that was already closed is not seen: a full sync (`incremental=False`) reads all."""
+    was_open = {event_id for event_id, sig in known_events.items() if not sig[0]}
+    seen: set[str] = set()
+    for closed, start_min in ((False, None), (True, synced_to - START_MARGIN_S)):
+        async for events in gamma.events(closed=closed, streak=streak, start_min=start_min):
+            seen.update(e.id for e in events)
+            yield events
+    gone = sorted(was_open - seen)
+    if gone:
+        yield await gamma.events_by_id(gone, closed=True, streak=streak)
 
 
 def _save_page(store: Store, events: list[GammaEvent], known_events: dict, known_markets: dict,
@@ -165,11 +216,11 @@ def _save_page(store: Store, events: list[GammaEvent], known_events: dict, known
         for market in event.markets:
             report.markets_seen += 1
             mrow = market_row(market, event.id)
-            if market.resolved:
-                report.resolved_markets += 1
-                resolved[market.condition_id] = market.closed_time
+            report.resolved_markets += market.resolved
             if known_markets.get(market.condition_id) == _market_signature(mrow):
                 continue
+            if market.resolved:
+                resolved[market.condition_id] = market.closed_time
             known_markets[market.condition_id] = _market_signature(mrow)
             mk_rows.append(mrow)
             tok_rows.extend(token_rows(market))

@@ -7,6 +7,9 @@ it converts, so its rows are built last, from the new `trade_rows` and splits an
 
 Each table is rebuilt whole into `<name>_next` and swapped in with EXCHANGE TABLES, so readers
 never see a half-built table, and a re-run after a catalogue update resolves what was missing.
+An incremental enrich (`polyrank refresh`) appends only the newly loaded fills to `trade_rows`
+(the bulk; a fill's row depends on the fill alone) and rebuilds the others: the catalogue's
+columns live in `trade_tokens`, so a catalogue change reaches every fill through it.
 """
 
 from __future__ import annotations
@@ -16,7 +19,7 @@ import time
 from dataclasses import dataclass, field
 
 from polyrank.categories import PRIORITY as CATEGORY_PRIORITY
-from polyrank.stages import set_stage
+from polyrank.stages import STAGE_SQL, set_stage
 from polyrank.store import Store, load_sql
 
 log = logging.getLogger(__name__)
@@ -29,6 +32,30 @@ TABLES = {"trade_tokens": ("build_trade_tokens.sql",),
           "activity_rows": ("build_activity_rows.sql", "build_conversion_rows.sql")}
 
 
+ENRICHED_KEY = "enriched_fills_to"  # pipeline_state: the latest fill load an enrich covered
+LATEST_FILL_LOAD = "SELECT max(loaded_at) FROM fills"
+EPOCH = "1970-01-01 00:00:00.000"
+# fills loaded this long before the last enrich are looked at again (their rows are kept
+# once): room for a write whose load time was stamped before that enrich read the latest
+MARGIN_S = 600
+
+
+def _run(store: Store, sql_files: tuple[str, ...], params: dict) -> None:
+    for sql_file in sql_files:
+        sql = load_sql(SQL, sql_file)
+        store.command(sql, {k: v for k, v in params.items() if "{" + k + ":" in sql})
+
+
+def _enriched_to(store: Store) -> str | None:
+    """Where an incremental enrich starts: the last enrich's latest fill load less the
+    margin; None (rebuild everything) before any enrich or with no enriched rows."""
+    last = store.scalar(STAGE_SQL, {"key": ENRICHED_KEY})
+    if not last or not store.scalar("SELECT count() FROM trade_rows"):
+        return None
+    return store.scalar("SELECT toString(parseDateTime64BestEffort({t:String}, 3, 'UTC') - "
+                        "toIntervalSecond({m:UInt32}))", {"t": last, "m": MARGIN_S})
+
+
 @dataclass
 class EnrichReport:
     trades: int = 0
@@ -38,23 +65,31 @@ class EnrichReport:
     seconds: float = 0.0
 
 
-def enrich(store: Store, *, list_limit: int = 20) -> EnrichReport:
+def enrich(store: Store, *, list_limit: int = 20, incremental: bool = False) -> EnrichReport:
+    """Rebuild the enriched tables; `incremental` (with a previous enrich to build on) appends
+    to `trade_rows` only the fills loaded since that enrich and rebuilds the rest, which are
+    small (tokens, wallets) or read every fill of a converted position (activity rows)."""
     started = time.monotonic()
     set_stage(store, "enrich")
-    for table, sql_files in TABLES.items():
+    fills_to = store.scalar(LATEST_FILL_LOAD)
+    after = _enriched_to(store) if incremental else None
+    rebuild = dict(TABLES)
+    if after is not None:
+        del rebuild["trade_rows"]
+        _run(store, TABLES["trade_rows"], {"target": "trade_rows", "loaded_after": after})
+    trades = "trade_rows" if after is not None else "trade_rows_next"
+    for table, sql_files in rebuild.items():
         nxt = f"{table}_next"
         store.command("DROP TABLE IF EXISTS {t:Identifier}", {"t": nxt})
         # (CREATE ... AS takes no parameter for its source; `table` is one of ours)
         store.command(f"CREATE TABLE {{t:Identifier}} AS {table}", {"t": nxt})
-        params = {"target": nxt, "trades": "trade_rows_next",
-                  "priority": list(CATEGORY_PRIORITY)}
-        for sql_file in sql_files:
-            sql = load_sql(SQL, sql_file)
-            store.command(sql, {k: v for k, v in params.items() if "{" + k + ":" in sql})
-    for table in TABLES:
+        _run(store, sql_files, {"target": nxt, "trades": trades, "loaded_after": EPOCH,
+                                "priority": list(CATEGORY_PRIORITY)})
+    for table in rebuild:
         store.command("EXCHANGE TABLES {t:Identifier} AND {n:Identifier}",
                       {"t": table, "n": f"{table}_next"})
         store.command("DROP TABLE {n:Identifier}", {"n": f"{table}_next"})
+    store.insert("pipeline_state", [(ENRICHED_KEY, str(fills_to))], ("key", "value"))
     report = EnrichReport()
     report.trades = store.scalar("SELECT count() FROM trade_rows")
     report.unresolved_fills, report.unresolved_tokens = store.rows(

@@ -13,6 +13,7 @@ DEFAULT_GOLDSKY_LIMIT = (50, 10.0)
 #: The Data API documents 1,000 requests / 10 s for the host (200 for /trades); /activity is
 #: not listed, so polyrank stays at a fifth of the host limit unless told otherwise.
 DEFAULT_DATA_API_LIMIT = (200, 10.0)
+DEFAULT_OVERLAP_S = 3600
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -30,7 +31,14 @@ class IngestOptions:
     page_size: int = 1000
     """Rows per request (graph-node's maximum `first` is 1000; smaller only in tests)."""
     refresh: bool = False
-    """Fetch wallets already done again (new fills are added, nothing is doubled)."""
+    """Fetch wallets already done again, whole (new fills are added, nothing is doubled)."""
+    incremental: bool = False
+    """Read wallets already loaded again only from their cursor (`loaded_to`, the upstream's
+    time when their last complete load began) less `overlap_s`: what `polyrank refresh`
+    does. Wallets never loaded completely are read whole."""
+    overlap_s: int = DEFAULT_OVERLAP_S
+    """How far before a wallet's cursor an incremental load starts reading again (rows read
+    twice are recognised by id): room for a source that indexes a little late."""
     goldsky_limit: tuple[int, float] | None = DEFAULT_GOLDSKY_LIMIT
     """Client-side limit for the Goldsky host: (requests, per seconds); None = unlimited."""
     activities: bool = True
@@ -52,6 +60,8 @@ class IngestOptions:
     def __post_init__(self) -> None:
         from polyrank.errors import InvalidArgument
 
+        if self.overlap_s < 0:
+            raise InvalidArgument("overlap_s", f"overlap_s must be >= 0, got {self.overlap_s}")
         for name in ("workers", "max_trades", "batch_wallets"):
             value = getattr(self, name)
             if value is not None and value < 1:

@@ -17,6 +17,7 @@ class Job:
     solo: bool = False
     after: str = ""  # resume paging after this fill id ...
     carry: tuple = ()  # ... with the rows already fetched up to it (a split-off heavy wallet)
+    since: int = 0  # read rows at or after this unix time (a refresh's cursor, or --since)
 
     def __post_init__(self) -> None:
         if not self.wallets:
@@ -45,12 +46,28 @@ def plan_wallets(wallets: Iterable[str], status: Mapping[str, str], *,
     return Plan(tuple(failed + fresh), tuple(done), len(failed))
 
 
-def batch_jobs(wallets: Iterable[str], batch_size: int) -> list[Job]:
-    """Group wallets into `maker_in` batches; batch_size 1 asks one wallet per request."""
-    items = list(wallets)
-    if batch_size <= 1:
-        return [Job((w,), solo=True) for w in items]
-    return [Job(tuple(items[i:i + batch_size])) for i in range(0, len(items), batch_size)]
+def batch_jobs(wallets: Iterable[str], batch_size: int,
+               since: Mapping[str, int] | None = None, default_since: int = 0) -> list[Job]:
+    """Group wallets into `maker_in` batches of one start time each (`since`, per wallet;
+    `default_since` for the others); batch_size 1 asks one wallet per request."""
+    groups: dict[int, list[str]] = {}
+    for wallet in wallets:
+        start = (since or {}).get(wallet, default_since)
+        groups.setdefault(start, []).append(wallet)
+    jobs = []
+    for start, items in groups.items():
+        if batch_size <= 1:
+            jobs += [Job((w,), solo=True, since=start) for w in items]
+        else:
+            jobs += [Job(tuple(items[i:i + batch_size]), since=start)
+                     for i in range(0, len(items), batch_size)]
+    return jobs
+
+
+def cursors(loaded_to: Mapping[str, int], since: int, overlap_s: int) -> dict[str, int]:
+    """Where an incremental load reads each wallet from: its cursor less the overlap (never
+    before `since`); wallets without a cursor are absent (read whole, from `since`)."""
+    return {w: max(since, t - overlap_s) for w, t in loaded_to.items() if t > 0}
 
 
 def heavy_wallets(makers: Iterable[str], batch: tuple[str, ...], threshold: int) -> set[str]:

@@ -25,7 +25,7 @@ import aiohttp
 from polyrank.errors import UpstreamError
 from polyrank.ingest.monitor import Monitor
 from polyrank.ingest.options import IngestOptions
-from polyrank.ingest.plan import Job, batch_jobs, heavy_wallets, plan_wallets
+from polyrank.ingest.plan import Job, batch_jobs, cursors, heavy_wallets, plan_wallets
 from polyrank.ingest.resolve import TokenResolver
 from polyrank.ingest.v2 import SOURCE as V2_SOURCE
 from polyrank.ingest.v2 import fetch_recent_v2, fetch_v2, without_known
@@ -47,7 +47,7 @@ from polyrank.upstream.goldsky import Goldsky, token_of
 from polyrank.upstream.http import Http, count_requests
 from polyrank.upstream.limiter import RateLimiter, Sleep
 from polyrank.upstream.records import Fill
-from polyrank.upstream.retry import FailureStreak
+from polyrank.upstream.retry import FailureStreak, RetryPolicy
 
 log = logging.getLogger(__name__)
 
@@ -94,22 +94,31 @@ class Ingest:
 
     async def run(self, wallets: tuple[str, ...], *, command: str = "") -> IngestReport:
         started, started_at = time.monotonic(), datetime.now(UTC)
+        opts = self.options
         state = self.writer.wallet_state(wallets)
-        plan = plan_wallets(wallets, {w: s for w, (s, _) in state.items()},
-                            refresh=self.options.refresh)
+        plan = plan_wallets(wallets, {w: s.status for w, s in state.items()},
+                            refresh=opts.refresh or opts.incremental)
+        since = cursors({w: s.loaded_to for w, s in state.items()}, opts.since,
+                        opts.overlap_s) if opts.incremental else {}
         self._record_run(command, len(wallets), "running", started_at)
         set_stage(self.store, "ingest")
         if plan.retrying_failed:
             log.info("retrying %d previously failed wallet(s) first", plan.retrying_failed)
-        log.info("ingest %s: %d wallets, %d already done, %d to load with %d workers",
-                 self.run_id, len(wallets), len(plan.already_done), len(plan.todo),
-                 self.options.workers)
+        log.info("ingest %s: %d wallets, %d already done, %d to load (%d from their cursor) "
+                 "with %d workers", self.run_id, len(wallets), len(plan.already_done),
+                 len(plan.todo), len(since), opts.workers)
         monitor = Monitor(self.settings.runtime_dir, self.run_id, self.options.workers,
                           len(plan.todo))
         try:
             async with self._clients() as clients:
-                run = _Run(self, monitor, clients, {w: a for w, (_, a) in state.items()})
-                await run.load(plan.todo)
+                run = _Run(self, monitor, clients, {w: s.attempts for w, s in state.items()})
+                # how far the upstream reaches as the load begins: each wallet loaded in
+                # full now is complete up to it (its cursor for the next refresh); the
+                # request counts as worker 0's, the first to start
+                with count_requests(monitor.workers[0]):
+                    self.writer.head = await clients.head()
+                self.writer.previous = {w: s.loaded_to for w, s in state.items()}
+                await run.load(plan.todo, since)
         finally:
             monitor.close()
         report = run.report(len(wallets), len(plan.already_done),
@@ -146,7 +155,7 @@ class Ingest:
                                                   page=opts.data_page_size,
                                                   max_offset=opts.data_max_offset), resolver,
                            ActivitySubgraph(http, self.settings.subgraph_url(ACTIVITY_SUBGRAPH),
-                                            page=opts.page_size))
+                                            page=opts.page_size), self.options.retry)
 
     def _record_run(self, command: str, wallets: int, status: str, started_at: datetime
                     ) -> None:
@@ -166,6 +175,21 @@ class _Clients:
     data_api: DataApi
     resolver: TokenResolver
     activity: ActivitySubgraph
+    retry: RetryPolicy
+
+    async def head(self) -> int | None:
+        """The orderbook subgraph's indexed head; None (no cursor advances this run) when
+        it cannot be read."""
+        try:
+            head = await self.goldsky.head(FailureStreak(self.retry))
+        except UpstreamError as exc:
+            log.warning("the orderbook subgraph's head is unreadable (%s): wallets' cursors "
+                        "stay where they were", exc)
+            return None
+        if head is None:
+            log.warning("the orderbook subgraph does not say its head (_meta): wallets' "
+                        "cursors stay where they were")
+        return head
 
 
 class _Run:
@@ -202,10 +226,12 @@ class _Run:
             http=self.http.stats.as_dict())
 
     # -- the concurrent part ---------------------------------------------------------------
-    async def load(self, todo: tuple[str, ...]) -> None:
+    async def load(self, todo: tuple[str, ...], since: dict[str, int]) -> None:
+        """Load `todo`, each wallet from its `since` (default: the options' `since`)."""
         opts = self.options
         queue: asyncio.Queue[Job] = asyncio.Queue()
-        for job in batch_jobs(todo, opts.batch_wallets if not opts.max_trades else 1):
+        for job in batch_jobs(todo, opts.batch_wallets if not opts.max_trades else 1, since,
+                              opts.since):
             queue.put_nowait(job)
         with self.progress.task("wallets", total=len(todo)) as total_bar:
             workers = [asyncio.create_task(self._worker(i, queue, total_bar))
@@ -250,16 +276,16 @@ class _Run:
                 outcomes = [await self._fetch_solo(job, streak)]
             else:
                 outcomes = await self._fetch_batch(job, queue, streak)
-            await self._add_v1_activities(outcomes, streak)
+            await self._add_v1_activities(outcomes, job.since, streak)
             for outcome in outcomes:
-                await self._add_v2(outcome, streak)
+                await self._add_v2(outcome, job.since, streak)
             return outcomes
         except UpstreamError as exc:
             if len(job.wallets) > 1:
                 log.warning("batch of %d wallets failed (%s): retrying each alone",
                             len(job.wallets), exc)
                 for wallet in job.wallets:
-                    queue.put_nowait(Job((wallet,), solo=True))
+                    queue.put_nowait(Job((wallet,), solo=True, since=job.since))
                 return []
             log.error("wallet %s failed: %s", job.wallets[0], exc)
             return [WalletOutcome(job.wallets[0], [], error=str(exc))]
@@ -269,17 +295,17 @@ class _Run:
     async def _fetch_solo(self, job: Job, streak: FailureStreak) -> WalletOutcome:
         wallet = job.wallets[0]
         if self.options.max_trades:
-            return await self._fetch_recent(wallet, self.options.max_trades, streak)
-        rest = await self._page_by_id([wallet], streak, after=job.after)
+            return await self._fetch_recent(wallet, self.options.max_trades, job.since, streak)
+        rest = await self._page_by_id([wallet], job.since, streak, after=job.after)
         return WalletOutcome(wallet, [*job.carry, *rest])
 
-    async def _fetch_recent(self, wallet: str, limit: int,
+    async def _fetch_recent(self, wallet: str, limit: int, since: int,
                             streak: FailureStreak) -> WalletOutcome:
         """--max-trades: the wallet's `limit` most recent fills over both sources. V2 fills
         are the newest, so the Data API is read first (newest first, stopping early); the
         subgraph is asked only for what is left of the limit. Activities (splits, merges,
         redemptions, conversions) are skipped in this mode: TRADE rows only."""
-        since, v2 = self.options.since, []
+        v2 = []
         if self.options.data_api:
             try:
                 v2 = await fetch_recent_v2(self.data_api, wallet, limit, since, streak)
@@ -293,14 +319,13 @@ class _Run:
         return WalletOutcome(wallet, fills, truncated, v2=without_known(v2, fills),
                              v2_source=V2_SOURCE if self.options.data_api else "")
 
-    async def _add_v1_activities(self, outcomes: list[WalletOutcome],
+    async def _add_v1_activities(self, outcomes: list[WalletOutcome], start: int,
                                  streak: FailureStreak) -> None:
         """The wallets' splits, merges and redemptions before the V2 migration, from the
         activity subgraph, in one batched listing (like their fills). A failure fails the
         job like a fill page's: a batch is retried wallet by wallet, a wallet fails whole.
         Not read with `max_trades` (a capped history has no complete positions anyway)."""
         wanted = [o for o in outcomes if not o.failed]
-        start = self.options.since
         if (self.options.max_trades or not self.options.activities or not wanted
                 or start >= V2_MIGRATION_TS):
             return
@@ -312,15 +337,16 @@ class _Run:
         for outcome in wanted:
             outcome.activities = [*by_wallet[outcome.wallet], *outcome.activities]
 
-    async def _add_v2(self, outcome: WalletOutcome, streak: FailureStreak) -> None:
+    async def _add_v2(self, outcome: WalletOutcome, since: int, streak: FailureStreak
+                      ) -> None:
         """The second source: the wallet's fills and position-changing activities from the V2
         migration on. A failure here fails the wallet (nothing of it is written), never the
         batch it came with."""
         if not self.options.data_api or outcome.failed or outcome.v2_source:
             return
         try:
-            history = await fetch_v2(self.data_api, outcome.wallet, self.options.since,
-                                     streak, v1=outcome.fills,
+            history = await fetch_v2(self.data_api, outcome.wallet, since, streak,
+                                     v1=outcome.fills,
                                      activities=self.options.activities)
             outcome.v2 = history.fills
             outcome.activities = [*outcome.activities, *history.activities]
@@ -330,11 +356,11 @@ class _Run:
             log.error("wallet %s failed: Data API: %s", outcome.wallet, exc)
             outcome.error = f"Data API: {exc}"
 
-    async def _page_by_id(self, makers: list[str], streak: FailureStreak,
+    async def _page_by_id(self, makers: list[str], since: int, streak: FailureStreak,
                           after: str = "") -> list[Fill]:
         wanted, rows = set(makers), []
         while True:
-            page = await self.goldsky.fills_after(makers, after, self.options.since, streak)
+            page = await self.goldsky.fills_after(makers, after, since, streak)
             rows.extend(f for f in page.fills if f.maker in wanted)
             if not page.full:
                 return rows
@@ -343,7 +369,7 @@ class _Run:
     async def _fetch_batch(self, job: Job, queue: asyncio.Queue[Job],
                            streak: FailureStreak) -> list[WalletOutcome]:
         makers = list(job.wallets)
-        page = await self.goldsky.fills_after(makers, "", self.options.since, streak)
+        page = await self.goldsky.fills_after(makers, "", job.since, streak)
         rows = [f for f in page.fills if f.maker in job.wallets]
         if page.full:
             heavy = heavy_wallets((f.maker for f in page.fills), job.wallets,
@@ -351,11 +377,12 @@ class _Run:
             last = page.fills[-1].id  # every row of the batch up to `last` is in this page
             for wallet in heavy:
                 carry = tuple(f for f in rows if f.maker == wallet)
-                queue.put_nowait(Job((wallet,), solo=True, after=last, carry=carry))
+                queue.put_nowait(Job((wallet,), solo=True, after=last, carry=carry,
+                                     since=job.since))
             makers = [m for m in makers if m not in heavy]
             rows = [f for f in rows if f.maker not in heavy]
             if makers:
-                rows += await self._page_by_id(makers, streak, after=last)
+                rows += await self._page_by_id(makers, job.since, streak, after=last)
         by_wallet: dict[str, list[Fill]] = {m: [] for m in makers}
         for fill in rows:
             by_wallet[fill.maker].append(fill)

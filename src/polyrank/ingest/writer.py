@@ -18,7 +18,7 @@ FILL_COLUMNS = ("id", "transaction_hash", "timestamp", "order_hash", "maker", "t
                 "taker_amount_filled", "fee", "exchange_version", "source")
 WALLET_COLUMNS = ("wallet", "status", "fills_fetched", "fills_new", "fills_duplicate",
                   "truncated", "cursor", "error", "attempts", "run_id", "v2_fills",
-                  "v2_fills_without_fee", "v2_source")
+                  "v2_fills_without_fee", "v2_source", "loaded_to")
 ACTIVITY_COLUMNS = ("id", "wallet", "kind", "timestamp", "condition_id", "amount", "usdc",
                     "index_set", "tx_hash", "exchange_version", "source", "question_count")
 V1_SOURCE = "goldsky"
@@ -68,13 +68,25 @@ def activity_row(act: WalletActivity) -> tuple:
             act.question_count)
 
 
+@dataclass(frozen=True)
+class WalletState:
+    status: str
+    attempts: int
+    loaded_to: int  # the wallet's cursor: complete up to this upstream time (0 = never)
+
+
 class Writer:
     def __init__(self, store: Store, run_id: str) -> None:
         self.store, self.run_id = store, run_id
+        # the upstream's head as this run began (None: unknown) and each wallet's cursor
+        # before it: a wallet done now is complete up to `head`; a failed one keeps its own
+        self.head: int | None = None
+        self.previous: dict[str, int] = {}
 
-    def wallet_state(self, wallets: Sequence[str]) -> dict[str, tuple[str, int]]:
+    def wallet_state(self, wallets: Sequence[str]) -> dict[str, WalletState]:
         rows = self.store.rows(load_sql(SQL, "wallet_state.sql"), {"wallets": list(wallets)})
-        return {wallet: (status, attempts) for wallet, status, attempts in rows}
+        return {wallet: WalletState(status, attempts, loaded_to)
+                for wallet, status, attempts, loaded_to in rows}
 
     def known_tokens(self) -> set[str]:
         return {row[0] for row in self.store.rows(load_sql(SQL, "known_tokens.sql"))}
@@ -127,10 +139,13 @@ class Writer:
             cursor = max((f.id for f in outcome.fills), default="")
             # every Data API fill lacks its fee (stored as 0): counted so that it shows
             no_fee = done.v2_fetched if outcome.v2_source == "data_api" else 0
+            before = self.previous.get(outcome.wallet, 0)
+            loaded_to = before if outcome.failed or self.head is None else self.head
             states.append((outcome.wallet, "failed" if outcome.failed else "done",
                            done.fetched, done.new, done.duplicate, int(outcome.truncated),
                            cursor, outcome.error[:1000], attempts.get(outcome.wallet, 0) + 1,
-                           self.run_id, done.v2_fetched, no_fee, outcome.v2_source))
+                           self.run_id, done.v2_fetched, no_fee, outcome.v2_source,
+                           loaded_to))
         self.store.insert("ingest_wallets", states, WALLET_COLUMNS)
         return report
 

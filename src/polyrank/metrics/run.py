@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 
 from polyrank.errors import PolyrankError
 from polyrank.metrics.config import MetricsConfig
-from polyrank.stages import set_stage
+from polyrank.stages import STAGE_SQL, set_stage
 from polyrank.store import Store, load_sql
 
 log = logging.getLogger(__name__)
@@ -23,6 +23,7 @@ STEPS = ("position_work.sql", "positions.sql", "bets.sql", "wallet_metrics.sql",
          "specialists.sql")
 WORK = "position_work"   # the run's positions as numbers, dropped once the run is done
 DAY = 86400
+INPUTS_KEY = "metrics_inputs"  # pipeline_state: what the readable run was computed from
 
 
 @dataclass
@@ -68,6 +69,21 @@ def default_as_of(store: Store) -> int:
     return int(as_of)
 
 
+def inputs_key(store: Store, config: MetricsConfig) -> str:
+    """What a run with the default as-of is computed from (the data's latest writes, and the
+    settings): equal keys, equal results."""
+    return store.scalar(load_sql(SQL, "inputs.sql")) + "|" + repr(config)
+
+
+def up_to_date(store: Store, config: MetricsConfig | None = None) -> bool:
+    """Whether the readable run was computed (with the default as-of) from exactly what the
+    store holds now: then a new run would equal it."""
+    readable = store.scalar(STAGE_SQL, {"key": "metrics_run"})
+    recorded = store.scalar(STAGE_SQL, {"key": INPUTS_KEY})
+    return bool(readable and recorded) and recorded == inputs_key(store,
+                                                                    config or MetricsConfig())
+
+
 def compute_metrics(store: Store, config: MetricsConfig | None = None, *,
                     as_of: int | None = None) -> MetricsReport:
     config = config or MetricsConfig()
@@ -75,6 +91,7 @@ def compute_metrics(store: Store, config: MetricsConfig | None = None, *,
     trades = store.scalar("SELECT count() FROM trade_rows")
     if not trades:
         raise PolyrankError("no enriched trades: run `polyrank enrich` (after an ingest) first")
+    inputs = inputs_key(store, config) if as_of is None else ""
     as_of = default_as_of(store) if as_of is None else int(as_of)
     run_id = datetime.now(UTC).strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:6]
     params = sql_params(config, run_id, as_of)
@@ -99,8 +116,8 @@ def compute_metrics(store: Store, config: MetricsConfig | None = None, *,
     previous = store.scalar("SELECT argMax(value, updated_at) FROM pipeline_state "
                             "WHERE key = 'metrics_run' HAVING count() > 0")
     # the switch: readers see the new run from here on
-    store.insert("pipeline_state", [("metrics_run", run_id), ("stage", "ready")],
-                 ("key", "value"))
+    store.insert("pipeline_state", [("metrics_run", run_id), ("stage", "ready"),
+                                    (INPUTS_KEY, inputs)], ("key", "value"))
     # a reader that picked the previous run a moment ago can still finish with it
     _drop_runs_except(store, {run_id, previous or run_id})
     log.info("metrics run %s (as of %d): %d positions, %d bets, %d wallets in %.1f s",

@@ -30,14 +30,16 @@ class Gamma:
         self.http, self.base, self.page = http, base_url.rstrip("/"), page
         self.max_offset = max_offset
 
-    async def events(self, *, closed: bool,
-                     streak: FailureStreak) -> AsyncIterator[list[GammaEvent]]:
-        """Every event with the given `closed` flag, a page at a time, each event once.
+    async def events(self, *, closed: bool, streak: FailureStreak,
+                     start_min: int | None = None) -> AsyncIterator[list[GammaEvent]]:
+        """Every event with the given `closed` flag (starting at or after `start_min` when
+        given), a page at a time, each event once.
 
         Offsets stop at `max_offset`, so a listing that would go past it is split into
         start-date windows, halved until each fits (duplicates across windows are dropped)."""
         seen: set[str] = set()
-        windows: list[tuple[int, int] | None] = [None]
+        windows: list[tuple[int, int] | None] = [None if start_min is None
+                                                 else (start_min, FAR)]
         while windows:
             window = windows.pop()
             offset = 0
@@ -61,6 +63,20 @@ class Gamma:
                 if offset > self.max_offset:
                     windows.extend(_halves(window))
                     break
+
+    async def events_by_id(self, ids: Sequence[str], *, closed: bool,
+                           streak: FailureStreak) -> list[GammaEvent]:
+        """The events with these ids and the given `closed` flag (batched `id=` params)."""
+        found: list[GammaEvent] = []
+        for start in range(0, len(ids), IDS_PER_REQUEST):
+            chunk = ids[start:start + IDS_PER_REQUEST]
+            params = [("id", i) for i in chunk]
+            params += [("closed", _flag(closed)), ("limit", len(chunk) + 1)]
+            rows = await self.http.get_json(f"{self.base}/events", params, streak=streak)
+            if not isinstance(rows, list):
+                raise UpstreamDataError(f"{self.base}/events did not answer a list")
+            found.extend(parse_gamma_event(row) for row in rows)
+        return found
 
     async def markets_by_tokens(self, token_ids: Sequence[str],
                                 streak: FailureStreak) -> list[GammaMarket]:

@@ -53,6 +53,9 @@ query FillsAt($maker: String!, $at: BigInt!, $after: ID!, $first: Int!) {{
   }}
 }}"""
 
+# the latest block the subgraph has indexed: how far its data reaches
+HEAD = "query Head { _meta { block { number timestamp } } }"
+
 MARKET_DATAS = """
 query Tokens($ids: [ID!], $first: Int!) {
   marketDatas(first: $first, where: {id_in: $ids}) { id condition outcomeIndex }
@@ -79,6 +82,18 @@ def _fills(data: dict, url: str) -> list[Fill]:
     return [parse_order_filled(row) for row in rows]
 
 
+async def indexed_head(http: Http, url: str, streak: FailureStreak) -> int | None:
+    """The timestamp of the latest block a subgraph has indexed (`_meta`), or None when it
+    does not say: the upstream's own "now", which is what cursors are measured against
+    (the wall clock is not: a subgraph lags, and a replay serves an earlier time)."""
+    data = await http.graphql(url, HEAD, {}, streak=streak)
+    stamp = ((data.get("_meta") or {}).get("block") or {}).get("timestamp")
+    try:
+        return int(stamp) if stamp is not None else None
+    except (TypeError, ValueError):
+        return None
+
+
 def token_of(fill: Fill) -> str:
     """The outcome token a maker-owned row trades (the non-USDC asset)."""
     return fill.taker_asset_id if fill.maker_asset_id == "0" else fill.maker_asset_id
@@ -97,6 +112,10 @@ class Goldsky:
         fills = _fills(data, self.url)
         self.parse_s += time.perf_counter() - started
         return Page(fills, len(fills) >= self.page)
+
+    async def head(self, streak: FailureStreak) -> int | None:
+        """The orderbook subgraph's indexed head (`indexed_head`)."""
+        return await indexed_head(self.http, self.url, streak)
 
     async def fills_after(self, makers: Sequence[str], after: str, since: int,
                           streak: FailureStreak) -> Page:

@@ -1,4 +1,4 @@
--- Every stored fill decoded from its maker's side (docs/metrics.md §1, ledger rules 1-3), numbers
+-- Stored fills decoded from their maker's side (docs/metrics.md §1, ledger rules 1-3), numbers
 -- only: the wallet and token by their cityHash64 keys (their strings and the catalogue's
 -- columns are in trade_wallets / trade_tokens, joined back by the `trades` view).
 -- Fill ids are `<txHash>_<orderHash>`: their 8-byte hash prefixes order ties like the ids.
@@ -20,3 +20,10 @@ SELECT
     if(is_buy AND exchange_version != 2, toInt64(fee), 0) AS fee_shares,
     exchange_version                                      AS version
 FROM fills FINAL
+-- only fills loaded after a time (a refresh appends its new fills; a rebuild takes all), and
+-- none already in the target: a re-run after a crash adds what is missing, doubles nothing
+WHERE loaded_at > {loaded_after:DateTime64(3, 'UTC')}
+  AND (wallet_key, tx_key, order_key) NOT IN (
+      SELECT wallet_key, tx_key, order_key FROM {target:Identifier}
+      WHERE wallet_key IN (SELECT cityHash64(maker) FROM fills
+                           WHERE loaded_at > {loaded_after:DateTime64(3, 'UTC')}))

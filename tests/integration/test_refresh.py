@@ -1,0 +1,294 @@
+"""`refresh` against the replay's clock: a store loaded at t1 and refreshed at t2 equals, on
+every row and column of every result table, a store built from scratch at t2 — with wallets
+first seen after t1, markets created and resolved in between, and the V2 migration crossed in
+between (both sources read from each wallet's cursor). A refresh with nothing new computes
+nothing; a refresh killed midway and run again ends the same."""
+
+from __future__ import annotations
+
+import json
+import math
+import signal
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+import pyarrow.parquet as pq
+import pytest
+
+import polyrank
+from polyrank.ingest.options import DEFAULT_OVERLAP_S
+from polyrank.settings import V2_MIGRATION_TS
+from polyrank.sim.replay import FaultConfig, ReplayServer
+from polyrank.sim.replay.clock import parse_time
+from polyrank.sim.replay.loader import load_world
+from polyrank.sim.world import WorldParams, generate_world
+from polyrank.store import Store
+from tests.ingest_support import FAST_RETRY, settings_for
+
+START = "2026-01-01"
+T1, T2 = parse_time("2026-03-25"), parse_time("2026-06-05")
+# what is compared: the metrics run's tables (without the run id) and the enriched tables
+RESULTS = {
+    "positions": "SELECT * EXCEPT run_id FROM positions WHERE run_id = {run:String}",
+    "bets": "SELECT * EXCEPT run_id FROM bets WHERE run_id = {run:String}",
+    "wallet_metrics": "SELECT * EXCEPT run_id FROM wallet_metrics WHERE run_id = {run:String}",
+    "specialists": "SELECT * EXCEPT run_id FROM specialists WHERE run_id = {run:String}",
+    "trades": "SELECT * FROM trades",
+    "activity_rows": "SELECT * FROM activity_rows",
+    "trade_tokens": "SELECT * FROM trade_tokens",
+    "wallet_registry": "SELECT * FROM wallet_registry",
+}
+
+
+@pytest.fixture(scope="module")
+def world(tmp_path_factory):
+    path = tmp_path_factory.mktemp("refresh") / "world"
+    generate_world(path, WorldParams(seed=17, wallets=90, markets=36, start=START,
+                                     end="2026-07-10"))
+    return path
+
+
+@pytest.fixture(scope="module")
+def server(world):
+    with ReplayServer(load_world(world), clock=T1) as srv:
+        yield srv
+
+
+def open_store(server, dsn: str, root: Path):
+    return polyrank.open(dsn, settings=settings_for(server.url, dsn, root))
+
+
+def build(server, dsn: str, root: Path):
+    """From scratch at the clock's time: discover the tape, then the whole pipeline."""
+    with open_store(server, dsn, root) as pr:
+        pr.discover(since=START)
+        return pr.run_pipeline(retry=FAST_RETRY, goldsky_limit=None, data_limit=None)
+
+
+def refresh(server, dsn: str, root: Path):
+    with open_store(server, dsn, root) as pr:
+        return pr.refresh(discover_since=START, retry=FAST_RETRY, goldsky_limit=None,
+                          data_limit=None)
+
+
+def snapshot(dsn: str) -> dict[str, list[tuple]]:
+    """Every compared table's rows, in one order that does not depend on float rounding."""
+    with Store.open(dsn) as store:
+        run = store.scalar("SELECT argMax(value, updated_at) FROM pipeline_state "
+                           "WHERE key = 'metrics_run'")
+        return {name: sorted((tuple(row) for row in store.rows(sql, {"run": run})),
+                             key=_order) for name, sql in RESULTS.items()}
+
+
+def _order(row: tuple) -> tuple:
+    exact = tuple(repr(v) for v in row if not isinstance(v, float))
+    return exact, tuple(f"{v:.6g}" for v in row if isinstance(v, float))
+
+
+def _same(a, b) -> bool:
+    """Equal, floats to 1e-9 relative (sums over rows inserted in another order differ in
+    their last bits)."""
+    if isinstance(a, float) and isinstance(b, float):
+        return a == b or math.isclose(a, b, rel_tol=1e-9, abs_tol=1e-9) or (
+            math.isnan(a) and math.isnan(b))
+    if isinstance(a, list | tuple) and isinstance(b, list | tuple):
+        return len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b, strict=True))
+    return a == b
+
+
+def counts(dsn: str) -> dict[str, int]:
+    with Store.open(dsn) as store:
+        return {"fills": store.scalar("SELECT count() FROM fills"),
+                "activities": store.scalar("SELECT count() FROM activities"),
+                "runs": store.scalar("SELECT count() FROM metrics_runs"),
+                "run": store.scalar("SELECT argMax(value, updated_at) FROM pipeline_state "
+                                    "WHERE key = 'metrics_run'")}
+
+
+def assert_same(got: dict, want: dict) -> None:
+    for name in RESULTS:
+        assert len(got[name]) == len(want[name]), name
+        differing = [(a, b) for a, b in zip(got[name], want[name], strict=True)
+                     if not _same(a, b)]
+        shown = [list(zip(a, b, strict=True)) for a, b in differing[:2]]
+        assert not differing, (name, len(differing), shown)
+
+
+@pytest.fixture(scope="module")
+def rebuilt(server, tmp_path_factory):
+    """The store built from scratch at t2."""
+    root = tmp_path_factory.mktemp("rebuilt")
+    server.set_clock(T2, 0)
+    try:
+        report = build(server, f"chdb://{root / 'store'}", root / "rt")
+    finally:
+        server.set_clock(T1, 0)
+    return f"chdb://{root / 'store'}", report
+
+
+@pytest.fixture(scope="module")
+def refreshed(server, tmp_path_factory):
+    """A store built at t1, then refreshed at t2 (and the reports of both)."""
+    root = tmp_path_factory.mktemp("refreshed")
+    dsn = f"chdb://{root / 'store'}"
+    server.set_clock(T1, 0)
+    first = build(server, dsn, root / "rt")
+    at_t1 = counts(dsn)
+    server.set_clock(T2, 0)
+    try:
+        again = refresh(server, dsn, root / "rt")
+    finally:
+        server.set_clock(T1, 0)
+    return dsn, first, at_t1, again
+
+
+def test_the_world_changes_between_t1_and_t2(world):
+    """The scenario is there: new wallets, markets created and resolved in between, and the
+    migration in between (so both sources are read from cursors)."""
+    fills = pq.read_table(world / "fills.parquet", columns=["maker", "timestamp"]).to_pylist()
+    before = {f["maker"] for f in fills if f["timestamp"] <= T1}
+    between = {f["maker"] for f in fills if T1 < f["timestamp"] <= T2}
+    assert between - before, "no wallet first seen after t1"
+    markets = [json.loads(line) for line in (world / "markets.jsonl").read_text().splitlines()]
+    born_and_resolved = [m for m in markets if (m.get("start_ts") or 0) > T1
+                         and m.get("closed_ts") and m["closed_ts"] <= T2]
+    assert born_and_resolved, "no market created and resolved between t1 and t2"
+    assert T1 < V2_MIGRATION_TS < T2
+
+
+def test_refresh_at_t2_equals_a_rebuild_at_t2(refreshed, rebuilt):
+    dsn, first, _, again = refreshed
+    assert first.metrics is not None and again.metrics is not None
+    assert again.catalogue.incremental and not first.catalogue.incremental
+    assert again.ingest.failed == {}
+    assert_same(snapshot(dsn), snapshot(rebuilt[0]))
+    assert counts(dsn)["fills"] == counts(rebuilt[0])["fills"]
+    assert counts(dsn)["activities"] == counts(rebuilt[0])["activities"]
+
+
+def test_refresh_reads_each_known_wallet_only_from_its_cursor(refreshed, rebuilt, world):
+    """The refresh re-reads of a wallet known at t1 only the overlap before its cursor: the
+    fills it fetched again are exactly the stored ones of [t1 - overlap, t1]."""
+    dsn, _, at_t1, again = refreshed
+    fills = pq.read_table(world / "fills.parquet", columns=["maker", "timestamp"]).to_pylist()
+    known = {f["maker"] for f in fills if f["timestamp"] <= T1}
+    overlap = sum(1 for f in fills if f["maker"] in known
+                  and T1 - DEFAULT_OVERLAP_S <= f["timestamp"] <= T1)
+    assert again.ingest.fills_duplicate == overlap
+    assert at_t1["fills"] + again.ingest.fills_new == counts(dsn)["fills"]
+    assert again.ingest.fills_fetched < rebuilt[1].ingest.fills_fetched
+
+
+def test_a_refresh_with_nothing_new_computes_nothing(server, refreshed, tmp_path):
+    dsn, *_ = refreshed
+    before = counts(dsn)
+    server.set_clock(T2, 0)
+    try:
+        report = refresh(server, dsn, tmp_path / "rt")
+    finally:
+        server.set_clock(T1, 0)
+    assert report.ingest.fills_new == 0 and report.ingest.activities_new == 0
+    assert report.catalogue.events_written == 0 and report.catalogue.markets_written == 0
+    assert report.metrics is None and report.enrich is None and not report.changed
+    assert counts(dsn) == before  # no fill, no activity, no metrics run written
+    with open_store(server, dsn, tmp_path / "rt") as pr:
+        assert pr.status().stage == "ready"
+
+
+def test_a_refresh_killed_midway_and_run_again_ends_the_same(world, rebuilt, tmp_path):
+    """SIGKILL while the refresh loads (t1 -> t2, through the command line, every answer
+    slowed so that the kill lands mid-load), then a rerun: the store equals the rebuild at
+    t2."""
+    dsn = f"chdb://{tmp_path / 'store'}"
+    with ReplayServer(load_world(world), clock=T1,
+                      faults=FaultConfig(latency_ms=25)) as server:
+        build(server, dsn, tmp_path / "rt")
+        server.set_clock(T2, 0)
+        cmd = [sys.executable, "-m", "polyrank", "refresh", "--discover-since", START,
+               "--store", dsn, "--goldsky-url", server.url, "--gamma-url", server.url,
+               "--data-api-url", server.url, "--runtime-dir", str(tmp_path / "rt"),
+               "--workers", "2", "--rate-limit", "none", "--data-rate-limit", "none"]
+        proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        status = tmp_path / "rt" / "status.json"
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline and proc.poll() is None:
+            if status.exists() and _wallets_done(status) >= 3:
+                break
+            time.sleep(0.02)
+        assert proc.poll() is None, "the refresh ended before it could be killed"
+        proc.send_signal(signal.SIGKILL)
+        proc.wait(30)
+        done = subprocess.run(cmd, capture_output=True, text=True, timeout=600)
+        assert done.returncode == 0, done.stderr[-2000:]
+    assert_same(snapshot(dsn), snapshot(rebuilt[0]))
+
+
+def _wallets_done(status: Path) -> int:
+    try:
+        published = json.loads(status.read_text())
+    except (OSError, ValueError):
+        return 0
+    if published.get("stage") != "ingest":
+        return 0
+    return int(published.get("totals", {}).get("wallets_done", 0))
+
+
+def test_refresh_every_runs_rounds_while_the_api_answers(world, tmp_path):
+    """`refresh --every --serve` with the replay's clock running fast (three days a
+    second): two rounds, each with new data and a new metrics run, while the API answers
+    every request from a complete run."""
+    dsn = f"chdb://{tmp_path / 'store'}"
+    with ReplayServer(load_world(world), clock=T1) as server:
+        build(server, dsn, tmp_path / "rt")
+        first = counts(dsn)
+        server.set_clock(T1, 3 * 86400)
+        cmd = [sys.executable, "-m", "polyrank", "refresh", "--every", "2s", "--rounds", "2",
+               "--serve", "--port", "0", "--store", dsn, "--goldsky-url", server.url,
+               "--gamma-url", server.url, "--data-api-url", server.url, "--runtime-dir",
+               str(tmp_path / "rt"), "--rate-limit", "none", "--data-rate-limit", "none"]
+        log = tmp_path / "stderr.txt"
+        with log.open("w") as err_file:
+            proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=err_file, text=True)
+        url = _served_url(proc, log)
+        answers = []
+        while proc.poll() is None:
+            try:
+                answers.append(_get(url + "/api/omega/leaderboard?limit=5"))
+            except urllib.error.URLError as exc:
+                # refused: only allowed as the command ends (it stops serving, then exits)
+                try:
+                    proc.wait(15)
+                except subprocess.TimeoutExpired:
+                    raise AssertionError(f"refused after {len(answers)} answers while the "
+                                         "command still runs") from exc
+            time.sleep(0.05)
+        out, _ = proc.communicate(timeout=60)
+    assert proc.returncode == 0, log.read_text()[-2000:]
+    assert "round 1:" in out and "round 2:" in out and "round 1 failed" not in out
+    assert len(answers) > 10 and set(answers) == {200}, answers
+    last = counts(dsn)
+    assert last["runs"] >= first["runs"] + 2 and last["fills"] > first["fills"]
+
+
+def _served_url(proc, log: Path) -> str:
+    """The URL the command prints once it serves."""
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and proc.poll() is None:
+        for line in log.read_text().splitlines():
+            if line.startswith("serving ") and " on http" in line:
+                return line.split(" on ")[1].split()[0]
+        time.sleep(0.05)
+    raise AssertionError("the command never said where it serves: " + log.read_text()[-2000:])
+
+
+def _get(url: str) -> int:
+    try:
+        with urllib.request.urlopen(url, timeout=10) as resp:
+            resp.read()
+            return resp.status
+    except urllib.error.HTTPError as exc:
+        return exc.code

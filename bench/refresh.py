@@ -1,0 +1,149 @@
+"""Refresh benchmark: what keeping a store current costs, against rebuilding it.
+
+    .venv/bin/python bench/refresh.py [--fills 1000000] [--new-share 0.01] [--world DIR]
+
+A world is served by the replay (own process) with its clock at t1, the time by which all but
+`--new-share` of its fills had happened. Store A is built at t1 (discover the tape from the
+world's start, then the pipeline over the registry). The clock moves to t2 (the world's end)
+and A is refreshed (the same discovery, then `refresh`). Store B is built from scratch at t2.
+Side by side, refresh / rebuild:
+  requests (counted by the replay, per service), wall time, and compute (enrich + metrics s);
+then a second refresh with nothing new (what an idle round costs), and discovery's requests
+per wallet found. The two stores are checked to hold the same lifetime board.
+No rate limits (the client's and the replay's) and no latency: requests are counted, not
+waited for.
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+import urllib.request
+from collections import Counter
+from pathlib import Path
+
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+
+import polyrank
+from common import ensure_world, fresh_dir, replay_process, replay_reset, replay_stats
+from polyrank.settings import Settings
+
+SERVICES = (("subgraphs", "/api/public/"), ("gamma", "/events"), ("gamma", "/markets"),
+            ("data-api", "/activity"), ("data-api", "/trades"), ("data-api", "/v1/"),
+            ("data-api", "/holders"))
+
+
+def service(path: str) -> str:
+    for name, prefix in SERVICES:
+        if path.startswith(prefix):
+            return name
+    return "other"
+
+
+def by_service(stats: dict) -> Counter:
+    out: Counter = Counter()
+    for path, n in stats["by_path"].items():
+        out[service(path)] += n
+    return out
+
+
+def set_clock(url: str, at: int) -> None:
+    req = urllib.request.Request(f"{url}/_replay/clock?at={at}&speed=0", data=b"",
+                                 method="POST")
+    urllib.request.urlopen(req, timeout=30).read()
+
+
+def open_store(url: str, root: Path):
+    settings = Settings(store_dsn=f"chdb://{root / 'store'}", runtime_dir=root / "rt",
+                        goldsky_url=url, gamma_url=url, data_api_url=url)
+    return polyrank.open(settings=settings)
+
+
+NO_LIMITS = {"goldsky_limit": None, "data_limit": None}
+
+
+def timed(url: str, work) -> tuple[float, Counter, object]:
+    replay_reset(url)
+    started = time.perf_counter()
+    result = work()
+    return time.perf_counter() - started, by_service(replay_stats(url)), result
+
+
+def build(url: str, root: Path, since: int):
+    with open_store(url, root) as pr:
+        found = pr.discover(since=since)
+        return found, pr.run_pipeline(**NO_LIMITS)
+
+
+def refresh(url: str, root: Path, since: int):
+    with open_store(url, root) as pr:
+        return pr.refresh(discover_since=since, **NO_LIMITS)
+
+
+def board(root: Path, url: str) -> list[tuple]:
+    with open_store(url, root) as pr:
+        rows = pr.leaderboard(limit=200).rows
+    return [(r["wallet"], round(r["omega_score"] or 0, 9), round(r["realized_pnl"], 6))
+            for r in rows]
+
+
+def compute_s(report) -> float:
+    return (report.enrich.seconds if report.enrich else 0.0) + (
+        report.metrics.seconds if report.metrics else 0.0)
+
+
+def show(name: str, seconds: float, requests: Counter, compute: float) -> None:
+    parts = ", ".join(f"{k} {v}" for k, v in sorted(requests.items()))
+    print(f"{name:<22} {seconds:8.1f} s wall, {compute:6.1f} s enrich+metrics, "
+          f"{sum(requests.values()):7d} requests ({parts})")
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--world", type=Path, default=None)
+    ap.add_argument("--fills", type=int, default=1_000_000)
+    ap.add_argument("--seed", type=int, default=7)
+    ap.add_argument("--new-share", type=float, default=0.01)
+    args = ap.parse_args()
+    world = ensure_world(args.world or Path(f"worlds/bench-refresh-{args.fills}"),
+                         seed=args.seed, fills=args.fills)
+    stamps = pq.read_table(world / "fills.parquet", columns=["timestamp"]).column("timestamp")
+    t1 = int(pc.quantile(stamps, q=1 - args.new_share, interpolation="lower")[0].as_py())
+    t2 = int(pc.max(stamps).as_py())
+    new = pc.sum(pc.greater(stamps, t1)).as_py()
+    start = int(pc.min(stamps).as_py())
+    print(f"world {world}: {len(stamps):,} fills; t1 {t1}, t2 {t2}: {new:,} fills "
+          f"({new / len(stamps):.2%}) after t1")
+    with replay_process(world, "--clock", str(t1)) as url, fresh_dir("bench-refresh-") as tmp:
+        a, b = tmp / "a", tmp / "b"
+        s, req, (_, first) = timed(url, lambda: build(url, a, start))
+        show("build A at t1", s, req, compute_s(first))
+        set_clock(url, t2)
+        ref_s, ref_req, ref = timed(url, lambda: refresh(url, a, start))
+        show("refresh A to t2", ref_s, ref_req, compute_s(ref))
+        idle_s, idle_req, idle = timed(url, lambda: refresh(url, a, start))
+        show("refresh A, nothing new", idle_s, idle_req, compute_s(idle))
+        reb_s, reb_req, (found_b, rebuilt) = timed(url, lambda: build(url, b, start))
+        show("rebuild B at t2", reb_s, reb_req, compute_s(rebuilt))
+        same = board(a, url) == board(b, url)
+        total_ref, total_reb = sum(ref_req.values()), sum(reb_req.values())
+        print(f"\nrefresh / rebuild: requests {total_ref / total_reb:.3f}, wall "
+              f"{ref_s / reb_s:.3f}, enrich+metrics {compute_s(ref) / compute_s(rebuilt):.3f}")
+        for name in sorted(set(ref_req) | set(reb_req)):
+            print(f"  {name:<10} {ref_req[name]:7d} / {reb_req[name]:7d} = "
+                  f"{ref_req[name] / max(1, reb_req[name]):.3f}")
+        print(f"refresh: {ref.ingest.fills_new:,} new fills, {ref.ingest.fills_duplicate:,} "
+              f"read again (the overlap), {ref.ingest.activities_new:,} new activities; "
+              f"enrich {ref.enrich.seconds:.2f} s vs {rebuilt.enrich.seconds:.2f} s, metrics "
+              f"{ref.metrics.seconds:.2f} s vs {rebuilt.metrics.seconds:.2f} s")
+        print(f"nothing new: metrics computed {idle.changed}, {sum(idle_req.values())} "
+              f"requests, {idle_s:.1f} s")
+        print(f"discovery (rebuild): {found_b.requests} requests for {found_b.registry:,} "
+              f"wallets = {found_b.requests / max(1, found_b.registry):.3f} requests per "
+              "wallet found")
+        print(f"same lifetime board (top 200) in both stores: {same}")
+
+
+if __name__ == "__main__":
+    main()

@@ -130,9 +130,7 @@ class Polyrank:
         from polyrank.discover.run import DiscoverOptions, discover
 
         holders = (holders,) if isinstance(holders, str) else tuple(holders)
-        sources = (sources,) if isinstance(sources, str) else sources
-        chosen = tuple(sources) if sources is not None else \
-            (("holders",) if holders else ("tape",))
+        chosen = (sources,) if isinstance(sources, str) else tuple(sources or ())
         start = unix_time(since)
         end = unix_time(until) if until is not None else int(dt.datetime.now(dt.UTC).timestamp())
         if since is not None and start is None:

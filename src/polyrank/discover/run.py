@@ -75,7 +75,7 @@ class DiscoverOptions:
     min_volume: float = 0.0
     active_since: int = 0
     limit: int | None = None
-    sources: tuple[str, ...] = ("tape",)
+    sources: tuple[str, ...] = ()  # () = the tape, or the holders alone when `holders` are given
     holders: tuple[str, ...] = ()  # condition ids, event ids or slugs (implies "holders")
     leaderboard_max_offset: int = BOARD_MAX_OFFSET
     holders_limit: int = HOLDERS_LIMIT
@@ -85,13 +85,12 @@ class DiscoverOptions:
 
     def chosen(self) -> tuple[str, ...]:
         """The sources to run, in `SOURCES` order (holders when targets are given)."""
-        asked = set(self.sources) | ({"holders"} if self.holders else set())
+        asked = set(self.sources or ("tape",) * (not self.holders))
+        asked |= {"holders"} if self.holders else set()
         unknown = sorted(asked - set(SOURCES))
         if unknown:
             raise InvalidArgument("sources", f"unknown discovery source {unknown[0]!r}",
                                   valid=list(SOURCES))
-        if not asked:
-            raise InvalidArgument("sources", "no discovery source chosen", valid=list(SOURCES))
         if "holders" in asked and not self.holders:
             raise InvalidArgument("holders", "the holders source needs markets or events "
                                   "(--holders CONDITION_ID | EVENT_ID | EVENT_SLUG)")

@@ -192,10 +192,21 @@ def ingest(
 @app.command("discover")
 def discover_cmd(
     ctx: typer.Context,
-    since: Annotated[str, typer.Option(
-        help="Start of the period to sweep (YYYY-MM-DD, ISO time or unix s).")],
+    since: Annotated[str | None, typer.Option(
+        help="Start of the period to sweep (YYYY-MM-DD, ISO time or unix s); needed by the "
+             "tape and trades sources.")] = None,
     until: Annotated[str | None, typer.Option(
         help="End of the period (exclusive); default now.")] = None,
+    source: Annotated[list[str] | None, typer.Option(
+        "--source", help="A source of wallets, repeatable: tape (orderbook subgraph, V1 era), "
+                         "trades (Data API latest trades, V2 era), leaderboard (the official "
+                         "board), holders (of --holders). Default tape.")] = None,
+    holders: Annotated[list[str] | None, typer.Option(
+        "--holders", help="A market (condition id) or event (Gamma id or slug) whose top "
+                          "holders to add, repeatable; implies --source holders.")] = None,
+    leaderboard_max_offset: Annotated[int | None, typer.Option(
+        min=0, help="Largest offset asked of each leaderboard listing (the real API stops "
+                    "near 1000).")] = None,
     min_fills: Annotated[int, typer.Option(min=0, help="Keep wallets with this many fills.")] = 1,
     min_volume: Annotated[float, typer.Option(
         min=0.0, help="Keep wallets with this much volume (USDC).")] = 0.0,
@@ -205,27 +216,64 @@ def discover_cmd(
         min=1, help="At most this many wallets, the most active first (a first try).")] = None,
     out_file: Annotated[Path | None, typer.Option(
         "--out", help="Write the selected wallets here, one a line (for --wallets).")] = None,
+    data_rate_limit: Annotated[str, typer.Option(
+        help="Client-side Data API limit: N/SECONDS or none (the leaderboard documents "
+             "100/10).")] = "100/10",
     goldsky_url: GoldskyOpt = None,
+    gamma_url: GammaOpt = None,
+    data_api_url: DataApiUrlOpt = None,
     store: StoreOpt = None,
 ) -> None:
-    """Find wallets to rank: sweep the trade tape into the wallet registry.
+    """Find wallets to rank: sweep sources into the wallet registry.
 
-    Every maker of the orderbook subgraph's fills in the period, one UTC day at a time
+    tape: every maker of the orderbook subgraph's fills in the period, one UTC day at a time
     (resumable: days already swept are skipped), with its fills, volume and first and last
-    fill; then the wallets that pass the filters, the most active first."""
+    fill. trades: the same from the Data API's latest trades (V2 era), as far back as its
+    offset cap reaches. leaderboard: everyone on the official board, with their names.
+    holders: the top holders of chosen markets or events. Then the wallets that pass the
+    filters (wallets found without fills always pass), the most active first."""
     from polyrank.ingest.report import parse_time
 
-    with _open(ctx, store_dsn=store, goldsky_url=goldsky_url) as pr:
-        report = pr.discover(since=parse_time(since, "--since"),
+    with _open(ctx, store_dsn=store, goldsky_url=goldsky_url, gamma_url=gamma_url,
+               data_api_url=data_api_url) as pr:
+        report = pr.discover(since=parse_time(since, "--since") if since else None,
                              until=parse_time(until, "--until") if until else None,
+                             sources=tuple(source) if source else None,
+                             holders=tuple(holders or ()),
+                             leaderboard_max_offset=leaderboard_max_offset,
+                             data_limit=data_rate_limit,
                              min_fills=min_fills, min_volume=min_volume,
                              active_since=parse_time(active_since, "--active-since")
                              if active_since else None, limit=limit, out=out_file)
-    out.print(f"discover: {report.days} days ({report.days_already} already swept), "
-              f"{report.fills_seen} fills seen in {report.requests} requests; registry "
-              f"{report.registry} wallets, {len(report.selected)} selected"
+    _print_discover(report)
+
+
+def _print_discover(report) -> None:
+    """One line for the run, then one per source other than the tape."""
+    from datetime import UTC, datetime
+
+    tape = report.sources.get("tape")
+    head = (f"{report.days} days ({report.days_already} already swept), {report.fills_seen} "
+            f"fills seen in {report.requests} requests" if tape and len(report.sources) == 1
+            else f"{len(report.sources)} sources, {report.requests} requests")
+    out.print(f"discover: {head}; registry {report.registry} wallets, "
+              f"{len(report.selected)} selected"
               + (f", written to {report.out}" if report.out else "")
               + f" in {report.seconds:.1f} s")
+    if tape and len(report.sources) == 1:
+        return
+    for s in report.sources.values():
+        line = f"  {s.source}: {s.wallets} wallets in {s.requests} requests"
+        if s.source in ("tape", "trades"):
+            line += f", {s.days} days ({s.days_already} already swept), {s.rows} fills"
+        if s.source == "holders":
+            line += f", {s.markets} markets"
+        if s.source == "leaderboard" and s.capped:
+            line += f", {len(s.capped)} listings stopped at the offset cap"
+        if s.reached is not None:
+            when = datetime.fromtimestamp(s.reached, UTC).strftime("%Y-%m-%d %H:%M")
+            line += f"; the offset cap stopped it at {when} UTC (earlier trades not read)"
+        out.print(escape(line))
 
 
 @app.command("enrich")

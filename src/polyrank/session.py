@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from polyrank.blocking import run_sync
-from polyrank.discover.run import DiscoverReport
+from polyrank.discover.run import DEFAULT_DATA_LIMIT, DiscoverReport
 from polyrank.enrich.catalogue import CatalogueReport
 from polyrank.enrich.trades import EnrichReport
 from polyrank.errors import InvalidArgument
@@ -106,28 +106,51 @@ class Polyrank:
     def sync_catalogue(self) -> CatalogueReport:
         return run_sync(self.sync_catalogue_async())
 
-    async def discover_async(self, *, since: int | str | dt.datetime,
+    async def discover_async(self, *, since: int | str | dt.datetime | None = None,
                              until: int | str | dt.datetime | None = None, min_fills: int = 1,
                              min_volume: float = 0.0,
                              active_since: int | str | dt.datetime | None = None,
                              limit: int | None = None,
-                             out: str | Path | None = None) -> DiscoverReport:
-        """Sweep the trade tape of [since, until) (whole UTC days; until defaults to now)
-        into the store's wallet registry, then select the wallets with at least `min_fills`
-        fills and `min_volume` USDC, active since `active_since`, the most active first, at
-        most `limit` (written to `out`, one address a line, when given). Resumable."""
+                             out: str | Path | None = None,
+                             sources: Iterable[str] | None = None,
+                             holders: Iterable[str] = (),
+                             leaderboard_max_offset: int | None = None,
+                             data_limit: tuple[int, float] | str | None = DEFAULT_DATA_LIMIT
+                             ) -> DiscoverReport:
+        """Find wallets into the store's wallet registry from `sources` (default: the trade
+        tape, or the holders alone when only `holders` are given): "tape" (the orderbook
+        subgraph's makers of [since, until), whole UTC days; until defaults to now), "trades"
+        (the Data API's latest trades of the period, V2 era, as deep as its offset cap
+        reaches), "leaderboard" (the official board, every category x period x order, offsets
+        up to `leaderboard_max_offset`), "holders" (the top holders of the markets or events
+        `holders` names: condition ids, event ids or slugs). Then select the wallets with at
+        least `min_fills` fills and `min_volume` USDC, active since `active_since` (wallets
+        found without fills pass), the most active first, at most `limit` (written to `out`,
+        one address a line, when given). `data_limit`: the client-side Data API rate limit,
+        (N, seconds), "N/S" or None / "none". Resumable."""
         from polyrank.discover.run import DiscoverOptions, discover
 
+        holders = (holders,) if isinstance(holders, str) else tuple(holders)
+        chosen = (sources,) if isinstance(sources, str) else tuple(sources or ())
         start = unix_time(since)
         end = unix_time(until) if until is not None else int(dt.datetime.now(dt.UTC).timestamp())
-        if start is None or end is None:
-            raise InvalidArgument("since", "discover needs a start time (since)")
+        if since is not None and start is None:
+            raise InvalidArgument("since", f"not a time: {since!r}")
         if min_fills < 0 or min_volume < 0 or (limit is not None and limit < 1):
             raise InvalidArgument("limit", "min_fills and min_volume must be >= 0 and limit "
                                   ">= 1")
+        extra: dict[str, Any] = {}
+        if leaderboard_max_offset is not None:
+            extra["leaderboard_max_offset"] = leaderboard_max_offset
+        if isinstance(data_limit, str):
+            from polyrank.ingest.report import parse_rate
+
+            data_limit = parse_rate(data_limit, "data_limit")
         options = DiscoverOptions(since=start, until=end, min_fills=min_fills,
                                   min_volume=min_volume,
-                                  active_since=unix_time(active_since) or 0, limit=limit)
+                                  active_since=unix_time(active_since) or 0, limit=limit,
+                                  sources=chosen, holders=holders, data_limit=data_limit,
+                                  **extra)
         return await discover(self.settings, self.store, options,
                               out=Path(out) if out is not None else None,
                               progress=self.progress)

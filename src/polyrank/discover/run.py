@@ -1,11 +1,21 @@
-"""`polyrank discover`: sweep a period of the trade tape, one UTC day at a time, into the
-store's wallet registry (`discovered`, summed by the `wallet_registry` view), then select the
-wallets that pass the filters (and write them to a file, one address a line).
+"""`polyrank discover`: find wallets worth ranking, from one or more sources, into the store's
+wallet registry (`discovered`, summed by the `wallet_registry` view), then select the wallets
+that pass the filters (and write them to a file, one address a line).
 
-Resumable: each day's rows are written in one insert, with a marker row (address '') once
-the day is over (the subgraph has indexed past it: `_meta`), and a day already marked is
-not swept again — except the period's last
-day. Sweeping a day again replaces its rows (ReplacingMergeTree), so nothing is doubled."""
+Sources (docs/architecture.md, "Discovery"):
+
+    tape         every maker of the orderbook subgraph's fills in the period (V1 era), a UTC
+                 day at a time (`tape.py`)
+    trades       every owner of the Data API's latest trades in the period (V2 era), a day at a
+                 time, as far back as its offset cap lets one read (`trades.py`)
+    leaderboard  everyone on the official leaderboard, every category x period x order, with
+                 the board's user name (`leaderboard.py`)
+    holders      the largest holders of chosen markets or events (`holders.py`)
+
+The day-swept sources are resumable: each day's rows are written in one insert, with a marker
+row (address '') once the day is over, and a day already marked is not swept again — except
+the period's last day. Sweeping a day again replaces its rows (ReplacingMergeTree), so nothing
+is doubled."""
 
 from __future__ import annotations
 
@@ -14,47 +24,107 @@ import logging
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import aiohttp
 
+from polyrank.discover.holders import sweep_holders
+from polyrank.discover.leaderboard import sweep_leaderboard
+from polyrank.discover.registry import (
+    DAY,
+    SQL,
+    SourceReport,
+    day_rows,
+    done_days,
+    insert,
+)
 from polyrank.discover.tape import Tape, makers
+from polyrank.discover.trades import sweep_trades
 from polyrank.errors import InvalidArgument
 from polyrank.progress import NullProgress, Progress
-from polyrank.settings import ORDERBOOK_SUBGRAPH, Settings
+from polyrank.settings import ORDERBOOK_SUBGRAPH, V2_MIGRATION_TS, Settings
 from polyrank.store import Store, load_sql
+from polyrank.upstream.data_api import (
+    BOARD_MAX_OFFSET,
+    HOLDERS_LIMIT,
+    RECENT_MAX_OFFSET,
+    RECENT_PAGE,
+    DataApi,
+)
 from polyrank.upstream.http import Http
+from polyrank.upstream.limiter import RateLimiter
 from polyrank.upstream.retry import FailureStreak, RetryPolicy
 
 log = logging.getLogger(__name__)
-SQL = "polyrank.discover.sql"
-DAY = 86400
-SOURCES = ("tape",)
-COLUMNS = ("address", "source", "day", "fills", "volume", "first_seen", "last_seen")
+SOURCES = ("tape", "trades", "leaderboard", "holders")
+DAY_SOURCES = ("tape", "trades")  # swept over a period, a day at a time
+DATA_API_SOURCES = ("trades", "leaderboard", "holders")
+#: the Data API documents 100 requests / 10 s for /v1/leaderboard, 150 for /holders and 200 for
+#: /trades: the slowest for all
+DEFAULT_DATA_LIMIT = (100, 10.0)
 
 
 @dataclass(frozen=True)
 class DiscoverOptions:
     """What to sweep and which wallets to select. Times are unix seconds; the period is
-    widened to whole UTC days."""
+    widened to whole UTC days and needed by the tape and trades sources only."""
 
-    since: int
-    until: int
+    since: int | None = None
+    until: int | None = None
     min_fills: int = 1
     min_volume: float = 0.0
     active_since: int = 0
     limit: int | None = None
+    sources: tuple[str, ...] = ()  # () = the tape, or the holders alone when `holders` are given
+    holders: tuple[str, ...] = ()  # condition ids, event ids or slugs (implies "holders")
+    leaderboard_max_offset: int = BOARD_MAX_OFFSET
+    holders_limit: int = HOLDERS_LIMIT
+    trades_page: int = RECENT_PAGE
+    trades_max_offset: int = RECENT_MAX_OFFSET
+    data_limit: tuple[int, float] | None = DEFAULT_DATA_LIMIT
+
+    def chosen(self) -> tuple[str, ...]:
+        """The sources to run, in `SOURCES` order (holders when targets are given)."""
+        asked = set(self.sources or ("tape",) * (not self.holders))
+        asked |= {"holders"} if self.holders else set()
+        unknown = sorted(asked - set(SOURCES))
+        if unknown:
+            raise InvalidArgument("sources", f"unknown discovery source {unknown[0]!r}",
+                                  valid=list(SOURCES))
+        if "holders" in asked and not self.holders:
+            raise InvalidArgument("holders", "the holders source needs markets or events "
+                                  "(--holders CONDITION_ID | EVENT_ID | EVENT_SLUG)")
+        if asked & set(DAY_SOURCES) and self.since is None:
+            raise InvalidArgument("since", "the tape and trades sources need a start time "
+                                  "(since)")
+        for name in ("leaderboard_max_offset", "trades_max_offset"):
+            if getattr(self, name) < 0:
+                raise InvalidArgument(name, f"{name} must be >= 0")
+        for name in ("holders_limit", "trades_page"):
+            if getattr(self, name) < 1:
+                raise InvalidArgument(name, f"{name} must be >= 1")
+        return tuple(s for s in SOURCES if s in asked)
 
 
 @dataclass
 class DiscoverReport:
-    days: int = 0
+    days: int = 0  # the day-swept sources' days (tape and trades together)
     days_already: int = 0
     fills_seen: int = 0
-    requests: int = 0
+    requests: int = 0  # every source's
     registry: int = 0  # wallets in the registry, all sources and periods
     selected: list[str] = field(default_factory=list)
     out: Path | None = None
     seconds: float = 0.0
+    sources: dict[str, SourceReport] = field(default_factory=dict)
+
+    def add(self, part: SourceReport) -> None:
+        self.sources[part.source] = part
+        self.requests += part.requests
+        if part.source in DAY_SOURCES:
+            self.days += part.days
+            self.days_already += part.days_already
+            self.fills_seen += part.rows
 
 
 def day_range(since: int, until: int) -> list[int]:
@@ -68,31 +138,40 @@ async def discover(settings: Settings, store: Store, options: DiscoverOptions, *
                    out: Path | None = None, progress: Progress | None = None,
                    policy: RetryPolicy | None = None) -> DiscoverReport:
     progress = progress or NullProgress()
+    sources = options.chosen()
     report, started = DiscoverReport(), time.monotonic()
-    days = day_range(options.since, options.until)
-    done = {r[0] for r in store.rows(load_sql(SQL, "done_days.sql"), {
-        "source": "tape", "start": days[0], "end": days[-1] + DAY})}
-    todo = [d for d in days if d not in done or d == days[-1]]
-    report.days, report.days_already = len(days), len(days) - len(todo)
+    days: list[int] = []
+    if set(sources) & set(DAY_SOURCES):
+        assert options.since is not None
+        days = day_range(options.since, options.until if options.until is not None
+                         else int(time.time()))
     async with aiohttp.ClientSession() as session:
-        http = Http(session, policy=policy or RetryPolicy(), timeout_s=settings.http_timeout_s,
-                    sleep=asyncio.sleep)
-        tape = Tape(http, settings.subgraph_url(ORDERBOOK_SUBGRAPH))
+        limiters = {}
+        if options.data_limit and set(sources) & set(DATA_API_SOURCES):
+            # a replay serving every host: this limit then paces the tape too
+            limiters[urlsplit(settings.data_api_url).netloc] = RateLimiter(*options.data_limit)
+        http = Http(session, policy=policy or RetryPolicy(), limiters=limiters,
+                    timeout_s=settings.http_timeout_s, sleep=asyncio.sleep)
         streak = FailureStreak(http.policy)
-        # a day is over once the subgraph has indexed past it (its head, else the wall clock)
-        head = await tape.head(streak) or int(time.time())
-        with progress.task("discover: tape days", total=len(todo)) as bar:
-            for day in todo:
-                seen = await makers(tape, day, day + DAY, streak)
-                # one insert per day, with a marker row (address '') saying it was swept —
-                # only once the day is over: a day still running is swept again next time
-                over = day + DAY <= head
-                store.insert("discovered", [("", "tape", day, 0, 0.0, 0, 0)] * over + [
-                    (who, "tape", day, s.fills, s.volume_micro / 1e6, s.first, s.last)
-                    for who, s in sorted(seen.items())], COLUMNS)
-                report.fills_seen += sum(s.fills for s in seen.values())
-                bar.advance(1)
-        report.requests = tape.requests
+        api = DataApi(http, settings.data_api_url)
+        if "tape" in sources:
+            report.add(await sweep_tape(http, settings, store, days, streak, progress))
+        if "trades" in sources:
+            v2_days = [d for d in days if d >= V2_MIGRATION_TS]  # the migration is at 00:00
+            if len(v2_days) < len(days):
+                log.info("discover: trades: %d days before the V2 migration left to the tape",
+                         len(days) - len(v2_days))
+            report.add(await sweep_trades(api, store, v2_days, page=options.trades_page,
+                                          max_offset=options.trades_max_offset,
+                                          streak=streak, progress=progress))
+        if "leaderboard" in sources:
+            report.add(await sweep_leaderboard(api, store,
+                                                max_offset=options.leaderboard_max_offset,
+                                                streak=streak, progress=progress))
+        if "holders" in sources:
+            report.add(await sweep_holders(api, http, settings.gamma_url, store,
+                                           options.holders, limit=options.holders_limit,
+                                           streak=streak, progress=progress))
     report.registry = store.scalar(load_sql(SQL, "registry_size.sql"))
     rows = store.rows(load_sql(SQL, "select_wallets.sql"), {
         "min_fills": options.min_fills, "min_volume": options.min_volume,
@@ -100,17 +179,43 @@ async def discover(settings: Settings, store: Store, options: DiscoverOptions, *
         "limit": options.limit if options.limit is not None else 2**63 - 1})
     report.selected = [r[0] for r in rows]
     if out is not None:
-        write_wallets(out, report.selected, options)
+        write_wallets(out, report.selected, options, sources)
         report.out = out
     report.seconds = time.monotonic() - started
-    log.info("discover: %d days (%d already swept), %d fills seen, %d requests; registry %d "
-             "wallets, %d selected", report.days, report.days_already, report.fills_seen,
-             report.requests, report.registry, len(report.selected))
+    log.info("discover: %s; registry %d wallets, %d selected",
+             "; ".join(f"{s.source} {s.wallets} wallets in {s.requests} requests"
+                       for s in report.sources.values()), report.registry, len(report.selected))
     return report
 
 
-def write_wallets(path: Path, wallets: list[str], options: DiscoverOptions) -> None:
+async def sweep_tape(http: Http, settings: Settings, store: Store, days: list[int],
+                     streak: FailureStreak, progress: Progress) -> SourceReport:
+    """Every maker of the orderbook subgraph's fills, one UTC day at a time."""
+    report = SourceReport("tape", days=len(days))
+    done = done_days(store, "tape", days)
+    todo = [d for d in days if d not in done or d == days[-1]]
+    report.days_already = len(days) - len(todo)
+    tape = Tape(http, settings.subgraph_url(ORDERBOOK_SUBGRAPH))
+    # a day is over once the subgraph has indexed past it (its head, else the wall clock)
+    head = await tape.head(streak) or int(time.time())
+    wallets: set[str] = set()
+    with progress.task("discover: tape days", total=len(todo)) as bar:
+        for day in todo:
+            seen = await makers(tape, day, day + DAY, streak)
+            # one insert per day, with a marker row (address '') saying it was swept — only
+            # once the day is over: a day still running is swept again next time
+            insert(store, day_rows("tape", day, seen, marked=day + DAY <= head))
+            report.rows += sum(s.fills for s in seen.values())
+            wallets.update(seen)
+            bar.advance(1)
+    report.requests, report.wallets = tape.requests, len(wallets)
+    return report
+
+
+def write_wallets(path: Path, wallets: list[str], options: DiscoverOptions,
+                  sources: tuple[str, ...]) -> None:
     """A wallet list `polyrank ingest --wallets` reads: a comment line, then one a line."""
-    header = (f"# polyrank discover: tape {options.since}..{options.until}, min fills "
+    period = f" {options.since}..{options.until}" if options.since is not None else ""
+    header = (f"# polyrank discover: {', '.join(sources)}{period}, min fills "
               f"{options.min_fills}, min volume {options.min_volume}, {len(wallets)} wallets")
     path.write_text("\n".join([header, *wallets]) + "\n")

@@ -9,8 +9,8 @@ lost or doubled where many fills share a second."""
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
 
+from polyrank.discover.registry import Seen
 from polyrank.upstream.goldsky import FILL_FIELDS, Page, _fills
 from polyrank.upstream.http import Http
 from polyrank.upstream.records import Fill
@@ -36,24 +36,6 @@ query TapeAt($at: BigInt!, $after: ID!, $first: Int!) {{
 
 
 HEAD = "query Head { _meta { block { number timestamp } } }"
-
-
-@dataclass
-class Seen:
-    """What one period of the tape says about one address."""
-
-    fills: int = 0
-    volume_micro: int = 0
-    first: int = 0
-    last: int = 0
-
-    def add(self, fill: Fill) -> None:
-        usdc = fill.maker_amount_filled if fill.maker_asset_id == "0" else \
-            fill.taker_amount_filled
-        self.first = fill.timestamp if not self.fills else min(self.first, fill.timestamp)
-        self.fills += 1
-        self.volume_micro += usdc
-        self.last = max(self.last, fill.timestamp)
 
 
 class Tape:
@@ -112,5 +94,6 @@ async def makers(tape: Tape, start: int, end: int, streak: FailureStreak) -> dic
             entry = seen.get(who)
             if entry is None:
                 entry = seen[who] = Seen()
-            entry.add(fill)
+            entry.note(fill.timestamp, fill.maker_amount_filled if fill.maker_asset_id == "0"
+                       else fill.taker_amount_filled)
     return seen

@@ -12,6 +12,14 @@ dropped, not merged: T is then read whole from the new window, so no row at a sh
 is lost or doubled, whatever order the server gives rows that share it. The rows kept always
 cover whole timestamps, which keeps the derived fill ids stable (`activity_fills`). Several
 `types` are one listing: the windows and pages count its rows whatever their type.
+
+Discovery reads three more listings (docs/protocols.md §3.5), each one page per call here, the
+paging being the caller's (`polyrank.discover`):
+
+    GET /v1/leaderboard?category=&timePeriod=&orderBy=&limit<=50&offset=     the official board
+    GET /holders?market=<conditionId>[,...]&limit=                            top holders per token
+    GET /trades?takerOnly=false&limit=&offset=                                everyone's latest
+                                                                              trades, newest first
 """
 
 from __future__ import annotations
@@ -23,11 +31,17 @@ from dataclasses import dataclass
 from polyrank.errors import UpstreamDataError
 from polyrank.upstream.activity import Activity, parse_activity
 from polyrank.upstream.http import Http
+from polyrank.upstream.records import BoardEntry, Holder, parse_board_entry, parse_holders
 from polyrank.upstream.retry import FailureStreak
 
 PAGE = 500  # `limit` above 500 is silently clamped to 500
 MAX_OFFSET = 5000  # a larger `offset` answers 400
 TRADES = ("TRADE",)
+BOARD_PAGE = 50  # `/v1/leaderboard` serves at most 50 rows a page
+BOARD_MAX_OFFSET = 1000  # and no offset beyond about 1000 (unverified: a setting)
+HOLDERS_LIMIT = 20  # `/holders`: holders per token, "capped at 20" (docs.polymarket.com)
+RECENT_PAGE = 500  # `/trades` without a user: rows a page (the API documents up to 10000)
+RECENT_MAX_OFFSET = 10000  # and offset <= 10000: only so far back can the listing reach
 
 
 @dataclass
@@ -115,6 +129,48 @@ class DataApi:
                 hi = boundary
             else:
                 lo = boundary
+
+
+    async def board_page(self, category: str, period: str, order: str, offset: int, *,
+                         streak: FailureStreak, limit: int = BOARD_PAGE) -> list[BoardEntry]:
+        """One page of the official leaderboard of `category` x `period` x `order`."""
+        url = f"{self.url}/v1/leaderboard"
+        params = [("category", category), ("timePeriod", period), ("orderBy", order),
+                  ("limit", str(limit)), ("offset", str(offset))]
+        body = await self.http.get_json(url, params, streak=streak, exact=True)
+        if not isinstance(body, list):
+            raise UpstreamDataError(f"{url}: expected a list of leaderboard rows, got "
+                                    f"{type(body).__name__}", url=url)
+        rows = [parse_board_entry(obj) for obj in body]
+        self.requests += 1
+        self.rows += len(rows)
+        return rows
+
+    async def holders(self, condition_ids: Sequence[str], *, streak: FailureStreak,
+                      limit: int = HOLDERS_LIMIT) -> list[Holder]:
+        """The top holders of every outcome token of these markets (condition ids)."""
+        url = f"{self.url}/holders"
+        params = [("market", ",".join(condition_ids)), ("limit", str(limit))]
+        body = await self.http.get_json(url, params, streak=streak, exact=True)
+        rows = parse_holders(body)
+        self.requests += 1
+        self.rows += len(rows)
+        return rows
+
+    async def recent_trades(self, offset: int, *, streak: FailureStreak,
+                            limit: int = RECENT_PAGE) -> list[Activity]:
+        """One page of everyone's trades, newest first, every order's row (maker rows too:
+        `takerOnly=false`)."""
+        url = f"{self.url}/trades"
+        params = [("takerOnly", "false"), ("limit", str(limit)), ("offset", str(offset))]
+        body = await self.http.get_json(url, params, streak=streak, exact=True)
+        if not isinstance(body, list):
+            raise UpstreamDataError(f"{url}: expected a list of trades, got "
+                                    f"{type(body).__name__}", url=url)
+        rows = [parse_activity(obj) for obj in body]
+        self.requests += 1
+        self.rows += len(rows)
+        return rows
 
 
 def newest(rows: Sequence, limit: int) -> list:

@@ -2,6 +2,8 @@
 
     GET /activity?user=&type=&start=&end=&market=&side=&sortBy=&sortDirection=&limit=&offset=
     GET /trades?user=&market=&side=&takerOnly=&limit=&offset=
+    GET /v1/leaderboard?category=&timePeriod=&orderBy=&limit=&offset=   (boards.py)
+    GET /holders?market=&limit=&minBalance=                               (boards.py)
 
 Unlike the orderbook subgraph, the Data API covers V1 *and* V2 fills. A wallet's TRADE rows
 are the fills its own orders emitted (`maker == wallet` rows); REDEEM/SPLIT/MERGE/CONVERSION
@@ -23,6 +25,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from aiohttp import web
 
+from polyrank.sim.replay.boards import BadRequest, Boards
 from polyrank.sim.replay.loader import WorldFiles
 from polyrank.sim.replay.table import string_column
 
@@ -31,6 +34,9 @@ MAX_ACTIVITY_LIMIT = 500
 MAX_ACTIVITY_OFFSET = 5000
 MAX_TRADES_LIMIT = 10000
 MAX_TRADES_OFFSET = 10000
+MAX_BOARD_LIMIT = 50
+MAX_BOARD_OFFSET = 1000
+MAX_HOLDERS_LIMIT = 20
 ACTIVITY_TYPES = ("TRADE", "SPLIT", "MERGE", "REDEEM", "CONVERSION", "REWARD")
 _PROFILE = {"name": "", "pseudonym": "", "bio": "", "profileImage": "",
             "profileImageOptimized": ""}
@@ -42,10 +48,9 @@ class DataApiLimits:
     max_activity_offset: int = MAX_ACTIVITY_OFFSET
     max_trades_limit: int = MAX_TRADES_LIMIT
     max_trades_offset: int = MAX_TRADES_OFFSET
-
-
-class BadRequest(Exception):
-    pass
+    max_board_limit: int = MAX_BOARD_LIMIT
+    max_board_offset: int = MAX_BOARD_OFFSET
+    max_holders_limit: int = MAX_HOLDERS_LIMIT
 
 
 class _Rows:
@@ -140,6 +145,7 @@ class DataApi:
         self.cond_info = {m["condition_id"].lower(): m for m in world.markets}
         self.ts_desc = np.argsort(-self.fills.ts, kind="stable")
         self.neg_ts_desc = -self.fills.ts[self.ts_desc]  # ascending, for the clock's cutoff
+        self.boards = Boards(world, self.limits, self.now)
 
     # ------------------------------------------------------------------ rendering
 
@@ -319,4 +325,6 @@ def routes(api: DataApi) -> list[web.RouteDef]:
         return handler
 
     return [web.get("/activity", wrap(api.activity), name="data.activity"),
-            web.get("/trades", wrap(api.trades), name="data.trades")]
+            web.get("/trades", wrap(api.trades), name="data.trades"),
+            web.get("/v1/leaderboard", wrap(api.boards.leaderboard), name="data.leaderboard"),
+            web.get("/holders", wrap(api.boards.holders), name="data.holders")]

@@ -431,6 +431,7 @@ def status(
     import json
 
     import polyrank
+    from polyrank.cli_report import freshness_line
     from polyrank.ingest.report import status_lines
 
     settings = _settings(ctx, store_dsn=store, runtime_dir=runtime_dir)
@@ -457,6 +458,7 @@ def status(
                   f"truncated {w['truncated']})", highlight=False)
     out.print(f"wallet registry: {st.registry_wallets} wallets" + "".join(
         f"; {r['source']}: {r['wallets']}" for r in st.registry), highlight=False)
+    out.print(freshness_line(st.freshness), highlight=False)
     if st.store_error:
         err.print(f"[yellow]note:[/yellow] {st.store_error}", highlight=False)
 

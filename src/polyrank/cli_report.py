@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Sequence
+from datetime import UTC, datetime
 
 from rich.console import Console
 from rich.table import Table
@@ -56,6 +57,29 @@ def print_metrics(report) -> None:
     out.print(f"metrics run {report.run_id} as of {report.as_of}: {report.positions} "
               f"positions, {report.bets} bets, {report.wallets} wallets in "
               f"{report.seconds:.1f} s")
+
+
+def _utc(ts: int | None) -> str:
+    return "unknown" if ts is None else datetime.fromtimestamp(ts, UTC).strftime(
+        "%Y-%m-%d %H:%M UTC")
+
+
+def _age(seconds: float) -> str:
+    for unit, size in (("d", 86400), ("h", 3600), ("min", 60)):
+        if seconds >= size:
+            return f"{seconds / size:.1f} {unit}"
+    return f"{seconds:.0f} s"
+
+
+def freshness_line(fresh) -> str:
+    """`polyrank status`'s line on how fresh the metrics are (a stages.Freshness)."""
+    run = ("no metrics run" if fresh.as_of is None else
+           f"data as of {_utc(fresh.as_of)}, computed {_utc(fresh.finished_at)} "
+           f"({_age(fresh.age_s or 0.0)} ago)")
+    if not fresh.wallets_loaded_to:
+        return f"freshness: {run}; wallets loaded up to: unknown"
+    return (f"freshness: {run}; wallets loaded up to {_utc(fresh.loaded_to_min)} "
+            f"(the latest {_utc(fresh.loaded_to_max)}; {fresh.wallets_loaded_to} wallet(s))")
 
 
 def print_pipeline(report) -> None:

@@ -7,7 +7,7 @@ API's `/api/status` and the front door alike."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +30,17 @@ STAGE_SQL = ("SELECT argMax(value, updated_at) FROM pipeline_state WHERE key = {
              "HAVING count() > 0")
 RUNS_SQL = ("SELECT run_id, as_of, seconds, trades, positions, bets, wallets "
             "FROM metrics_runs FINAL ORDER BY finished_at DESC LIMIT {n:UInt32}")
+# the readable run: its as-of time, when it finished and how long ago (unix seconds)
+RUN_AGE_SQL = ("SELECT as_of, toUnixTimestamp(done) AS finished_at, "
+               "(toUnixTimestamp64Milli(now64(3)) - toUnixTimestamp64Milli(done)) / 1000 AS age_s "
+               "FROM (SELECT as_of, finished_at AS done FROM metrics_runs FINAL "
+               "WHERE run_id = {run:String} ORDER BY finished_at DESC LIMIT 1)")
+# the store's wallets' cursors (each wallet's latest state): 0 = unknown, left out
+LOADED_TO_SQL = ("SELECT nullIf(minIf(loaded_to, loaded_to > 0), 0) AS loaded_to_min, "
+                 "nullIf(maxIf(loaded_to, loaded_to > 0), 0) AS loaded_to_max, "
+                 "countIf(loaded_to > 0) AS wallets_loaded_to FROM ("
+                 "SELECT wallet, argMax(loaded_to, updated_at) AS loaded_to "
+                 "FROM ingest_wallets GROUP BY wallet)")
 
 
 def set_stage(store: Store, stage: str) -> None:
@@ -52,6 +63,22 @@ def metrics_run(store: Store) -> str:
     return run
 
 
+@dataclass(frozen=True)
+class Freshness:
+    """How fresh the readable metrics are. Of the run (None before the first): `as_of` (unix
+    seconds: the latest data it saw), `finished_at` (unix seconds) and `age_s` (seconds from
+    then to the time of asking). Of the store's wallets: `loaded_to_min` / `loaded_to_max`
+    (unix seconds: the upstream time up to which each wallet's history is stored, over the
+    `wallets_loaded_to` wallets that know it; None when none does)."""
+
+    as_of: int | None = None
+    finished_at: int | None = None
+    age_s: float | None = None
+    loaded_to_min: int | None = None
+    loaded_to_max: int | None = None
+    wallets_loaded_to: int = 0
+
+
 @dataclass
 class PipelineStatus:
     """Where the pipeline stands.
@@ -61,7 +88,8 @@ class PipelineStatus:
     (None before the first); `runs` the latest metrics runs, newest first; `ingest` what the
     last or running ingest published (per-worker progress, totals, failures) or None;
     `wallets` the store's wallets per load status; `registry` the wallet registry's size
-    (`registry_wallets`) and what each discovery source found (`registry`)."""
+    (`registry_wallets`) and what each discovery source found (`registry`); `freshness` the
+    readable run's as-of time and age and how far the wallets are loaded."""
 
     stage: str
     metrics_run: str | None = None
@@ -71,6 +99,7 @@ class PipelineStatus:
     store_error: str | None = None
     registry_wallets: int = 0
     registry: list[dict[str, Any]] = field(default_factory=list)
+    freshness: Freshness = field(default_factory=Freshness)
 
     @property
     def metrics(self) -> str:
@@ -85,7 +114,7 @@ class PipelineStatus:
         return {"stage": self.stage, "metrics_run": self.metrics_run, "metrics": self.metrics,
                 "runs": self.runs, "ingest": self.ingest, "wallets": self.wallets,
                 "registry_wallets": self.registry_wallets, "registry": self.registry,
-                "store_error": self.store_error}
+                "freshness": asdict(self.freshness), "store_error": self.store_error}
 
     def as_json(self) -> dict[str, Any]:
         """as_dict() with JSON-safe values (what the API answers)."""
@@ -135,4 +164,13 @@ def _from_store(store: Store, published: dict[str, Any] | None, runs: int) -> Pi
                           registry_wallets=store.scalar(load_sql("polyrank.discover.sql",
                                                                  "registry_size.sql")),
                           registry=store.dicts(load_sql("polyrank.discover.sql",
-                                                        "registry_summary.sql")))
+                                                        "registry_summary.sql")),
+                          freshness=freshness(store, run))
+
+
+def freshness(store: Store, run: str | None) -> Freshness:
+    """The run's as-of time and age (none without a run) and the wallets' cursors."""
+    run_age = next(iter(store.dicts(RUN_AGE_SQL, {"run": run})), {}) if run else {}
+    if run_age:
+        run_age["age_s"] = max(0.0, float(run_age["age_s"]))
+    return Freshness(**run_age, **store.dicts(LOADED_TO_SQL)[0])

@@ -549,3 +549,81 @@ def test_wallet_page_shows_polymarkets_pnl_beside_ours(server, page):
     expect(row.locator('td[data-window="lifetime"]')).not_to_have_text("—")
     assert "Polymarket" in row.locator("th").inner_text()
     assert "redeemed" in (row.locator("th").get_attribute("title") or "")
+
+
+def utc(ts: int) -> str:
+    """As the page writes a time."""
+    return time.strftime("%Y-%m-%d %H:%M", time.gmtime(ts)) + " UTC"
+
+
+def test_the_header_says_how_fresh_the_data_is(server, page):
+    """data as of <the run's as-of> · computed <age> ago · wallets loaded up to <the least
+    loaded_to>, from /api/status's freshness of the run shown."""
+    server.wait_ready()
+    fresh = server.get("/api/status")["freshness"]
+    api = board(server)
+    assert fresh["as_of"] == api["as_of"]
+    page.goto(server.url + "/")
+    wait_board(page, window="lifetime", category="all")
+    asof = page.locator("#asof")
+    expect(asof.locator('[data-part="as-of"]')).to_have_text(f"data as of {utc(api['as_of'])}")
+    age = asof.locator('[data-part="age"]')
+    expect(age).to_have_text(re.compile(r"^computed \d+ (s|min|h|days) ago$"))
+    expect(age).to_have_attribute("title", f"finished {utc(fresh['finished_at'])}")
+    loaded = asof.locator('[data-part="loaded-to"]')
+    expect(loaded).to_have_text("wallets loaded up to: unknown" if fresh["loaded_to_min"] is None
+                                else f"wallets loaded up to {utc(fresh['loaded_to_min'])}")
+    expect(asof).to_contain_text(f"run {api['run_id']}")
+
+    # wallets that know their cursor: the earliest of them (the demo's ingest may not record
+    # it: the answer is rewritten with known values)
+    known = {"loaded_to_min": api["as_of"] - 3 * 3600, "loaded_to_max": api["as_of"],
+             "wallets_loaded_to": 12, "age_s": 7200}
+
+    def with_cursors(route):
+        body = route.fetch().json()
+        body["freshness"].update(known)
+        route.fulfill(json=body)
+
+    page.route(re.compile(r".*/api/status$"), with_cursors)
+    page.goto(server.url + "/")
+    wait_board(page, window="lifetime", category="all")
+    expect(loaded).to_have_text(f"wallets loaded up to {utc(known['loaded_to_min'])}")
+    expect(loaded).to_have_attribute("title", re.compile(rf"of 12 wallets.*{utc(api['as_of'])}"))
+    expect(age).to_have_text("computed 2 h ago")
+
+
+def test_a_wallet_page_says_how_far_it_is_loaded_and_who_found_it(server, page):
+    server.wait_ready()
+    wallet = board(server)["rows"][0]["wallet"]
+    loading = server.get(f"/api/wallets/{wallet}")["loading"]
+    # the demo loads a wallet list: no discovery source
+    assert loading["status"] == "done" and loading["discovered_by"] == []
+    page.goto(f"{server.url}/wallet/{wallet}")
+    box = page.locator("#wallet-loading")
+    expect(box.locator('[data-part="loaded-to"]')).to_have_text(
+        "loaded up to: unknown" if loading["loaded_to"] is None
+        else f"loaded up to {utc(loading['loaded_to'])}")
+    expect(box.locator('[data-part="status"]')).to_have_text(
+        f" (done, last loaded {utc(loading['loaded_at'])})")
+    expect(box.locator('[data-part="discovered-by"]')).to_have_text("from a wallet list")
+
+    # a wallet discovery found, its cursor known (the answer rewritten)
+    found = {"status": "done", "loaded_to": 1_776_000_000, "loaded_at": 1_776_100_000,
+             "discovered_by": ["leaderboard", "tape"], "first_seen": 1_770_000_000,
+             "last_seen": 1_775_000_000}
+
+    def discovered(route):
+        body = route.fetch().json()
+        body["loading"] = found
+        route.fulfill(json=body)
+
+    page.route(re.compile(r".*/api/wallets/0x[0-9a-f]{40}$"), discovered)
+    page.goto(f"{server.url}/wallet/{wallet}")
+    expect(box).to_have_text(f"loaded up to {utc(found['loaded_to'])} (done, last loaded "
+                             f"{utc(found['loaded_at'])}), discovered by leaderboard, tape "
+                             "(seen 2026-02-02 → 2026-03-31)")
+    expect(box).to_have_attribute("data-loaded-to", str(found["loaded_to"]))
+    expect(box.locator('[data-part="discovered-by"]')).to_have_attribute(
+        "title", f"first seen trading {utc(found['first_seen'])}, last seen "
+                 f"{utc(found['last_seen'])}")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import subprocess
 import sys
@@ -9,6 +10,7 @@ import time
 import urllib.request
 from collections import Counter
 
+import aiohttp
 import pyarrow.compute as pc
 import pytest
 
@@ -16,6 +18,10 @@ from polyrank.sim.replay import ReplayServer
 from polyrank.sim.replay.clock import parse_time
 from polyrank.sim.replay.loader import load_world
 from polyrank.sim.world import WorldParams, generate_world
+from polyrank.sim.world.categories import category_of
+from polyrank.upstream.gamma import Gamma
+from polyrank.upstream.http import Http
+from polyrank.upstream.retry import FailureStreak, RetryPolicy
 from tests.replay_world import get_json, gql, served_by_cli
 
 T = parse_time("2026-04-10")
@@ -216,3 +222,55 @@ def test_cli_serve_with_clock_and_speed(world, tmp_path):
     bad = subprocess.run([sys.executable, "-m", "polyrank.sim", "replay", "serve",
                           str(world.path), "--clock", "soon"], capture_output=True, text=True)
     assert bad.returncode != 0 and "--clock" in bad.stderr
+
+
+def gamma_events(server) -> dict[str, object]:
+    """Every event Gamma shows, open and closed, read by polyrank's own client."""
+    async def main():
+        async with aiohttp.ClientSession() as session:
+            policy = RetryPolicy(retries=2, base_delay_s=0.01, max_delay_s=0.05, jitter_s=0,
+                                 pause_s=0.01)
+            gamma = Gamma(Http(session, policy=policy), server.url)
+            out = {}
+            for closed in (False, True):
+                async for page in gamma.events(closed=closed, streak=FailureStreak(policy)):
+                    out.update((e.id, e) for e in page)
+            return out
+
+    return asyncio.run(main())
+
+
+def test_a_retagged_event_shows_its_former_tags_before_retag_ts(at_t, world):
+    retagged = [e for e in world.events if e.get("retag_ts") is not None]
+    assert retagged, "the world re-tags at least one event"
+    e = retagged[0]
+    before = {t["slug"] for t in e["tags_before"]}
+    after = {t["slug"] for t in e["tags"]}
+    assert category_of(before) != category_of(after) == e["category"]
+    market = next(m for m in world.markets if m["event_id"] == e["id"])
+    tag_id = next(t["id"] for t in e["tags"] if t["slug"] not in before)  # a new tag
+    for t, slugs in ((e["retag_ts"] - 1, before), (e["retag_ts"], after), (None, after)):
+        at_t.set_clock(t, 0)
+        event = gamma_events(at_t)[str(e["id"])]
+        assert {tag.slug for tag in event.tags} == slugs, t
+        # the event's markets follow its tags in Gamma's tag filter
+        _, rows = get_json(at_t.url + f"/markets?tag_id={tag_id}&limit=100&closed="
+                           + ("true" if market["closed"] and t is None else "false"))
+        assert (str(market["id"]) in {r["id"] for r in rows}) == (slugs is after), t
+    # events never re-tagged keep their tags at any time
+    at_t.set_clock(e["retag_ts"] - 1, 0)
+    shown = gamma_events(at_t)
+    for other in world.events:
+        if other.get("retag_ts") is None and str(other["id"]) in shown:
+            assert [t.slug for t in shown[str(other["id"])].tags] == [
+                t["slug"] for t in other["tags"]]
+
+
+def test_an_old_world_without_retag_columns_is_served_with_its_tags():
+    from polyrank.sim.replay.gamma import Catalogue
+    event = {"id": "1", "slug": "e", "title": "E", "neg_risk": False, "closed": False,
+             "start_ts": 100, "end_ts": 300,
+             "tags": [{"id": "4", "label": "Politics", "slug": "politics"}]}
+    catalogue = Catalogue([event], [])
+    for t in (None, 150, 400):
+        assert catalogue.at(t).event_by_id["1"]["tags"] == event["tags"]

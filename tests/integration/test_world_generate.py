@@ -248,6 +248,27 @@ def test_catalogue_tags_categories_and_resolutions(events, markets):
     assert any(m["v2_fee_rate"] > 0 for m in markets.values())
 
 
+def test_a_few_events_are_retagged_during_their_life(world, events, markets):
+    end_ts = json.loads((world / "world.json").read_text())["end_ts"]
+    retagged = [ev for ev in events if ev["retag_ts"] is not None]
+    assert 1 <= len(retagged) <= 0.06 * len(events)
+    for ev in events:
+        if ev["retag_ts"] is None:
+            assert ev["tags_before"] is None
+            continue
+        assert ev["start_ts"] < ev["retag_ts"] < min(ev["end_ts"], end_ts)
+        assert category_of(t["slug"] for t in ev["tags_before"]) != ev["category"]
+        assert all(set(t) == {"id", "label", "slug"} for t in ev["tags_before"])
+    # the ledger books the world's end state: the final tags' category
+    conditions = {m["condition_id"]: m["event_id"] for m in markets.values()}
+    category = {ev["id"]: ev["category"] for ev in retagged}
+    positions = pq.read_table(world / "ledger" / "positions.parquet",
+                              columns=["condition_id", "category"]).to_pylist()
+    booked = [p for p in positions if conditions[p["condition_id"]] in category]
+    assert booked and all(p["category"] == category[conditions[p["condition_id"]]]
+                          for p in booked)
+
+
 def test_ids_follow_the_conditional_tokens_rules(markets):
     for m in list(markets.values())[:150]:
         if m["neg_risk"]:

@@ -1,5 +1,6 @@
 """One wallet's endpoints over `polyrank.results.wallets`: its metrics in every window and
-category, positions, trades (readable as soon as they are loaded) and the daily P&L curve."""
+category with how far its history is loaded, positions, trades (readable as soon as they are
+loaded) and the daily P&L curve."""
 
 from __future__ import annotations
 
@@ -17,8 +18,11 @@ def wallet_routes(store: Store) -> APIRouter:
 
     @router.get("/{address}")
     def wallet(address: str = ADDRESS) -> dict:
-        """Every window × category row of the wallet's metrics and its specialist figures;
-        404 when the store knows nothing of it."""
+        """Every window × category row of the wallet's metrics and its specialist figures,
+        and `loading`: its load status, `loaded_to` (unix seconds up to which its history is
+        stored; null while unknown), `loaded_at`, `discovered_by` (the discovery sources that
+        found it; empty for a wallet from a wallet list), `first_seen`, `last_seen`; 404 when
+        the store knows nothing of it."""
         return wallets.wallet(store, address).as_dict()
 
     @router.get("/{address}/positions")

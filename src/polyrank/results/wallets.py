@@ -1,6 +1,7 @@
-"""One wallet's pages: its metrics in every window and category, positions, trades (readable
-as soon as they are loaded, before any metrics run) and the daily P&L curve. A wallet the
-store knows nothing of (no fills, no metrics) is NotFound, never an empty answer."""
+"""One wallet's pages: its metrics in every window and category with how fresh its loaded
+history is (`loading`), positions, trades (readable as soon as they are loaded, before any
+metrics run) and the daily P&L curve. A wallet the store knows nothing of (no fills, no
+metrics) is NotFound, never an empty answer."""
 
 from __future__ import annotations
 
@@ -25,9 +26,26 @@ FILLS_SQL = ("SELECT count() FROM fills FINAL "
 
 
 @dataclass(frozen=True)
+class WalletLoading:
+    """How the wallet's history got into the store: its latest load `status` (pending, done,
+    failed; None when never loaded), `loaded_to` (unix seconds: the upstream time up to which
+    its history is stored; None while unknown), `loaded_at` (unix seconds: when that state was
+    written), and which discovery sources found it (`discovered_by`, empty for a wallet that
+    came from a wallet list only) with when they first and last saw it trade."""
+
+    status: str | None = None
+    loaded_to: int | None = None
+    loaded_at: int | None = None
+    discovered_by: list[str] = field(default_factory=list)
+    first_seen: int | None = None
+    last_seen: int | None = None
+
+
+@dataclass(frozen=True)
 class WalletReport:
     """Every window × category row of the wallet's metrics (`metrics`), its specialist
-    figures per category (`specialists`) and how many of its fills are loaded."""
+    figures per category (`specialists`), how many of its fills are loaded and how far its
+    history is loaded (`loading`)."""
 
     wallet: str
     run_id: str
@@ -35,6 +53,7 @@ class WalletReport:
     loaded_fills: int
     metrics: list[dict[str, Any]] = field(default_factory=list)
     specialists: list[dict[str, Any]] = field(default_factory=list)
+    loading: WalletLoading = field(default_factory=WalletLoading)
 
     def metric(self, window: str = "lifetime", category: str = "all") -> dict[str, Any] | None:
         """The metrics row of one window and category, if the wallet has one."""
@@ -80,8 +99,15 @@ def loaded_fills(store: Store, wallet: str | None = None) -> int:
     return store.scalar(FILLS_SQL, {"w": "" if wallet is None else wallet_address(wallet)})
 
 
+def loading(store: Store, address: str) -> WalletLoading:
+    """How far the wallet's history is loaded and who found it (no metrics run needed)."""
+    address = wallet_address(address)
+    row = read(store, "wallet_loading", {"wallet": address})[0]
+    return WalletLoading(**row)
+
+
 def wallet(store: Store, address: str) -> WalletReport:
-    """The wallet's metrics in the current run."""
+    """The wallet's metrics in the current run, and how far its history is loaded."""
     address = wallet_address(address)
     run, as_of = current_run(store)
     metrics = read(store, "wallet_metrics", {"run": run, "wallet": address})
@@ -89,7 +115,8 @@ def wallet(store: Store, address: str) -> WalletReport:
     if not metrics and not fills:
         raise _unknown(address)
     return WalletReport(address, run, as_of, fills, metrics,
-                        read(store, "wallet_specialists", {"run": run, "wallet": address}))
+                        read(store, "wallet_specialists", {"run": run, "wallet": address}),
+                        loading(store, address))
 
 
 def positions(store: Store, address: str, *, state: str = "all", limit: int = DEFAULT_LIMIT,

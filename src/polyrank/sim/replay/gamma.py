@@ -192,6 +192,11 @@ def _resolved_by(m: dict, at: int) -> bool:
     return bool(m.get("closed")) and m.get("closed_ts") is not None and int(m["closed_ts"]) <= at
 
 
+def _retagged_after(e: dict, at: int) -> bool:
+    """Whether the event's tags changed after `at` (it then still carries `tags_before`)."""
+    return e.get("retag_ts") is not None and int(e["retag_ts"]) > at
+
+
 def _market_at(m: dict, at: int, prices: LastPrices) -> dict:
     """A market as Gamma showed it at `at`: open, unresolved, priced by its trades, until its
     resolution time."""
@@ -249,7 +254,8 @@ class Catalogue:
     def at(self, t: int | None) -> Catalogue:
         """The catalogue as of `t` (None: the whole world): events and markets starting after
         t absent; markets resolved after t open; events closed only when all their markets
-        are resolved by t."""
+        are resolved by t; events re-tagged after t with their former tags (`tags_before`,
+        which their markets' tag filters follow too)."""
         if t is None:
             return self
         with self._lock:
@@ -271,8 +277,12 @@ class Catalogue:
                     continue
                 closed = bool(e.get("closed")) and all(
                     _resolved_by(m, t) for m in by_event.get(str(e["id"]), []))
-                shown_events.append(e if closed == bool(e.get("closed")) else
-                                    {**e, "closed": closed})
+                changed: dict[str, Any] = {}
+                if closed != bool(e.get("closed")):
+                    changed["closed"] = closed
+                if _retagged_after(e, t):
+                    changed["tags"] = e.get("tags_before") or []
+                shown_events.append({**e, **changed} if changed else e)
             view = Catalogue(shown_events, shown, _prices=self._prices)
             if len(self._views) >= 4:
                 self._views.pop(next(iter(self._views)))

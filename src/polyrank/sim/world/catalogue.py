@@ -14,6 +14,9 @@ DAY = 86400
 #: Share of events of a category (other than the last canonical one) that carry a second,
 #: lower-priority canonical tag listed first (so tag order alone gives the wrong category).
 MULTI_TAG_SHARE = 0.12
+#: Share of events re-tagged during their life (at least one when a world has 10 events):
+#: before `retag_ts` Gamma showed another category's tags (`tags_before`).
+RETAG_SHARE = 0.03
 #: Share of binary events that resolve 50/50 (payout [1, 1] / 2).
 VOID_SHARE = 0.03
 #: V1 fee rates (bps) and their shares of events; the rest trade without V1 fees.
@@ -70,6 +73,8 @@ class EventPlan:
     void: bool  # resolves 50/50
     actions: int  # taker actions to simulate
     force_last: bool = False  # a trade at exactly trade_end (makes as_of = the world's end)
+    retag_ts: int | None = None  # re-tagged at this time (start_ts < retag_ts < trade_end)
+    tags_before: list[dict] | None = None  # its tags before retag_ts (another category's)
     markets: list[MarketPlan] = field(default_factory=list)
 
     @property
@@ -157,7 +162,27 @@ def plan_catalogue(params: WorldParams, rows_per_action: float) -> list[EventPla
         pops.append(size ** 0.7 * float(rng.lognormal(0.0, 0.9)))
         events.append(ev)
     _assign_actions(events, np.array(pops), params, rows_per_action)
+    _retag(events, np.random.default_rng([params.seed, 3]))
     return events
+
+
+def _retag(events: list[EventPlan], rng: np.random.Generator) -> None:
+    """Re-tag a few events during their life: until `retag_ts` they carried the tags of
+    another category (`tags_before`); their final `tags` and `category` stay as planned, so
+    the ledger (the world's end state) is unchanged. A stream of its own, so the rest of the
+    world is the same with or without re-tagging."""
+    if len(events) < 10:
+        return
+    eligible = [ev for ev in events if ev.trade_end - ev.start_ts >= 2 * DAY]
+    count = min(len(eligible), max(1, round(RETAG_SHARE * len(events))))
+    cats = list(CATEGORIES)
+    for k in sorted(int(i) for i in rng.choice(len(eligible), size=count, replace=False)):
+        ev = eligible[k]
+        others = [c for c in cats if c != ev.category]
+        before = others[int(rng.integers(len(others)))]
+        span = ev.trade_end - ev.start_ts
+        ev.retag_ts = ev.start_ts + int(span * rng.uniform(0.25, 0.75))
+        ev.tags_before = _tags(rng, before)
 
 
 def _plan_market(rng: np.random.Generator, ev: EventPlan, index: int, k: int, fee_bps: int,

@@ -134,6 +134,7 @@ def event_record(ev: EventPlan) -> dict:
         "id": ev.id, "slug": ev.slug, "title": ev.title, "neg_risk": ev.neg_risk,
         "neg_risk_market_id": ev.neg_risk_market_id, "tags": ev.tags, "category": ev.category,
         "start_ts": ev.start_ts, "end_ts": ev.end_ts, "closed": ev.resolved,
+        "retag_ts": ev.retag_ts, "tags_before": ev.tags_before,
     }
 
 

@@ -112,10 +112,49 @@
     showError(err);
   }
 
+  const ago = (seconds) => {
+    const s = Math.max(0, seconds);
+    return s < 90 ? `${Math.round(s)} s` : s < 90 * 60 ? `${Math.round(s / 60)} min`
+      : s < 48 * 3600 ? `${Math.round(s / 3600)} h` : `${Math.round(s / 86400)} days`;
+  };
+
+  // /api/status's freshness of the readable run: { run, read (Date.now() then), ...fields }
+  let freshness = null;
+  let freshSeq = 0;
+
+  // The header's line: the run shown (its as-of time and id) and, once /api/status has
+  // answered for that run, how long ago it was computed and how far the store's wallets are
+  // loaded (the least of their loaded-up-to times). Without that answer the line stays short.
   function setAsOf(body) {
-    if (body && body.as_of != null) {
-      $("#asof").textContent = `data as of ${when(body.as_of)} · run ${body.run_id}`;
+    if (!body || body.as_of == null) return;
+    renderAsOf(body);
+    const seq = ++freshSeq;
+    api("/api/status").then((st) => {
+      if (seq !== freshSeq || !st.freshness) return;
+      freshness = { run: st.metrics_run, read: Date.now(), ...st.freshness };
+      renderAsOf(body);
+    }).catch(() => { /* the line without its freshness */ });
+  }
+
+  function renderAsOf(body) {
+    const f = freshness && freshness.run === body.run_id ? freshness : null;
+    const parts = [h("span", { "data-part": "as-of",
+      title: "the latest trade or resolution the metrics run saw" },
+      `data as of ${when(body.as_of)}`)];
+    if (f && f.age_s != null) {
+      parts.push(" · ", h("span", { "data-part": "age", title: `finished ${when(f.finished_at)}` },
+        `computed ${ago(f.age_s + (Date.now() - f.read) / 1000)} ago`));
     }
+    if (f) {
+      parts.push(" · ", h("span", { "data-part": "loaded-to", "data-value": f.loaded_to_min ?? "",
+        title: f.loaded_to_min == null ? "no wallet records the time its history is loaded up to"
+          : `the earliest of ${count(f.wallets_loaded_to)} wallets' loaded-up-to times; `
+            + `the latest ${when(f.loaded_to_max)}` },
+        f.loaded_to_min == null ? "wallets loaded up to: unknown"
+          : `wallets loaded up to ${when(f.loaded_to_min)}`));
+    }
+    parts.push(" · ", h("span", { "data-part": "run" }, `run ${body.run_id}`));
+    $("#asof").replaceChildren(...parts);
   }
 
   function navigate(url, replace) {
@@ -585,7 +624,7 @@
     $("#wallet").hidden = false;
     $("#wallet-address").textContent = address;
     document.title = `polyrank — ${address}`;
-    for (const id of ["#wallet-badges", "#wallet-cats", "#wallet-metrics",
+    for (const id of ["#wallet-badges", "#wallet-loading", "#wallet-cats", "#wallet-metrics",
                       "#wallet-specialists", "#positions", "#positions-pager", "#trades",
                       "#trades-pager", "#position-states"]) $(id).replaceChildren();
     destroyChart();
@@ -623,7 +662,32 @@
     }
   }
 
+  // How far the wallet's history is loaded, and which discovery sources found it.
+  function renderLoading(l) {
+    const box = $("#wallet-loading");
+    box.dataset.loadedTo = l && l.loaded_to != null ? l.loaded_to : "";
+    box.dataset.discoveredBy = l ? (l.discovered_by || []).join(",") : "";
+    if (!l) { box.replaceChildren(); return; }
+    const sources = l.discovered_by || [];
+    box.replaceChildren(
+      h("span", { "data-part": "loaded-to",
+                  title: "the upstream time up to which this wallet's history is stored" },
+        l.status == null ? "not loaded by an ingest" : l.loaded_to == null
+          ? "loaded up to: unknown" : `loaded up to ${when(l.loaded_to)}`),
+      l.status == null ? null : h("span", { "data-part": "status",
+        class: l.status === "done" ? "" : "warn", title: "the latest load and when it ended" },
+        ` (${l.status}${l.loaded_at != null ? ", last loaded " + when(l.loaded_at) : ""})`),
+      ", ",
+      h("span", { "data-part": "discovered-by",
+                  title: sources.length ? `first seen trading ${when(l.first_seen)}, last `
+                    + `seen ${when(l.last_seen)}` : "not found by discovery" },
+        sources.length ? `discovered by ${sources.join(", ")}` : "from a wallet list"),
+      sources.length ? h("small", {}, ` (seen ${day(l.first_seen)} → ${day(l.last_seen)})`)
+        : null);
+  }
+
   function renderWalletInfo(info) {
+    renderLoading(info.loading);
     const special = (info.specialists || []).filter((s) => s.is_specialist);
     const all = META.allCategory;
     const life = info.metrics.find((m) => m.window === META.whole && m.category === all);

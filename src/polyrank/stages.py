@@ -30,19 +30,6 @@ STAGE_SQL = ("SELECT argMax(value, updated_at) FROM pipeline_state WHERE key = {
              "HAVING count() > 0")
 RUNS_SQL = ("SELECT run_id, as_of, seconds, trades, positions, bets, wallets "
             "FROM metrics_runs FINAL ORDER BY finished_at DESC LIMIT {n:UInt32}")
-# the readable run: its as-of time, when it finished and how long ago (unix seconds)
-RUN_AGE_SQL = ("SELECT as_of, toUnixTimestamp(done) AS finished_at, "
-               "(toUnixTimestamp64Milli(now64(3)) - toUnixTimestamp64Milli(done)) / 1000 AS age_s "
-               "FROM (SELECT as_of, finished_at AS done FROM metrics_runs FINAL "
-               "WHERE run_id = {run:String} ORDER BY finished_at DESC LIMIT 1)")
-# the store's wallets' cursors (each wallet's latest state): 0 = unknown, left out
-LOADED_TO_SQL = ("SELECT nullIf(minIf(loaded_to, loaded_to > 0), 0) AS loaded_to_min, "
-                 "nullIf(maxIf(loaded_to, loaded_to > 0), 0) AS loaded_to_max, "
-                 "countIf(loaded_to > 0) AS wallets_loaded_to FROM ("
-                 "SELECT wallet, argMax(loaded_to, updated_at) AS loaded_to "
-                 "FROM ingest_wallets GROUP BY wallet)")
-
-
 def set_stage(store: Store, stage: str) -> None:
     """Record that the pipeline reached `stage` (one of STAGES)."""
     if stage not in STAGES:
@@ -170,7 +157,10 @@ def _from_store(store: Store, published: dict[str, Any] | None, runs: int) -> Pi
 
 def freshness(store: Store, run: str | None) -> Freshness:
     """The run's as-of time and age (none without a run) and the wallets' cursors."""
-    run_age = next(iter(store.dicts(RUN_AGE_SQL, {"run": run})), {}) if run else {}
+    ages = store.dicts(load_sql("polyrank.ingest.sql", "run_age.sql"), {"run": run}) \
+        if run else []
+    run_age = ages[0] if ages else {}
     if run_age:
         run_age["age_s"] = max(0.0, float(run_age["age_s"]))
-    return Freshness(**run_age, **store.dicts(LOADED_TO_SQL)[0])
+    loaded = store.dicts(load_sql("polyrank.ingest.sql", "loaded_to.sql"))[0]
+    return Freshness(**run_age, **loaded)

@@ -30,7 +30,7 @@ from polyrank.store import Store
 from tests.ingest_support import FAST_RETRY, settings_for
 
 START = "2026-01-01"
-T1, T2 = parse_time("2026-03-25"), parse_time("2026-06-05")
+T1, T2 = parse_time("2026-03-01"), parse_time("2026-06-05")
 # what is compared: the metrics run's tables (without the run id) and the enriched tables
 RESULTS = {
     "positions": "SELECT * EXCEPT run_id FROM positions WHERE run_id = {run:String}",
@@ -138,6 +138,8 @@ def refreshed(server, tmp_path_factory):
     server.set_clock(T1, 0)
     first = build(server, dsn, root / "rt")
     at_t1 = counts(dsn)
+    with Store.open(dsn) as store:
+        at_t1["tags"] = dict(store.rows("SELECT id, tag_slugs FROM events FINAL"))
     server.set_clock(T2, 0)
     try:
         again = refresh(server, dsn, root / "rt")
@@ -157,11 +159,26 @@ def test_the_world_changes_between_t1_and_t2(world):
     born_and_resolved = [m for m in markets if (m.get("start_ts") or 0) > T1
                          and m.get("closed_ts") and m["closed_ts"] <= T2]
     assert born_and_resolved, "no market created and resolved between t1 and t2"
+    events = [json.loads(line) for line in (world / "events.jsonl").read_text().splitlines()]
+    retagged = [e for e in events if e.get("retag_ts") and T1 < e["retag_ts"] <= T2
+                and e["start_ts"] <= T1]
+    assert retagged, "no event seen at t1 whose tags change before t2"
     assert T1 < V2_MIGRATION_TS < T2
 
 
-def test_refresh_at_t2_equals_a_rebuild_at_t2(refreshed, rebuilt):
-    dsn, first, _, again = refreshed
+def test_refresh_at_t2_equals_a_rebuild_at_t2(refreshed, rebuilt, world):
+    """Every result row equal — including the trades of the event re-tagged between t1 and
+    t2, whose category the refresh changed."""
+    dsn, first, at_t1, again = refreshed
+    events = [json.loads(line) for line in (world / "events.jsonl").read_text().splitlines()]
+    event = next(e for e in events if e.get("retag_ts") and T1 < e["retag_ts"] <= T2)
+    with Store.open(dsn) as store:
+        tags = store.scalar("SELECT argMax(tag_slugs, updated_at) FROM events WHERE id = "
+                            "{id:String}", {"id": event["id"]})
+        categories = {r[0] for r in store.rows("SELECT DISTINCT category FROM trades WHERE "
+                                               "event_id = {id:String}", {"id": event["id"]})}
+    assert at_t1["tags"][event["id"]] == [t["slug"] for t in event["tags_before"]]
+    assert tags == [t["slug"] for t in event["tags"]] and categories == {event["category"]}
     assert first.metrics is not None and again.metrics is not None
     assert again.catalogue.incremental and not first.catalogue.incremental
     assert again.ingest.failed == {}

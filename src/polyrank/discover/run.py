@@ -198,6 +198,8 @@ async def sweep_tape(http: Http, settings: Settings, store: Store, days: list[in
     tape = Tape(http, settings.subgraph_url(ORDERBOOK_SUBGRAPH))
     # a day is over once the subgraph has indexed past it (its head, else the wall clock)
     head = await tape.head(streak) or int(time.time())
+    # days that start after the head have nothing yet: left for a later sweep
+    todo = [d for d in todo if d <= head]
     wallets: set[str] = set()
     with progress.task("discover: tape days", total=len(todo)) as bar:
         for day in todo:

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 
 from polyrank.discover.registry import Seen
-from polyrank.upstream.goldsky import FILL_FIELDS, Page, _fills
+from polyrank.upstream.goldsky import FILL_FIELDS, Page, _fills, indexed_head
 from polyrank.upstream.http import Http
 from polyrank.upstream.records import Fill
 from polyrank.upstream.retry import FailureStreak
@@ -35,9 +35,6 @@ query TapeAt($at: BigInt!, $after: ID!, $first: Int!) {{
 }}"""
 
 
-HEAD = "query Head { _meta { block { number timestamp } } }"
-
-
 class Tape:
     """Every fill of [start, end) on one orderbook endpoint."""
 
@@ -56,12 +53,7 @@ class Tape:
         """The timestamp of the latest block the subgraph has indexed (`_meta`), or None
         when it does not say."""
         self.requests += 1
-        data = await self.http.graphql(self.url, HEAD, {}, streak=streak)
-        stamp = ((data.get("_meta") or {}).get("block") or {}).get("timestamp")
-        try:
-            return int(stamp) if stamp is not None else None
-        except (TypeError, ValueError):
-            return None
+        return await indexed_head(self.http, self.url, streak)
 
     async def fills(self, start: int, end: int, streak: FailureStreak
                     ) -> AsyncIterator[list[Fill]]:

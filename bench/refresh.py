@@ -27,6 +27,7 @@ import pyarrow.parquet as pq
 
 import polyrank
 from common import ensure_world, fresh_dir, replay_process, replay_reset, replay_stats
+from polyrank.session import REFRESH_SOURCES
 from polyrank.settings import Settings
 
 SERVICES = (("subgraphs", "/api/public/"), ("gamma", "/events"), ("gamma", "/markets"),
@@ -72,7 +73,7 @@ def timed(url: str, work) -> tuple[float, Counter, object]:
 
 def build(url: str, root: Path, since: int):
     with open_store(url, root) as pr:
-        found = pr.discover(since=since)
+        found = pr.discover(since=since, sources=REFRESH_SOURCES, data_limit=None)
         return found, pr.run_pipeline(**NO_LIMITS)
 
 

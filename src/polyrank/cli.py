@@ -488,11 +488,12 @@ def serve(
     ctx: typer.Context,
     host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to listen on; 0 picks a free one.")] = 8000,
-    pipeline_wallets: Annotated[Path | None, typer.Option(
+    run_pipeline: Annotated[bool, typer.Option(
         "--pipeline", help="Also run the pipeline (catalogue sync, ingest, enrich, metrics) "
-                           "for this wallet list inside the server process: the page shows "
-                           "its progress while it loads (an embedded store admits one "
-                           "process).")] = None,
+                           "inside the server process, over --wallets or else the store's "
+                           "registry: the page shows its progress while it loads (an "
+                           "embedded store admits one process).")] = False,
+    wallets: RegistryWalletsOpt = None,
     workers: WorkersOpt = WORKERS,
     rate_limit: RateLimitOpt = GOLDSKY_RATE,
     data_api: DataApiOpt = True,
@@ -506,20 +507,22 @@ def serve(
     """Serve the web page and the read-only API until Ctrl-C.
 
     Leaderboards, wallets, status; the OpenAPI explorer at /docs."""
-    listed = _wallet_list(pipeline_wallets, False) if pipeline_wallets else None
+    if wallets and not run_pipeline:
+        raise InvalidArgument("wallets", "--wallets goes with --pipeline")
+    listed = _wallet_list(wallets, False).wallets if wallets else None
     with _open(ctx, store_dsn=store, goldsky_url=goldsky_url, gamma_url=gamma_url,
                data_api_url=data_api_url, runtime_dir=runtime_dir) as pr, \
             pr.serve(host=host, port=port) as srv:
         err.print(f"serving {pr.store.target.describe()} on {srv.url} (OpenAPI at "
                   f"{srv.url}/docs; Ctrl-C stops)", highlight=False)
-        if listed:
-            print_pipeline(pr.run_pipeline(listed.wallets, options=_ingest_options(
+        if run_pipeline:
+            print_pipeline(pr.run_pipeline(listed, options=_ingest_options(
                 workers, rate_limit, data_api, data_rate_limit)))
             out.print(f"pipeline done; still serving on {srv.url}", highlight=False)
         elif pr.status().stage == "empty":
             err.print("the store is empty: load it with `polyrank pipeline --wallets FILE` "
                       "(another store folder or a server DSN), or serve and load at once "
-                      "with `polyrank serve --pipeline FILE`", highlight=False)
+                      "with `polyrank serve --pipeline [--wallets FILE]`", highlight=False)
         srv.wait()
 
 

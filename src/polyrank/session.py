@@ -41,6 +41,8 @@ from polyrank.settings import Settings, settings_from_env
 from polyrank.stages import PipelineStatus, pipeline_status
 from polyrank.store import Store, load_sql
 
+#: What `refresh` discovers from: the orderbook subgraph's tape and the Data API's trades.
+REFRESH_SOURCES = ("tape", "trades")
 _ADDRESS_LIKE = re.compile(r"^0x[0-9a-fA-F]*$")
 #: What `ingest` and `run_pipeline` accept for wallets: addresses, or a wallet-list file.
 Wallets = Iterable[str] | str | Path
@@ -217,16 +219,18 @@ class Polyrank:
         `discover_since` (when given; days already swept are skipped), sync what changed in
         the catalogue (everything with `full_catalogue`), load every known wallet from its
         own cursor, and — only when something changed — enrich the new fills and compute a
-        new metrics run. Idempotent and resumable (see `polyrank.refresh`)."""
+        new metrics run. Discovery reads both tapes (`REFRESH_SOURCES`). Idempotent and
+        resumable (see `polyrank.refresh`)."""
         from polyrank.discover.run import DiscoverOptions
         from polyrank.refresh import refresh_async
 
+        opts = _options(options, option_fields)
         found = None
-        if discover_since is not None:
-            start = unix_time(discover_since)
-            found = DiscoverOptions(since=start or 0,
-                                    until=int(dt.datetime.now(dt.UTC).timestamp()))
-        return await refresh_async(self.settings, self.store, _options(options, option_fields),
+        if discover_since is not None:  # both tapes: the subgraph's (V1) and /trades (V2)
+            found = DiscoverOptions(since=unix_time(discover_since) or 0,
+                                    until=int(dt.datetime.now(dt.UTC).timestamp()),
+                                    sources=REFRESH_SOURCES, data_limit=opts.data_limit)
+        return await refresh_async(self.settings, self.store, opts,
                                    discover_options=found, full_catalogue=full_catalogue,
                                    config=config, progress=self.progress,
                                    command=command or _command())

@@ -506,7 +506,7 @@ def test_before_any_metrics_run_the_page_shows_the_pipeline_stage(tmp_path, page
         idle = page.locator("#pipeline-idle")
         expect(idle).to_be_visible()
         expect(idle).to_contain_text("polyrank pipeline --wallets FILE")
-        expect(idle).to_contain_text("polyrank serve --pipeline FILE")
+        expect(idle).to_contain_text("polyrank serve --pipeline --wallets FILE")
         expect(page.locator("#pipeline-wait")).to_be_hidden()
         # the steps are /api/meta's
         steps = [s["name"] for s in srv.get("/api/meta")["steps"]]

@@ -21,6 +21,7 @@ import pytest
 
 import polyrank
 from polyrank.ingest.options import DEFAULT_OVERLAP_S
+from polyrank.session import REFRESH_SOURCES
 from polyrank.settings import V2_MIGRATION_TS
 from polyrank.sim.replay import FaultConfig, ReplayServer
 from polyrank.sim.replay.clock import parse_time
@@ -65,7 +66,7 @@ def open_store(server, dsn: str, root: Path):
 def build(server, dsn: str, root: Path):
     """From scratch at the clock's time: discover the tape, then the whole pipeline."""
     with open_store(server, dsn, root) as pr:
-        pr.discover(since=START)
+        pr.discover(since=START, sources=REFRESH_SOURCES, data_limit=None)
         return pr.run_pipeline(retry=FAST_RETRY, goldsky_limit=None, data_limit=None)
 
 
@@ -184,6 +185,12 @@ def test_refresh_at_t2_equals_a_rebuild_at_t2(refreshed, rebuilt, world):
     assert again.ingest.failed == {}
     assert_same(snapshot(dsn), snapshot(rebuilt[0]))
     assert counts(dsn)["fills"] == counts(rebuilt[0])["fills"]
+    # every wallet that traded by t2 was found (both tapes) and loaded
+    makers = {r["maker"] for r in pq.read_table(world / "fills.parquet", columns=[
+        "maker", "timestamp"]).to_pylist() if r["timestamp"] <= T2}
+    with Store.open(dsn) as store:
+        loaded = {r[0] for r in store.rows("SELECT DISTINCT maker FROM fills")}
+    assert loaded == makers
     assert counts(dsn)["activities"] == counts(rebuilt[0])["activities"]
 
 

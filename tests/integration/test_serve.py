@@ -43,7 +43,7 @@ def test_serve_with_pipeline_shows_progress_then_the_leaderboard(tmp_path):
     with ReplayServer(world, faults=FaultConfig(latency_ms=40)) as replay:
         proc = subprocess.Popen(
             [sys.executable, "-m", "polyrank.cli", "serve", "--port", "0",
-             "--pipeline", str(world / "wallets.txt"), "--workers", "2",
+             "--pipeline", "--wallets", str(world / "wallets.txt"), "--workers", "2",
              "--rate-limit", "none", "--goldsky-url", replay.url, "--gamma-url", replay.url,
              "--data-api-url", replay.url, "--store", f"chdb://{tmp_path / 'store'}",
              "--runtime-dir", str(tmp_path / "rt")],
@@ -70,3 +70,19 @@ def test_serve_with_pipeline_shows_progress_then_the_leaderboard(tmp_path):
         finally:
             proc.terminate()   # SIGTERM: SIGINT may be ignored in a background job
             proc.wait(30)
+
+
+def test_serve_pipeline_without_wallets_loads_the_registry_or_says_it_is_empty(tmp_path):
+    """Without --wallets, `serve --pipeline` runs over the store's registry: an empty one is
+    a clear error (exit 1, what to run first), never an empty load; --wallets alone is
+    refused."""
+    base = [sys.executable, "-m", "polyrank.cli", "serve", "--port", "0", "--store",
+            f"chdb://{tmp_path / 'store'}", "--runtime-dir", str(tmp_path / "rt"),
+            "--goldsky-url", "http://127.0.0.1:9", "--gamma-url", "http://127.0.0.1:9",
+            "--data-api-url", "http://127.0.0.1:9"]
+    done = subprocess.run([*base, "--pipeline"], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 1, done.stderr
+    assert "registry is empty" in done.stderr and "polyrank discover" in done.stderr
+    alone = subprocess.run([*base, "--wallets", str(tmp_path / "w.txt")], capture_output=True,
+                           text=True, timeout=120)
+    assert alone.returncode == 1 and "--wallets goes with --pipeline" in alone.stderr

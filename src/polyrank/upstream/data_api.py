@@ -131,20 +131,26 @@ class DataApi:
                 lo = boundary
 
 
-    async def board_page(self, category: str, period: str, order: str, offset: int, *,
-                         streak: FailureStreak, limit: int = BOARD_PAGE) -> list[BoardEntry]:
-        """One page of the official leaderboard of `category` x `period` x `order`."""
-        url = f"{self.url}/v1/leaderboard"
-        params = [("category", category), ("timePeriod", period), ("orderBy", order),
-                  ("limit", str(limit)), ("offset", str(offset))]
+    async def _list(self, path: str, params: list, what: str, parse, streak: FailureStreak
+                    ) -> list:
+        """One listing answered as a JSON list, each row parsed; counted."""
+        url = f"{self.url}{path}"
         body = await self.http.get_json(url, params, streak=streak, exact=True)
         if not isinstance(body, list):
-            raise UpstreamDataError(f"{url}: expected a list of leaderboard rows, got "
+            raise UpstreamDataError(f"{url}: expected a list of {what}, got "
                                     f"{type(body).__name__}", url=url)
-        rows = [parse_board_entry(obj) for obj in body]
+        rows = [parse(obj) for obj in body]
         self.requests += 1
         self.rows += len(rows)
         return rows
+
+    async def board_page(self, category: str, period: str, order: str, offset: int, *,
+                         streak: FailureStreak, limit: int = BOARD_PAGE) -> list[BoardEntry]:
+        """One page of the official leaderboard of `category` x `period` x `order`."""
+        params = [("category", category), ("timePeriod", period), ("orderBy", order),
+                  ("limit", str(limit)), ("offset", str(offset))]
+        return await self._list("/v1/leaderboard", params, "leaderboard rows",
+                                parse_board_entry, streak)
 
     async def holders(self, condition_ids: Sequence[str], *, streak: FailureStreak,
                       limit: int = HOLDERS_LIMIT) -> list[Holder]:
@@ -161,16 +167,8 @@ class DataApi:
                             limit: int = RECENT_PAGE) -> list[Activity]:
         """One page of everyone's trades, newest first, every order's row (maker rows too:
         `takerOnly=false`)."""
-        url = f"{self.url}/trades"
         params = [("takerOnly", "false"), ("limit", str(limit)), ("offset", str(offset))]
-        body = await self.http.get_json(url, params, streak=streak, exact=True)
-        if not isinstance(body, list):
-            raise UpstreamDataError(f"{url}: expected a list of trades, got "
-                                    f"{type(body).__name__}", url=url)
-        rows = [parse_activity(obj) for obj in body]
-        self.requests += 1
-        self.rows += len(rows)
-        return rows
+        return await self._list("/trades", params, "trades", parse_activity, streak)
 
 
 def newest(rows: Sequence, limit: int) -> list:

@@ -121,10 +121,10 @@ def _choice(q, name: str, default: str, valid) -> str:
     return value
 
 
-def _int(q, name: str, default: int) -> int:
+def _opt_int(q, name: str) -> int | None:
     raw = q.get(name)
     if raw in (None, ""):
-        return default
+        return None
     try:
         value = int(raw)
     except ValueError:
@@ -132,3 +132,8 @@ def _int(q, name: str, default: int) -> int:
     if value < 0:
         raise BadRequest(f"invalid {name}: {raw}")
     return value
+
+
+def _int(q, name: str, default: int) -> int:
+    value = _opt_int(q, name)
+    return default if value is None else value

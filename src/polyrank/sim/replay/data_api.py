@@ -25,7 +25,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from aiohttp import web
 
-from polyrank.sim.replay.boards import BadRequest, Boards
+from polyrank.sim.replay.boards import BadRequest, Boards, _opt_int
 from polyrank.sim.replay.loader import WorldFiles
 from polyrank.sim.replay.table import string_column
 
@@ -295,17 +295,6 @@ def _user(q, *, required: bool) -> str | None:
     return user
 
 
-def _opt_int(q, name: str) -> int | None:
-    raw = q.get(name)
-    if raw in (None, ""):
-        return None
-    try:
-        value = int(raw)
-    except ValueError:
-        raise BadRequest(f"invalid {name}: {raw}") from None
-    if value < 0:
-        raise BadRequest(f"invalid {name}: {raw}")
-    return value
 
 
 def _csv_upper(raw: str | None) -> set[str]:

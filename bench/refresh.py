@@ -30,16 +30,15 @@ from common import ensure_world, fresh_dir, replay_process, replay_reset, replay
 from polyrank.session import REFRESH_SOURCES
 from polyrank.settings import Settings
 
-SERVICES = (("subgraphs", "/api/public/"), ("gamma", "/events"), ("gamma", "/markets"),
-            ("data-api", "/activity"), ("data-api", "/trades"), ("data-api", "/v1/"),
-            ("data-api", "/holders"))
 
-
-def service(path: str) -> str:
-    for name, prefix in SERVICES:
-        if path.startswith(prefix):
-            return name
-    return "other"
+def service(route: str) -> str:
+    """The replay's route keys are `<service>:<path>` (goldsky, gamma, data, ...); the
+    subgraphs are told apart by their path."""
+    name, _, path = route.partition(":")
+    if name == "goldsky":
+        parts = path.rstrip("/").split("/")
+        return "subgraph:" + parts[-3] if len(parts) > 3 else name
+    return f"{name}:{path}"
 
 
 def by_service(stats: dict) -> Counter:

@@ -196,12 +196,16 @@ def test_refresh_at_t2_equals_a_rebuild_at_t2(refreshed, rebuilt, world):
 
 def test_refresh_reads_each_known_wallet_only_from_its_cursor(refreshed, rebuilt, world):
     """The refresh re-reads of a wallet known at t1 only the overlap before its cursor: the
-    fills it fetched again are exactly the stored ones of [t1 - overlap, t1]."""
+    fills it fetched again are exactly the stored ones of [cursor - overlap, t1], where the
+    cursor is the upstream's present at t1 (before the migration: the newest trade)."""
     dsn, _, at_t1, again = refreshed
     fills = pq.read_table(world / "fills.parquet", columns=["maker", "timestamp"]).to_pylist()
     known = {f["maker"] for f in fills if f["timestamp"] <= T1}
+    cursor = max(f["timestamp"] for f in fills if f["timestamp"] <= T1)
+    with Store.open(dsn) as store:
+        assert store.scalar("SELECT uniqExact(loaded_to) FROM ingest_wallets FINAL") == 1
     overlap = sum(1 for f in fills if f["maker"] in known
-                  and T1 - DEFAULT_OVERLAP_S <= f["timestamp"] <= T1)
+                  and cursor - DEFAULT_OVERLAP_S <= f["timestamp"] <= T1)
     assert again.ingest.fills_duplicate == overlap
     assert at_t1["fills"] + again.ingest.fills_new == counts(dsn)["fills"]
     assert again.ingest.fills_fetched < rebuilt[1].ingest.fills_fetched

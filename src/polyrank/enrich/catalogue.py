@@ -19,8 +19,10 @@ from polyrank.progress import NullProgress, Progress
 from polyrank.settings import ORDERBOOK_SUBGRAPH, PNL_SUBGRAPH, Settings
 from polyrank.stages import STAGE_SQL, set_stage
 from polyrank.store import Store, load_sql
+from polyrank.upstream.data_api import DataApi
 from polyrank.upstream.gamma import Gamma
 from polyrank.upstream.goldsky import Goldsky
+from polyrank.upstream.head import upstream_head
 from polyrank.upstream.http import Http
 from polyrank.upstream.records import ConditionPayout, GammaEvent, GammaMarket
 from polyrank.upstream.retry import FailureStreak, RetryPolicy
@@ -139,7 +141,7 @@ async def sync_catalogue(settings: Settings, store: Store, *, progress: Progress
         streak = FailureStreak(http.policy)
         goldsky = Goldsky(http, settings.subgraph_url(ORDERBOOK_SUBGRAPH),
                           settings.subgraph_url(PNL_SUBGRAPH))
-        head = await _head(goldsky, streak, report)
+        head = await _head(goldsky, DataApi(http, settings.data_api_url), streak, report)
         # newly resolved markets, and resolved ones whose payout is still Gamma's: the
         # pnl-subgraph is asked for these
         resolved: dict[str, int | None] = dict(store.rows(load_sql(SQL, "gamma_payouts.sql")))
@@ -166,13 +168,13 @@ async def sync_catalogue(settings: Settings, store: Store, *, progress: Progress
     return report
 
 
-async def _head(goldsky: Goldsky, streak: FailureStreak, report: CatalogueReport
-                ) -> int | None:
-    """How far the upstream reaches as the sync begins (the orderbook subgraph's head)."""
+async def _head(goldsky: Goldsky, data_api: DataApi, streak: FailureStreak,
+                report: CatalogueReport) -> int | None:
+    """How far the upstream reaches as the sync begins (`upstream_head`)."""
     try:
-        return await goldsky.head(streak)
+        return await upstream_head(goldsky, data_api, streak)
     except UpstreamError as exc:
-        report.notes.append(f"the orderbook subgraph's head is unreadable ({exc}): the next "
+        report.notes.append(f"the upstream's present is unreadable ({exc}): the next "
                             "incremental sync starts from the previous one")
         return None
 

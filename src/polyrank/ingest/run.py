@@ -44,6 +44,7 @@ from polyrank.upstream.activity_subgraph import ActivitySubgraph
 from polyrank.upstream.data_api import DataApi
 from polyrank.upstream.gamma import Gamma
 from polyrank.upstream.goldsky import Goldsky, token_of
+from polyrank.upstream.head import upstream_head
 from polyrank.upstream.http import Http, count_requests
 from polyrank.upstream.limiter import RateLimiter, Sleep
 from polyrank.upstream.records import Fill
@@ -155,7 +156,7 @@ class Ingest:
                                                   page=opts.data_page_size,
                                                   max_offset=opts.data_max_offset), resolver,
                            ActivitySubgraph(http, self.settings.subgraph_url(ACTIVITY_SUBGRAPH),
-                                            page=opts.page_size), self.options.retry)
+                                            page=opts.page_size), opts.retry, opts.data_api)
 
     def _record_run(self, command: str, wallets: int, status: str, started_at: datetime
                     ) -> None:
@@ -176,19 +177,22 @@ class _Clients:
     resolver: TokenResolver
     activity: ActivitySubgraph
     retry: RetryPolicy
+    use_data_api: bool
 
     async def head(self) -> int | None:
-        """The orderbook subgraph's indexed head; None (no cursor advances this run) when
-        it cannot be read."""
+        """How far the upstream reaches (`upstream_head`); None (no cursor advances this
+        run) when it cannot be read."""
         try:
-            head = await self.goldsky.head(FailureStreak(self.retry))
+            # (its own Data API client: the run's counts only the wallets' pages)
+            clock = DataApi(self.http, self.data_api.url) if self.use_data_api else None
+            head = await upstream_head(self.goldsky, clock, FailureStreak(self.retry))
         except UpstreamError as exc:
-            log.warning("the orderbook subgraph's head is unreadable (%s): wallets' cursors "
-                        "stay where they were", exc)
+            log.warning("the upstream's present is unreadable (%s): wallets' cursors stay "
+                        "where they were", exc)
             return None
         if head is None:
-            log.warning("the orderbook subgraph does not say its head (_meta): wallets' "
-                        "cursors stay where they were")
+            log.warning("no source says how far it reaches: wallets' cursors stay where "
+                        "they were")
         return head
 
 

@@ -137,6 +137,10 @@ def main() -> None:
               f"read again (the overlap), {ref.ingest.activities_new:,} new activities; "
               f"enrich {ref.enrich.seconds:.2f} s vs {rebuilt.enrich.seconds:.2f} s, metrics "
               f"{ref.metrics.seconds:.2f} s vs {rebuilt.metrics.seconds:.2f} s")
+        stages = {"discover": ref.discover.seconds if ref.discover else 0.0,
+                  "catalogue": ref.catalogue.seconds, "ingest": ref.ingest.seconds,
+                  "enrich": ref.enrich.seconds, "metrics": ref.metrics.seconds}
+        print("refresh stages: " + ", ".join(f"{k} {v:.1f} s" for k, v in stages.items()))
         print(f"nothing new: metrics computed {idle.changed}, {sum(idle_req.values())} "
               f"requests, {idle_s:.1f} s")
         print(f"discovery (rebuild): {found_b.requests} requests for {found_b.registry:,} "

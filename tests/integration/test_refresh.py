@@ -320,3 +320,48 @@ def _get(url: str) -> int:
             return resp.status
     except urllib.error.HTTPError as exc:
         return exc.code
+
+
+def quiet_stretch(world, wallets: int = 3, span: int = 7200) -> tuple[list[str], int]:
+    """Some wallets and a time t such that in (t, t + span] other wallets trade markets open
+    at t (their prices move) while these wallets do nothing and no market starts, resolves
+    or is re-tagged."""
+    fills = pq.read_table(world / "fills.parquet", columns=["maker", "timestamp"]).to_pylist()
+    acts = pq.read_table(world / "activity.parquet", columns=["wallet", "timestamp"]).to_pylist()
+    markets = [json.loads(x) for x in (world / "markets.jsonl").read_text().splitlines()]
+    events = [json.loads(x) for x in (world / "events.jsonl").read_text().splitlines()]
+    moments = sorted({m.get("start_ts") or 0 for m in markets}
+                     | {m.get("closed_ts") or 0 for m in markets}
+                     | {e.get("retag_ts") or 0 for e in events})
+    busy = sorted({f["maker"] for f in fills})
+    for t in range(T1, T2, span):
+        if any(t < m <= t + span for m in moments):
+            continue
+        inside = {f["maker"] for f in fills if t < f["timestamp"] <= t + span}
+        acting = {a["wallet"] for a in acts if t < a["timestamp"] <= t + span}
+        quiet = [w for w in busy if w not in inside | acting
+                 and any(f["maker"] == w and f["timestamp"] <= t for f in fills)]
+        if inside and len(quiet) >= wallets:
+            return quiet[:wallets], t
+    raise AssertionError("no quiet stretch in the world")
+
+
+def test_prices_moving_without_new_fills_of_ours_compute_nothing(server, world, tmp_path):
+    """Gamma's prices of open markets move with everyone's trades, so the catalogue sync
+    rewrites those markets — but the metrics do not read those prices (marks are the latest
+    fill's): with no new fill or activity of the store's wallets, no run is computed."""
+    wallets, t = quiet_stretch(world)
+    dsn = f"chdb://{tmp_path / 'store'}"
+    server.set_clock(t, 0)
+    try:
+        with open_store(server, dsn, tmp_path / "rt") as pr:
+            pr.run_pipeline(wallets, retry=FAST_RETRY, goldsky_limit=None, data_limit=None)
+        before = counts(dsn)
+        server.set_clock(t + 7200, 0)
+        with open_store(server, dsn, tmp_path / "rt") as pr:  # no discovery: these wallets
+            report = pr.refresh(retry=FAST_RETRY, goldsky_limit=None, data_limit=None)
+    finally:
+        server.set_clock(T1, 0)
+    assert report.catalogue.markets_written > 0      # prices moved: market rows rewritten
+    assert report.ingest.fills_new == 0 and report.ingest.activities_new == 0
+    assert report.metrics is None and counts(dsn) == before

@@ -200,6 +200,7 @@ async def sweep_tape(http: Http, settings: Settings, store: Store, days: list[in
     head = await tape.head(streak) or int(time.time())
     # days that start after the head have nothing yet: left for a later sweep
     todo = [d for d in todo if d <= head]
+    report.days = report.days_already + len(todo)
     wallets: set[str] = set()
     with progress.task("discover: tape days", total=len(todo)) as bar:
         for day in todo:

@@ -281,8 +281,9 @@ class _Run:
             else:
                 outcomes = await self._fetch_batch(job, queue, streak)
             await self._add_v1_activities(outcomes, job.since, streak)
-            for outcome in outcomes:
-                await self._add_v2(outcome, job.since, streak)
+            # the Data API is asked per wallet: the job's wallets at once (the connection
+            # pool and the host's limiter bound how many are in flight)
+            await asyncio.gather(*(self._add_v2(o, job.since, streak) for o in outcomes))
             return outcomes
         except UpstreamError as exc:
             if len(job.wallets) > 1:

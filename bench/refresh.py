@@ -32,13 +32,10 @@ from polyrank.settings import Settings
 
 
 def service(route: str) -> str:
-    """The replay's route keys are `<service>:<path>` (goldsky, gamma, data, ...); the
-    subgraphs are told apart by their path."""
+    """The replay's route keys are `<service>:<path>`: the Goldsky subgraphs share one key,
+    the REST services are told apart by their path."""
     name, _, path = route.partition(":")
-    if name == "goldsky":
-        parts = path.rstrip("/").split("/")
-        return "subgraph:" + parts[-3] if len(parts) > 3 else name
-    return f"{name}:{path}"
+    return "subgraphs" if name == "goldsky" else f"{name}:{path}"
 
 
 def by_service(stats: dict) -> Counter:

@@ -23,7 +23,7 @@ import polyrank
 from polyrank.ingest.options import DEFAULT_OVERLAP_S
 from polyrank.session import REFRESH_SOURCES
 from polyrank.settings import V2_MIGRATION_TS
-from polyrank.sim.replay import FaultConfig, ReplayServer
+from polyrank.sim.replay import ReplayServer
 from polyrank.sim.replay.clock import parse_time
 from polyrank.sim.replay.loader import load_world
 from polyrank.sim.world import WorldParams, generate_world
@@ -228,31 +228,36 @@ def test_a_refresh_with_nothing_new_computes_nothing(server, refreshed, tmp_path
 
 
 def test_a_refresh_killed_midway_and_run_again_ends_the_same(world, rebuilt, tmp_path):
-    """SIGKILL while the refresh loads (t1 -> t2, through the command line, every answer
-    slowed so that the kill lands mid-load), then a rerun: the store equals the rebuild at
-    t2."""
+    """SIGKILL while the refresh loads (t1 -> t2, through the command line, its requests
+    paced so that the kill lands mid-load: after 30 of its Data API reads), then a rerun:
+    the store equals the rebuild at t2."""
     dsn = f"chdb://{tmp_path / 'store'}"
-    with ReplayServer(load_world(world), clock=T1,
-                      faults=FaultConfig(latency_ms=25)) as server:
+    with ReplayServer(load_world(world), clock=T1) as server:
         build(server, dsn, tmp_path / "rt")
         server.set_clock(T2, 0)
         cmd = [sys.executable, "-m", "polyrank", "refresh", "--discover-since", START,
                "--store", dsn, "--goldsky-url", server.url, "--gamma-url", server.url,
                "--data-api-url", server.url, "--runtime-dir", str(tmp_path / "rt"),
-               "--workers", "2", "--rate-limit", "none", "--data-rate-limit", "none"]
-        proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        status = tmp_path / "rt" / "status.json"
+               "--workers", "2"]
+        before = _activity_reads(server)
+        proc = subprocess.Popen([*cmd, "--rate-limit", "20/1", "--data-rate-limit", "20/1"],
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         deadline = time.monotonic() + 120
         while time.monotonic() < deadline and proc.poll() is None:
-            if status.exists() and _wallets_done(status) >= 3:
+            if _activity_reads(server) >= before + 30:
                 break
-            time.sleep(0.02)
+            time.sleep(0.01)
         assert proc.poll() is None, "the refresh ended before it could be killed"
         proc.send_signal(signal.SIGKILL)
         proc.wait(30)
-        done = subprocess.run(cmd, capture_output=True, text=True, timeout=600)
+        done = subprocess.run([*cmd, "--rate-limit", "none", "--data-rate-limit", "none"],
+                              capture_output=True, text=True, timeout=600)
         assert done.returncode == 0, done.stderr[-2000:]
     assert_same(snapshot(dsn), snapshot(rebuilt[0]))
+
+
+def _activity_reads(server) -> int:
+    return sum(n for path, n in server.stats()["by_path"].items() if "/activity" in path)
 
 
 def _wallets_done(status: Path) -> int:

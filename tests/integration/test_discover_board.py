@@ -12,7 +12,7 @@ from polyrank.discover.trades import DaySweep, fresh, usdc_micro
 from polyrank.errors import UpstreamDataError
 from polyrank.sim.world.board import BoardRow, official_boards, top_holders
 from polyrank.upstream.activity import parse_activity
-from polyrank.upstream.records import parse_board_entry, parse_holders
+from polyrank.upstream.board_records import parse_board_entry, parse_holders
 
 A = "0x" + "a" * 40
 B = "0x" + "b" * 40

@@ -19,8 +19,8 @@ from polyrank.discover.registry import (
 from polyrank.errors import PermanentUpstreamError
 from polyrank.progress import Progress
 from polyrank.store import Store
+from polyrank.upstream.board_records import BoardEntry
 from polyrank.upstream.data_api import BOARD_PAGE, DataApi
-from polyrank.upstream.records import BoardEntry
 from polyrank.upstream.retry import FailureStreak
 
 log = logging.getLogger(__name__)

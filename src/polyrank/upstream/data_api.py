@@ -30,8 +30,8 @@ from dataclasses import dataclass
 
 from polyrank.errors import UpstreamDataError
 from polyrank.upstream.activity import Activity, parse_activity
+from polyrank.upstream.board_records import BoardEntry, Holder, parse_board_entry, parse_holders
 from polyrank.upstream.http import Http
-from polyrank.upstream.records import BoardEntry, Holder, parse_board_entry, parse_holders
 from polyrank.upstream.retry import FailureStreak
 
 PAGE = 500  # `limit` above 500 is silently clamped to 500

@@ -12,7 +12,8 @@
     └── UpstreamError             talking to Goldsky / Gamma / Data API failed
         ├── TransientUpstreamError   worth retrying (429, 5xx, 522, timeouts, broken bodies)
         ├── PermanentUpstreamError   not worth retrying (GraphQL validation, 4xx)
-        └── UpstreamDataError        a response parsed but its content is not what the protocol says
+        ├── UpstreamDataError        a response parsed but its content is not what the protocol says
+        └── RangeTooLarge            a node refused an eth_getLogs for its size: ask a smaller range
 
 Each class says whether retrying can help (`retryable`). The CLI turns any of them into one
 clean message; nothing else catches broadly.
@@ -97,3 +98,14 @@ class PermanentUpstreamError(UpstreamError):
 
 class UpstreamDataError(UpstreamError):
     pass
+
+
+class RangeTooLarge(UpstreamError):
+    """A JSON-RPC node refused an `eth_getLogs` for its size: its block-range cap or its
+    result cap. Not a failure and not retried as is: the caller splits the range. `hint` is
+    the range the node suggested (Infura, Alchemy: "[0x.., 0x..]"), when it said one."""
+
+    def __init__(self, message: str, *, url: str | None = None,
+                 hint: tuple[int, int] | None = None) -> None:
+        super().__init__(message, url=url)
+        self.hint = hint

@@ -8,7 +8,7 @@ import json
 import logging
 import random
 from collections import Counter
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
@@ -18,7 +18,12 @@ from urllib.parse import urlsplit
 
 import aiohttp
 
-from polyrank.errors import PermanentUpstreamError, TransientUpstreamError, UpstreamError
+from polyrank.errors import (
+    PermanentUpstreamError,
+    RangeTooLarge,
+    TransientUpstreamError,
+    UpstreamError,
+)
 from polyrank.upstream.limiter import RateLimiter, Sleep, Unlimited
 from polyrank.upstream.retry import FailureStreak, RetryPolicy, backoff_delay, is_transient_status
 
@@ -29,6 +34,9 @@ TRANSIENT_GRAPHQL = ("query timed out", "timeout", "too many requests", "service
                      "bad indexers", "indexer", "upstream")
 
 Params = Mapping[str, Any] | Sequence[tuple[str, Any]]
+#: Classifies a parsed JSON answer: returns what the caller gets, or raises (a
+#: TransientUpstreamError is retried like a 5xx; any other UpstreamError is raised as is).
+Check = Callable[[Any], Any]
 
 
 class RequestTally(Protocol):
@@ -93,9 +101,17 @@ class Http:
                                         streak=streak, graphql=True)
         return body["data"]
 
+    async def post_json(self, url: str, payload: Any, *, streak: FailureStreak | None = None,
+                        check: Check | None = None) -> Any:
+        """POST a JSON body, read a JSON answer (JSON-RPC, upstream/chain/rpc.py). Protocols
+        that report errors in a 200 body say which are worth retrying through `check`."""
+        return await self._with_retries("POST", url, params=None, payload=payload,
+                                        streak=streak, check=check)
+
     async def _with_retries(self, method: str, url: str, *, params: Params | None,
                             payload: Any, streak: FailureStreak | None,
-                            graphql: bool = False, exact: bool = False) -> Any:
+                            graphql: bool = False, exact: bool = False,
+                            check: Check | None = None) -> Any:
         streak = streak or FailureStreak(self.policy)
         limiter = self.limiter_for(url)
         last: UpstreamError | None = None
@@ -106,7 +122,7 @@ class Http:
                 tally.requests += 1
             try:
                 body = await self._once(method, url, params, payload)
-                result = _decode(body, url, graphql, exact)
+                result = _decode(body, url, graphql, exact, check)
             except TransientUpstreamError as exc:
                 last = exc
                 self.stats.failures[_kind(exc)] += 1
@@ -124,7 +140,7 @@ class Http:
                 log.debug("retry %d of %s in %.1f s: %s", attempt + 1, url, delay, exc)
                 await self.sleep(max(delay, pause))
                 continue
-            except PermanentUpstreamError as exc:
+            except UpstreamError as exc:  # permanent, or a `check`'s verdict (RangeTooLarge, ...)
                 self.stats.failures[_kind(exc)] += 1
                 raise
             streak.success()
@@ -155,12 +171,15 @@ class Http:
             raise TransientUpstreamError(f"{name} from {url}: {exc}", url=url) from exc
 
 
-def _decode(body: bytes, url: str, graphql: bool, exact: bool = False) -> Any:
+def _decode(body: bytes, url: str, graphql: bool, exact: bool = False,
+            check: Check | None = None) -> Any:
     try:
         parsed = json.loads(body, parse_float=Decimal) if exact else json.loads(body)
     except ValueError:
         head = body[:80].decode("utf-8", "replace")
         raise TransientUpstreamError(f"malformed JSON from {url}: {head!r}", url=url) from None
+    if check is not None:
+        return check(parsed)
     if not graphql:
         if isinstance(parsed, dict) and "error" in parsed and len(parsed) == 1:
             raise PermanentUpstreamError(f"{url}: {parsed['error']}", url=url)
@@ -189,6 +208,8 @@ def _retry_after(value: str | None) -> float | None:
 
 
 def _kind(exc: UpstreamError) -> str:
+    if isinstance(exc, RangeTooLarge):
+        return "range_too_large"
     if exc.status:
         return f"http_{exc.status}"
     text = str(exc).lower()

@@ -27,7 +27,7 @@ from polyrank.upstream.chain.abi import EXCHANGES_V2, ORDER_FILLED_V2, address_t
 from polyrank.upstream.chain.blocks import BlockClock
 from polyrank.upstream.chain.logs import LogScanner
 from polyrank.upstream.chain.rpc import JsonRpc, classify
-from polyrank.upstream.http import Http
+from polyrank.upstream.http import Http, count_requests
 from polyrank.upstream.retry import FailureStreak, RetryPolicy
 
 EXCHANGE = EXCHANGES_V2[0]
@@ -306,6 +306,23 @@ def test_garbled_answers_and_node_errors_are_retried():
     result, waits, http = run(node, lambda rpc, s: rpc.block_number(streak=s), policy=policy)
     assert result == 999 and node.http_requests == 6
     assert waits == [2.0, 4.0, 8.0, 16.0, 32.0] and http.stats.retries == 5
+
+
+def test_a_workers_tally_counts_its_json_rpc_requests_retries_included():
+    node = Node()
+    node.fail_next(502, b"")
+    node.fail_next(200, b"not json")
+    tally = type("Tally", (), {"requests": 0})()
+
+    async def body(rpc, streak):
+        with count_requests(tally):
+            await rpc.block_number(streak=streak)
+            await rpc.batch([("eth_blockNumber", [])] * 150, streak=streak)
+        return rpc.requests
+
+    answered, _, http = run(node, body)
+    assert tally.requests == http.stats.requests == node.http_requests == 5
+    assert answered == 3  # the 502 and the non-JSON body are no answer
 
 
 def test_a_wrong_shaped_result_is_retried():

@@ -27,7 +27,8 @@ CHAIN_ID = 137  # Polygon PoS
 DEFAULT_MAX_RESULTS = 10_000  # Infura's cap on the logs of one eth_getLogs
 DEFAULT_MAX_BATCH = 1_000  # geth's default BatchRequestLimit
 RPC_PATH = "/rpc"
-PAYLOAD_KEY = "replay.rpc_payload"  # the parsed body, kept on the request by the middleware
+#: the parsed body, kept on the request by the middleware (which names the route after it)
+PAYLOAD_KEY = web.RequestKey("replay_rpc_payload", object)
 HEAD_TAGS = ("latest", "pending", "safe", "finalized")  # all the head: the replay never reorgs
 _HEX = re.compile(r"0[xX][0-9a-fA-F]*\Z")
 _INVALID = object()  # a body that is not JSON

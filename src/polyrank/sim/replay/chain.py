@@ -90,11 +90,20 @@ def error_answer(payload: Any, code: int, message: str) -> Any:
 # --------------------------------------------------------------------------- argument parsing
 
 
+def _json_type(value: Any) -> str:
+    """The JSON type of a decoded value, as Go's decoder names it in its errors."""
+    if isinstance(value, bool):
+        return "bool"
+    if isinstance(value, (int, float)):
+        return "number"
+    return {dict: "object", list: "array", str: "string"}.get(type(value), "null")
+
+
 def _quantity(value: Any, n: int) -> int:
     """A hex quantity as geth reads it (hexutil: 0x prefix, no leading zeros)."""
     if not isinstance(value, str):
-        raise _bad_arg(n, f"json: cannot unmarshal {type(value).__name__} into Go value of "
-                          "type hexutil.Uint64")
+        raise _bad_arg(n, f"json: cannot unmarshal {_json_type(value)} into Go value of "
+                          "type string")
     if not value.startswith(("0x", "0X")):
         raise _bad_arg(n, "hex string without 0x prefix")
     if not _HEX.match(value):
@@ -112,7 +121,8 @@ def _quantity(value: Any, n: int) -> int:
 def _hex_bytes(value: Any, n: int, size: int, go_type: str) -> str:
     """A fixed-size hex value (an address, a hash), lowercased."""
     if not isinstance(value, str):
-        raise _bad_arg(n, f"json: cannot unmarshal non-string into Go value of type {go_type}")
+        raise _bad_arg(n, f"json: cannot unmarshal {_json_type(value)} into Go value of type "
+                          f"{go_type}")
     if not value.startswith(("0x", "0X")):
         raise _bad_arg(n, f"json: cannot unmarshal hex string without 0x prefix into Go value "
                           f"of type {go_type}")
@@ -150,6 +160,10 @@ def _topics(value: Any) -> list[list[str] | None]:
         else:
             raise _bad_arg(0, "invalid topic(s)")
     return out
+
+
+def _or_latest(value: Any) -> Any:
+    return "latest" if value is None else value
 
 
 # --------------------------------------------------------------------------- the service
@@ -234,7 +248,7 @@ class ChainRpc:
         number, _ = self._block_number(params[0], 0, head)
         full = params[1]
         if not isinstance(full, bool):
-            raise _bad_arg(1, f"json: cannot unmarshal {type(full).__name__} into Go value of "
+            raise _bad_arg(1, f"json: cannot unmarshal {_json_type(full)} into Go value of "
                               "type bool")
         if number > head:
             return None
@@ -272,8 +286,8 @@ class ChainRpc:
         addresses = _addresses(crit.get("address"))
         topics = _topics(crit.get("topics"))
         head = self.head()
-        lo, lo_given = self._block_number(crit.get("fromBlock", "latest"), 0, head)
-        hi, hi_given = self._block_number(crit.get("toBlock", "latest"), 0, head)
+        lo, lo_given = self._block_number(_or_latest(crit.get("fromBlock")), 0, head)
+        hi, hi_given = self._block_number(_or_latest(crit.get("toBlock")), 0, head)
         if lo_given and hi_given and lo > hi:
             raise RpcError(-32602, "invalid block range params")
         cap = self.limits.max_block_range

@@ -29,15 +29,14 @@ ACTIVITY_COLUMNS = [
 #: activity.parquet columns a hand-made world may leave out: (type, default)
 OPTIONAL_ACTIVITY_COLUMNS = {"id": (pa.string(), None), "index_set": (pa.int64(), 0),
                              "question_count": (pa.int16(), 0)}
-SECONDS_PER_BLOCK = 2
 FIRST_BLOCK = 80_000_000  # the block of the world's start_ts when no row is earlier (arbitrary)
 
 
 class Chain:
-    """The replay's block clock (docs/replay.md, "Chain"). Block timestamps are the sorted union
-    of every even second from `start_ts` (block FIRST_BLOCK) on and every distinct timestamp of a
-    world row: blocks come 1-2 s apart, irregularly (a client cannot compute them), and every row
-    sits in the block whose timestamp is its own.
+    """The replay's block clock (docs/replay.md, "Chain (JSON-RPC)"). Block timestamps are the
+    sorted union of every even second from `start_ts` (block FIRST_BLOCK) on and every distinct
+    timestamp of a world row: blocks come 1-2 s apart, irregularly (a client cannot compute
+    them), and every row sits in the block whose timestamp is its own.
 
     Only the row timestamps off the even grid (`odd`) are stored: block_at/ts_of are binary
     searches over them, so a world of any length costs memory in its rows, not in its seconds.

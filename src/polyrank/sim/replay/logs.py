@@ -77,7 +77,8 @@ EVENTS = (  # index = the log's `kind`
 )
 V1_FILLED, V2_FILLED, CTF_SPLIT, CTF_MERGE, CTF_REDEEM = 0, 1, 2, 3, 4
 NR_SPLIT, NR_MERGE, NR_CONVERT, NR_REDEEM = 5, 6, 7, 8
-TOPIC0 = {e.topic0: k for k, e in enumerate(EVENTS)}
+TOPIC0S = [e.topic0 for e in EVENTS]
+TOPIC0 = {t: k for k, t in enumerate(TOPIC0S)}
 N_TOPICS = np.array([e.n_topics for e in EVENTS], np.int8)
 
 # order of the logs of one transaction: the maker orders' fills, then the taker order's (as
@@ -193,12 +194,9 @@ class LogIndex:
         return self.addresses.index(address)
 
     def _fills(self, fills: pa.Table) -> None:
-        """The fill columns `data` is encoded from."""
-        self.f_maker_asset = _flat(fills.column("maker_asset_id"))
-        self.f_taker_asset = _flat(fills.column("taker_asset_id"))
-        self.f_token = _flat(fills.column("token_id"))
-        self.f_ints = {c: fills.column(c).to_numpy().astype(np.int64) for c in (
-            "maker_amount_filled", "taker_amount_filled", "fee", "side")}
+        """The fill columns `data` is encoded from (the world's own, not copied)."""
+        self.fills = fills.select(["maker_asset_id", "taker_asset_id", "token_id",
+                                   "maker_amount_filled", "taker_amount_filled", "fee", "side"])
 
     def _fill_parts(self, fills: pa.Table) -> list[_Part]:
         if not fills.num_rows:
@@ -334,14 +332,15 @@ class LogIndex:
         self.n = n
         self.block = block[perm]
         self.kind = cat(lambda p: p.kind, np.int8)[perm]
-        self.src = cat(lambda p: p.src, np.int64)[perm]
+        self.src = cat(lambda p: p.src, np.int32)[perm]
         self.inner = cat(lambda p: p.inner, bool)[perm]
         self.address = cat(lambda p: p.address, np.int16)[perm]
         self.tx = tx[perm]
         self.topics = [t[perm] for t in topics]
         # postings: per topic position, the logs of each value (keyed by its last 8 bytes,
         # confirmed on the whole value), in chain order
-        self.posting_perm = [np.argsort(t[:, 3], kind="stable") for t in self.topics]
+        self.posting_perm = [np.argsort(t[:, 3], kind="stable").astype(np.int32)
+                             for t in self.topics]
         self.posting_key = [t[p, 3] for t, p in zip(self.topics, self.posting_perm,
                                                      strict=True)]
         first = np.r_[True, self.block[1:] != self.block[:-1]] if n else np.empty(0, bool)
@@ -429,7 +428,7 @@ class LogIndex:
         out = []
         for k, (r, b) in enumerate(zip(rows.tolist(), blocks.tolist(), strict=True)):
             kind = int(self.kind[r])
-            topics = [EVENTS[kind].topic0, *(t[k] for t in topic_text[:EVENTS[kind].n_topics - 1])]
+            topics = [TOPIC0S[kind], *(t[k] for t in topic_text[:N_TOPICS[kind] - 1])]
             out.append({
                 "address": address[k], "topics": topics, "data": data[k],
                 "blockNumber": hex(b), "transactionHash": tx[k],
@@ -453,20 +452,16 @@ class LogIndex:
 
     def _values(self, kind: int, src: np.ndarray, rows: np.ndarray, ts: np.ndarray) -> list:
         """The non-indexed parameter values of logs of one kind."""
-        take = pa.array(src)
         if kind in (V1_FILLED, V2_FILLED):
-            f = {c: v[src].tolist() for c, v in self.f_ints.items()}
+            f = self.fills.take(pa.array(src)).to_pydict()
             amounts = zip(f["maker_amount_filled"], f["taker_amount_filled"], f["fee"],
                           strict=True)
             if kind == V1_FILLED:
-                makers = self.f_maker_asset.take(take).to_pylist()
-                takers = self.f_taker_asset.take(take).to_pylist()
                 return [[int(m), int(t), a, b, fee] for m, t, (a, b, fee)
-                        in zip(makers, takers, amounts, strict=True)]
-            tokens = self.f_token.take(take).to_pylist()
+                        in zip(f["maker_asset_id"], f["taker_asset_id"], amounts, strict=True)]
             zero = bytes(32)
             return [[side, int(tok), a, b, fee, zero, zero] for side, tok, (a, b, fee)
-                    in zip(f["side"], tokens, amounts, strict=True)]
+                    in zip(f["side"], f["token_id"], amounts, strict=True)]
         if kind in (CTF_SPLIT, CTF_MERGE):
             inner = self.inner[rows].tolist()
             coll = np.where(ts < self.migration_ts, USDC_E, PUSD).tolist()

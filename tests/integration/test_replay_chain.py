@@ -293,9 +293,53 @@ def test_splits_merges_conversions_once(world, chain_logs, block_info, neg_condi
             kinds["plain", collateral] += 1
     assert kinds["conversion"] and kinds["neg"]
     assert kinds["plain", USDC_E] and kinds["plain", PUSD]
+    act_txs = {r["transaction_hash"] for r in acts}
     n_logs = sum(1 for x in chain_logs if x["topics"][0] in (
-        CTF_SPLIT, CTF_MERGE, NR_SPLIT, NR_MERGE, NR_CONVERT))
+        CTF_SPLIT, CTF_MERGE, NR_SPLIT, NR_MERGE, NR_CONVERT) and x["transactionHash"] in act_txs)
     assert n_logs == len(acts) + kinds["neg"]
+
+
+def test_exchange_mints_and_merges_precede_their_maker_fill(world, chain_logs, neg_conditions):
+    """A maker order on the taker's side holds the complementary token: the exchange splits
+    (two buys) or merges (two sells) through ConditionalTokens — via the adapter on neg-risk
+    markets — right before that maker's OrderFilled. A trap: the stakeholder is no wallet."""
+    exchanges = {a.lower() for a in world.meta["exchanges"].values()}
+    fills = {(r["transaction_hash"], r["order_hash"]): r for r in world.fills.to_pylist()}
+    taker_side = {r["transaction_hash"]: r["side"] for r in fills.values()
+                  if r["taker"] == r["exchange"]}
+    seen = Counter()
+    for tx, got in by_tx(chain_logs).items():
+        if tx not in taker_side:
+            continue
+        internal = [x for x in got if x["address"] not in exchanges]
+        expected = 0
+        for k, x in enumerate(got):
+            r = fills.get((tx, x["topics"][1])) if x["address"] in exchanges else None
+            if r is None or r["taker"] == r["exchange"] or r["side"] != taker_side[tx]:
+                continue
+            buy = r["side"] == 0
+            amount = r["taker_amount_filled"] if buy else r["maker_amount_filled"]
+            if r["condition_id"] in neg_conditions:
+                inner, outer = got[k - 2], got[k - 1]
+                assert (inner["address"], inner["topics"]) == (CTF, [
+                    CTF_SPLIT if buy else CTF_MERGE, pad(ADAPTER), ZERO32, r["condition_id"]])
+                assert data(inner, ["address", "uint256[]", "uint256"]) == (WCOL, (1, 2), amount)
+                assert (outer["address"], outer["topics"]) == (ADAPTER, [
+                    NR_SPLIT if buy else NR_MERGE, pad(r["exchange"]), r["condition_id"]])
+                assert data(outer, ["uint256"]) == (amount,)
+                expected += 2
+            else:
+                x = got[k - 1]
+                collateral = USDC_E if r["timestamp"] < world.meta["migration_ts"] else PUSD
+                assert (x["address"], x["topics"]) == (CTF, [
+                    CTF_SPLIT if buy else CTF_MERGE, pad(r["exchange"]), ZERO32,
+                    r["condition_id"]])
+                assert data(x, ["address", "uint256[]", "uint256"]) == (collateral, (1, 2),
+                                                                        amount)
+                expected += 1
+            seen["neg" if r["condition_id"] in neg_conditions else "plain", buy] += 1
+        assert len(internal) == expected
+    assert all(seen[k, b] for k in ("neg", "plain") for b in (True, False)), seen
 
 
 def test_every_redemption_once(world, chain_logs, neg_conditions):

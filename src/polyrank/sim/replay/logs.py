@@ -81,9 +81,11 @@ TOPIC0S = [e.topic0 for e in EVENTS]
 TOPIC0 = {t: k for k, t in enumerate(TOPIC0S)}
 N_TOPICS = np.array([e.n_topics for e in EVENTS], np.int8)
 
-# order of the logs of one transaction: the maker orders' fills, then the taker order's (as
-# CTFExchange.matchOrders emits them), then the adapter's inner ConditionalTokens call, then
-# the adapter's (or ConditionalTokens') own event
+# order of the logs of one transaction: the maker orders' fills, each after the exchange's
+# mint / merge its match needed, then the taker order's (as CTFExchange.matchOrders emits
+# them); or the adapter's inner ConditionalTokens call, then the adapter's (or
+# ConditionalTokens') own event. Within an order rank, by `tie` (the maker order's hash), then
+# `sub` (the layers of a mint or merge: ConditionalTokens, the adapter, the fill).
 _MAKER_FILL, _TAKER_FILL, _INNER, _OUTER = 1, 2, 3, 4
 
 
@@ -156,7 +158,9 @@ class _Part:
     address: np.ndarray | int  # code in LogIndex.addresses
     src: np.ndarray  # row of the source table (fills, activity or redeem groups)
     topics: tuple  # topics 1..3: (n, 4) words, or None (the event has fewer)
-    inner: bool = False  # the adapter's call into ConditionalTokens
+    inner: bool = False  # the adapter's call into ConditionalTokens (collateral: wrapped)
+    tie: np.ndarray | None = None  # order within an order rank (default: topic 1's last word)
+    sub: int = 0
 
     def __len__(self) -> int:
         return len(self.ts)
@@ -166,7 +170,8 @@ class _Part:
             return v[rows] if isinstance(v, np.ndarray) and v.ndim else v
         return _Part(self.ts[rows], self.tx[rows], pick(self.order), pick(self.kind),
                      pick(self.address), self.src[rows],
-                     tuple(None if t is None else t[rows] for t in self.topics), self.inner)
+                     tuple(None if t is None else t[rows] for t in self.topics), self.inner,
+                     pick(self.tie), self.sub)
 
 
 class LogIndex:
@@ -180,7 +185,7 @@ class LogIndex:
         self.neg_risk = pa.array(sorted(neg), pa.string())
         self.addresses: list[str] = [CTF, NEG_RISK_ADAPTER]
         self._fills(world.fills)
-        parts = self._fill_parts(world.fills)
+        parts = self._fill_parts(world.fills, world.activity.num_rows)
         parts += self._activity_parts(world.activity)
         self._merge(parts)
         log.info("chain: %d logs indexed in %.2fs", self.n, time.monotonic() - started)
@@ -198,7 +203,10 @@ class LogIndex:
         self.fills = fills.select(["maker_asset_id", "taker_asset_id", "token_id",
                                    "maker_amount_filled", "taker_amount_filled", "fee", "side"])
 
-    def _fill_parts(self, fills: pa.Table) -> list[_Part]:
+    def _fill_parts(self, fills: pa.Table, first_src: int) -> list[_Part]:
+        """The OrderFilled logs, and the exchange's mints and merges (its sizes are numbered
+        from `first_src` in `a_size`, after the activity rows')."""
+        self.m_amount = np.empty(0, np.int64)
         if not fills.num_rows:
             return []
         exchange = pc.dictionary_encode(_flat(pc.utf8_lower(fills.column("exchange"))))
@@ -209,11 +217,59 @@ class LogIndex:
             exchange.indices.to_numpy(zero_copy_only=False)]
         is_taker = (taker == exchange_words).all(axis=1)
         kind = np.where(fills.column("version").to_numpy() == 2, V2_FILLED, V1_FILLED)
-        return [_Part(fills.column("timestamp").to_numpy().astype(np.int64),
-                      words(hex_bytes(fills.column("transaction_hash"), 32)),
-                      np.where(is_taker, _TAKER_FILL, _MAKER_FILL).astype(np.int8),
-                      kind.astype(np.int8), codes, np.arange(fills.num_rows),
-                      (words(hex_bytes(fills.column("order_hash"), 32)), maker, taker))]
+        fill = _Part(fills.column("timestamp").to_numpy().astype(np.int64),
+                     words(hex_bytes(fills.column("transaction_hash"), 32)),
+                     np.where(is_taker, _TAKER_FILL, _MAKER_FILL).astype(np.int8),
+                     kind.astype(np.int8), codes, np.arange(fills.num_rows),
+                     (words(hex_bytes(fills.column("order_hash"), 32)), maker, taker), sub=2)
+        return [fill, *self._mints(fills, fill, is_taker, exchange_words, first_src)]
+
+    def _mints(self, fills: pa.Table, fill: _Part, is_taker: np.ndarray,
+               exchange: np.ndarray, first_src: int) -> list[_Part]:
+        """The exchange's own ConditionalTokens calls: a maker order on the same side as the
+        taker's holds the complementary token, so the exchange splits collateral into both
+        (two buys: `PositionSplit` of the shares bought) or merges them (two sells:
+        `PositionsMerge`), stakeholder the exchange, just before that maker's OrderFilled. A
+        neg-risk exchange calls the NegRiskAdapter, which calls ConditionalTokens."""
+        side = fills.column("side").to_numpy()
+        takers = np.flatnonzero(is_taker)
+        keys = fill.tx[takers, 0]
+        by_key = np.argsort(keys)
+        keys, taker_side = keys[by_key], side[takers][by_key]
+        makers = np.flatnonzero(~is_taker)
+        if not len(keys) or not len(makers):
+            return []
+        at = np.minimum(np.searchsorted(keys, fill.tx[makers, 0]), len(keys) - 1)
+        same = (keys[at] == fill.tx[makers, 0]) & (taker_side[at] == side[makers])
+        rows = makers[same]
+        if not len(rows):
+            return []
+        buy = side[rows] == 0
+        self.m_amount = np.where(buy, fills.column("taker_amount_filled").to_numpy()[rows],
+                                 fills.column("maker_amount_filled").to_numpy()[rows]
+                                 ).astype(np.int64)
+        cond = words(hex_bytes(fills.column("condition_id").take(pa.array(rows)), 32))
+        neg = pc.is_in(pc.utf8_lower(fills.column("condition_id").take(pa.array(rows))),
+                       value_set=self.neg_risk).to_numpy(zero_copy_only=False)
+        n = len(rows)
+        base = fill.take(rows)
+        stakeholder, zero = exchange[rows], const_words(ZERO32, n)
+        ctf_kind = np.where(buy, CTF_SPLIT, CTF_MERGE).astype(np.int8)
+        nr_kind = np.where(buy, NR_SPLIT, NR_MERGE).astype(np.int8)
+        src = first_src + np.arange(n)
+        tie = base.topics[0][:, 3]
+        layers = [
+            (~neg, ctf_kind, CTF, (stakeholder, zero, cond), False, 1),
+            (neg, ctf_kind, CTF, (const_words(NEG_RISK_ADAPTER, n), zero, cond), True, 0),
+            (neg, nr_kind, NEG_RISK_ADAPTER, (stakeholder, cond, None), False, 1),
+        ]
+        out = []
+        for mask, kinds, address, topics, inner, sub in layers:
+            if mask.any():
+                p = _Part(base.ts, base.tx, _MAKER_FILL, kinds, self._address_code(address),
+                          src, topics, inner, tie, sub)
+                out.append(p.take(mask))
+        return out
 
     def _collateral(self, ts: np.ndarray) -> np.ndarray:
         """Topic words of the exchange era's collateral token at each timestamp."""
@@ -221,7 +277,8 @@ class LogIndex:
         return np.where((ts < self.migration_ts)[:, None], old, new)
 
     def _activity_parts(self, act: pa.Table) -> list[_Part]:
-        self.a_size = act.column("size").to_numpy(zero_copy_only=False).astype(np.int64)
+        self.a_size = np.concatenate([  # the activity rows', then the exchange's mints'
+            act.column("size").to_numpy(zero_copy_only=False).astype(np.int64), self.m_amount])
         self._redeems(act.filter(pc.equal(act.column("type"), "REDEEM")))
         if not act.num_rows:
             return []
@@ -317,6 +374,9 @@ class LogIndex:
             return np.concatenate([np.broadcast_to(np.asarray(get(p), dtype), len(p))
                                    for p in parts])
 
+        def topics_last(p: _Part) -> np.ndarray:
+            return p.topics[0][:, 3] if p.topics and p.topics[0] is not None else 0
+
         def cat_words(get) -> np.ndarray:
             if not parts:
                 return np.empty((0, 4), np.uint64)
@@ -328,7 +388,9 @@ class LogIndex:
         topics = [cat_words(lambda p, i=i: p.topics[i] if i < len(p.topics) else None)
                   for i in range(3)]
         order = cat(lambda p: p.order, np.int8)
-        perm = np.lexsort((topics[0][:, 3], order, tx[:, 0], block))
+        tie = cat(lambda p: topics_last(p) if p.tie is None else p.tie, np.uint64)
+        sub = cat(lambda p: p.sub, np.int8)
+        perm = np.lexsort((sub, tie, order, tx[:, 0], block))
         self.n = n
         self.block = block[perm]
         self.kind = cat(lambda p: p.kind, np.int8)[perm]

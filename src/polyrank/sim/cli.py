@@ -105,7 +105,7 @@ def replay_serve(
         help="JSON-RPC: most calls in one batch, else error -32600 \"batch too large\".")
     ] = 1_000,
 ) -> None:
-    """Serve a world over the real Goldsky, Gamma, Data API and Polygon JSON-RPC paths.
+    """Serve a world over the real Goldsky, Gamma, Data API and RPC paths.
 
     Until interrupted, with optional seeded fault injection. Point polyrank at it with
     --goldsky-url, --gamma-url and --data-api-url (JSON-RPC: <url>/rpc)."""

@@ -21,7 +21,8 @@ app = typer.Typer(help="The simulator: synthetic worlds, the replay server, the 
                   no_args_is_help=True, pretty_exceptions_enable=False, add_completion=False)
 world_app = typer.Typer(help="Synthetic Polymarket worlds with a ground-truth ledger.",
                         no_args_is_help=True)
-replay_app = typer.Typer(help="The offline replay server (Goldsky / Gamma / Data API).",
+replay_app = typer.Typer(help="The offline replay server (Goldsky / Gamma / Data API / "
+                                "Polygon JSON-RPC).",
                          no_args_is_help=True)
 app.add_typer(world_app, name="world")
 app.add_typer(replay_app, name="replay")
@@ -94,12 +95,22 @@ def replay_serve(
     speed: Annotated[float, typer.Option(
         help="With --clock: world seconds the clock advances per wall second (0: frozen).")
     ] = 0.0,
+    rpc_max_block_range: Annotated[int, typer.Option(
+        help="JSON-RPC: most blocks one eth_getLogs may span, else error -32005 \"block range "
+             "is too large\" (0: no cap).")] = 0,
+    rpc_max_results: Annotated[int, typer.Option(
+        help="JSON-RPC: most logs one eth_getLogs may answer, else error -32005 \"query "
+             "returned more than N results. Try with this block range [...]\".")] = 10_000,
+    rpc_max_batch: Annotated[int, typer.Option(
+        help="JSON-RPC: most calls in one batch, else error -32600 \"batch too large\".")
+    ] = 1_000,
 ) -> None:
-    """Serve a world over the real Goldsky, Gamma and Data API paths.
+    """Serve a world over the real Goldsky, Gamma, Data API and RPC paths.
 
     Until interrupted, with optional seeded fault injection. Point polyrank at it with
-    --goldsky-url, --gamma-url and --data-api-url."""
-    from polyrank.sim.replay import FaultConfig, serve
+    --goldsky-url, --gamma-url and --data-api-url (JSON-RPC: <url>/rpc)."""
+    from polyrank.sim.replay import FaultConfig, ServiceLimits, serve
+    from polyrank.sim.replay.chain import ChainLimits
     from polyrank.sim.replay.clock import parse_time
 
     try:
@@ -108,6 +119,14 @@ def replay_serve(
         raise typer.BadParameter(str(e), param_hint="--clock") from None
     if speed < 0:
         raise typer.BadParameter("must be >= 0", param_hint="--speed")
+    for value, hint in ((rpc_max_block_range, "--rpc-max-block-range"),
+                        (rpc_max_results - 1, "--rpc-max-results"),
+                        (rpc_max_batch - 1, "--rpc-max-batch")):
+        if value < 0:
+            raise typer.BadParameter("too small", param_hint=hint)
+    limits = ServiceLimits(chain=ChainLimits(max_block_range=rpc_max_block_range or None,
+                                             max_results=rpc_max_results,
+                                             max_batch=rpc_max_batch))
     faults = FaultConfig(fault_seed=fault_seed, rate_limit=rate_limit,
                          rate_window_s=rate_window, error_rate=error_rate,
                          timeout_rate=timeout_rate, latency_ms=latency_ms,
@@ -115,7 +134,7 @@ def replay_serve(
                          truncate_rate=truncate_rate, drop_rate=drop_rate)
     err.print(f"replay: serving {world_dir} on http://{host}:{port} (Ctrl-C stops)")
     serve(world_dir, host=host, port=port, faults=faults, port_file=port_file, clock=start,
-          speed=speed)
+          speed=speed, limits=limits)
 
 
 @app.command()

@@ -1,5 +1,5 @@
-"""The offline replay server: Goldsky subgraphs, Gamma and the Data API over a world folder,
-with seeded fault injection. See docs/replay.md.
+"""The offline replay server: Goldsky subgraphs, Gamma, the Data API and Polygon JSON-RPC over
+a world folder, with seeded fault injection. See docs/replay.md.
 
     from polyrank.sim.replay import FaultConfig, ReplayServer, serve
 
@@ -11,7 +11,7 @@ from __future__ import annotations
 from importlib import import_module
 
 _WHERE = {"FaultConfig": "faults", "fault_help": "faults", "ReplayServer": "server",
-          "ServiceLimits": "server", "serve": "server"}
+          "ServiceLimits": "server", "serve": "server", "ChainLimits": "chain"}
 
 __all__ = sorted(_WHERE)
 

@@ -67,7 +67,9 @@ class FaultConfig:
         "Probability of answering 502, 503 or 522 (a Cloudflare-like HTML page) instead of "
         "serving the request."))
     timeout_rate: float = field(default=0.0, metadata=_help(
-        'Probability that a Goldsky request answers {"errors":[{"message":"Query timed out"}]}.'))
+        'Probability that a Goldsky request answers {"errors":[{"message":"Query timed out"}]} '
+        'and a JSON-RPC request {"error":{"code":-32000,"message":"request timed out"}} '
+        "(every call of a batch), with HTTP 200."))
     latency_ms: float = field(default=0.0, metadata=_help(
         "Delay added to every request, in milliseconds."))
     latency_jitter_ms: float = field(default=0.0, metadata=_help(
@@ -114,8 +116,9 @@ class FaultPlan:
     variant: int = 0  # which malformed body / how much to truncate
 
 
-def plan_fault(config: FaultConfig, seq: int, *, goldsky: bool) -> FaultPlan:
-    """The fault plan of the `seq`-th request (pure: depends only on config and seq)."""
+def plan_fault(config: FaultConfig, seq: int, *, goldsky: bool, rpc: bool = False) -> FaultPlan:
+    """The fault plan of the `seq`-th request (pure: depends only on config and seq). Only
+    Goldsky and JSON-RPC requests time out."""
     if not config.any_enabled:
         return FaultPlan()
     rng = random.Random(f"{config.fault_seed}:{seq}")
@@ -126,7 +129,7 @@ def plan_fault(config: FaultConfig, seq: int, *, goldsky: bool) -> FaultPlan:
         return FaultPlan(delay, "dropped")
     if draws[1] < config.error_rate:
         return FaultPlan(delay, "http_5xx", status=(502, 503, 522)[variant % 3])
-    if goldsky and draws[2] < config.timeout_rate:
+    if (goldsky or rpc) and draws[2] < config.timeout_rate:
         return FaultPlan(delay, "query_timeout")
     if draws[3] < config.malformed_rate:
         return FaultPlan(delay, "malformed", variant=variant)

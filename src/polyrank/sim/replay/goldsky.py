@@ -247,10 +247,6 @@ def _deployment_id(name: str, version: str, seed: Any) -> str:
     return "Qm" + "".join(chars)
 
 
-def _block_hash(number: int) -> str:
-    return "0x" + hashlib.sha256(f"block:{number}".encode()).hexdigest()
-
-
 def project_value(value: Any, selection: list[Selected] | None, typename: str) -> Any:
     if selection is None or value is None:
         return value
@@ -316,10 +312,10 @@ class Subgraph:
 
     def _meta(self, call: RootCall) -> dict:
         cutoff = self._as_of_ts(call.args)
-        ts = self.chain.head_ts if cutoff is None else cutoff
-        number = self.chain.block_at(ts)
-        block = {"number": number, "timestamp": ts, "hash": _block_hash(number),
-                 "parentHash": _block_hash(number - 1)}
+        number = self.chain.block_at(self.chain.head_ts if cutoff is None else cutoff)
+        # the block as the chain (JSON-RPC) serves it: its own timestamp, <= the cutoff
+        block = {"number": number, "timestamp": self.chain.ts_of(number),
+                 "hash": self.chain.hash_of(number), "parentHash": self.chain.hash_of(number - 1)}
         meta = {"block": block, "deployment": self.deployment, "hasIndexingErrors": False}
         return project_value(meta, call.selection, "_Meta_")
 

@@ -8,8 +8,10 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
+from Crypto.Hash import keccak
 
 from polyrank.errors import WorldError
 
@@ -27,26 +29,63 @@ ACTIVITY_COLUMNS = [
 #: activity.parquet columns a hand-made world may leave out: (type, default)
 OPTIONAL_ACTIVITY_COLUMNS = {"id": (pa.string(), None), "index_set": (pa.int64(), 0),
                              "question_count": (pa.int16(), 0)}
-SECONDS_PER_BLOCK = 2
-FIRST_BLOCK = 80_000_000  # block number assigned to the world's start_ts (arbitrary, stable)
+FIRST_BLOCK = 80_000_000  # the block of the world's start_ts when no row is earlier (arbitrary)
 
 
-@dataclass
 class Chain:
-    """A synthetic block clock: block n was mined at start_ts + (n - FIRST_BLOCK) * 2 s."""
+    """The replay's block clock (docs/replay.md, "Chain (JSON-RPC)"). Block timestamps are the
+    sorted union of every even second from `start_ts` (block FIRST_BLOCK) on and every distinct
+    timestamp of a world row: blocks come 1-2 s apart, irregularly (a client cannot compute
+    them), and every row sits in the block whose timestamp is its own.
 
-    start_ts: int
-    head_ts: int
+    Only the row timestamps off the even grid (`odd`) are stored: block_at/ts_of are binary
+    searches over them, so a world of any length costs memory in its rows, not in its seconds.
+    Blocks before `start_ts` continue the 2 s grid backwards (block 0 is years earlier).
+    """
+
+    def __init__(self, start_ts: int, head_ts: int, row_ts: list[np.ndarray] = (),
+                 seed: object = None) -> None:
+        self.start_ts, self.head_ts, self.seed = int(start_ts), int(head_ts), seed
+        stamps = [np.asarray(t, np.int64) for t in row_ts if len(t)]
+        every = np.concatenate(stamps) if stamps else np.empty(0, np.int64)
+        self.odd = np.unique(every[(every - self.start_ts) % 2 == 1])
+        # the block offset (from FIRST_BLOCK) of each odd timestamp: evens up to it + odds before
+        self._odd_pos = (self.odd - self.start_ts) // 2 + np.arange(1, len(self.odd) + 1)
+        self._salt = f"polyrank-replay:{seed}:block:".encode()
+
+    def blocks_at(self, ts: np.ndarray) -> np.ndarray:
+        """block_at of each timestamp (vectorised)."""
+        ts = np.asarray(ts, np.int64)
+        n = FIRST_BLOCK + (ts - self.start_ts) // 2 + np.searchsorted(self.odd, ts, "right")
+        return np.maximum(n, 0)
 
     def block_at(self, ts: int) -> int:
-        return FIRST_BLOCK + max(0, ts - self.start_ts) // SECONDS_PER_BLOCK
+        """The last block whose timestamp is <= ts."""
+        return int(self.blocks_at(np.array([ts]))[0])
+
+    def ts_of_blocks(self, blocks: np.ndarray) -> np.ndarray:
+        """ts_of of each block number (vectorised)."""
+        k = np.asarray(blocks, np.int64) - FIRST_BLOCK
+        j = np.searchsorted(self._odd_pos, k, "left")  # odd timestamps before block k
+        hit = j < len(self._odd_pos)
+        hit[hit] = self._odd_pos[j[hit]] == k[hit]
+        out = self.start_ts + 2 * (k - j)
+        if hit.any():
+            out[hit] = self.odd[j[hit]]
+        return out
 
     def ts_of(self, block: int) -> int:
-        return self.start_ts + (block - FIRST_BLOCK) * SECONDS_PER_BLOCK
+        return int(self.ts_of_blocks(np.array([block]))[0])
 
     @property
     def head_block(self) -> int:
         return self.block_at(self.head_ts)
+
+    def hash_of(self, block: int) -> str:
+        """A block's hash: keccak of the world's seed and the number (its parent's is
+        hash_of(block - 1))."""
+        digest = keccak.new(digest_bits=256, data=self._salt + str(int(block)).encode())
+        return "0x" + digest.hexdigest()
 
 
 @dataclass
@@ -124,4 +163,6 @@ def load_world(path: Path | str) -> WorldFiles:
     log.info("world %s read: %d events, %d markets, %d fills, %d activity rows in %.2fs",
              path, len(events), len(markets), fills.num_rows, activity.num_rows,
              time.monotonic() - started)
-    return WorldFiles(path, meta, events, markets, fills, activity, Chain(start_ts, head_ts))
+    chain = Chain(start_ts, head_ts, [fills.column("timestamp").to_numpy(),
+                                      activity.column("timestamp").to_numpy()], meta.get("seed"))
+    return WorldFiles(path, meta, events, markets, fills, activity, chain)

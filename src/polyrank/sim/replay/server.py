@@ -1,10 +1,12 @@
-"""The replay HTTP server: one loopback port serving Goldsky, Gamma and the Data API.
+"""The replay HTTP server: one loopback port serving Goldsky, Gamma, the Data API and
+Polygon JSON-RPC.
 
     serve(world_dir, host, port, faults, port_file=None)   blocking, for the CLI
     with ReplayServer(world_dir, faults=...) as srv:        a background thread, for tests
-        srv.url, srv.subgraph_url("orderbook-subgraph"), srv.stats(), srv.reset()
+        srv.url, srv.subgraph_url("orderbook-subgraph"), srv.rpc_url, srv.stats(), srv.reset()
 
-Their real paths do not collide, so a client points all three base URLs at `srv.url`.
+Their real paths do not collide, so a client points every base URL at `srv.url` (the chain
+client at `srv.rpc_url`, `srv.url + "/rpc"`).
 `/_replay/stats`, `/_replay/reset`, `/_replay/info` and `/_replay/clock` are never rate limited
 nor faulted. `ReplayServer(world, clock=T, speed=N)` (or `POST /_replay/clock?at=T&speed=N`)
 serves the world as of a moving time T (docs/replay.md, "Clock").
@@ -23,7 +25,7 @@ from pathlib import Path
 
 from aiohttp import web
 
-from polyrank.sim.replay import data_api, gamma, goldsky
+from polyrank.sim.replay import chain, data_api, gamma, goldsky
 from polyrank.sim.replay.clock import ReplayClock, parse_time
 from polyrank.sim.replay.faults import (
     MALFORMED_BODIES,
@@ -52,6 +54,7 @@ class ServiceLimits:
     max_skip: int = goldsky.DEFAULT_MAX_SKIP
     gamma: gamma.GammaLimits = field(default_factory=gamma.GammaLimits)
     data_api: data_api.DataApiLimits = field(default_factory=data_api.DataApiLimits)
+    chain: chain.ChainLimits = field(default_factory=chain.ChainLimits)
     max_url_bytes: int = DEFAULT_MAX_URL_BYTES
 
 
@@ -71,6 +74,7 @@ class ReplayState:
                                                  max_skip=limits.max_skip, now=now)
         self.catalogue = gamma.Catalogue(world.events, world.markets, world.fills)
         self.data_api = data_api.DataApi(world, limits.data_api, now=now)
+        self.rpc = chain.ChainRpc(world, limits.chain, now=now)
         self.limiter = RateLimiter(faults.rate_limit, faults.rate_window_s, clock)
         self.stats = ReplayStats()
         self._seq = 0
@@ -98,6 +102,8 @@ def _route_key(request: web.Request) -> str:
         return f"goldsky:{info.get('name')}/{info.get('version')}"
     if not name:
         return "unmatched"
+    if name == "rpc":
+        return "rpc"  # the middleware names it after the body's method (chain.route_key)
     return f"{name.split('.')[0]}:{route.resource.canonical}"
 
 
@@ -111,6 +117,12 @@ def _make_middleware(state: ReplayState):
         route = _route_key(request)
         status: int | None = None
         fault: str | None = None
+        payload = None
+        if route == "rpc":
+            payload = chain.parse_body(await request.read())
+            request[chain.PAYLOAD_KEY] = payload
+            route = chain.route_key(payload, set(state.rpc.methods))
+        rpc = payload is not None
         try:
             if len(request.raw_path) > state.limits.max_url_bytes:
                 status = 414
@@ -122,9 +134,11 @@ def _make_middleware(state: ReplayState):
             wait = state.limiter.check(client)
             if wait is not None:
                 status, fault = 429, "rate_limited"
-                return web.json_response({"error": "Too Many Requests"}, status=429,
+                body = (chain.error_answer(payload, -32005, "request rate limited") if rpc
+                        else {"error": "Too Many Requests"})
+                return web.json_response(body, status=429,
                                          headers={"Retry-After": retry_after_header(wait)})
-            plan = plan_fault(state.faults, seq, goldsky=route.startswith("goldsky"))
+            plan = plan_fault(state.faults, seq, goldsky=route.startswith("goldsky"), rpc=rpc)
             if plan.delay_s:
                 await asyncio.sleep(plan.delay_s)
             fault = plan.kind
@@ -138,6 +152,9 @@ def _make_middleware(state: ReplayState):
                                     headers={"Server": "cloudflare"})
             if plan.kind == "query_timeout":
                 status = 200
+                if rpc:
+                    return web.json_response(chain.error_answer(payload, -32000,
+                                                                "request timed out"))
                 return web.json_response({"errors": [{"message": "Query timed out"}]})
             try:
                 response = await handler(request)
@@ -186,6 +203,7 @@ def _control_routes(state: ReplayState) -> list[web.RouteDef]:
         return web.json_response({
             "world": str(state.world.path), "counts": state.world.meta.get("counts"),
             "subgraphs": [goldsky.subgraph_path(n, v) for n, v in state.subgraphs],
+            "rpc": chain.RPC_PATH, "head_block": state.rpc.head(),
             "load_seconds": round(state.load_seconds, 3),
         })
 
@@ -215,6 +233,7 @@ def build_app(state: ReplayState) -> web.Application:
     app.add_routes(goldsky.routes(state.subgraphs))
     app.add_routes(gamma.routes(state.catalogue, state.limits.gamma, state.world_clock.now))
     app.add_routes(data_api.routes(state.data_api))
+    app.add_routes(chain.routes(state.rpc, state.stats.count_rpc))
     return app
 
 
@@ -281,6 +300,11 @@ class ReplayServer:
     @property
     def url(self) -> str:
         return f"http://{self.host}:{self.port}"
+
+    @property
+    def rpc_url(self) -> str:
+        """The Polygon JSON-RPC endpoint (docs/replay.md, "Chain (JSON-RPC)")."""
+        return self.url + chain.RPC_PATH
 
     def subgraph_url(self, name: str) -> str:
         version = {n: v for n, v in self.state.subgraphs}[name]

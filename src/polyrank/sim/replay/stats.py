@@ -1,7 +1,9 @@
 """Request counters of the replay server, served at `/_replay/stats`.
 
-Counts per route, per HTTP status and per fault kind, plus a timing summary from which a
-benchmark can read the request rate it achieved (`rate_per_s`, `peak_per_s`).
+Counts per route (a JSON-RPC request as `rpc:<method>` or `rpc:batch`), per HTTP status, per
+fault kind and per JSON-RPC method answered (`rpc_methods`, batch entries included), plus a
+timing summary from which a benchmark can read the request rate it achieved (`rate_per_s`,
+`peak_per_s`).
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ class ReplayStats:
         with self._lock:
             self._since = self._clock()
             self._paths: Counter[str] = Counter()
+            self._rpc: Counter[str] = Counter()
             self._status: Counter[str] = Counter()
             self._faults: Counter[str] = Counter()
             self._seconds: Counter[int] = Counter()
@@ -40,6 +43,11 @@ class ReplayStats:
             self._seconds[int(now)] += 1
             self._times.append(now)
             self._durations.append(duration_s)
+
+    def count_rpc(self, methods: list[str]) -> None:
+        """Count the JSON-RPC calls a request's handler answered (each entry of a batch)."""
+        with self._lock:
+            self._rpc.update(methods)
 
     def snapshot(self) -> dict:
         with self._lock:
@@ -59,6 +67,7 @@ class ReplayStats:
                 "requests": n,
                 "since": self._since,
                 "by_path": dict(self._paths),
+                "rpc_methods": dict(self._rpc),
                 "by_status": dict(self._status),
                 "faults": dict(self._faults),
                 "timing": {

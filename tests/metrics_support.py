@@ -41,15 +41,19 @@ def _same(expected, got) -> bool:
     return math.isclose(float(expected), float(got), rel_tol=REL, abs_tol=ABS)
 
 
-def load_and_compute(world: Path, root: Path, *, workers: int = 4) -> tuple[str, object]:
+def load_and_compute(world: Path, root: Path, *, workers: int = 4, chain: bool = False,
+                     **options) -> tuple[str, object]:
     """A world loaded through the replay server (catalogue sync + ingest), enriched and
-    computed in a store under `root`; returns (store DSN, ingest report)."""
+    computed in a store under `root`; returns (store DSN, ingest report). `chain`: the V2
+    era from the replay's JSON-RPC (`settings.rpc_url`) instead of the Data API."""
     wallets = (world / "wallets.txt").read_text().split()
     with ReplayServer(world) as server:
         settings = settings_for(server.url, f"chdb://{root / 'store'}", root / "rt")
+        if chain:
+            settings = settings.with_overrides(rpc_url=server.rpc_url)
         with Store.open(settings.store_dsn) as store:
             asyncio.run(sync_catalogue(settings, store, policy=FAST_RETRY))
-        report = run_ingest(settings, wallets, workers=workers)
+        report = run_ingest(settings, wallets, workers=workers, **options)
     assert report.failed == {}
     with Store.open(settings.store_dsn) as store:
         assert enrich(store).unresolved_fills == 0

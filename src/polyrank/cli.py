@@ -18,8 +18,10 @@ from polyrank.cli_options import (
     BATCH_WALLETS,
     DATA_API_RATE,
     GOLDSKY_RATE,
+    RPC_RATE,
     WORKERS,
     ActivitiesOpt,
+    ChainV1Opt,
     DataApiOpt,
     DataApiUrlOpt,
     DataRateLimitOpt,
@@ -28,6 +30,9 @@ from polyrank.cli_options import (
     MaxTradesOpt,
     RateLimitOpt,
     RegistryWalletsOpt,
+    RpcMaxSpanOpt,
+    RpcRateLimitOpt,
+    RpcUrlOpt,
     RuntimeOpt,
     SinceOpt,
     StoreOpt,
@@ -165,6 +170,10 @@ def ingest(
     data_rate_limit: DataRateLimitOpt = DATA_API_RATE,
     refresh: Annotated[bool, typer.Option(
         help="Fetch wallets already done again (adds only new fills).")] = False,
+    rpc_url: RpcUrlOpt = None,
+    rpc_rate_limit: RpcRateLimitOpt = RPC_RATE,
+    rpc_max_span: RpcMaxSpanOpt = None,
+    chain_v1: ChainV1Opt = False,
     goldsky_url: GoldskyOpt = None,
     data_api_url: DataApiUrlOpt = None,
     store: StoreOpt = None,
@@ -180,9 +189,9 @@ def ingest(
     options = _ingest_options(workers, rate_limit, data_api, data_rate_limit,
                               max_trades=max_trades, since=since,
                               batch_wallets=batch_wallets, refresh=refresh,
-                              activities=activities)
+                              activities=activities, rpc=(rpc_rate_limit, rpc_max_span, chain_v1))
     with _open(ctx, store_dsn=store, goldsky_url=goldsky_url, data_api_url=data_api_url,
-               runtime_dir=runtime_dir) as pr:
+               rpc_url=rpc_url, runtime_dir=runtime_dir) as pr:
         report = pr.ingest(chosen, options=options)
     print_ingest(report)
     if report.failed:
@@ -200,7 +209,8 @@ def discover_cmd(
     source: Annotated[list[str] | None, typer.Option(
         "--source", help="A source of wallets, repeatable: tape (orderbook subgraph, V1 era), "
                          "trades (Data API latest trades, V2 era), leaderboard (the official "
-                         "board), holders (of --holders). Default tape.")] = None,
+                         "board), holders (of --holders), chain (the exchanges' logs, both "
+                         "eras; needs --rpc-url). Default tape.")] = None,
     holders: Annotated[list[str] | None, typer.Option(
         "--holders", help="A market (condition id) or event (Gamma id or slug) whose top "
                           "holders to add, repeatable; implies --source holders.")] = None,
@@ -222,6 +232,9 @@ def discover_cmd(
     goldsky_url: GoldskyOpt = None,
     gamma_url: GammaOpt = None,
     data_api_url: DataApiUrlOpt = None,
+    rpc_url: RpcUrlOpt = None,
+    rpc_rate_limit: RpcRateLimitOpt = RPC_RATE,
+    rpc_max_span: RpcMaxSpanOpt = None,
     store: StoreOpt = None,
 ) -> None:
     """Find wallets to rank: sweep sources into the wallet registry.
@@ -232,16 +245,18 @@ def discover_cmd(
     offset cap reaches. leaderboard: everyone on the official board, with their names.
     holders: the top holders of chosen markets or events. Then the wallets that pass the
     filters (wallets found without fills always pass), the most active first."""
-    from polyrank.ingest.report import parse_time
+    from polyrank.ingest.report import parse_rate, parse_time
 
     with _open(ctx, store_dsn=store, goldsky_url=goldsky_url, gamma_url=gamma_url,
-               data_api_url=data_api_url) as pr:
+               data_api_url=data_api_url, rpc_url=rpc_url) as pr:
         report = pr.discover(since=parse_time(since, "--since") if since else None,
                              until=parse_time(until, "--until") if until else None,
                              sources=tuple(source) if source else None,
                              holders=tuple(holders or ()),
                              leaderboard_max_offset=leaderboard_max_offset,
                              data_limit=data_rate_limit,
+                             rpc_limit=parse_rate(rpc_rate_limit, "--rpc-rate-limit"),
+                             rpc_max_span=rpc_max_span,
                              min_fills=min_fills, min_volume=min_volume,
                              active_since=parse_time(active_since, "--active-since")
                              if active_since else None, limit=limit, out=out_file)
@@ -264,7 +279,7 @@ def _print_discover(report) -> None:
         return
     for s in report.sources.values():
         line = f"  {s.source}: {s.wallets} wallets in {s.requests} requests"
-        if s.source in ("tape", "trades"):
+        if s.source in ("tape", "trades", "chain"):
             line += f", {s.days} days ({s.days_already} already swept), {s.rows} fills"
         if s.source == "holders":
             line += f", {s.markets} markets"
@@ -322,6 +337,10 @@ def pipeline(
     data_api: DataApiOpt = True,
     activities: ActivitiesOpt = True,
     data_rate_limit: DataRateLimitOpt = DATA_API_RATE,
+    rpc_url: RpcUrlOpt = None,
+    rpc_rate_limit: RpcRateLimitOpt = RPC_RATE,
+    rpc_max_span: RpcMaxSpanOpt = None,
+    chain_v1: ChainV1Opt = False,
     goldsky_url: GoldskyOpt = None,
     gamma_url: GammaOpt = None,
     data_api_url: DataApiUrlOpt = None,
@@ -334,9 +353,10 @@ def pipeline(
     the store's registry (`polyrank discover`)."""
     listed = _wallet_list(wallets, strict).wallets if wallets else None
     options = _ingest_options(workers, rate_limit, data_api, data_rate_limit,
-                              max_trades=max_trades, since=since, activities=activities)
+                              max_trades=max_trades, since=since, activities=activities,
+                              rpc=(rpc_rate_limit, rpc_max_span, chain_v1))
     with _open(ctx, store_dsn=store, goldsky_url=goldsky_url, gamma_url=gamma_url,
-               data_api_url=data_api_url, runtime_dir=runtime_dir) as pr:
+               data_api_url=data_api_url, rpc_url=rpc_url, runtime_dir=runtime_dir) as pr:
         report = pr.run_pipeline(listed, options=options, sync=sync, auto=auto)
     print_pipeline(report)
     if report.ingest.failed:
@@ -367,6 +387,10 @@ def refresh(
     data_api: DataApiOpt = True,
     activities: ActivitiesOpt = True,
     data_rate_limit: DataRateLimitOpt = DATA_API_RATE,
+    rpc_url: RpcUrlOpt = None,
+    rpc_rate_limit: RpcRateLimitOpt = RPC_RATE,
+    rpc_max_span: RpcMaxSpanOpt = None,
+    chain_v1: ChainV1Opt = False,
     goldsky_url: GoldskyOpt = None,
     gamma_url: GammaOpt = None,
     data_api_url: DataApiUrlOpt = None,
@@ -385,12 +409,12 @@ def refresh(
     if (rounds is not None or serve_api) and every is None:
         raise InvalidArgument("every", "--rounds and --serve go with --every")
     options = _ingest_options(workers, rate_limit, data_api, data_rate_limit,
-                              activities=activities)
+                              activities=activities, rpc=(rpc_rate_limit, rpc_max_span, chain_v1))
     kwargs = {"discover_since": parse_time(discover_since, "--discover-since")
               if discover_since else None, "full_catalogue": full_catalogue,
               "options": options}
     with _open(ctx, store_dsn=store, goldsky_url=goldsky_url, gamma_url=gamma_url,
-               data_api_url=data_api_url, runtime_dir=runtime_dir) as pr:
+               data_api_url=data_api_url, rpc_url=rpc_url, runtime_dir=runtime_dir) as pr:
         if every is None:
             report = pr.refresh(**kwargs)
             print_refresh(report)
@@ -407,14 +431,19 @@ def refresh(
 
 
 def _ingest_options(workers: int, rate_limit: str, data_api: bool, data_rate_limit: str, *,
-                    since: str | None = None, **rest):
-    """The IngestOptions of `ingest`, `pipeline` and `serve --pipeline` from their flags."""
+                    since: str | None = None,
+                    rpc: tuple[str, int | None, bool] = (RPC_RATE, None, False), **rest):
+    """The IngestOptions of `ingest`, `pipeline`, `refresh` and `serve --pipeline` from their
+    flags; `rpc` = (--rpc-rate-limit, --rpc-max-span, --chain-v1)."""
     from polyrank.ingest.options import IngestOptions
     from polyrank.ingest.report import parse_rate, parse_time
 
+    rpc_rate, rpc_max_span, chain_v1 = rpc
     return IngestOptions(workers=workers, since=parse_time(since, "--since"),
                          goldsky_limit=parse_rate(rate_limit, "--rate-limit"), data_api=data_api,
-                         data_limit=parse_rate(data_rate_limit, "--data-rate-limit"), **rest)
+                         data_limit=parse_rate(data_rate_limit, "--data-rate-limit"),
+                         rpc_limit=parse_rate(rpc_rate, "--rpc-rate-limit"),
+                         rpc_max_span=rpc_max_span, chain_v1=chain_v1, **rest)
 
 
 @app.command()

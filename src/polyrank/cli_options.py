@@ -11,6 +11,7 @@ from polyrank.ingest.options import (
     DEFAULT_BATCH_WALLETS,
     DEFAULT_DATA_API_LIMIT,
     DEFAULT_GOLDSKY_LIMIT,
+    DEFAULT_RPC_LIMIT,
     DEFAULT_WORKERS,
 )
 
@@ -27,6 +28,7 @@ WORKERS = DEFAULT_WORKERS
 BATCH_WALLETS = DEFAULT_BATCH_WALLETS
 GOLDSKY_RATE = rate_text(DEFAULT_GOLDSKY_LIMIT)
 DATA_API_RATE = rate_text(DEFAULT_DATA_API_LIMIT)
+RPC_RATE = rate_text(DEFAULT_RPC_LIMIT)
 
 StoreOpt = Annotated[str | None, typer.Option(
     "--store", help="Store DSN: chdb:///path (embedded, default ./data/polyrank) or "
@@ -72,3 +74,15 @@ DataRateLimitOpt = Annotated[str, typer.Option(
 RuntimeOpt = Annotated[Path | None, typer.Option(
     "--runtime-dir", help="Where worker checkpoints, logs and status.json go "
                           "(default ./runtime). Env: POLYRANK_RUNTIME_DIR.")]
+RpcUrlOpt = Annotated[str | None, typer.Option(
+    "--rpc-url", help="A Polygon JSON-RPC endpoint (any provider): fills from the V2 migration "
+                      "on come from the chain's logs, with their fees, and so do activities; "
+                      "the Data API is not used for them. Env: POLYRANK_RPC_URL.")]
+RpcRateLimitOpt = Annotated[str, typer.Option(
+    help="Client-side JSON-RPC limit shared by all workers: N/SECONDS or none.")]
+RpcMaxSpanOpt = Annotated[int | None, typer.Option(
+    min=1, help="The provider's eth_getLogs block-range cap, when known (e.g. 10000); "
+                "default: learned from its refusals.")]
+ChainV1Opt = Annotated[bool, typer.Option(
+    "--chain-v1", help="With --rpc-url: read the V1 era (before 2026-04-28) from the chain "
+                       "too, instead of the Goldsky subgraphs.")]

@@ -89,7 +89,10 @@ async def refresh_async(settings: Settings, store: Store, options: IngestOptions
         set_stage(store, "ready")
         log.info("refresh: nothing new since the readable metrics run; nothing computed")
     else:
-        report.enrich = await asyncio.to_thread(enrich, store, incremental=True)
+        # rows deleted (a V2 era moved from the Data API to the chain) leave the appended
+        # enriched fills: rebuilt whole then
+        report.enrich = await asyncio.to_thread(enrich, store,
+                                                incremental=not ingest.replaced)
         report.metrics = await asyncio.to_thread(compute_metrics, store, config)
     report.seconds = time.monotonic() - started
     return report

@@ -26,7 +26,7 @@ from polyrank.discover.run import DEFAULT_DATA_LIMIT, DiscoverReport
 from polyrank.enrich.catalogue import CatalogueReport
 from polyrank.enrich.trades import EnrichReport
 from polyrank.errors import InvalidArgument
-from polyrank.ingest.options import IngestOptions
+from polyrank.ingest.options import DEFAULT_RPC_LIMIT, IngestOptions
 from polyrank.ingest.run import IngestReport
 from polyrank.metrics.config import MetricsConfig
 from polyrank.metrics.run import MetricsReport
@@ -117,19 +117,22 @@ class Polyrank:
                              sources: Iterable[str] | None = None,
                              holders: Iterable[str] = (),
                              leaderboard_max_offset: int | None = None,
-                             data_limit: tuple[int, float] | str | None = DEFAULT_DATA_LIMIT
-                             ) -> DiscoverReport:
+                             data_limit: tuple[int, float] | str | None = DEFAULT_DATA_LIMIT,
+                             rpc_limit: tuple[int, float] | None = DEFAULT_RPC_LIMIT,
+                             rpc_max_span: int | None = None) -> DiscoverReport:
         """Find wallets into the store's wallet registry from `sources` (default: the trade
         tape, or the holders alone when only `holders` are given): "tape" (the orderbook
         subgraph's makers of [since, until), whole UTC days; until defaults to now), "trades"
         (the Data API's latest trades of the period, V2 era, as deep as its offset cap
         reaches), "leaderboard" (the official board, every category x period x order, offsets
         up to `leaderboard_max_offset`), "holders" (the top holders of the markets or events
-        `holders` names: condition ids, event ids or slugs). Then select the wallets with at
-        least `min_fills` fills and `min_volume` USDC, active since `active_since` (wallets
-        found without fills pass), the most active first, at most `limit` (written to `out`,
-        one address a line, when given). `data_limit`: the client-side Data API rate limit,
-        (N, seconds), "N/S" or None / "none". Resumable."""
+        `holders` names: condition ids, event ids or slugs), "chain" (every maker of the
+        exchanges' logs of the period, both eras, from `settings.rpc_url`). Then select the
+        wallets with at least `min_fills` fills and `min_volume` USDC, active since
+        `active_since` (wallets found without fills pass), the most active first, at most
+        `limit` (written to `out`, one address a line, when given). `data_limit`: the
+        client-side Data API rate limit, (N, seconds), "N/S" or None / "none"; `rpc_limit`
+        and `rpc_max_span`: the chain source's (see `IngestOptions`). Resumable."""
         from polyrank.discover.run import DiscoverOptions, discover
 
         holders = (holders,) if isinstance(holders, str) else tuple(holders)
@@ -152,7 +155,7 @@ class Polyrank:
                                   min_volume=min_volume,
                                   active_since=unix_time(active_since) or 0, limit=limit,
                                   sources=chosen, holders=holders, data_limit=data_limit,
-                                  **extra)
+                                  rpc_limit=rpc_limit, rpc_max_span=rpc_max_span, **extra)
         return await discover(self.settings, self.store, options,
                               out=Path(out) if out is not None else None,
                               progress=self.progress)
@@ -219,8 +222,9 @@ class Polyrank:
         `discover_since` (when given; days already swept are skipped), sync what changed in
         the catalogue (everything with `full_catalogue`), load every known wallet from its
         own cursor, and — only when something changed — enrich the new fills and compute a
-        new metrics run. Discovery reads both tapes (`REFRESH_SOURCES`). Idempotent and
-        resumable (see `polyrank.refresh`)."""
+        new metrics run. Discovery reads both tapes (`REFRESH_SOURCES`), or with an RPC URL
+        the chain's, which covers both eras. Idempotent and resumable (see
+        `polyrank.refresh`)."""
         from polyrank.discover.run import DiscoverOptions
         from polyrank.refresh import refresh_async
 
@@ -229,7 +233,9 @@ class Polyrank:
         if discover_since is not None:  # both tapes: the subgraph's (V1) and /trades (V2)
             found = DiscoverOptions(since=unix_time(discover_since) or 0,
                                     until=int(dt.datetime.now(dt.UTC).timestamp()),
-                                    sources=REFRESH_SOURCES, data_limit=opts.data_limit)
+                                    sources=("chain",) if self.settings.rpc_url
+                                    else REFRESH_SOURCES, data_limit=opts.data_limit,
+                                    rpc_limit=opts.rpc_limit, rpc_max_span=opts.rpc_max_span)
         return await refresh_async(self.settings, self.store, opts,
                                    discover_options=found, full_catalogue=full_catalogue,
                                    config=config, progress=self.progress,

@@ -38,6 +38,9 @@ class Settings:
     """Base URL of the Gamma market catalogue."""
     data_api_url: str = DEFAULT_DATA_API_URL
     """Base URL of the Polymarket Data API."""
+    rpc_url: str = ""
+    """A Polygon JSON-RPC endpoint (any provider). When set, fills from the V2 migration on
+    (with their fees) and activities come from the chain's logs instead of the Data API."""
     http_timeout_s: float = 30.0
     """Timeout of every upstream HTTP request."""
     query_timeout_s: float = DEFAULT_QUERY_TIMEOUT_S

@@ -378,7 +378,8 @@ def test_front_door_and_cli(world, tmp_path):
             assert len(report.selected) == 5 and report.sources.keys() == {"leaderboard"}
             for bad, name in [({"sources": ["tape"]}, "since"),
                               ({"sources": ["trades"]}, "since"),
-                              ({"sources": ["chain"]}, "sources"),
+                              ({"sources": ["ledger"]}, "sources"),
+                              ({"sources": ["chain"], "since": "2026-05-01"}, "rpc_url"),
                               ({"sources": ["holders"]}, "holders")]:
                 with pytest.raises(InvalidArgument) as caught:
                     pr.discover(**bad)

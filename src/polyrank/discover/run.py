@@ -11,6 +11,9 @@ Sources (docs/architecture.md, "Discovery"):
     leaderboard  everyone on the official leaderboard, every category x period x order, with
                  the board's user name (`leaderboard.py`)
     holders      the largest holders of chosen markets or events (`holders.py`)
+    chain        every maker of the exchanges' logs in the period, both eras, from a Polygon
+                 JSON-RPC provider (`settings.rpc_url`), a UTC day of blocks at a time
+                 (`chain.py`)
 
 The day-swept sources are resumable: each day's rows are written in one insert, with a marker
 row (address '') once the day is over, and a day already marked is not swept again — except
@@ -28,6 +31,7 @@ from urllib.parse import urlsplit
 
 import aiohttp
 
+from polyrank.discover.chain import sweep_chain
 from polyrank.discover.holders import sweep_holders
 from polyrank.discover.leaderboard import sweep_leaderboard
 from polyrank.discover.registry import (
@@ -41,9 +45,11 @@ from polyrank.discover.registry import (
 from polyrank.discover.tape import Tape, makers
 from polyrank.discover.trades import sweep_trades
 from polyrank.errors import InvalidArgument
+from polyrank.ingest.options import DEFAULT_RPC_LIMIT
 from polyrank.progress import NullProgress, Progress
 from polyrank.settings import ORDERBOOK_SUBGRAPH, V2_MIGRATION_TS, Settings
 from polyrank.store import Store, load_sql
+from polyrank.upstream.chain.rpc import JsonRpc
 from polyrank.upstream.data_api import (
     BOARD_MAX_OFFSET,
     HOLDERS_LIMIT,
@@ -56,8 +62,8 @@ from polyrank.upstream.limiter import RateLimiter
 from polyrank.upstream.retry import FailureStreak, RetryPolicy
 
 log = logging.getLogger(__name__)
-SOURCES = ("tape", "trades", "leaderboard", "holders")
-DAY_SOURCES = ("tape", "trades")  # swept over a period, a day at a time
+SOURCES = ("tape", "trades", "leaderboard", "holders", "chain")
+DAY_SOURCES = ("tape", "trades", "chain")  # swept over a period, a day at a time
 DATA_API_SOURCES = ("trades", "leaderboard", "holders")
 #: the Data API documents 100 requests / 10 s for /v1/leaderboard, 150 for /holders and 200 for
 #: /trades: the slowest for all
@@ -82,6 +88,8 @@ class DiscoverOptions:
     trades_page: int = RECENT_PAGE
     trades_max_offset: int = RECENT_MAX_OFFSET
     data_limit: tuple[int, float] | None = DEFAULT_DATA_LIMIT
+    rpc_limit: tuple[int, float] | None = DEFAULT_RPC_LIMIT  # the chain source's host
+    rpc_max_span: int | None = None  # the provider's eth_getLogs block-range cap, if known
 
     def chosen(self) -> tuple[str, ...]:
         """The sources to run, in `SOURCES` order (holders when targets are given)."""
@@ -95,8 +103,8 @@ class DiscoverOptions:
             raise InvalidArgument("holders", "the holders source needs markets or events "
                                   "(--holders CONDITION_ID | EVENT_ID | EVENT_SLUG)")
         if asked & set(DAY_SOURCES) and self.since is None:
-            raise InvalidArgument("since", "the tape and trades sources need a start time "
-                                  "(since)")
+            raise InvalidArgument("since", "the tape, trades and chain sources need a start "
+                                  "time (since)")
         for name in ("leaderboard_max_offset", "trades_max_offset"):
             if getattr(self, name) < 0:
                 raise InvalidArgument(name, f"{name} must be >= 0")
@@ -145,8 +153,13 @@ async def discover(settings: Settings, store: Store, options: DiscoverOptions, *
         assert options.since is not None
         days = day_range(options.since, options.until if options.until is not None
                          else int(time.time()))
+    if "chain" in sources and not settings.rpc_url:
+        raise InvalidArgument("rpc_url", "the chain source needs a Polygon JSON-RPC endpoint "
+                                         "(--rpc-url or POLYRANK_RPC_URL)")
     async with aiohttp.ClientSession() as session:
         limiters = {}
+        if options.rpc_limit and "chain" in sources:
+            limiters[urlsplit(settings.rpc_url).netloc] = RateLimiter(*options.rpc_limit)
         if options.data_limit and set(sources) & set(DATA_API_SOURCES):
             # a replay serving every host: this limit then paces the tape too
             limiters[urlsplit(settings.data_api_url).netloc] = RateLimiter(*options.data_limit)
@@ -164,6 +177,9 @@ async def discover(settings: Settings, store: Store, options: DiscoverOptions, *
             report.add(await sweep_trades(api, store, v2_days, page=options.trades_page,
                                           max_offset=options.trades_max_offset,
                                           streak=streak, progress=progress))
+        if "chain" in sources:
+            report.add(await sweep_chain(JsonRpc(http, settings.rpc_url), store, days, streak,
+                                         progress, max_span=options.rpc_max_span))
         if "leaderboard" in sources:
             report.add(await sweep_leaderboard(api, store,
                                                 max_offset=options.leaderboard_max_offset,

@@ -45,7 +45,7 @@ class Counters:
     fills_fetched: int = 0
     fills_new: int = 0
     fills_duplicate: int = 0
-    fills_v2: int = 0  # of fills_fetched: from the Data API (after the V2 migration)
+    fills_v2: int = 0  # of fills_fetched: V2 era (the Data API's or the chain's)
     fills_without_fee: int = 0  # V2 fills stored with fee 0: the Data API carries no fee
     activities_fetched: int = 0  # splits, merges, redemptions, conversions (both eras)
     activities_new: int = 0  # of them, not stored before
@@ -62,7 +62,7 @@ class Counters:
         self.fills_new += c.new
         self.fills_duplicate += c.duplicate
         self.fills_v2 += c.v2_fetched
-        self.fills_without_fee += c.v2_fetched
+        self.fills_without_fee += c.v2_without_fee
         self.activities_fetched += c.activities_fetched
         self.activities_new += c.activities_new
         self.activities_skipped += c.activities_skipped
@@ -84,6 +84,9 @@ class WorkerState:
     counts: Counters = field(default_factory=Counters)
     requests: int = 0  # this worker's own HTTP requests, retries included (upstream/http.py)
     last_wallet: str = ""
+    # the chain source: the block range of the current job's scan, and how far it got
+    block: int = 0
+    block_to: int = 0
     updated_at: float = 0.0
 
     def as_dict(self) -> dict[str, Any]:

@@ -14,6 +14,8 @@ DEFAULT_GOLDSKY_LIMIT = (50, 10.0)
 #: not listed, so polyrank stays at a fifth of the host limit unless told otherwise.
 DEFAULT_DATA_API_LIMIT = (200, 10.0)
 DEFAULT_OVERLAP_S = 3600
+#: JSON-RPC providers' free tiers allow roughly 10-30 requests a second; stay under the low end
+DEFAULT_RPC_LIMIT = (10, 1.0)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -53,6 +55,18 @@ class IngestOptions:
     """Data API rows per request (`limit`: the host clamps anything above 500)."""
     data_max_offset: int = 5000
     """Largest `offset` the Data API accepts; deeper history is read in time windows."""
+    rpc_limit: tuple[int, float] | None = DEFAULT_RPC_LIMIT
+    """Client-side limit for the JSON-RPC host (with `settings.rpc_url`); None = unlimited."""
+    rpc_max_span: int | None = None
+    """The provider's block-range cap for `eth_getLogs`, when known (e.g. 10000); None: the
+    whole range is tried first and the span is learned from the provider's refusals."""
+    sweep: bool = True
+    """With `settings.rpc_url` and `incremental` (a refresh): bring the wallets already
+    loaded from the chain up to date with one sweep of the tape since their cursors (every
+    wallet's logs, routed) instead of a scan per batch of wallets."""
+    chain_v1: bool = False
+    """With `settings.rpc_url`: read the V1 era (before the migration) from the chain too,
+    instead of the orderbook and activity subgraphs."""
     retry: RetryPolicy = field(default_factory=RetryPolicy)
     publish_every_s: float = 1.0
     """How often status.json is rewritten."""
@@ -62,7 +76,7 @@ class IngestOptions:
 
         if self.overlap_s < 0:
             raise InvalidArgument("overlap_s", f"overlap_s must be >= 0, got {self.overlap_s}")
-        for name in ("workers", "max_trades", "batch_wallets"):
+        for name in ("workers", "max_trades", "batch_wallets", "rpc_max_span"):
             value = getattr(self, name)
             if value is not None and value < 1:
                 raise InvalidArgument(name, f"{name} must be at least 1, got {value}")

@@ -23,10 +23,12 @@ from urllib.parse import urlsplit
 import aiohttp
 
 from polyrank.errors import UpstreamError
-from polyrank.ingest.monitor import Monitor
+from polyrank.ingest.chain import ChainReader
+from polyrank.ingest.monitor import Monitor, WorkerState
 from polyrank.ingest.options import IngestOptions
 from polyrank.ingest.plan import Job, batch_jobs, cursors, heavy_wallets, plan_wallets
 from polyrank.ingest.resolve import TokenResolver
+from polyrank.ingest.sweep import SweepReport, sweep, sweepable
 from polyrank.ingest.v2 import SOURCE as V2_SOURCE
 from polyrank.ingest.v2 import fetch_recent_v2, fetch_v2, without_known
 from polyrank.ingest.writer import Committed, WalletOutcome, Writer
@@ -41,6 +43,8 @@ from polyrank.settings import (
 from polyrank.stages import set_stage
 from polyrank.store import Store
 from polyrank.upstream.activity_subgraph import ActivitySubgraph
+from polyrank.upstream.chain.abi import SOURCE as CHAIN_SOURCE
+from polyrank.upstream.chain.rpc import JsonRpc
 from polyrank.upstream.data_api import DataApi
 from polyrank.upstream.gamma import Gamma
 from polyrank.upstream.goldsky import Goldsky, token_of
@@ -67,6 +71,9 @@ class IngestReport:
     fills_v2: int = 0  # of fills_fetched: from the Data API (after the V2 migration)
     fills_without_fee: int = 0  # V2 fills stored with fee 0: the Data API carries no fee
     data_api_requests: int = 0  # requests that returned a Data API page
+    rpc_requests: int = 0  # JSON-RPC requests answered (the chain source)
+    swept: int = 0  # wallets brought up to date by one sweep of the chain's tape
+    replaced: int = 0  # wallets whose V2 era moved from the Data API to the chain (rows gone)
     activities_fetched: int = 0  # splits, merges, redemptions, conversions (both eras)
     activities_new: int = 0  # of them, not stored before
     activities_skipped: int = 0  # Data API rows of types that change no position
@@ -101,6 +108,12 @@ class Ingest:
                             refresh=opts.refresh or opts.incremental)
         since = cursors({w: s.loaded_to for w, s in state.items()}, opts.since,
                         opts.overlap_s) if opts.incremental else {}
+        if self.settings.rpc_url:
+            # a V2 era loaded from the Data API is read again from the chain, whole
+            switching = {w for w, s in state.items() if s.v2_source == "data_api"}
+            self.writer.replace_data_api = switching
+            for wallet in switching & since.keys():
+                since[wallet] = min(since[wallet], max(opts.since, V2_MIGRATION_TS))
         self._record_run(command, len(wallets), "running", started_at)
         set_stage(self.store, "ingest")
         if plan.retrying_failed:
@@ -117,13 +130,24 @@ class Ingest:
                 # full now is complete up to it (its cursor for the next refresh); the
                 # request counts as worker 0's, the first to start
                 with count_requests(monitor.workers[0]):
-                    self.writer.head = await clients.head()
+                    self.writer.head, run.head_block = await clients.head()
                 self.writer.previous = {w: s.loaded_to for w, s in state.items()}
-                await run.load(plan.todo, since)
+                todo, sweep_report = plan.todo, None
+                if clients.chain is not None and opts.incremental and opts.sweep \
+                        and not opts.max_trades:
+                    # wallets already on the chain: one sweep of the tape since their cursors
+                    swept = sweepable({w: since[w] for w in todo if w in since},
+                                      {w: s.v2_source for w, s in state.items()},
+                                      chain_v1=opts.chain_v1)
+                    if swept:
+                        with count_requests(monitor.workers[0]):
+                            sweep_report = await run.sweep(swept, min(since[w] for w in swept))
+                        todo = tuple(w for w in todo if w not in swept)
+                await run.load(todo, since)
         finally:
             monitor.close()
         report = run.report(len(wallets), len(plan.already_done),
-                            time.monotonic() - started)
+                            time.monotonic() - started, sweep_report)
         status = "finished" if not report.failed else "finished_with_failures"
         self._record_run(command, len(wallets), status, started_at)
         set_stage(self.store, "ingested")
@@ -142,6 +166,9 @@ class Ingest:
         data_host = urlsplit(self.settings.data_api_url).netloc
         if opts.data_api and opts.data_limit and data_host != goldsky_host:
             limiters[data_host] = RateLimiter(*opts.data_limit, sleep=self.sleep)
+        rpc_host = urlsplit(self.settings.rpc_url).netloc
+        if self.settings.rpc_url and opts.rpc_limit and rpc_host not in limiters:
+            limiters[rpc_host] = RateLimiter(*opts.rpc_limit, sleep=self.sleep)
         connector = aiohttp.TCPConnector(limit=max(opts.workers * 2, 10))
         async with aiohttp.ClientSession(connector=connector) as session:
             http = Http(session, policy=opts.retry, limiters=limiters,
@@ -152,11 +179,18 @@ class Ingest:
                           max_offset=self.settings.gamma_max_offset)
             resolver = TokenResolver(goldsky, await asyncio.to_thread(self.writer.known_tokens),
                                      gamma)
+            chain = None
+            if self.settings.rpc_url:
+                chain = ChainReader(JsonRpc(http, self.settings.rpc_url),
+                                    max_span=opts.rpc_max_span, v1=opts.chain_v1,
+                                    known_blocks=await asyncio.to_thread(
+                                        self.writer.known_blocks))
             yield _Clients(http, goldsky, DataApi(http, self.settings.data_api_url,
                                                   page=opts.data_page_size,
                                                   max_offset=opts.data_max_offset), resolver,
                            ActivitySubgraph(http, self.settings.subgraph_url(ACTIVITY_SUBGRAPH),
-                                            page=opts.page_size), opts.retry, opts.data_api)
+                                            page=opts.page_size), opts.retry, opts.data_api,
+                           chain)
 
     def _record_run(self, command: str, wallets: int, status: str, started_at: datetime
                     ) -> None:
@@ -178,10 +212,20 @@ class _Clients:
     activity: ActivitySubgraph
     retry: RetryPolicy
     use_data_api: bool
+    chain: ChainReader | None = None
 
-    async def head(self) -> int | None:
-        """How far the upstream reaches (`upstream_head`); None (no cursor advances this
+    async def head(self) -> tuple[int | None, int]:
+        """How far the upstream reaches (`upstream_head`; with a chain, the time of its
+        finalized block), and that block (0 without a chain). None (no cursor advances this
         run) when it cannot be read."""
+        if self.chain is not None:
+            # the chain is the V2 era's source: every wallet is read up to one block; a run
+            # that cannot read it cannot load anything, so its error ends the run
+            number, ts = await self.chain.head(FailureStreak(self.retry))
+            return ts, number
+        return await self._upstream_head(), 0
+
+    async def _upstream_head(self) -> int | None:
         try:
             # (its own Data API client: the run's counts only the wallets' pages)
             clock = DataApi(self.http, self.data_api.url) if self.use_data_api else None
@@ -208,11 +252,13 @@ class _Run:
         self.monitor, self.attempts = monitor, attempts
         self.http, self.goldsky = clients.http, clients.goldsky
         self.data_api, self.resolver = clients.data_api, clients.resolver
-        self.activity = clients.activity
+        self.activity, self.chain = clients.activity, clients.chain
+        self.head_block = 0
         self.stage_s: defaultdict[str, float] = defaultdict(float)
         self._write_lock = asyncio.Lock()
 
-    def report(self, wallets_total: int, already_done: int, seconds: float) -> IngestReport:
+    def report(self, wallets_total: int, already_done: int, seconds: float,
+               swept: SweepReport | None = None) -> IngestReport:
         totals, monitor = self.monitor.totals, self.monitor
         parse_s = self.goldsky.parse_s + self.data_api.parse_s
         stage_s = {**self.stage_s, "decode": parse_s, "resolve": self.resolver.stats.seconds}
@@ -224,10 +270,46 @@ class _Run:
             fills_duplicate=totals.fills_duplicate, fills_v2=totals.fills_v2,
             fills_without_fee=totals.fills_without_fee,
             data_api_requests=self.data_api.requests,
+            rpc_requests=self.chain.rpc.requests if self.chain is not None else 0,
+            swept=swept.wallets if swept is not None else 0, replaced=self.writer.replaced,
             activities_fetched=totals.activities_fetched, activities_new=totals.activities_new,
             activities_skipped=totals.activities_skipped,
             unresolved_tokens=len(self.resolver.missing), seconds=seconds, stage_s=stage_s,
             http=self.http.stats.as_dict())
+
+    async def sweep(self, wallets: set[str], since: int) -> SweepReport:
+        """Bring `wallets` up to date with one sweep of the chain's tape from `since`
+        (`polyrank.ingest.sweep`), counted as worker 0's work."""
+        assert self.chain is not None
+        state = self.monitor.workers[0]
+        state.state, state.current = "sweeping", [f"{len(wallets)} wallets"]
+        started = time.perf_counter()
+
+        with self.progress.task("sweep blocks", total=None) as bar:
+            def step(first: int, last: int) -> None:
+                state.block, state.block_to = last, self.head_block
+                self.monitor.checkpoint(0)
+                bar.update(note=f"block {last} of {self.head_block}")
+
+            report = await sweep(self.chain, self.writer, wallets, since, self.head_block,
+                                 FailureStreak(self.options.retry),
+                                 activities=self.options.activities, on_range=step)
+        self.stage_s["sweep"] += time.perf_counter() - started
+        counts = state.counts
+        counts.wallets_done += report.wallets
+        counts.fills_fetched += report.fills_fetched
+        counts.fills_new += report.fills_new
+        counts.fills_duplicate += report.fills_fetched - report.fills_new
+        counts.fills_v2 += report.fills_fetched
+        counts.activities_fetched += report.activities_fetched
+        counts.activities_new += report.activities_new
+        state.state, state.current = "idle", []
+        self.monitor.checkpoint(0)
+        log.info("sweep: %d wallets up to date from block %d to %d: %d logs read, %d fills "
+                 "(%d new) and %d activities (%d new) theirs", report.wallets,
+                 report.from_block, report.to_block, report.logs, report.fills_fetched,
+                 report.fills_new, report.activities_fetched, report.activities_new)
+        return report
 
     # -- the concurrent part ---------------------------------------------------------------
     async def load(self, todo: tuple[str, ...], since: dict[str, int]) -> None:
@@ -259,7 +341,7 @@ class _Run:
                     state.state, state.current = "fetching", list(job.wallets)
                     self._log_start(index, job)
                     self.monitor.checkpoint(index)
-                    outcomes = await self._fetch_job(job, queue, streak)
+                    outcomes = await self._fetch_job(job, queue, streak, state)
                     if outcomes:
                         state.state = "committing"
                         committed, errors, note = await self._commit(outcomes, streak)
@@ -272,14 +354,20 @@ class _Run:
                 finally:
                     queue.task_done()
 
-    async def _fetch_job(self, job: Job, queue: asyncio.Queue[Job],
-                         streak: FailureStreak) -> list[WalletOutcome]:
+    async def _fetch_job(self, job: Job, queue: asyncio.Queue[Job], streak: FailureStreak,
+                         state: WorkerState) -> list[WalletOutcome]:
         started = time.perf_counter()
         try:
-            if job.solo:
+            if self.chain is not None and self.options.chain_v1:
+                outcomes = [WalletOutcome(w, [], v1_source=CHAIN_SOURCE) for w in job.wallets]
+            elif job.solo:
                 outcomes = [await self._fetch_solo(job, streak)]
             else:
                 outcomes = await self._fetch_batch(job, queue, streak)
+            if self.chain is not None and not self.options.max_trades:
+                await self._add_v1_activities(outcomes, job.since, streak)
+                await self._add_chain(outcomes, job.since, streak, state)
+                return outcomes
             await self._add_v1_activities(outcomes, job.since, streak)
             # the Data API is asked per wallet: the job's wallets at once (the connection
             # pool and the host's limiter bound how many are in flight)
@@ -332,7 +420,7 @@ class _Run:
         Not read with `max_trades` (a capped history has no complete positions anyway)."""
         wanted = [o for o in outcomes if not o.failed]
         if (self.options.max_trades or not self.options.activities or not wanted
-                or start >= V2_MIGRATION_TS):
+                or start >= V2_MIGRATION_TS or (self.chain and self.options.chain_v1)):
             return
         found = await self.activity.fetch([o.wallet for o in wanted], start, V2_MIGRATION_TS,
                                           streak)
@@ -360,6 +448,28 @@ class _Run:
         except UpstreamError as exc:
             log.error("wallet %s failed: Data API: %s", outcome.wallet, exc)
             outcome.error = f"Data API: {exc}"
+
+    async def _add_chain(self, outcomes: list[WalletOutcome], since: int,
+                         streak: FailureStreak, state: WorkerState) -> None:
+        """The chain source: the job's wallets' V2-era fills (with fees) and activities (and,
+        with `chain_v1`, the V1 era's too) in one scan per kind, up to the run's head block.
+        A failure fails the job like a subgraph page's: a batch is retried wallet by wallet,
+        a wallet fails whole."""
+        wanted = [o for o in outcomes if not o.failed]
+        if not wanted or self.chain is None:
+            return
+
+        def advance(first: int, last: int) -> None:
+            state.block, state.block_to = last, self.head_block
+
+        history = await self.chain.read([o.wallet for o in wanted], since, self.head_block,
+                                        streak, activities=self.options.activities,
+                                        on_range=advance)
+        for outcome in wanted:
+            found = history.wallets[outcome.wallet]
+            outcome.fills = [*outcome.fills, *found.v1]
+            outcome.v2, outcome.v2_source = found.v2, CHAIN_SOURCE
+            outcome.activities = [*outcome.activities, *found.activities]
 
     async def _page_by_id(self, makers: list[str], since: int, streak: FailureStreak,
                           after: str = "") -> list[Fill]:
@@ -413,6 +523,8 @@ class _Run:
             started = time.perf_counter()
             committed = await asyncio.to_thread(self.writer.commit, outcomes, new, pairs,
                                                 self.attempts, token_markets)
+            if self.chain is not None:
+                await asyncio.to_thread(self.writer.save_blocks, self.chain.clock.take_new())
             self.stage_s["insert"] += time.perf_counter() - started
         errors = {o.wallet: o.error for o in outcomes if o.failed}
         return committed, errors, (len(tokens), len(new), len(unresolved))

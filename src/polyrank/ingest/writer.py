@@ -5,11 +5,12 @@ thread."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from polyrank.store import Store, load_sql
 from polyrank.upstream.activity import WalletActivity
+from polyrank.upstream.chain.abi import SOURCE as CHAIN_SOURCE
 from polyrank.upstream.records import Fill, MarketData
 
 SQL = "polyrank.ingest.sql"
@@ -31,7 +32,8 @@ class WalletOutcome:
     truncated: bool = False
     error: str = ""  # non-empty: the wallet failed
     v2: list[Fill] = field(default_factory=list)  # from the Data API (no fee information)
-    v2_source: str = ""  # "data_api" once that source was read; "" = not read (skipped)
+    v2_source: str = ""  # "data_api" or "chain" once read; "" = not read (skipped)
+    v1_source: str = V1_SOURCE  # where `fills` came from: the subgraph, or the chain
     # V2-era splits, merges, redemptions and conversions from the Data API (not read with
     # --max-trades); rows of types that change no position are only counted
     activities: list[WalletActivity] = field(default_factory=list)
@@ -51,6 +53,7 @@ class Committed:
     truncated: bool
     failed: bool
     v2_fetched: int = 0
+    v2_without_fee: int = 0  # of v2_fetched: stored with fee 0 (the Data API has no fee)
     activities_fetched: int = 0
     activities_new: int = 0
     activities_skipped: int = 0
@@ -73,6 +76,7 @@ class WalletState:
     status: str
     attempts: int
     loaded_to: int  # the wallet's cursor: complete up to this upstream time (0 = never)
+    v2_source: str = ""  # where its V2 era was last loaded from
 
 
 class Writer:
@@ -82,14 +86,25 @@ class Writer:
         # before it: a wallet done now is complete up to `head`; a failed one keeps its own
         self.head: int | None = None
         self.previous: dict[str, int] = {}
+        # wallets whose V2 era this run reads from the chain after the Data API: their Data
+        # API rows are dropped in the commit that stores the chain's
+        self.replace_data_api: set[str] = set()
+        self.replaced = 0  # of them, wallets whose Data API rows are gone
 
     def wallet_state(self, wallets: Sequence[str]) -> dict[str, WalletState]:
         rows = self.store.rows(load_sql(SQL, "wallet_state.sql"), {"wallets": list(wallets)})
-        return {wallet: WalletState(status, attempts, loaded_to)
-                for wallet, status, attempts, loaded_to in rows}
+        return {wallet: WalletState(status, attempts, loaded_to, v2_source)
+                for wallet, status, attempts, loaded_to, v2_source in rows}
 
     def known_tokens(self) -> set[str]:
         return {row[0] for row in self.store.rows(load_sql(SQL, "known_tokens.sql"))}
+
+    def known_blocks(self) -> dict[int, int]:
+        """Block timestamps read before (the chain source's header cache)."""
+        return dict(self.store.rows(load_sql(SQL, "known_blocks.sql")))
+
+    def save_blocks(self, blocks: dict[int, int]) -> None:
+        self.store.insert("chain_blocks", sorted(blocks.items()), ("number", "timestamp"))
 
     def commit(self, outcomes: Sequence[WalletOutcome], tokens: Iterable[MarketData] = (),
                unresolved: Iterable[tuple[str, str]] = (),
@@ -103,7 +118,8 @@ class Writer:
         new_rows, act_rows, report, seen = [], [], [], set()
         for outcome in outcomes:
             new = dup = 0
-            sources = ((outcome.fills, V1_SOURCE, 1), (outcome.v2, outcome.v2_source, 2))
+            sources = ((outcome.fills, outcome.v1_source, 1),
+                       (outcome.v2, outcome.v2_source, 2))
             for fills, source, version in sources if not outcome.failed else ():
                 for fill in fills:
                     if fill.id in existing or fill.id in seen:
@@ -119,10 +135,14 @@ class Writer:
                 seen.add(act.id)
                 act_rows.append(activity_row(act))
                 acts_new += 1
+            # every Data API fill lacks its fee (stored as 0): counted so that it shows
+            no_fee = len(outcome.v2) if outcome.v2_source == "data_api" else 0
             report.append(Committed(outcome.wallet, len(outcome.fills) + len(outcome.v2), new,
                                     dup, outcome.truncated, outcome.failed, len(outcome.v2),
-                                    len(outcome.activities), acts_new,
+                                    no_fee, len(outcome.activities), acts_new,
                                     outcome.activities_skipped))
+        self._drop_data_api([o.wallet for o in ok if o.v2_source == "chain"
+                             and o.wallet in self.replace_data_api])
         self.store.insert("fills", new_rows, FILL_COLUMNS)
         self.store.insert("activities", act_rows, ACTIVITY_COLUMNS)
         markets = token_markets or {}
@@ -137,17 +157,54 @@ class Writer:
         states = []
         for outcome, done in zip(outcomes, report, strict=True):
             cursor = max((f.id for f in outcome.fills), default="")
-            # every Data API fill lacks its fee (stored as 0): counted so that it shows
-            no_fee = done.v2_fetched if outcome.v2_source == "data_api" else 0
             before = self.previous.get(outcome.wallet, 0)
             loaded_to = before if outcome.failed or self.head is None else self.head
             states.append((outcome.wallet, "failed" if outcome.failed else "done",
                            done.fetched, done.new, done.duplicate, int(outcome.truncated),
                            cursor, outcome.error[:1000], attempts.get(outcome.wallet, 0) + 1,
-                           self.run_id, done.v2_fetched, no_fee, outcome.v2_source,
+                           self.run_id, done.v2_fetched, done.v2_without_fee,
+                           outcome.v2_source,
                            loaded_to))
         self.store.insert("ingest_wallets", states, WALLET_COLUMNS)
         return report
+
+    def write_swept(self, fills: Sequence[tuple[Fill, int]],
+                    activities: Sequence[WalletActivity]) -> tuple[int, int]:
+        """Write a sweep's rows of one block range (`polyrank.ingest.sweep`): those not
+        stored yet, looked up by id (a range read twice doubles nothing). Returns (new fills,
+        new activities)."""
+        fill_ids = {f.id for f, _ in fills}
+        act_ids = {a.id for a in activities}
+        known = self._stored("fills", fill_ids) | self._stored("activities", act_ids)
+        new_fills = {f.id: fill_row(f, CHAIN_SOURCE, version) for f, version in fills
+                     if f.id not in known}
+        new_acts = {a.id: activity_row(a) for a in activities if a.id not in known}
+        self.store.insert("fills", list(new_fills.values()), FILL_COLUMNS)
+        self.store.insert("activities", list(new_acts.values()), ACTIVITY_COLUMNS)
+        return len(new_fills), len(new_acts)
+
+    def mark_swept(self, wallets: Sequence[str], read: Mapping[str, int]) -> None:
+        """The swept wallets are complete up to the run's head: their state (the checkpoint)
+        after all their rows; `read` = rows read per wallet."""
+        states = [(w, "done", read.get(w, 0), 0, 0, 0, "", "", 1, self.run_id, 0, 0,
+                   CHAIN_SOURCE, self.previous.get(w, 0) if self.head is None else self.head)
+                  for w in wallets]
+        self.store.insert("ingest_wallets", states, WALLET_COLUMNS)
+
+    def _stored(self, table: str, ids: set[str]) -> set[str]:
+        if not ids:
+            return set()
+        rows = self.store.rows(load_sql(SQL, "stored_ids.sql"),
+                               {"table": table, "ids": sorted(ids)})
+        return {row[0] for row in rows}
+
+    def _drop_data_api(self, wallets: list[str]) -> None:
+        if not wallets:
+            return
+        sql = load_sql(SQL, "drop_data_api_rows.sql")
+        for table, who in (("fills", "maker"), ("activities", "wallet")):
+            self.store.command(sql, {"table": table, "who": who, "wallets": wallets})
+        self.replaced += len(wallets)
 
     def _existing_ids(self, makers: list[str]) -> set[str]:
         if not makers:

@@ -24,11 +24,12 @@
 -- legs: no YES leg ever touches a NO token), so one fold of those positions, in the order and
 -- arithmetic of position_work.sql, gives them exactly.
 --
--- The two stored forms: the activity subgraph's one row (condition_id = M, index_set = S as
--- bits, question_count = q then, > 0) and the Data API's rows, one per converted question
--- (condition_id = that question's condition, question_count 0), grouped here by wallet,
--- transaction and event: S = their questions, n = the least amount, q = the catalogue's
--- markets of M, the smallest id standing for the conversion. A question's index is the last
+-- The three stored forms: the activity subgraph's one row (condition_id = M, index_set = S as
+-- bits, question_count = q then, > 0); the chain's one row (the same, but q unknown: 0, so q =
+-- the catalogue's markets of M); and the Data API's rows, one per converted question
+-- (condition_id = that question's condition, index_set and question_count 0), grouped here by
+-- wallet, transaction and event: S = their questions, n = the least amount, q = the
+-- catalogue's markets of M, the smallest id standing for the conversion. A question's index is the last
 -- byte of its Gamma questionID; legs exist only for questions the catalogue knows.
 INSERT INTO {target:Identifier}
     (wallet_key, token_key, ts, tx_key, order_key, is_buy, shares, received, cash, gross_cash,
@@ -42,6 +43,10 @@ WITH
         WHERE neg_risk = 1 AND neg_risk_market_id != '' AND length(question_id) = 66
               AND length(token_ids) = 2
     ),
+    event_sizes AS (
+        SELECT lower(neg_risk_market_id) AS event, count() AS questions FROM markets FINAL
+        WHERE neg_risk = 1 AND neg_risk_market_id != '' GROUP BY event
+    ),
     conversions AS (
         SELECT wallet, id, timestamp AS ts, tx_hash, lower(condition_id) AS event,
                toInt64(amount) AS n,
@@ -52,18 +57,27 @@ WITH
         FROM activities FINAL
         WHERE kind = 'conversion' AND question_count > 0
         UNION ALL
+        SELECT a.wallet, a.id, a.timestamp, a.tx_hash, a.event, toInt64(a.amount),
+               arrayFilter(i -> bitAnd(bitShiftRight(a.index_set, i), 1) = 1,
+                           range(toUInt32(es.questions))),
+               toInt64(es.questions), toUInt32(es.questions)
+        FROM (
+            SELECT wallet, id, timestamp, tx_hash, lower(condition_id) AS event, amount,
+                   index_set
+            FROM activities FINAL
+            WHERE kind = 'conversion' AND question_count = 0 AND index_set > 0
+        ) AS a
+        INNER JOIN event_sizes AS es ON es.event = a.event
+        UNION ALL
         SELECT a.wallet, min(a.id), min(a.timestamp), a.tx_hash, qs.event,
                toInt64(min(a.amount)), arraySort(groupUniqArray(qs.question)),
                toInt64(any(es.questions)), toUInt32(256)
         FROM (
             SELECT wallet, id, timestamp, tx_hash, condition_id, amount FROM activities FINAL
-            WHERE kind = 'conversion' AND question_count = 0
+            WHERE kind = 'conversion' AND question_count = 0 AND index_set = 0
         ) AS a
         INNER JOIN questions AS qs ON qs.condition_id = a.condition_id
-        INNER JOIN (
-            SELECT lower(neg_risk_market_id) AS event, count() AS questions FROM markets FINAL
-            WHERE neg_risk = 1 AND neg_risk_market_id != '' GROUP BY event
-        ) AS es ON es.event = qs.event
+        INNER JOIN event_sizes AS es ON es.event = qs.event
         GROUP BY a.wallet, a.tx_hash, qs.event
     ),
     legs AS (

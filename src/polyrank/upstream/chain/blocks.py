@@ -42,6 +42,19 @@ class BlockClock:
         raw = await self.rpc.call("eth_getBlockByNumber", ["latest", False], streak=streak)
         return self._latest(raw)
 
+    async def finalized(self, *, streak: FailureStreak) -> tuple[int, int]:
+        """(number, timestamp) of the node's finalized block: how far a load reads, so that
+        no log is stored from a block a reorganisation could still drop."""
+        raw = await self.rpc.call("eth_getBlockByNumber", ["finalized", False], streak=streak)
+        number, timestamp = _header(raw, "finalized")
+        self._remember(number, timestamp)
+        return number, timestamp
+
+    def take_new(self) -> dict[int, int]:
+        """The headers read since the last call (for the caller to persist)."""
+        new, self.new = self.new, {}
+        return new
+
     def _latest(self, raw: Any) -> tuple[int, int]:
         number, timestamp = _header(raw, "latest")
         self._remember(number, timestamp)

@@ -1,6 +1,7 @@
 """Refresh benchmark: what keeping a store current costs, against rebuilding it.
 
     .venv/bin/python bench/refresh.py [--fills 1000000] [--new-share 0.01] [--world DIR]
+                                      [--chain]
 
 A world is served by the replay (own process) with its clock at t1, the time by which all but
 `--new-share` of its fills had happened. Store A is built at t1 (discover the tape from the
@@ -12,6 +13,10 @@ then a second refresh with nothing new (what an idle round costs), and discovery
 per wallet found. The two stores are checked to hold the same lifetime board.
 No rate limits (the client's and the replay's) and no latency: requests are counted, not
 waited for.
+
+--chain: both stores use the replay's JSON-RPC as the V2 era's source (`rpc_url`), discover
+from the chain's tape, and the refresh brings the wallets known at t1 up to date with one
+sweep of the tape since their cursor (docs/architecture.md, "Refresh").
 """
 
 from __future__ import annotations
@@ -35,7 +40,9 @@ def service(route: str) -> str:
     """The replay's route keys are `<service>:<path>`: the Goldsky subgraphs share one key,
     the REST services are told apart by their path."""
     name, _, path = route.partition(":")
-    return "subgraphs" if name == "goldsky" else f"{name}:{path}"
+    if name in ("goldsky", "rpc"):
+        return {"goldsky": "subgraphs", "rpc": "rpc"}[name]
+    return f"{name}:{path}"
 
 
 def by_service(stats: dict) -> Counter:
@@ -51,13 +58,14 @@ def set_clock(url: str, at: int) -> None:
     urllib.request.urlopen(req, timeout=30).read()
 
 
-def open_store(url: str, root: Path):
+def open_store(url: str, root: Path, chain: bool = False):
     settings = Settings(store_dsn=f"chdb://{root / 'store'}", runtime_dir=root / "rt",
-                        goldsky_url=url, gamma_url=url, data_api_url=url)
+                        goldsky_url=url, gamma_url=url, data_api_url=url,
+                        rpc_url=f"{url}/rpc" if chain else "")
     return polyrank.open(settings=settings)
 
 
-NO_LIMITS = {"goldsky_limit": None, "data_limit": None}
+NO_LIMITS = {"goldsky_limit": None, "data_limit": None, "rpc_limit": None}
 
 
 def timed(url: str, work) -> tuple[float, Counter, object]:
@@ -67,14 +75,15 @@ def timed(url: str, work) -> tuple[float, Counter, object]:
     return time.perf_counter() - started, by_service(replay_stats(url)), result
 
 
-def build(url: str, root: Path, since: int):
-    with open_store(url, root) as pr:
-        found = pr.discover(since=since, sources=REFRESH_SOURCES, data_limit=None)
+def build(url: str, root: Path, since: int, chain: bool):
+    with open_store(url, root, chain) as pr:
+        found = pr.discover(since=since, sources=("chain",) if chain else REFRESH_SOURCES,
+                            data_limit=None, rpc_limit=None)
         return found, pr.run_pipeline(**NO_LIMITS)
 
 
-def refresh(url: str, root: Path, since: int):
-    with open_store(url, root) as pr:
+def refresh(url: str, root: Path, since: int, chain: bool):
+    with open_store(url, root, chain) as pr:
         return pr.refresh(discover_since=since, **NO_LIMITS)
 
 
@@ -102,7 +111,10 @@ def main() -> None:
     ap.add_argument("--fills", type=int, default=1_000_000)
     ap.add_argument("--seed", type=int, default=7)
     ap.add_argument("--new-share", type=float, default=0.01)
+    ap.add_argument("--chain", action="store_true",
+                    help="the chain (the replay's JSON-RPC) as the V2 source and the tape")
     args = ap.parse_args()
+    chain = args.chain
     world = ensure_world(args.world or Path(f"worlds/bench-refresh-{args.fills}"),
                          seed=args.seed, fills=args.fills)
     stamps = pq.read_table(world / "fills.parquet", columns=["timestamp"]).column("timestamp")
@@ -114,14 +126,14 @@ def main() -> None:
           f"({new / len(stamps):.2%}) after t1")
     with replay_process(world, "--clock", str(t1)) as url, fresh_dir("bench-refresh-") as tmp:
         a, b = tmp / "a", tmp / "b"
-        s, req, (_, first) = timed(url, lambda: build(url, a, start))
+        s, req, (_, first) = timed(url, lambda: build(url, a, start, chain))
         show("build A at t1", s, req, compute_s(first))
         set_clock(url, t2)
-        ref_s, ref_req, ref = timed(url, lambda: refresh(url, a, start))
+        ref_s, ref_req, ref = timed(url, lambda: refresh(url, a, start, chain))
         show("refresh A to t2", ref_s, ref_req, compute_s(ref))
-        idle_s, idle_req, idle = timed(url, lambda: refresh(url, a, start))
+        idle_s, idle_req, idle = timed(url, lambda: refresh(url, a, start, chain))
         show("refresh A, nothing new", idle_s, idle_req, compute_s(idle))
-        reb_s, reb_req, (found_b, rebuilt) = timed(url, lambda: build(url, b, start))
+        reb_s, reb_req, (found_b, rebuilt) = timed(url, lambda: build(url, b, start, chain))
         show("rebuild B at t2", reb_s, reb_req, compute_s(rebuilt))
         same = board(a, url) == board(b, url)
         total_ref, total_reb = sum(ref_req.values()), sum(reb_req.values())
@@ -138,6 +150,9 @@ def main() -> None:
                   "catalogue": ref.catalogue.seconds, "ingest": ref.ingest.seconds,
                   "enrich": ref.enrich.seconds, "metrics": ref.metrics.seconds}
         print("refresh stages: " + ", ".join(f"{k} {v:.1f} s" for k, v in stages.items()))
+        if chain:
+            print(f"refresh: {ref.ingest.swept:,} wallets brought up to date by one sweep of "
+                  f"the tape, {ref.ingest.done - ref.ingest.swept:,} loaded per job")
         print(f"nothing new: metrics computed {idle.changed}, {sum(idle_req.values())} "
               f"requests, {idle_s:.1f} s")
         print(f"discovery (rebuild): {found_b.requests} requests for {found_b.registry:,} "

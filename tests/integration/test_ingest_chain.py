@@ -6,6 +6,7 @@ run again, the same."""
 
 from __future__ import annotations
 
+import json
 import signal
 import subprocess
 import sys
@@ -163,6 +164,9 @@ def test_killed_and_run_again_the_same(small, tmp_path):
         assert proc.poll() is None, "the load ended before it could be killed"
         proc.send_signal(signal.SIGKILL)
         proc.wait(30)
+        # what `polyrank status` read meanwhile: the workers' scans, by block
+        status = json.loads((tmp_path / "rt2" / "status.json").read_text())
+        assert any(0 < w["block"] <= w["block_to"] for w in status["workers"]), status
         with Store.open(dsn) as store:
             done = store.scalar("SELECT count() FROM ingest_wallets FINAL WHERE status = 'done'")
         assert done < len(wallets.read_text().split())

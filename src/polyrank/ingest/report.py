@@ -61,7 +61,7 @@ def status_lines(status: dict[str, Any]) -> list[str]:
         f"failed {totals.get('wallets_failed', 0)}, truncated "
         f"{totals.get('wallets_truncated', 0)}; ETA {duration(status.get('eta_s'))}",
         f"fills: fetched {totals.get('fills_fetched', 0)}, new {totals.get('fills_new', 0)}, "
-        f"duplicates {totals.get('fills_duplicate', 0)}; V2 from the Data API "
+        f"duplicates {totals.get('fills_duplicate', 0)}; V2 era "
         f"{totals.get('fills_v2', 0)} (without fee: {totals.get('fills_without_fee', 0)}); "
         f"unresolved tokens {status.get('unresolved_tokens', 0)}",
     ]
@@ -73,9 +73,12 @@ def status_lines(status: dict[str, Any]) -> list[str]:
         current = worker.get("current") or []
         doing = (current[0] if len(current) == 1 else f"{len(current)} wallets") if current \
             else "-"
+        # the chain source: how far the current scan got, by block
+        block = f" at block {worker['block']} of {worker['block_to']}" \
+            if worker.get("block_to") and current else ""
         lines.append(f"  worker {worker['worker']}: {worker['state']:<10} "
                      f"done {worker['wallets_done']:>6} failed {worker['wallets_failed']:>4} "
-                     f"fills {worker['fills_fetched']:>8} now {doing}")
+                     f"fills {worker['fills_fetched']:>8} now {doing}{block}")
     for wallet, error in (status.get("failed") or {}).items():
         lines.append(f"  failed {wallet}: {error}")
     for wallet in status.get("truncated") or []:

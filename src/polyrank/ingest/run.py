@@ -539,7 +539,8 @@ class _Run:
             pos, total = monitor.position, monitor.total
             pct = 100.0 * pos / total if total else 100.0
             what = "FAILED: " + errors.get(c.wallet, "") if c.failed else (
-                f"fetched {c.fetched} fills ({c.v2_fetched} V2 from the Data API, no fee), "
+                f"fetched {c.fetched} fills ({c.v2_fetched} V2, {c.v2_without_fee} of them "
+                f"without fee), "
                 f"new {c.new}, duplicates {c.duplicate}, inserted {c.new}; activities "
                 f"{c.activities_fetched} (new {c.activities_new}, skipped other types "
                 f"{c.activities_skipped})" + (" (truncated)" if c.truncated else ""))

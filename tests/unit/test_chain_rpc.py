@@ -641,6 +641,24 @@ def test_timestamps_are_batched_and_cached():
     assert set(new) == set(blocks) - {0, 997}
 
 
+def test_concurrent_reads_of_the_same_headers_read_them_once():
+    """The workers of a run share one clock: two jobs meeting in the same blocks wait for
+    one read, never ask the node twice."""
+    node = Node(times=CHAIN)
+    blocks = [b * 991 for b in range(1, 151)]
+
+    async def body(rpc, streak):
+        clock = BlockClock(rpc)
+        both = await asyncio.gather(clock.timestamps(blocks, streak=streak),
+                                    clock.timestamps([*blocks[50:], 7], streak=streak))
+        return both, rpc.requests
+
+    ((first, second), requests), _, _ = run(node, body)
+    assert first == {b: CHAIN[b] for b in blocks}
+    assert second == {b: CHAIN[b] for b in [*blocks[50:], 7]}
+    assert sum(node.batch_sizes) == len(blocks) + 1 and requests == 3
+
+
 def test_a_block_the_node_does_not_have_is_transient():
     node = Node()
     result, _, _ = run(node, lambda rpc, s: BlockClock(rpc).timestamps([5, 5000], streak=s))

@@ -7,6 +7,7 @@ two dozen."""
 
 from __future__ import annotations
 
+import asyncio
 import bisect
 from collections.abc import Iterable, Mapping
 from typing import Any
@@ -30,6 +31,7 @@ class BlockClock:
         self.cache: dict[int, int] = dict(known or {})
         self._blocks = sorted(self.cache)  # the cached blocks, for bracketing a time
         self.new: dict[int, int] = {}
+        self._reading: dict[int, asyncio.Future] = {}  # block -> the read under way
 
     def _remember(self, block: int, timestamp: int) -> None:
         if block not in self.cache:
@@ -78,21 +80,42 @@ class BlockClock:
         wanted = set(blocks)
         if any(isinstance(b, bool) or not isinstance(b, int) or b < 0 for b in wanted):
             raise InvalidArgument("blocks", "block numbers are ints >= 0")
-        missing = sorted(wanted - self.cache.keys())
+        # headers another task is reading already are awaited, not read twice (the workers
+        # of a run share one clock, and a run's jobs meet in the same blocks)
+        others = {self._reading[b] for b in wanted if b in self._reading}
+        missing = sorted(wanted - self.cache.keys() - self._reading.keys())
         if missing:
-            headers = await self.rpc.batch(
-                [("eth_getBlockByNumber", [hex(b), False]) for b in missing], streak=streak)
-            for block, raw in zip(missing, headers, strict=True):
-                if raw is None:
-                    raise TransientUpstreamError(
-                        f"{self.rpc.url}: the node has no block {block} (behind the others, "
-                        "or the block is ahead of the chain)", url=self.rpc.url)
-                number, timestamp = _header(raw, str(block))
-                if number != block:
-                    raise UpstreamDataError(f"eth_getBlockByNumber {block}: the node "
-                                            f"answered block {number}", url=self.rpc.url)
-                self._remember(block, timestamp)
+            mine = asyncio.get_running_loop().create_future()
+            self._reading.update(dict.fromkeys(missing, mine))
+            try:
+                await self._read(missing, streak)
+                mine.set_result(None)
+            except BaseException as exc:
+                mine.set_exception(exc)
+                mine.exception()  # retrieved here: the waiting tasks re-read on their own
+                raise
+            finally:
+                for block in missing:
+                    self._reading.pop(block, None)
+        if others:
+            await asyncio.wait(others)
+            # a read that failed elsewhere is tried again here (or fails here too)
+            await self.timestamps(wanted - self.cache.keys(), streak=streak)
         return {b: self.cache[b] for b in wanted}
+
+    async def _read(self, blocks: list[int], streak: FailureStreak) -> None:
+        headers = await self.rpc.batch(
+            [("eth_getBlockByNumber", [hex(b), False]) for b in blocks], streak=streak)
+        for block, raw in zip(blocks, headers, strict=True):
+            if raw is None:
+                raise TransientUpstreamError(
+                    f"{self.rpc.url}: the node has no block {block} (behind the others, "
+                    "or the block is ahead of the chain)", url=self.rpc.url)
+            number, timestamp = _header(raw, str(block))
+            if number != block:
+                raise UpstreamDataError(f"eth_getBlockByNumber {block}: the node "
+                                        f"answered block {number}", url=self.rpc.url)
+            self._remember(block, timestamp)
 
     async def block_at(self, ts: int, *, streak: FailureStreak) -> int:
         """The first block whose timestamp is >= ts; head + 1 when none is yet."""

@@ -24,13 +24,12 @@ import aiohttp
 
 from polyrank.errors import UpstreamError
 from polyrank.ingest.chain import ChainReader
+from polyrank.ingest.fetch import Fetch
 from polyrank.ingest.monitor import Monitor, WorkerState
 from polyrank.ingest.options import IngestOptions
-from polyrank.ingest.plan import Job, batch_jobs, cursors, heavy_wallets, plan_wallets
+from polyrank.ingest.plan import Job, batch_jobs, cursors, plan_wallets
 from polyrank.ingest.resolve import TokenResolver
 from polyrank.ingest.sweep import SweepReport, sweep, sweepable
-from polyrank.ingest.v2 import SOURCE as V2_SOURCE
-from polyrank.ingest.v2 import fetch_recent_v2, fetch_v2, without_known
 from polyrank.ingest.writer import Committed, WalletOutcome, Writer
 from polyrank.progress import NullProgress, Progress, Task
 from polyrank.settings import (
@@ -43,7 +42,6 @@ from polyrank.settings import (
 from polyrank.stages import set_stage
 from polyrank.store import Store
 from polyrank.upstream.activity_subgraph import ActivitySubgraph
-from polyrank.upstream.chain.abi import SOURCE as CHAIN_SOURCE
 from polyrank.upstream.chain.rpc import JsonRpc
 from polyrank.upstream.data_api import DataApi
 from polyrank.upstream.gamma import Gamma
@@ -51,7 +49,6 @@ from polyrank.upstream.goldsky import Goldsky, token_of
 from polyrank.upstream.head import upstream_head
 from polyrank.upstream.http import Http, count_requests
 from polyrank.upstream.limiter import RateLimiter, Sleep
-from polyrank.upstream.records import Fill
 from polyrank.upstream.retry import FailureStreak, RetryPolicy
 
 log = logging.getLogger(__name__)
@@ -125,12 +122,13 @@ class Ingest:
                           len(plan.todo))
         try:
             async with self._clients() as clients:
-                run = _Run(self, monitor, clients, {w: s.attempts for w, s in state.items()})
                 # how far the upstream reaches as the load begins: each wallet loaded in
                 # full now is complete up to it (its cursor for the next refresh); the
                 # request counts as worker 0's, the first to start
                 with count_requests(monitor.workers[0]):
-                    self.writer.head, run.head_block = await clients.head()
+                    self.writer.head, head_block = await clients.head()
+                run = _Run(self, monitor, clients, {w: s.attempts for w, s in state.items()},
+                           head_block)
                 self.writer.previous = {w: s.loaded_to for w, s in state.items()}
                 todo, sweep_report = plan.todo, None
                 if clients.chain is not None and opts.incremental and opts.sweep \
@@ -246,14 +244,15 @@ class _Run:
     clients, the wallets' attempts so far and the time spent per stage."""
 
     def __init__(self, ingest: Ingest, monitor: Monitor, clients: _Clients,
-                 attempts: dict[str, int]) -> None:
+                 attempts: dict[str, int], head_block: int) -> None:
         self.run_id, self.options, self.writer = ingest.run_id, ingest.options, ingest.writer
         self.progress, self.line_level = ingest.progress, ingest.line_level
         self.monitor, self.attempts = monitor, attempts
         self.http, self.goldsky = clients.http, clients.goldsky
         self.data_api, self.resolver = clients.data_api, clients.resolver
-        self.activity, self.chain = clients.activity, clients.chain
-        self.head_block = 0
+        self.chain, self.head_block = clients.chain, head_block
+        self.fetch = Fetch(clients.goldsky, clients.data_api, clients.activity, clients.chain,
+                           ingest.options, head_block)
         self.stage_s: defaultdict[str, float] = defaultdict(float)
         self._write_lock = asyncio.Lock()
 
@@ -358,21 +357,7 @@ class _Run:
                          state: WorkerState) -> list[WalletOutcome]:
         started = time.perf_counter()
         try:
-            if self.chain is not None and self.options.chain_v1:
-                outcomes = [WalletOutcome(w, [], v1_source=CHAIN_SOURCE) for w in job.wallets]
-            elif job.solo:
-                outcomes = [await self._fetch_solo(job, streak)]
-            else:
-                outcomes = await self._fetch_batch(job, queue, streak)
-            if self.chain is not None and not self.options.max_trades:
-                await self._add_v1_activities(outcomes, job.since, streak)
-                await self._add_chain(outcomes, job.since, streak, state)
-                return outcomes
-            await self._add_v1_activities(outcomes, job.since, streak)
-            # the Data API is asked per wallet: the job's wallets at once (the connection
-            # pool and the host's limiter bound how many are in flight)
-            await asyncio.gather(*(self._add_v2(o, job.since, streak) for o in outcomes))
-            return outcomes
+            return await self.fetch.job(job, queue, streak, state)
         except UpstreamError as exc:
             if len(job.wallets) > 1:
                 log.warning("batch of %d wallets failed (%s): retrying each alone",
@@ -384,124 +369,6 @@ class _Run:
             return [WalletOutcome(job.wallets[0], [], error=str(exc))]
         finally:
             self.stage_s["fetch"] += time.perf_counter() - started
-
-    async def _fetch_solo(self, job: Job, streak: FailureStreak) -> WalletOutcome:
-        wallet = job.wallets[0]
-        if self.options.max_trades:
-            return await self._fetch_recent(wallet, self.options.max_trades, job.since, streak)
-        rest = await self._page_by_id([wallet], job.since, streak, after=job.after)
-        return WalletOutcome(wallet, [*job.carry, *rest])
-
-    async def _fetch_recent(self, wallet: str, limit: int, since: int,
-                            streak: FailureStreak) -> WalletOutcome:
-        """--max-trades: the wallet's `limit` most recent fills over both sources. V2 fills
-        are the newest, so the Data API is read first (newest first, stopping early); the
-        subgraph is asked only for what is left of the limit. Activities (splits, merges,
-        redemptions, conversions) are skipped in this mode: TRADE rows only."""
-        v2 = []
-        if self.options.data_api:
-            try:
-                v2 = await fetch_recent_v2(self.data_api, wallet, limit, since, streak)
-            except UpstreamError as exc:
-                log.error("wallet %s failed: Data API: %s", wallet, exc)
-                return WalletOutcome(wallet, [], error=f"Data API: {exc}")
-            if len(v2) > limit:
-                return WalletOutcome(wallet, [], True, v2=v2[:limit], v2_source=V2_SOURCE)
-        fills, truncated = await self.goldsky.fetch_recent(wallet, limit - len(v2), since,
-                                                           streak)
-        return WalletOutcome(wallet, fills, truncated, v2=without_known(v2, fills),
-                             v2_source=V2_SOURCE if self.options.data_api else "")
-
-    async def _add_v1_activities(self, outcomes: list[WalletOutcome], start: int,
-                                 streak: FailureStreak) -> None:
-        """The wallets' splits, merges and redemptions before the V2 migration, from the
-        activity subgraph, in one batched listing (like their fills). A failure fails the
-        job like a fill page's: a batch is retried wallet by wallet, a wallet fails whole.
-        Not read with `max_trades` (a capped history has no complete positions anyway)."""
-        wanted = [o for o in outcomes if not o.failed]
-        if (self.options.max_trades or not self.options.activities or not wanted
-                or start >= V2_MIGRATION_TS or (self.chain and self.options.chain_v1)):
-            return
-        found = await self.activity.fetch([o.wallet for o in wanted], start, V2_MIGRATION_TS,
-                                          streak)
-        by_wallet: dict[str, list] = defaultdict(list)
-        for act in found:
-            by_wallet[act.wallet].append(act)
-        for outcome in wanted:
-            outcome.activities = [*by_wallet[outcome.wallet], *outcome.activities]
-
-    async def _add_v2(self, outcome: WalletOutcome, since: int, streak: FailureStreak
-                      ) -> None:
-        """The second source: the wallet's fills and position-changing activities from the V2
-        migration on. A failure here fails the wallet (nothing of it is written), never the
-        batch it came with."""
-        if not self.options.data_api or outcome.failed or outcome.v2_source:
-            return
-        try:
-            history = await fetch_v2(self.data_api, outcome.wallet, since, streak,
-                                     v1=outcome.fills,
-                                     activities=self.options.activities)
-            outcome.v2 = history.fills
-            outcome.activities = [*outcome.activities, *history.activities]
-            outcome.activities_skipped = history.skipped
-            outcome.v2_source = V2_SOURCE
-        except UpstreamError as exc:
-            log.error("wallet %s failed: Data API: %s", outcome.wallet, exc)
-            outcome.error = f"Data API: {exc}"
-
-    async def _add_chain(self, outcomes: list[WalletOutcome], since: int,
-                         streak: FailureStreak, state: WorkerState) -> None:
-        """The chain source: the job's wallets' V2-era fills (with fees) and activities (and,
-        with `chain_v1`, the V1 era's too) in one scan per kind, up to the run's head block.
-        A failure fails the job like a subgraph page's: a batch is retried wallet by wallet,
-        a wallet fails whole."""
-        wanted = [o for o in outcomes if not o.failed]
-        if not wanted or self.chain is None:
-            return
-
-        def advance(first: int, last: int) -> None:
-            state.block, state.block_to = last, self.head_block
-
-        history = await self.chain.read([o.wallet for o in wanted], since, self.head_block,
-                                        streak, activities=self.options.activities,
-                                        on_range=advance)
-        for outcome in wanted:
-            found = history.wallets[outcome.wallet]
-            outcome.fills = [*outcome.fills, *found.v1]
-            outcome.v2, outcome.v2_source = found.v2, CHAIN_SOURCE
-            outcome.activities = [*outcome.activities, *found.activities]
-
-    async def _page_by_id(self, makers: list[str], since: int, streak: FailureStreak,
-                          after: str = "") -> list[Fill]:
-        wanted, rows = set(makers), []
-        while True:
-            page = await self.goldsky.fills_after(makers, after, since, streak)
-            rows.extend(f for f in page.fills if f.maker in wanted)
-            if not page.full:
-                return rows
-            after = page.fills[-1].id
-
-    async def _fetch_batch(self, job: Job, queue: asyncio.Queue[Job],
-                           streak: FailureStreak) -> list[WalletOutcome]:
-        makers = list(job.wallets)
-        page = await self.goldsky.fills_after(makers, "", job.since, streak)
-        rows = [f for f in page.fills if f.maker in job.wallets]
-        if page.full:
-            heavy = heavy_wallets((f.maker for f in page.fills), job.wallets,
-                                  self.options.heavy_rows)
-            last = page.fills[-1].id  # every row of the batch up to `last` is in this page
-            for wallet in heavy:
-                carry = tuple(f for f in rows if f.maker == wallet)
-                queue.put_nowait(Job((wallet,), solo=True, after=last, carry=carry,
-                                     since=job.since))
-            makers = [m for m in makers if m not in heavy]
-            rows = [f for f in rows if f.maker not in heavy]
-            if makers:
-                rows += await self._page_by_id(makers, job.since, streak, after=last)
-        by_wallet: dict[str, list[Fill]] = {m: [] for m in makers}
-        for fill in rows:
-            by_wallet[fill.maker].append(fill)
-        return [WalletOutcome(w, fills) for w, fills in by_wallet.items()]
 
     async def _commit(self, outcomes: list[WalletOutcome], streak: FailureStreak
                       ) -> tuple[list[Committed], dict[str, str], tuple[int, int, int]]:

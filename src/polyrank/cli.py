@@ -43,6 +43,7 @@ from polyrank.cli_options import (
 from polyrank.cli_report import (
     err,
     out,
+    print_discover,
     print_enrich,
     print_ingest,
     print_metrics,
@@ -260,35 +261,7 @@ def discover_cmd(
                              min_fills=min_fills, min_volume=min_volume,
                              active_since=parse_time(active_since, "--active-since")
                              if active_since else None, limit=limit, out=out_file)
-    _print_discover(report)
-
-
-def _print_discover(report) -> None:
-    """One line for the run, then one per source other than the tape."""
-    from datetime import UTC, datetime
-
-    tape = report.sources.get("tape")
-    head = (f"{report.days} days ({report.days_already} already swept), {report.fills_seen} "
-            f"fills seen in {report.requests} requests" if tape and len(report.sources) == 1
-            else f"{len(report.sources)} sources, {report.requests} requests")
-    out.print(f"discover: {head}; registry {report.registry} wallets, "
-              f"{len(report.selected)} selected"
-              + (f", written to {report.out}" if report.out else "")
-              + f" in {report.seconds:.1f} s")
-    if tape and len(report.sources) == 1:
-        return
-    for s in report.sources.values():
-        line = f"  {s.source}: {s.wallets} wallets in {s.requests} requests"
-        if s.source in ("tape", "trades", "chain"):
-            line += f", {s.days} days ({s.days_already} already swept), {s.rows} fills"
-        if s.source == "holders":
-            line += f", {s.markets} markets"
-        if s.source == "leaderboard" and s.capped:
-            line += f", {len(s.capped)} listings stopped at the offset cap"
-        if s.reached is not None:
-            when = datetime.fromtimestamp(s.reached, UTC).strftime("%Y-%m-%d %H:%M")
-            line += f"; the offset cap stopped it at {when} UTC (earlier trades not read)"
-        out.print(escape(line))
+    print_discover(report)
 
 
 @app.command("enrich")

@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 
@@ -119,3 +120,29 @@ def print_round(round_) -> None:
     else:
         out.print(f"round {round_.number}:", highlight=False)
         print_refresh(round_.report)
+
+
+def print_discover(report) -> None:
+    """One line for the run, then one per source other than the tape."""
+    tape = report.sources.get("tape")
+    head = (f"{report.days} days ({report.days_already} already swept), {report.fills_seen} "
+            f"fills seen in {report.requests} requests" if tape and len(report.sources) == 1
+            else f"{len(report.sources)} sources, {report.requests} requests")
+    out.print(f"discover: {head}; registry {report.registry} wallets, "
+              f"{len(report.selected)} selected"
+              + (f", written to {report.out}" if report.out else "")
+              + f" in {report.seconds:.1f} s")
+    if tape and len(report.sources) == 1:
+        return
+    for s in report.sources.values():
+        line = f"  {s.source}: {s.wallets} wallets in {s.requests} requests"
+        if s.source in ("tape", "trades", "chain"):
+            line += f", {s.days} days ({s.days_already} already swept), {s.rows} fills"
+        if s.source == "holders":
+            line += f", {s.markets} markets"
+        if s.source == "leaderboard" and s.capped:
+            line += f", {len(s.capped)} listings stopped at the offset cap"
+        if s.reached is not None:
+            when = datetime.fromtimestamp(s.reached, UTC).strftime("%Y-%m-%d %H:%M")
+            line += f"; the offset cap stopped it at {when} UTC (earlier trades not read)"
+        out.print(escape(line))

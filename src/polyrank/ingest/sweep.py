@@ -13,10 +13,10 @@ is stored: a sweep killed half way is read again from the old cursors, doubling 
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Collection, Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field, replace
 
-from polyrank.ingest.chain import ChainReader
+from polyrank.ingest.chain import ChainReader, OnRange
 from polyrank.ingest.writer import Writer
 from polyrank.settings import V2_MIGRATION_TS
 from polyrank.upstream.activity import WalletActivity
@@ -34,9 +34,6 @@ from polyrank.upstream.chain.abi import (
 )
 from polyrank.upstream.records import Fill
 from polyrank.upstream.retry import FailureStreak
-
-#: (first, last) block of a range just written: progress by block
-OnRange = Callable[[int, int], None]
 
 
 @dataclass
@@ -71,13 +68,14 @@ async def sweep(chain: ChainReader, writer: Writer, wallets: Collection[str], si
     start = await chain.clock.block_at(since, streak=streak)
     report = SweepReport(len(keep), start, to_block)
     if start <= to_block:
-        fills = ((*EXCHANGES_V2, *EXCHANGES_V1), [[ORDER_FILLED_V2, ORDER_FILLED_V1]])
-        kinds = [fills, (ACTIVITY_CONTRACTS, [list(ACTIVITY_TOPICS)])] if activities \
-            else [fills]
-        for addresses, topics in kinds:
+        kinds = [("sweep:fills", (*EXCHANGES_V2, *EXCHANGES_V1),
+                  [[ORDER_FILLED_V2, ORDER_FILLED_V1]])]
+        if activities:
+            kinds.append(("sweep:activities", ACTIVITY_CONTRACTS, [list(ACTIVITY_TOPICS)]))
+        for key, addresses, topics in kinds:
             async for first, last, logs in chain.scanner.scan(addresses, topics, start,
                                                                 to_block, streak=streak,
-                                                                key=f"sweep:{len(topics[0])}"):
+                                                                key=key):
                 report.logs += len(logs)
                 await _route(chain, writer, keep, logs, streak, report)
                 if on_range is not None:

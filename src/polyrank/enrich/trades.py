@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from polyrank.categories import PRIORITY as CATEGORY_PRIORITY
 from polyrank.stages import STAGE_SQL, set_stage
 from polyrank.store import Store, load_sql
+from polyrank.upstream.chain.abi import EXCHANGES_V1, EXCHANGES_V2
 
 log = logging.getLogger(__name__)
 SQL = "polyrank.enrich.sql"
@@ -32,6 +33,7 @@ TABLES = {"trade_tokens": ("build_trade_tokens.sql",),
           "activity_rows": ("build_activity_rows.sql", "build_conversion_rows.sql")}
 
 
+EXCHANGES = (*EXCHANGES_V1, *EXCHANGES_V2)  # a fill naming one as taker is a taker's own row
 ENRICHED_KEY = "enriched_fills_to"  # pipeline_state: the latest fill load an enrich covered
 LATEST_FILL_LOAD = "SELECT max(loaded_at) FROM fills"
 EPOCH = "1970-01-01 00:00:00.000"
@@ -76,7 +78,8 @@ def enrich(store: Store, *, list_limit: int = 20, incremental: bool = False) -> 
     rebuild = dict(TABLES)
     if after is not None:
         del rebuild["trade_rows"]
-        _run(store, TABLES["trade_rows"], {"target": "trade_rows", "loaded_after": after})
+        _run(store, TABLES["trade_rows"], {"target": "trade_rows", "loaded_after": after,
+                                           "exchanges": list(EXCHANGES)})
     trades = "trade_rows" if after is not None else "trade_rows_next"
     for table, sql_files in rebuild.items():
         nxt = f"{table}_next"
@@ -84,7 +87,8 @@ def enrich(store: Store, *, list_limit: int = 20, incremental: bool = False) -> 
         # (CREATE ... AS takes no parameter for its source; `table` is one of ours)
         store.command(f"CREATE TABLE {{t:Identifier}} AS {table}", {"t": nxt})
         _run(store, sql_files, {"target": nxt, "trades": trades, "loaded_after": EPOCH,
-                                "priority": list(CATEGORY_PRIORITY)})
+                                "priority": list(CATEGORY_PRIORITY),
+                                "exchanges": list(EXCHANGES)})
     for table in rebuild:
         store.command("EXCHANGE TABLES {t:Identifier} AND {n:Identifier}",
                       {"t": table, "n": f"{table}_next"})

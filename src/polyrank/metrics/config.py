@@ -26,6 +26,12 @@ DEFAULT_FOCUS_MIN_BETS = 20
 DEFAULT_FOCUS_MIN_COST = 1000.0
 DEFAULT_EDGE_Z = 1.645
 DEFAULT_TOP_FRACTION = 0.10
+DEFAULT_SKILL_Q = 0.05
+DEFAULT_FLAG_MIN_FILLS = 10
+DEFAULT_MM_PASSIVE_SHARE = 0.40
+DEFAULT_MM_BOTH_SIDES_SHARE = 0.30
+DEFAULT_HF_MEDIAN_GAP_S = 60.0
+DEFAULT_FAVOURITE_MEDIAN_ENTRY = 0.90
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -48,6 +54,14 @@ class MetricsConfig:
     focus_min_cost: float = DEFAULT_FOCUS_MIN_COST
     edge_z: float = DEFAULT_EDGE_Z
     top_fraction: float = DEFAULT_TOP_FRACTION
+    #: §4.6: the false discovery rate of the skilled badge (Benjamini-Hochberg)
+    skill_q: float = DEFAULT_SKILL_Q
+    #: §4.8: behaviour flags need this many fills in the row (favourite_buyer: BUY fills)
+    flag_min_fills: int = DEFAULT_FLAG_MIN_FILLS
+    mm_passive_share: float = DEFAULT_MM_PASSIVE_SHARE
+    mm_both_sides_share: float = DEFAULT_MM_BOTH_SIDES_SHARE
+    hf_median_gap_s: float = DEFAULT_HF_MEDIAN_GAP_S
+    favourite_median_entry: float = DEFAULT_FAVOURITE_MEDIAN_ENTRY
 
     def __post_init__(self) -> None:
         if not self.windows or self.windows[-1][1] is not None:

@@ -18,7 +18,10 @@ SELECT
        usdc_ - toInt64(fee))                              AS cash,
     if(is_buy AND exchange_version != 2, 0, toInt64(fee)) AS fee_usdc,
     if(is_buy AND exchange_version != 2, toInt64(fee), 0) AS fee_shares,
-    exchange_version                                      AS version
+    exchange_version                                      AS version,
+    -- the wallet's side of the match (docs/metrics.md §4.8): 0 its order took liquidity (its
+    -- own row names the exchange), 1 it rested and was matched, 2 unknown (Data API rows)
+    multiIf(taker = '', 2, taker IN {exchanges:Array(String)}, 0, 1) AS role
 FROM fills FINAL
 -- only fills loaded after a time (a refresh appends its new fills; a rebuild takes all), and
 -- none already in the target: a re-run after a crash adds what is missing, doubles nothing

@@ -7,7 +7,8 @@
 -- would be always true and sum every run.)
 INSERT INTO bets
 SELECT {run_id:String} AS this_run, w.wallet, k.bet_key, b.category, b.pnl, b.cost,
-       b.is_closed, b.closed_at, b.n_positions, b.pm, b.fee_effect, b.unredeemed
+       b.is_closed, b.closed_at, b.n_positions, b.pm, b.fee_effect, b.unredeemed,
+       b.shares_bought, if(b.event_id = '', k.bet_key, b.event_id)
 FROM (
     SELECT
         p.wallet_key AS wallet_key, t.bet_hash AS bet_hash,
@@ -19,7 +20,11 @@ FROM (
         count()                                           AS n_positions,
         sum(p.pnl_polymarket)                             AS pm,
         sum(p.pnl_fee_effect)                             AS fee_effect,
-        sum(p.pnl_unredeemed)                             AS unredeemed
+        sum(p.pnl_unredeemed)                             AS unredeemed,
+        -- docs/metrics.md §4.6: the shares it acquired, and its event (a token the
+        -- catalogue does not know: the bet is its own event)
+        sum(p.bought)                                     AS shares_bought,
+        any(t.event_id)                                   AS event_id
     FROM (SELECT * FROM position_work WHERE run_id = {run_id:String}) AS p
     JOIN trade_tokens AS t ON t.token_key = p.token_key
     GROUP BY wallet_key, bet_hash

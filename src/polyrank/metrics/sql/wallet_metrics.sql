@@ -4,7 +4,13 @@
 -- Each row is counted once per window that holds it (ARRAY JOIN of those windows only) and
 -- once per scope; fills are grouped on numeric keys. Per wallet x scope the window figures
 -- are then kept as arrays indexed like the windows, and spread to one row per window last.
-INSERT INTO wallet_metrics
+INSERT INTO wallet_metrics (
+       run_id, wallet, window, category, trades, volume_usdc, markets_traded, active_days,
+       first_trade_at, last_trade_at, bets_closed, bets_open, bets_won, bets_lost, cost,
+       realized_pnl, realized_pnl_all, unrealized_pnl, total_pnl, gains, losses, omega,
+       omega_unbounded, omega_score, win_rate, win_rate_lb, roi, roi_se, avg_win, avg_loss,
+       max_win, max_loss, incomplete_positions, truncated, eligibility, pnl_polymarket,
+       pnl_fee_effect, pnl_unredeemed)
 WITH
     {as_of:UInt32} AS as_of,
     {run_id:String} AS run,

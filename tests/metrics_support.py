@@ -143,6 +143,7 @@ class Market:
     neg_risk_id: str = ""
     tags: tuple[str, ...] = ("politics",)
     question: int | None = None
+    event: str = ""  # its Gamma event (default: an event of its own)
 
     @property
     def condition_id(self) -> str:
@@ -219,13 +220,16 @@ class Book:
         return event_id, markets
 
     def trade(self, wallet: str, market: Market, side: str, shares: float, usdc: float, *,
-              ts: int, outcome: int = 0, fee: float = 0.0, version: int = 1) -> None:
+              ts: int, outcome: int = 0, fee: float = 0.0, version: int = 1,
+              taker: str = "0x4bfb41d5b3570defd03c39a9a4d8de6bd8b8982e") -> None:
+        """A fill of `wallet`'s order; `taker` is its counterparty (the exchange: the wallet's
+        order took liquidity; another wallet: it rested and was matched; "": not known)."""
         token = market.token(outcome)
         n = len(self.fills)
         sh, us, fe = round(shares * M), round(usdc * M), round(fee * M)
         assets = ("0", token, us, sh) if side == "BUY" else (token, "0", sh, us)
         self.fills.append((f"0x{n:064x}_0x{n + 1:064x}", f"0x{n:064x}", ts, f"0x{n + 1:064x}",
-                           wallet, "0x4bfb41d5b3570defd03c39a9a4d8de6bd8b8982e", *assets, fe,
+                           wallet, taker, *assets, fe,
                            version, "test"))
 
     def load(self, store: Store, *, as_of: int | None = None) -> None:
@@ -237,7 +241,7 @@ class Book:
                           "question_count"))
         events, markets, tokens, conditions = [], [], [], []
         for i, m in enumerate(self.markets):
-            event_id = m.neg_risk_id or f"e{i}"
+            event_id = m.neg_risk_id or m.event or f"e{i}"
             events.append((event_id, list(m.tags)))
             markets.append((m.condition_id, str(500 + i), event_id, [m.token(0), m.token(1)],
                             int(bool(m.neg_risk_id)), m.neg_risk_id, m.question_id))

@@ -19,9 +19,10 @@ from polyrank.store import Store, load_sql
 log = logging.getLogger(__name__)
 SQL = "polyrank.metrics.sql"
 TABLES = ("positions", "bets", "wallet_metrics", "specialists")
-STEPS = ("position_work.sql", "positions.sql", "bets.sql", "wallet_metrics.sql",
-         "specialists.sql")
-WORK = "position_work"   # the run's positions as numbers, dropped once the run is done
+STEPS = ("position_work.sql", "positions.sql", "bets.sql", "risk_work.sql",
+         "wallet_metrics.sql", "specialists.sql")
+#: the run's positions as numbers and its risk figures, dropped once the run is done
+WORK = ("position_work", "risk_work")
 DAY = 86400
 INPUTS_KEY = "metrics_inputs"  # pipeline_state: what the readable run was computed from
 
@@ -54,7 +55,11 @@ def sql_params(config: MetricsConfig, run_id: str, as_of: int) -> dict:
         "category_min_cost": config.category_min_cost,
         "focus_share": config.focus_share, "focus_min_bets": config.focus_min_bets,
         "focus_min_cost": config.focus_min_cost, "edge_z": config.edge_z,
-        "top_fraction": config.top_fraction,
+        "top_fraction": config.top_fraction, "skill_q": config.skill_q,
+        "flag_min_fills": config.flag_min_fills, "mm_passive_share": config.mm_passive_share,
+        "mm_both_sides_share": config.mm_both_sides_share,
+        "hf_median_gap_s": config.hf_median_gap_s,
+        "favourite_median_entry": config.favourite_median_entry,
     }
 
 
@@ -102,7 +107,9 @@ def compute_metrics(store: Store, config: MetricsConfig | None = None, *,
         sql = load_sql(SQL, step)
         store.command(sql, {k: v for k, v in params.items() if "{" + k + ":" in sql})
         step_s[step.removesuffix(".sql")] = time.monotonic() - t0
-    store.command("ALTER TABLE {t:Identifier} DROP PARTITION {p:String}", {"t": WORK, "p": run_id})
+    for work in WORK:
+        store.command("ALTER TABLE {t:Identifier} DROP PARTITION {p:String}",
+                      {"t": work, "p": run_id})
     counts = {t: store.scalar("SELECT count() FROM {t:Identifier} WHERE run_id = {r:String}",
                               {"t": t, "r": run_id}) for t in TABLES}
     wallets = store.scalar("SELECT uniqExact(wallet) FROM wallet_metrics WHERE run_id = "
@@ -127,7 +134,7 @@ def compute_metrics(store: Store, config: MetricsConfig | None = None, *,
 
 
 def _drop_runs_except(store: Store, keep: set[str]) -> None:
-    for table in (*TABLES, WORK):
+    for table in (*TABLES, *WORK):
         old = store.rows("SELECT DISTINCT partition FROM system.parts WHERE database = "
                          "currentDatabase() AND table = {t:String} AND active AND partition "
                          "NOT IN {keep:Array(String)}", {"t": table, "keep": sorted(keep)})

@@ -10,39 +10,87 @@ INSERT INTO wallet_metrics (
        realized_pnl, realized_pnl_all, unrealized_pnl, total_pnl, gains, losses, omega,
        omega_unbounded, omega_score, win_rate, win_rate_lb, roi, roi_se, avg_win, avg_loss,
        max_win, max_loss, incomplete_positions, truncated, eligibility, pnl_polymarket,
-       pnl_fee_effect, pnl_unredeemed)
+       pnl_fee_effect, pnl_unredeemed, edge, edge_se, skill_z, edge_lb, skill_p, skilled,
+       sharpe_daily, sortino_daily, max_drawdown, max_drawdown_pct, passive_share,
+       both_sides_share, median_gap_s, median_entry, market_maker, high_frequency,
+       favourite_buyer)
 WITH
     {as_of:UInt32} AS as_of,
     {run_id:String} AS run,
     {window_names:Array(String)} AS window_names,
     {window_days:Array(UInt32)} AS window_days,
+    scoped_fills AS (
+        -- every fill once per scope ('all' and its category), with the time of the wallet's
+        -- previous fill in that scope (docs/metrics.md §4.8: the gaps between fills)
+        SELECT r.wallet_key AS wallet_key, scope, t.condition_key AS condition_key,
+               t.bet_hash AS bet_hash, r.usdc AS usdc, r.ts AS ts, r.role AS role,
+               r.is_buy AS is_buy, if(r.shares > 0, r.usdc / r.shares, NULL) AS price,
+               lagInFrame(toNullable(r.ts), 1, NULL) OVER (
+                   PARTITION BY r.wallet_key, scope ORDER BY r.ts, r.tx_key, r.order_key
+                   ROWS BETWEEN 1 PRECEDING AND CURRENT ROW) AS prev_ts
+        FROM trade_rows AS r
+        JOIN trade_tokens AS t ON t.token_key = r.token_key
+        ARRAY JOIN ['all', toString(t.category)] AS scope
+        WHERE r.ts <= as_of
+    ),
     fill_windows AS (
         SELECT wallet_key, scope, wi,
                count() AS n, sum(usdc) AS volume_micro, uniqExact(condition_key) AS markets,
                uniqExact(intDiv(ts, 86400)) AS days_active, min(ts) AS first_ts,
-               max(ts) AS last_ts
-        FROM (
-            SELECT r.wallet_key AS wallet_key, t.category AS category,
-                   t.condition_key AS condition_key, r.usdc AS usdc, r.ts AS ts
-            FROM trade_rows AS r
-            JOIN trade_tokens AS t ON t.token_key = r.token_key
-            WHERE r.ts <= as_of
-        )
-        ARRAY JOIN ['all', toString(category)] AS scope
+               max(ts) AS last_ts,
+               countIf(role = 1) AS passive, countIf(role < 2) AS role_known,
+               countIf(is_buy) AS buys, uniqExactIf(bet_hash, is_buy) AS buy_bets,
+               quantileExactInclusiveIf(0.5)(ts - prev_ts,
+                   prev_ts IS NOT NULL AND (window_days[wi] = 0
+                                            OR prev_ts > as_of - window_days[wi] * 86400))
+                   AS median_gap,
+               quantileExactInclusiveIf(0.5)(price, is_buy AND price IS NOT NULL) AS median_entry
+        FROM scoped_fills
         ARRAY JOIN arrayFilter(i -> window_days[i] = 0 OR ts > as_of - window_days[i] * 86400,
                                arrayEnumerate(window_days)) AS wi
         GROUP BY wallet_key, scope, wi
     ),
-    fill_stats AS (
-        SELECT w.wallet AS wallet, f.scope AS scope, f.wis AS wis, f.n AS n,
-               f.volume_micro AS volume_micro, f.markets AS markets,
-               f.days_active AS days_active, f.first_ts AS first_ts, f.last_ts AS last_ts
+    both_windows AS (
+        -- bets in which both outcomes of one condition were bought on one UTC day: counted
+        -- in a window when both of that day's buys fall in it (the later of the two sides'
+        -- last buys of the day)
+        SELECT wallet_key, scope, wi, count() AS both_bets
         FROM (
-            SELECT wallet_key, scope, groupArray(wi) AS wis, groupArray(n) AS n,
-                   groupArray(volume_micro) AS volume_micro, groupArray(markets) AS markets,
-                   groupArray(days_active) AS days_active, groupArray(first_ts) AS first_ts,
-                   groupArray(last_ts) AS last_ts
-            FROM fill_windows GROUP BY wallet_key, scope
+            SELECT wallet_key, bet_hash, any(category) AS category, max(both_ts) AS both_ts
+            FROM (
+                SELECT r.wallet_key AS wallet_key, t.bet_hash AS bet_hash,
+                       any(t.category) AS category,
+                       least(maxIf(r.ts, t.outcome_index = 0),
+                             maxIf(r.ts, t.outcome_index = 1)) AS both_ts
+                FROM trade_rows AS r
+                JOIN trade_tokens AS t ON t.token_key = r.token_key
+                WHERE r.ts <= as_of AND r.is_buy AND t.condition_id != ''
+                GROUP BY wallet_key, bet_hash, t.condition_key, intDiv(r.ts, 86400)
+                HAVING countIf(t.outcome_index = 0) > 0 AND countIf(t.outcome_index = 1) > 0
+            )
+            GROUP BY wallet_key, bet_hash
+        )
+        ARRAY JOIN ['all', toString(category)] AS scope
+        ARRAY JOIN arrayFilter(i -> window_days[i] = 0 OR both_ts > as_of - window_days[i] * 86400,
+                               arrayEnumerate(window_days)) AS wi
+        GROUP BY wallet_key, scope, wi
+    ),
+    fill_stats AS (
+        SELECT w.wallet AS wallet, f.*
+        FROM (
+            SELECT f.wallet_key AS wallet_key, f.scope AS scope, groupArray(f.wi) AS wis,
+                   groupArray(f.n) AS n, groupArray(f.volume_micro) AS volume_micro,
+                   groupArray(f.markets) AS markets, groupArray(f.days_active) AS days_active,
+                   groupArray(f.first_ts) AS first_ts, groupArray(f.last_ts) AS last_ts,
+                   groupArray(f.passive) AS passive, groupArray(f.role_known) AS role_known,
+                   groupArray(f.buys) AS buys, groupArray(f.buy_bets) AS buy_bets,
+                   groupArray(ifNull(b.both_bets, 0)) AS both_bets,
+                   groupArray(f.median_gap) AS median_gap,
+                   groupArray(f.median_entry) AS median_entry
+            FROM fill_windows AS f
+            LEFT JOIN both_windows AS b
+                ON b.wallet_key = f.wallet_key AND b.scope = f.scope AND b.wi = f.wi
+            GROUP BY f.wallet_key, f.scope
         ) AS f
         JOIN trade_wallets AS w ON w.wallet_key = f.wallet_key
     ),
@@ -64,17 +112,45 @@ WITH
         WHERE run_id = run AND closed AND closed_ts <= as_of
         GROUP BY wallet, scope, wi
     ),
+    edge_windows AS (
+        -- docs/metrics.md §4.6: x = P / Q per closed bet that acquired shares, summed per
+        -- event (the clusters of the standard error), then per row: edge and its error
+        SELECT wallet, scope, wi, sum(n_g) AS n, count() AS clusters,
+               arraySum(groupArray(s_g)) / n AS edge,
+               if(clusters < 2, NULL,
+                  sqrt(clusters / (clusters - 1)
+                       * arraySum(arrayMap((s, k) -> (s - k * edge) * (s - k * edge),
+                                           groupArray(s_g), groupArray(n_g)))) / n) AS edge_se
+        FROM (
+            SELECT wallet, scope, wi, event_id, sum(pnl / shares_bought) AS s_g, count() AS n_g
+            FROM bets
+            ARRAY JOIN ['all', toString(category)] AS scope
+            ARRAY JOIN arrayFilter(i -> window_days[i] = 0
+                                        OR closed_ts > as_of - window_days[i] * 86400,
+                                   arrayEnumerate(window_days)) AS wi
+            WHERE run_id = run AND closed AND closed_ts <= as_of AND shares_bought > 0
+            GROUP BY wallet, scope, wi, event_id
+        )
+        GROUP BY wallet, scope, wi
+    ),
     bet_stats AS (
-        SELECT wallet, scope, groupArray(wi) AS wis, groupArray(bets_closed) AS bets_closed,
-               groupArray(cost_sum) AS cost_sum, groupArray(pnl_sum) AS pnl_sum,
-               groupArray(bets_won) AS bets_won, groupArray(bets_lost) AS bets_lost,
-               groupArray(gains) AS gains, groupArray(losses) AS losses,
-               groupArray(median_cost) AS median_cost, groupArray(spp) AS spp,
-               groupArray(spc) AS spc, groupArray(scc) AS scc,
-               groupArray(max_win_raw) AS max_win_raw, groupArray(max_loss_raw) AS max_loss_raw,
-               groupArray(pm) AS pm, groupArray(fee_effect) AS fee_effect,
-               groupArray(unredeemed) AS unredeemed
-        FROM bet_windows GROUP BY wallet, scope
+        SELECT b.wallet AS wallet, b.scope AS scope, groupArray(b.wi) AS wis,
+               groupArray(b.bets_closed) AS bets_closed,
+               groupArray(b.cost_sum) AS cost_sum, groupArray(b.pnl_sum) AS pnl_sum,
+               groupArray(b.bets_won) AS bets_won, groupArray(b.bets_lost) AS bets_lost,
+               groupArray(b.gains) AS gains, groupArray(b.losses) AS losses,
+               groupArray(b.median_cost) AS median_cost, groupArray(b.spp) AS spp,
+               groupArray(b.spc) AS spc, groupArray(b.scc) AS scc,
+               groupArray(b.max_win_raw) AS max_win_raw,
+               groupArray(b.max_loss_raw) AS max_loss_raw,
+               groupArray(b.pm) AS pm, groupArray(b.fee_effect) AS fee_effect,
+               groupArray(b.unredeemed) AS unredeemed,
+               -- (a tuple: groupArray skips a bare NULL, which would shift the indexes)
+               groupArray((if(e.n > 0, toNullable(e.edge), NULL),
+                           if(e.n > 0, e.edge_se, NULL))) AS edge
+        FROM bet_windows AS b
+        LEFT JOIN edge_windows AS e ON e.wallet = b.wallet AND e.scope = b.scope AND e.wi = b.wi
+        GROUP BY b.wallet, b.scope
     ),
     open_stats AS (
         SELECT wallet, scope, countIf(NOT closed) AS bets_open
@@ -102,6 +178,14 @@ WITH
         SELECT wallet, argMax(truncated, updated_at) AS truncated
         FROM ingest_wallets GROUP BY wallet
     ),
+    risk_stats AS (
+        -- risk_work's rows of the run, as arrays indexed like the windows
+        SELECT wallet_key, scope,
+               arrayMap(x -> (x.2, x.3, x.4, x.5), arraySort(x -> x.1, groupArray(
+                   (wi, sharpe_daily, sortino_daily, max_drawdown, max_drawdown_pct)))) AS risk
+        FROM risk_work WHERE run_id = run
+        GROUP BY wallet_key, scope
+    ),
     joined AS (
         SELECT f.wallet AS wallet, window_names[wi] AS window, f.scope AS category,
                window_days[wi] AS days,
@@ -128,12 +212,21 @@ WITH
                if(bi = 0, 0, b.unredeemed[bi]) AS unredeemed_window,
                p.realized_all AS realized_all, p.unrealized AS unrealized_all,
                p.incomplete AS incomplete, t.truncated AS truncated, p.pm AS pm_all,
-               p.fee_effect AS fee_effect_all, p.unredeemed AS unredeemed_all
+               p.fee_effect AS fee_effect_all, p.unredeemed AS unredeemed_all,
+               if(bi = 0, NULL, b.edge[bi].1) AS edge, if(bi = 0, NULL, b.edge[bi].2) AS edge_se,
+               rk.risk[wi] AS risk,
+               if(fi = 0, 0, f.passive[fi]) AS passive,
+               if(fi = 0, 0, f.role_known[fi]) AS role_known,
+               if(fi = 0, 0, f.buys[fi]) AS buys, if(fi = 0, 0, f.buy_bets[fi]) AS buy_bets,
+               if(fi = 0, 0, f.both_bets[fi]) AS both_bets,
+               if(trades < 2, NULL, f.median_gap[fi]) AS median_gap_s,
+               if(buys = 0, NULL, f.median_entry[fi]) AS median_entry
         FROM fill_stats AS f
         LEFT JOIN bet_stats AS b ON b.wallet = f.wallet AND b.scope = f.scope
         LEFT JOIN open_stats AS o ON o.wallet = f.wallet AND o.scope = f.scope
         LEFT JOIN position_stats AS p ON p.wallet = f.wallet AND p.scope = f.scope
         LEFT JOIN truncated_wallets AS t ON t.wallet = f.wallet
+        LEFT JOIN risk_stats AS rk ON rk.wallet_key = f.wallet_key AND rk.scope = f.scope
         ARRAY JOIN arrayEnumerate(window_days) AS wi
     )
 SELECT run_id, wallet, window, category, trades, volume_usdc, markets_traded, active_days,
@@ -141,51 +234,89 @@ SELECT run_id, wallet, window, category, trades, volume_usdc, markets_traded, ac
        realized_pnl, realized_pnl_all, unrealized_pnl, total_pnl, gains, losses, omega,
        omega_unbounded, omega_score, win_rate, win_rate_lb, roi, roi_se, avg_win, avg_loss,
        max_win, max_loss, incomplete_positions, truncated, eligibility, pnl_polymarket,
-       pnl_fee_effect, pnl_unredeemed
+       pnl_fee_effect, pnl_unredeemed, edge, edge_se, skill_z, edge_lb, skill_p, skilled,
+       sharpe_daily, sortino_daily, max_drawdown, max_drawdown_pct, passive_share,
+       both_sides_share, median_gap_s, median_entry, market_maker, high_frequency,
+       favourite_buyer
 FROM (
-    SELECT
-        run AS run_id, wallet, window, category,
-        trades, volume_usdc, markets_traded, active_days, first_trade_at, last_trade_at,
-        bets_closed, bets_open, bets_won, bets_lost, cost, realized_pnl,
-        if(days = 0, realized_all, NULL)                            AS realized_pnl_all,
-        if(days = 0, unrealized_all, NULL)                          AS unrealized_pnl,
-        if(days = 0, realized_all + unrealized_all, NULL)           AS total_pnl,
-        -- Polymarket's convention: lifetime over every position (beside realized_pnl_all),
-        -- a window over its closed bets (beside its realized_pnl)
-        if(days = 0, pm_all, pm_window)                             AS pnl_polymarket,
-        if(days = 0, fee_effect_all, fee_effect_window)             AS pnl_fee_effect,
-        if(days = 0, unredeemed_all, unredeemed_window)             AS pnl_unredeemed,
-        gains, losses,
-        if(losses > 0, gains / losses, NULL)                        AS omega,
-        losses = 0 AND gains > 0                                    AS omega_unbounded,
-        {cbar_fraction:Float64} * median_cost                       AS cbar,
-        if(bets_closed = 0 OR losses + {omega_k:Float64} * cbar = 0, NULL,
-           (gains + {omega_k:Float64} * cbar) / (losses + {omega_k:Float64} * cbar)) AS omega_score,
-        bets_won + bets_lost                                        AS decided,
-        if(decided = 0, NULL, bets_won / decided)                   AS win_rate,
-        {wilson_z:Float64} AS z,
-        if(decided = 0, NULL,
-           (win_rate + z * z / (2 * decided)
-            - z * sqrt(win_rate * (1 - win_rate) / decided + z * z / (4 * decided * decided)))
-           / (1 + z * z / decided))                                 AS win_rate_lb,
-        if(cost = 0, NULL, realized_pnl / cost)                     AS roi,
-        if(cost = 0 OR bets_closed < 2, NULL,
-           sqrt(bets_closed / (bets_closed - 1)
-                * greatest(spp - 2 * roi * spc + roi * roi * scc, 0)) / cost) AS roi_se,
-        if(bets_won = 0, NULL, gains / bets_won)                    AS avg_win,
-        if(bets_lost = 0, NULL, losses / bets_lost)                 AS avg_loss,
-        if(bets_won = 0, NULL, max_win_raw)                         AS max_win,
-        if(bets_lost = 0, NULL, max_loss_raw)                       AS max_loss,
-        incomplete                                                  AS incomplete_positions,
-        truncated,
-        multiIf(
-            category != 'all',
-                if(bets_closed >= {category_min_bets:UInt32} AND cost >= {category_min_cost:Float64},
-                   'ranked', 'unranked'),
-            bets_closed >= {ranked_min_bets:UInt32} AND cost >= {ranked_min_cost:Float64}
-                AND last_trade_at - first_trade_at >= {ranked_min_span_s:UInt32}, 'ranked',
-            bets_closed >= {provisional_min_bets:UInt32} AND bets_closed < {ranked_min_bets:UInt32},
-                'provisional',
-            'unranked')                                             AS eligibility
-    FROM joined
+SELECT * EXCEPT (tested, p, p_rank, m, threshold),
+       tested AND skill_p IS NOT NULL AND skill_p <= threshold AS skilled
+FROM (
+    -- the skilled badge (§4.6): Benjamini-Hochberg over each board's ranked rows, a null p
+    -- counting as 1: every p at or below the largest p(k) <= k * q / m
+    SELECT *, max(if(p <= p_rank * {skill_q:Float64} / m, p, -1)) OVER board AS threshold
+    FROM (
+        SELECT *, eligibility = 'ranked' AS tested, ifNull(skill_p, 1) AS p,
+               row_number() OVER (PARTITION BY window, category, tested
+                                  ORDER BY p, wallet) AS p_rank,
+               count() OVER (PARTITION BY window, category, tested) AS m
+        FROM (
+            SELECT
+                run AS run_id, wallet, window, category,
+                trades, volume_usdc, markets_traded, active_days, first_trade_at, last_trade_at,
+                bets_closed, bets_open, bets_won, bets_lost, cost, realized_pnl,
+                if(days = 0, realized_all, NULL)                            AS realized_pnl_all,
+                if(days = 0, unrealized_all, NULL)                          AS unrealized_pnl,
+                if(days = 0, realized_all + unrealized_all, NULL)           AS total_pnl,
+                -- Polymarket's convention: lifetime over every position (beside realized_pnl_all),
+                -- a window over its closed bets (beside its realized_pnl)
+                if(days = 0, pm_all, pm_window)                             AS pnl_polymarket,
+                if(days = 0, fee_effect_all, fee_effect_window)             AS pnl_fee_effect,
+                if(days = 0, unredeemed_all, unredeemed_window)             AS pnl_unredeemed,
+                gains, losses,
+                if(losses > 0, gains / losses, NULL)                        AS omega,
+                losses = 0 AND gains > 0                                    AS omega_unbounded,
+                {cbar_fraction:Float64} * median_cost                       AS cbar,
+                if(bets_closed = 0 OR losses + {omega_k:Float64} * cbar = 0, NULL,
+                   (gains + {omega_k:Float64} * cbar) / (losses + {omega_k:Float64} * cbar)) AS omega_score,
+                bets_won + bets_lost                                        AS decided,
+                if(decided = 0, NULL, bets_won / decided)                   AS win_rate,
+                {wilson_z:Float64} AS z,
+                if(decided = 0, NULL,
+                   (win_rate + z * z / (2 * decided)
+                    - z * sqrt(win_rate * (1 - win_rate) / decided + z * z / (4 * decided * decided)))
+                   / (1 + z * z / decided))                                 AS win_rate_lb,
+                if(cost = 0, NULL, realized_pnl / cost)                     AS roi,
+                if(cost = 0 OR bets_closed < 2, NULL,
+                   sqrt(bets_closed / (bets_closed - 1)
+                        * greatest(spp - 2 * roi * spc + roi * roi * scc, 0)) / cost) AS roi_se,
+                if(bets_won = 0, NULL, gains / bets_won)                    AS avg_win,
+                if(bets_lost = 0, NULL, losses / bets_lost)                 AS avg_loss,
+                if(bets_won = 0, NULL, max_win_raw)                         AS max_win,
+                if(bets_lost = 0, NULL, max_loss_raw)                       AS max_loss,
+                incomplete                                                  AS incomplete_positions,
+                truncated,
+                multiIf(
+                    category != 'all',
+                        if(bets_closed >= {category_min_bets:UInt32} AND cost >= {category_min_cost:Float64},
+                           'ranked', 'unranked'),
+                    bets_closed >= {ranked_min_bets:UInt32} AND cost >= {ranked_min_cost:Float64}
+                        AND last_trade_at - first_trade_at >= {ranked_min_span_s:UInt32}, 'ranked',
+                    bets_closed >= {provisional_min_bets:UInt32} AND bets_closed < {ranked_min_bets:UInt32},
+                        'provisional',
+                    'unranked')                                             AS eligibility,
+                -- skill against the price paid (§4.6)
+                edge, edge_se,
+                if(edge_se IS NULL OR edge_se = 0, NULL, edge / edge_se)    AS skill_z,
+                if(edge_se IS NULL, NULL, edge - {edge_z:Float64} * edge_se) AS edge_lb,
+                if(skill_z IS NULL, NULL, 0.5 * erfc(skill_z / sqrt(2)))   AS skill_p,
+                -- risk from the daily equity curve (§4.7, risk_work.sql)
+                risk.1 AS sharpe_daily, risk.2 AS sortino_daily, risk.3 AS max_drawdown,
+                risk.4 AS max_drawdown_pct,
+                -- behaviour (§4.8)
+                if(role_known = 0, NULL, passive / role_known)              AS passive_share,
+                if(buy_bets = 0, NULL, both_bets / buy_bets)                AS both_sides_share,
+                median_gap_s, median_entry,
+                trades >= {flag_min_fills:UInt32}
+                    AND (ifNull(passive_share >= {mm_passive_share:Float64}, 0)
+                         OR ifNull(both_sides_share >= {mm_both_sides_share:Float64}, 0)) AS market_maker,
+                trades >= {flag_min_fills:UInt32}
+                    AND ifNull(median_gap_s < {hf_median_gap_s:Float64}, 0)  AS high_frequency,
+                buys >= {flag_min_fills:UInt32}
+                    AND ifNull(median_entry >= {favourite_median_entry:Float64}, 0) AS favourite_buyer
+            FROM joined
+        )
+    )
+    WINDOW board AS (PARTITION BY window, category, tested)
+)
 )

@@ -16,7 +16,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 import sys
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -270,12 +270,14 @@ class Polyrank:
     def leaderboard(self, *, window: str = "lifetime", category: str = "all",
                     sort: str = "omega_score", order: str = "desc",
                     min_bets: int | None = None, search: str = "", limit: int = 100,
-                    offset: int = 0) -> Leaderboard:
-        """Wallets ranked by `sort` in one window and category (see `polyrank.results.
+                    offset: int = 0, skilled: bool = False,
+                    hide: Sequence[str] = ()) -> Leaderboard:
+        """Wallets ranked by `sort` in one window and category; `skilled` keeps the skilled
+        badge's wallets only, `hide` leaves out behaviour flags (see `polyrank.results.
         boards.leaderboard`)."""
         return boards.leaderboard(self.store, window=window, category=category, sort=sort,
                                   order=order, min_bets=min_bets, search=search, limit=limit,
-                                  offset=offset)
+                                  offset=offset, skilled=skilled, hide=hide)
 
     def categories(self, *, window: str = "lifetime") -> Categories:
         """The categories with their wallet and ranked-wallet counts in `window`."""

@@ -188,3 +188,28 @@ def test_market_maker_by_both_sides_boundary(store, same_day, flagged):
     assert a["both_sides_share"] == pytest.approx(same_day / 10)
     assert a["passive_share"] == 0
     assert bool(a["market_maker"]) is flagged
+
+
+def test_the_board_keeps_the_skilled_and_hides_flagged_behaviour(store):
+    from polyrank.errors import InvalidArgument
+    from polyrank.results.boards import leaderboard
+
+    book = Book()
+    _record(book, A, 16, 4)
+    _record(book, B, 12, 8)
+    for i in range(20):  # C: 20 favourites bought at 0.95, 18 won (edge -0.05): a ranked
+        # favourite buyer
+        m = book.market(f"fav-{i}", payout=(1, 0) if i > 1 else (0, 1), resolved=T0 + 30 * DAY)
+        book.trade(C, m, "BUY", 100, 95, ts=T0 + i * DAY)
+    book.load(store)
+    assert bool(metrics(store, C)["favourite_buyer"])
+    board = leaderboard(store, sort="edge_lb")
+    assert [r["wallet"] for r in board.rows] == [A, B, C] and board.total == 3
+    assert [r["rank"] for r in board.rows] == [1, 2, 3]
+    assert [r["wallet"] for r in leaderboard(store, skilled=True).rows] == [A]
+    hidden = leaderboard(store, sort="edge_lb", hide=["favourite_buyer", "market_maker"])
+    assert [r["wallet"] for r in hidden.rows] == [A, B] and hidden.total == 2
+    assert hidden.hide == ("favourite_buyer", "market_maker")
+    with pytest.raises(InvalidArgument) as err:
+        leaderboard(store, hide=["bots"])
+    assert "high_frequency" in str(err.value.valid)

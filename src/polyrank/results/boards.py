@@ -4,12 +4,14 @@ MetricsNotReady, with the pipeline's stage, before the first metrics run."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from polyrank.errors import InvalidArgument
 from polyrank.results.choices import (
     BOARD_CATEGORIES,
     DEFAULT_LIMIT,
+    FLAGS,
     MAX_OFFSET,
     ORDERS,
     SORTS,
@@ -38,6 +40,8 @@ class Leaderboard(Rows):
     sort: str = SORTS[0]
     order: str = ORDERS[0]
     total: int = 0
+    skilled: bool = False
+    hide: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -68,11 +72,14 @@ def current_run(store: Store) -> tuple[str, int]:
 
 def leaderboard(store: Store, *, window: str = "lifetime", category: str = "all",
                 sort: str = SORTS[0], order: str = ORDERS[0], min_bets: int | None = None,
-                search: str = "", limit: int = DEFAULT_LIMIT, offset: int = 0) -> Leaderboard:
+                search: str = "", limit: int = DEFAULT_LIMIT, offset: int = 0,
+                skilled: bool = False, hide: Sequence[str] = ()) -> Leaderboard:
     """Wallets ranked by `sort` in one window and category. By default only ranked wallets
     (the eligibility gates); `min_bets` lists every wallet with at least that many closed bets
-    instead. `search` keeps wallets whose address contains the hex fragment (ranks kept).
-    Ties are broken by realized P&L, then address; nulls sort last either way."""
+    instead. `skilled` keeps only the wallets with the skilled badge; `hide` leaves out those
+    with any of the named behaviour flags (FLAGS); ranks are taken after both. `search` keeps
+    wallets whose address contains the hex fragment (ranks kept). Ties are broken by realized
+    P&L, then address; nulls sort last either way."""
     check_choice("window", window, WINDOWS)
     check_choice("category", category, BOARD_CATEGORIES)
     check_choice("sort", sort, SORTS)
@@ -81,8 +88,12 @@ def leaderboard(store: Store, *, window: str = "lifetime", category: str = "all"
         raise InvalidArgument("min_bets", f"min_bets must be between 0 and {MAX_OFFSET}, "
                                           f"got {min_bets}")
     check_page(limit, offset)
+    if isinstance(hide, str):
+        raise InvalidArgument("hide", "hide must be a list of flags", valid=list(FLAGS))
+    hidden = tuple(dict.fromkeys(check_choice("hide", flag, FLAGS) for flag in hide))
     run, as_of = current_run(store)
     params = {"run": run, "window": window, "category": category, "sort": sort,
+              "skilled": bool(skilled), "hide": list(hidden),
               "sign": -1 if order == "desc" else 1, "search": address_fragment(search),
               "min_bets": -1 if min_bets is None else min_bets, "limit": limit,
               "offset": offset}
@@ -90,7 +101,7 @@ def leaderboard(store: Store, *, window: str = "lifetime", category: str = "all"
     for row in rows:
         row["specialist_in"] = row["specialist_in"] or []
     return Leaderboard(rows, run, as_of, window, category, sort, order,
-                       read_scalar(store, "leaderboard_total", params))
+                       read_scalar(store, "leaderboard_total", params), bool(skilled), hidden)
 
 
 def categories(store: Store, *, window: str = "lifetime") -> Categories:

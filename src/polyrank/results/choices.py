@@ -17,7 +17,10 @@ WINDOWS: tuple[str, ...] = tuple(name for name, _days in DEFAULT_WINDOWS)
 BOARD_CATEGORIES: tuple[str, ...] = ("all", *CATEGORIES)
 #: Leaderboard sort keys; the first is the default rank key.
 SORTS: tuple[str, ...] = ("omega_score", "omega", "realized_pnl", "total_pnl", "roi",
-                          "win_rate_lb", "volume_usdc", "bets_closed")
+                          "win_rate_lb", "volume_usdc", "bets_closed", "edge_lb", "skill_z",
+                          "edge", "sharpe_daily", "sortino_daily")
+#: Behaviour flags (docs/metrics.md §4.8) a reader may hide from a board.
+FLAGS: tuple[str, ...] = ("market_maker", "high_frequency", "favourite_buyer")
 ORDERS: tuple[str, ...] = ("desc", "asc")
 POSITION_STATES: tuple[str, ...] = ("all", "open", "closed")
 DEFAULT_LIMIT = 100

@@ -40,7 +40,8 @@ def test_edge_and_its_error_clustered_by_event(store):
     m = metrics(store)
     # edge = (0.6 - 0.5 + 0.8) / 3 = 0.3; residuals summed per event: ev1 0.3 - 0.8 = -0.5,
     # ev2 0.5; se = sqrt(2/1 * (0.25 + 0.25)) / 3 = 1/3 (as three separate events it would be
-    # sqrt(3/2 * (0.09 + 0.64 + 0.25)) / 3 = 0.404)
+    # sqrt(3/2 * (0.09 + 0.64 + 0.25)) / 3 = 0.404); the prices' own variance, 0.4 * 0.6 +
+    # 0.5 * 0.5 + 0.2 * 0.8 = 0.65, is below the robust 1.0
     assert m["edge"] == pytest.approx(0.3)
     assert m["edge_se"] == pytest.approx(1 / 3)
     assert m["skill_z"] == pytest.approx(0.9)
@@ -78,20 +79,24 @@ def _record(book: Book, wallet: str, wins: int, losses: int) -> None:
 def test_the_skilled_badge_is_benjamini_hochberg_over_the_ranked_wallets(store):
     book = Book()
     # x = +0.5 per win, -0.5 per loss, 20 bets of $50 over 20 days: all three are ranked.
-    _record(book, A, 16, 4)   # edge 0.3, se sqrt(20/19 * 3.2) / 20 = 0.0918, z 3.27, p 0.0005
+    # edge 0.3; robust 20/19 * 3.2 = 3.37 < 20 * 0.25 = 5 from the prices: se sqrt(5) / 20,
+    # z 2.68, p 0.0036
+    _record(book, A, 16, 4)
     _record(book, B, 12, 8)   # edge 0.1, se sqrt(20/19 * 4.8) / 20 = 0.1124, z 0.89, p 0.187
     _record(book, C, 10, 10)  # edge 0, z 0, p 0.5
     _record(book, D, 5, 0)    # all won but 5 bets: unranked, never badged, not among the m
     book.load(store)
     rows = {w: metrics(store, w) for w in (A, B, C, D)}
     assert [rows[w]["eligibility"] for w in (A, B, C)] == ["ranked"] * 3
-    assert rows[A]["skill_z"] == pytest.approx(0.3 / (math.sqrt(20 / 19 * 3.2) / 20))
+    assert rows[A]["skill_z"] == pytest.approx(0.3 / (math.sqrt(5) / 20))
     assert rows[B]["skill_p"] == pytest.approx(
         0.5 * math.erfc(0.1 / (math.sqrt(20 / 19 * 4.8) / 20) / math.sqrt(2)))
-    # m = 3: 0.0005 <= 1 * 0.05 / 3, then 0.187 > 2 * 0.05 / 3 and 0.5 > 0.05: k = 1
+    # m = 3: 0.0036 <= 1 * 0.05 / 3, then 0.187 > 2 * 0.05 / 3 and 0.5 > 0.05: k = 1
     assert [bool(rows[w]["skilled"]) for w in (A, B, C, D)] == [True, False, False, False]
-    # D's x are all +0.5: no variation, no z
-    assert rows[D]["eligibility"] == "unranked" and rows[D]["skill_z"] is None
+    # D's x are all +0.5: no variation, but the prices' error sqrt(5 * 0.25) / 5 gives z 2.24,
+    # p 0.013 (below 0.05 / 3): not badged all the same, being unranked
+    assert rows[D]["eligibility"] == "unranked"
+    assert rows[D]["skill_z"] == pytest.approx(0.5 / (math.sqrt(1.25) / 5))
 
 
 def test_risk_figures_of_a_known_curve(store):
@@ -110,6 +115,20 @@ def test_risk_figures_of_a_known_curve(store):
     # capital K = 50 (the most cash out): V = 50, 70, 40, 60, 100; 70 -> 40
     assert a["max_drawdown_pct"] == pytest.approx(30 / 70)
     assert metrics(store, window="30d")["sharpe_daily"] == pytest.approx(10 / math.sqrt(700))
+
+
+def test_a_record_without_a_loss_is_not_skill_by_itself(store):
+    book = Book()
+    for i in range(30):  # 30 favourites bought at 0.98 over 30 days, every one won
+        m = book.market(f"fav-{i}", payout=(1, 0), resolved=T0 + 40 * DAY)
+        book.trade(A, m, "BUY", 100, 98, ts=T0 + i * DAY)
+    book.load(store)
+    a = metrics(store)
+    # x = +0.02 every time: the robust error is 0; the prices' is sqrt(30 * 0.98 * 0.02) / 30
+    assert a["edge"] == pytest.approx(0.02)
+    assert a["edge_se"] == pytest.approx(math.sqrt(30 * 0.98 * 0.02) / 30)
+    assert a["skill_z"] == pytest.approx(0.02 / (math.sqrt(30 * 0.0196) / 30))  # 0.78
+    assert a["eligibility"] == "ranked" and not a["skilled"]
 
 
 def test_a_flat_curve_has_no_ratio(store):

@@ -114,15 +114,19 @@ WITH
     ),
     edge_windows AS (
         -- docs/metrics.md §4.6: x = P / Q per closed bet that acquired shares, summed per
-        -- event (the clusters of the standard error), then per row: edge and its error
+        -- event (the clusters of the standard error), then per row: edge and its error, the
+        -- cluster-robust one but never below what the prices paid imply with no skill
+        -- (Σ p(1 - p) over the bets, p = C / Q)
         SELECT wallet, scope, wi, sum(n_g) AS n, count() AS clusters,
                arraySum(groupArray(s_g)) / n AS edge,
-               if(clusters < 2, NULL,
-                  sqrt(clusters / (clusters - 1)
-                       * arraySum(arrayMap((s, k) -> (s - k * edge) * (s - k * edge),
-                                           groupArray(s_g), groupArray(n_g)))) / n) AS edge_se
+               clusters / (clusters - 1)
+                   * arraySum(arrayMap((s, k) -> (s - k * edge) * (s - k * edge),
+                                       groupArray(s_g), groupArray(n_g))) AS robust,
+               if(clusters < 2, NULL, sqrt(greatest(robust, sum(v_g))) / n) AS edge_se
         FROM (
-            SELECT wallet, scope, wi, event_id, sum(pnl / shares_bought) AS s_g, count() AS n_g
+            SELECT wallet, scope, wi, event_id, sum(pnl / shares_bought) AS s_g, count() AS n_g,
+                   sum(least(greatest(cost / shares_bought, 0), 1)
+                       * (1 - least(greatest(cost / shares_bought, 0), 1))) AS v_g
             FROM bets
             ARRAY JOIN ['all', toString(category)] AS scope
             ARRAY JOIN arrayFilter(i -> window_days[i] = 0

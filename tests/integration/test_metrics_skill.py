@@ -232,3 +232,20 @@ def test_the_board_keeps_the_skilled_and_hides_flagged_behaviour(store):
     with pytest.raises(InvalidArgument) as err:
         leaderboard(store, hide=["bots"])
     assert "high_frequency" in str(err.value.valid)
+
+
+def test_windows_without_a_gap_keep_their_own_figures(store):
+    """A window with one fill has no median gap (and one without a buy no median entry):
+    the other windows keep theirs (rows per window are built from arrays indexed by window)."""
+    book = Book()
+    old = book.market("old")
+    for i in range(10):  # 200 days before the last fill: in the lifetime window only
+        book.trade(A, old, "BUY", 100, 50, ts=T0 + i * 59)
+    book.trade(A, book.market("new"), "SELL", 10, 5, ts=T0 + 200 * DAY)
+    book.load(store)
+    assert metrics(store, window="30d")["median_gap_s"] is None
+    assert metrics(store, window="30d")["median_entry"] is None
+    assert metrics(store, window="180d")["trades"] == 1
+    lifetime = metrics(store)
+    assert lifetime["median_gap_s"] == pytest.approx(59)  # nine gaps of 59 s, one of 200 days
+    assert lifetime["median_entry"] == pytest.approx(0.5)

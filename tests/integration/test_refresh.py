@@ -115,7 +115,8 @@ def assert_same(got: dict, want: dict) -> None:
         assert len(got[name]) == len(want[name]), name
         differing = [(a, b) for a, b in zip(got[name], want[name], strict=True)
                      if not _same(a, b)]
-        shown = [list(zip(a, b, strict=True)) for a, b in differing[:2]]
+        shown = [(a[:3], [(i, x, y) for i, (x, y) in enumerate(zip(a, b, strict=True))
+                          if not _same(x, y)]) for a, b in differing[:3]]
         assert not differing, (name, len(differing), shown)
 
 

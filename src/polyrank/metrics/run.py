@@ -19,10 +19,11 @@ from polyrank.store import Store, load_sql
 log = logging.getLogger(__name__)
 SQL = "polyrank.metrics.sql"
 TABLES = ("positions", "bets", "wallet_metrics", "specialists")
-STEPS = ("position_work.sql", "positions.sql", "bets.sql", "risk_work.sql",
-         "wallet_metrics.sql", "specialists.sql")
-#: the run's positions as numbers and its risk figures, dropped once the run is done
-WORK = ("position_work", "risk_work")
+STEPS = ("position_work.sql", "positions.sql", "bets.sql", "risk_days.sql", "risk_work.sql",
+         "wallet_rows.sql", "skilled.sql", "specialists.sql")
+#: the run's positions as numbers, its equity changes, risk figures and wallet rows before
+#: the skilled badge, dropped once the run is done
+WORK = ("position_work", "risk_days", "risk_work", "wallet_rows_work")
 DAY = 86400
 INPUTS_KEY = "metrics_inputs"  # pipeline_state: what the readable run was computed from
 

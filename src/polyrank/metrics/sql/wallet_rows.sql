@@ -4,13 +4,14 @@
 -- Each row is counted once per window that holds it (ARRAY JOIN of those windows only) and
 -- once per scope; fills are grouped on numeric keys. Per wallet x scope the window figures
 -- are then kept as arrays indexed like the windows, and spread to one row per window last.
-INSERT INTO wallet_metrics (
+-- Into wallet_rows_work: skilled.sql adds the skilled badge, a decision over each board.
+INSERT INTO wallet_rows_work (
        run_id, wallet, window, category, trades, volume_usdc, markets_traded, active_days,
        first_trade_at, last_trade_at, bets_closed, bets_open, bets_won, bets_lost, cost,
        realized_pnl, realized_pnl_all, unrealized_pnl, total_pnl, gains, losses, omega,
        omega_unbounded, omega_score, win_rate, win_rate_lb, roi, roi_se, avg_win, avg_loss,
        max_win, max_loss, incomplete_positions, truncated, eligibility, pnl_polymarket,
-       pnl_fee_effect, pnl_unredeemed, edge, edge_se, skill_z, edge_lb, skill_p, skilled,
+       pnl_fee_effect, pnl_unredeemed, edge, edge_se, skill_z, edge_lb, skill_p,
        sharpe_daily, sortino_daily, max_drawdown, max_drawdown_pct, passive_share,
        both_sides_share, median_gap_s, median_entry, market_maker, high_frequency,
        favourite_buyer)
@@ -85,8 +86,8 @@ WITH
                    groupArray(f.passive) AS passive, groupArray(f.role_known) AS role_known,
                    groupArray(f.buys) AS buys, groupArray(f.buy_bets) AS buy_bets,
                    groupArray(ifNull(b.both_bets, 0)) AS both_bets,
-                   groupArray(f.median_gap) AS median_gap,
-                   groupArray(f.median_entry) AS median_entry
+                   -- (a tuple: groupArray skips a bare NULL, which would shift the indexes)
+                   groupArray((f.median_gap, f.median_entry)) AS medians
             FROM fill_windows AS f
             LEFT JOIN both_windows AS b
                 ON b.wallet_key = f.wallet_key AND b.scope = f.scope AND b.wi = f.wi
@@ -223,8 +224,8 @@ WITH
                if(fi = 0, 0, f.role_known[fi]) AS role_known,
                if(fi = 0, 0, f.buys[fi]) AS buys, if(fi = 0, 0, f.buy_bets[fi]) AS buy_bets,
                if(fi = 0, 0, f.both_bets[fi]) AS both_bets,
-               if(trades < 2, NULL, f.median_gap[fi]) AS median_gap_s,
-               if(buys = 0, NULL, f.median_entry[fi]) AS median_entry
+               if(trades < 2, NULL, f.medians[fi].1) AS median_gap_s,
+               if(buys = 0, NULL, f.medians[fi].2) AS median_entry
         FROM fill_stats AS f
         LEFT JOIN bet_stats AS b ON b.wallet = f.wallet AND b.scope = f.scope
         LEFT JOIN open_stats AS o ON o.wallet = f.wallet AND o.scope = f.scope
@@ -238,89 +239,73 @@ SELECT run_id, wallet, window, category, trades, volume_usdc, markets_traded, ac
        realized_pnl, realized_pnl_all, unrealized_pnl, total_pnl, gains, losses, omega,
        omega_unbounded, omega_score, win_rate, win_rate_lb, roi, roi_se, avg_win, avg_loss,
        max_win, max_loss, incomplete_positions, truncated, eligibility, pnl_polymarket,
-       pnl_fee_effect, pnl_unredeemed, edge, edge_se, skill_z, edge_lb, skill_p, skilled,
+       pnl_fee_effect, pnl_unredeemed, edge, edge_se, skill_z, edge_lb, skill_p,
        sharpe_daily, sortino_daily, max_drawdown, max_drawdown_pct, passive_share,
        both_sides_share, median_gap_s, median_entry, market_maker, high_frequency,
        favourite_buyer
 FROM (
-SELECT * EXCEPT (tested, p, p_rank, m, threshold),
-       tested AND skill_p IS NOT NULL AND skill_p <= threshold AS skilled
-FROM (
-    -- the skilled badge (§4.6): Benjamini-Hochberg over each board's ranked rows, a null p
-    -- counting as 1: every p at or below the largest p(k) <= k * q / m
-    SELECT *, max(if(p <= p_rank * {skill_q:Float64} / m, p, -1)) OVER board AS threshold
-    FROM (
-        SELECT *, eligibility = 'ranked' AS tested, ifNull(skill_p, 1) AS p,
-               row_number() OVER (PARTITION BY window, category, tested
-                                  ORDER BY p, wallet) AS p_rank,
-               count() OVER (PARTITION BY window, category, tested) AS m
-        FROM (
-            SELECT
-                run AS run_id, wallet, window, category,
-                trades, volume_usdc, markets_traded, active_days, first_trade_at, last_trade_at,
-                bets_closed, bets_open, bets_won, bets_lost, cost, realized_pnl,
-                if(days = 0, realized_all, NULL)                            AS realized_pnl_all,
-                if(days = 0, unrealized_all, NULL)                          AS unrealized_pnl,
-                if(days = 0, realized_all + unrealized_all, NULL)           AS total_pnl,
-                -- Polymarket's convention: lifetime over every position (beside realized_pnl_all),
-                -- a window over its closed bets (beside its realized_pnl)
-                if(days = 0, pm_all, pm_window)                             AS pnl_polymarket,
-                if(days = 0, fee_effect_all, fee_effect_window)             AS pnl_fee_effect,
-                if(days = 0, unredeemed_all, unredeemed_window)             AS pnl_unredeemed,
-                gains, losses,
-                if(losses > 0, gains / losses, NULL)                        AS omega,
-                losses = 0 AND gains > 0                                    AS omega_unbounded,
-                {cbar_fraction:Float64} * median_cost                       AS cbar,
-                if(bets_closed = 0 OR losses + {omega_k:Float64} * cbar = 0, NULL,
-                   (gains + {omega_k:Float64} * cbar) / (losses + {omega_k:Float64} * cbar)) AS omega_score,
-                bets_won + bets_lost                                        AS decided,
-                if(decided = 0, NULL, bets_won / decided)                   AS win_rate,
-                {wilson_z:Float64} AS z,
-                if(decided = 0, NULL,
-                   (win_rate + z * z / (2 * decided)
-                    - z * sqrt(win_rate * (1 - win_rate) / decided + z * z / (4 * decided * decided)))
-                   / (1 + z * z / decided))                                 AS win_rate_lb,
-                if(cost = 0, NULL, realized_pnl / cost)                     AS roi,
-                if(cost = 0 OR bets_closed < 2, NULL,
-                   sqrt(bets_closed / (bets_closed - 1)
-                        * greatest(spp - 2 * roi * spc + roi * roi * scc, 0)) / cost) AS roi_se,
-                if(bets_won = 0, NULL, gains / bets_won)                    AS avg_win,
-                if(bets_lost = 0, NULL, losses / bets_lost)                 AS avg_loss,
-                if(bets_won = 0, NULL, max_win_raw)                         AS max_win,
-                if(bets_lost = 0, NULL, max_loss_raw)                       AS max_loss,
-                incomplete                                                  AS incomplete_positions,
-                truncated,
-                multiIf(
-                    category != 'all',
-                        if(bets_closed >= {category_min_bets:UInt32} AND cost >= {category_min_cost:Float64},
-                           'ranked', 'unranked'),
-                    bets_closed >= {ranked_min_bets:UInt32} AND cost >= {ranked_min_cost:Float64}
-                        AND last_trade_at - first_trade_at >= {ranked_min_span_s:UInt32}, 'ranked',
-                    bets_closed >= {provisional_min_bets:UInt32} AND bets_closed < {ranked_min_bets:UInt32},
-                        'provisional',
-                    'unranked')                                             AS eligibility,
-                -- skill against the price paid (§4.6)
-                edge, edge_se,
-                if(edge_se IS NULL OR edge_se = 0, NULL, edge / edge_se)    AS skill_z,
-                if(edge_se IS NULL, NULL, edge - {edge_z:Float64} * edge_se) AS edge_lb,
-                if(skill_z IS NULL, NULL, 0.5 * erfc(skill_z / sqrt(2)))   AS skill_p,
-                -- risk from the daily equity curve (§4.7, risk_work.sql)
-                risk.1 AS sharpe_daily, risk.2 AS sortino_daily, risk.3 AS max_drawdown,
-                risk.4 AS max_drawdown_pct,
-                -- behaviour (§4.8)
-                if(role_known = 0, NULL, passive / role_known)              AS passive_share,
-                if(buy_bets = 0, NULL, both_bets / buy_bets)                AS both_sides_share,
-                median_gap_s, median_entry,
-                trades >= {flag_min_fills:UInt32}
-                    AND (ifNull(passive_share >= {mm_passive_share:Float64}, 0)
-                         OR ifNull(both_sides_share >= {mm_both_sides_share:Float64}, 0)) AS market_maker,
-                trades >= {flag_min_fills:UInt32}
-                    AND ifNull(median_gap_s < {hf_median_gap_s:Float64}, 0)  AS high_frequency,
-                buys >= {flag_min_fills:UInt32}
-                    AND ifNull(median_entry >= {favourite_median_entry:Float64}, 0) AS favourite_buyer
-            FROM joined
-        )
-    )
-    WINDOW board AS (PARTITION BY window, category, tested)
-)
+    SELECT
+        run AS run_id, wallet, window, category,
+        trades, volume_usdc, markets_traded, active_days, first_trade_at, last_trade_at,
+        bets_closed, bets_open, bets_won, bets_lost, cost, realized_pnl,
+        if(days = 0, realized_all, NULL)                            AS realized_pnl_all,
+        if(days = 0, unrealized_all, NULL)                          AS unrealized_pnl,
+        if(days = 0, realized_all + unrealized_all, NULL)           AS total_pnl,
+        -- Polymarket's convention: lifetime over every position (beside realized_pnl_all),
+        -- a window over its closed bets (beside its realized_pnl)
+        if(days = 0, pm_all, pm_window)                             AS pnl_polymarket,
+        if(days = 0, fee_effect_all, fee_effect_window)             AS pnl_fee_effect,
+        if(days = 0, unredeemed_all, unredeemed_window)             AS pnl_unredeemed,
+        gains, losses,
+        if(losses > 0, gains / losses, NULL)                        AS omega,
+        losses = 0 AND gains > 0                                    AS omega_unbounded,
+        {cbar_fraction:Float64} * median_cost                       AS cbar,
+        if(bets_closed = 0 OR losses + {omega_k:Float64} * cbar = 0, NULL,
+           (gains + {omega_k:Float64} * cbar) / (losses + {omega_k:Float64} * cbar)) AS omega_score,
+        bets_won + bets_lost                                        AS decided,
+        if(decided = 0, NULL, bets_won / decided)                   AS win_rate,
+        {wilson_z:Float64} AS z,
+        if(decided = 0, NULL,
+           (win_rate + z * z / (2 * decided)
+            - z * sqrt(win_rate * (1 - win_rate) / decided + z * z / (4 * decided * decided)))
+           / (1 + z * z / decided))                                 AS win_rate_lb,
+        if(cost = 0, NULL, realized_pnl / cost)                     AS roi,
+        if(cost = 0 OR bets_closed < 2, NULL,
+           sqrt(bets_closed / (bets_closed - 1)
+                * greatest(spp - 2 * roi * spc + roi * roi * scc, 0)) / cost) AS roi_se,
+        if(bets_won = 0, NULL, gains / bets_won)                    AS avg_win,
+        if(bets_lost = 0, NULL, losses / bets_lost)                 AS avg_loss,
+        if(bets_won = 0, NULL, max_win_raw)                         AS max_win,
+        if(bets_lost = 0, NULL, max_loss_raw)                       AS max_loss,
+        incomplete                                                  AS incomplete_positions,
+        truncated,
+        multiIf(
+            category != 'all',
+                if(bets_closed >= {category_min_bets:UInt32} AND cost >= {category_min_cost:Float64},
+                   'ranked', 'unranked'),
+            bets_closed >= {ranked_min_bets:UInt32} AND cost >= {ranked_min_cost:Float64}
+                AND last_trade_at - first_trade_at >= {ranked_min_span_s:UInt32}, 'ranked',
+            bets_closed >= {provisional_min_bets:UInt32} AND bets_closed < {ranked_min_bets:UInt32},
+                'provisional',
+            'unranked')                                             AS eligibility,
+        -- skill against the price paid (§4.6)
+        edge, edge_se,
+        if(edge_se IS NULL OR edge_se = 0, NULL, edge / edge_se)    AS skill_z,
+        if(edge_se IS NULL, NULL, edge - {edge_z:Float64} * edge_se) AS edge_lb,
+        if(skill_z IS NULL, NULL, 0.5 * erfc(skill_z / sqrt(2)))   AS skill_p,
+        -- risk from the daily equity curve (§4.7, risk_work.sql)
+        risk.1 AS sharpe_daily, risk.2 AS sortino_daily, risk.3 AS max_drawdown,
+        risk.4 AS max_drawdown_pct,
+        -- behaviour (§4.8)
+        if(role_known = 0, NULL, passive / role_known)              AS passive_share,
+        if(buy_bets = 0, NULL, both_bets / buy_bets)                AS both_sides_share,
+        median_gap_s, median_entry,
+        trades >= {flag_min_fills:UInt32}
+            AND (ifNull(passive_share >= {mm_passive_share:Float64}, 0)
+                 OR ifNull(both_sides_share >= {mm_both_sides_share:Float64}, 0)) AS market_maker,
+        trades >= {flag_min_fills:UInt32}
+            AND ifNull(median_gap_s < {hf_median_gap_s:Float64}, 0)  AS high_frequency,
+        buys >= {flag_min_fills:UInt32}
+            AND ifNull(median_entry >= {favourite_median_entry:Float64}, 0) AS favourite_buyer
+    FROM joined
 )

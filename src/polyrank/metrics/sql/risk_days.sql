@@ -1,0 +1,93 @@
+-- The daily equity curve's changes (docs/metrics.md §4.7) per wallet, category and day, into
+-- risk_days (risk_work.sql makes the figures from them). E_d, the equity at the end of UTC day d, is the
+-- curve of §9: per token, the cash paid and received so far plus the shares held (never
+-- below 0) at the payout once resolved by that day, else at the latest trade price by then.
+-- Only E's changes are built, never a row per position and day: on a position's flow days,
+-- and on the days its token's value changes while shares are held; quiet days count as
+-- changes of 0 in the figures.
+INSERT INTO risk_days
+WITH
+    {as_of:UInt32} AS as_of,
+    flows AS (
+        -- per wallet, token and day: shares in and out, cash in and out (a conversion's YES
+        -- legs carry a cost basis, not a payment; its NO legs the USDC it paid out)
+        SELECT wallet_key, token_key, intDiv(ts, 86400) AS day,
+               sum(if(is_buy = 1, received, -shares)) AS dq,
+               sum(multiIf(kind = 'conversion' AND is_buy = 1, 0, is_buy = 1, -cash, cash)) AS dc
+        FROM (
+            SELECT wallet_key, token_key, ts, is_buy, received, shares, toFloat64(cash) AS cash,
+                   '' AS kind
+            FROM trade_rows WHERE ts <= as_of
+            UNION ALL
+            SELECT wallet_key, token_key, ts, is_buy, received, shares, cash, toString(kind)
+            FROM activity_rows WHERE ts <= as_of
+        )
+        GROUP BY wallet_key, token_key, day
+    ),
+    positions AS (
+        -- per position and flow day: the shares held after it (never below 0), the cash so
+        -- far, and the next flow day; with the token's category
+        SELECT f.wallet_key AS wallet_key, f.token_key AS token_key, t.category AS category,
+               f.day AS day, f.dc AS dc,
+               greatest(sum(f.dq) OVER w, 0) AS held,
+               greatest(sum(f.dq) OVER w - f.dq, 0) AS held_before,
+               leadInFrame(f.day, 1, toUInt32(4294967295)) OVER (
+                   PARTITION BY f.wallet_key, f.token_key ORDER BY f.day
+                   ROWS BETWEEN CURRENT ROW AND 1 FOLLOWING) AS next_day
+        FROM flows AS f
+        JOIN trade_tokens AS t ON t.token_key = f.token_key
+        WINDOW w AS (PARTITION BY f.wallet_key, f.token_key ORDER BY f.day
+                     ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)
+    ),
+    resolutions AS (
+        SELECT token_key, intDiv(assumeNotNull(resolved_at), 86400) AS day,
+               assumeNotNull(payout) AS payout
+        FROM trade_tokens
+        WHERE payout IS NOT NULL AND resolved_at <= as_of
+    ),
+    token_values AS (
+        -- a token's value from a day on: its last trade price of that day until its
+        -- resolution day, then its payout; only the days it changes, with the change
+        SELECT token_key, day, value, value - ifNull(previous, 0) AS change
+        FROM (
+            SELECT token_key, day, value,
+                   lagInFrame(toNullable(value), 1, NULL) OVER (
+                       PARTITION BY token_key ORDER BY day
+                       ROWS BETWEEN 1 PRECEDING AND CURRENT ROW) AS previous
+            FROM (
+                SELECT p.token_key AS token_key, p.day AS day, p.price AS value
+                FROM (
+                    SELECT token_key, intDiv(ts, 86400) AS day,
+                           argMax(usdc / shares, (ts, tx_key, order_key)) AS price
+                    FROM trade_rows WHERE ts <= as_of AND shares > 0
+                    GROUP BY token_key, day
+                ) AS p
+                LEFT JOIN resolutions AS r ON r.token_key = p.token_key
+                WHERE r.token_key != p.token_key OR p.day < r.day
+                UNION ALL
+                SELECT token_key, day, payout FROM resolutions
+            )
+        )
+        WHERE previous IS NULL OR value != previous
+    ),
+    changes AS (
+        -- E's changes, per position: on a flow day, the cash moved and the shares bought or
+        -- sold at the token's value that day; on a later day the value changes while shares
+        -- are held (up to and including the next flow day), the shares held times the change
+        SELECT p.wallet_key AS wallet_key, p.category AS category, p.day AS day,
+               (p.dc + (p.held - p.held_before) * ifNull(v.value, 0)) / 1e6 AS r,
+               p.dc AS dcash
+        FROM positions AS p
+        ASOF LEFT JOIN (SELECT token_key, day, toNullable(value) AS value FROM token_values) AS v
+            ON v.token_key = p.token_key AND v.day <= p.day
+        UNION ALL
+        SELECT p.wallet_key, p.category, v.day, p.held * v.change / 1e6, 0
+        FROM (SELECT * FROM positions WHERE held > 0) AS p
+        JOIN token_values AS v ON v.token_key = p.token_key
+        WHERE v.day > p.day AND v.day <= p.next_day
+    )
+-- E's change and the cash moved per wallet, category and day (risk_work.sql adds them up
+-- across categories for the scope 'all')
+SELECT {run_id:String}, wallet_key, toString(category), day, sum(r), sum(dcash)
+FROM changes
+GROUP BY wallet_key, category, day

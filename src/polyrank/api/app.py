@@ -2,8 +2,8 @@
 (`polyrank.results`): each handler passes its parameters on and answers the result as JSON.
 
 One error shape everywhere: `{"error": message, ...}` — 400 for a value the library refuses
-(with `valid` choices when there are few), 404 for a wallet the store knows nothing of, 503
-with the pipeline's `stage` before the first metrics run."""
+(with `valid` choices when there are few), 404 for a wallet or market the store knows nothing
+of, 503 with the pipeline's `stage` before the first metrics run."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
 from polyrank import __version__
+from polyrank.api.markets import market_routes
 from polyrank.api.wallets import wallet_routes
 from polyrank.errors import InvalidArgument, MetricsNotReady, NotFound
 from polyrank.metrics.config import DEFAULT_WINDOWS
@@ -22,6 +23,7 @@ from polyrank.results import boards
 from polyrank.results.choices import (
     BOARD_CATEGORIES,
     DEFAULT_LIMIT,
+    MARKET_SORTS,
     MAX_LIMIT,
     MAX_OFFSET,
     ORDERS,
@@ -82,14 +84,16 @@ def create_app(store: Store, runtime_dir: Path | None = None) -> FastAPI:
     def meta() -> dict:
         """What the other endpoints accept, so that no client hard-codes it: windows (with
         their length in days; null = the whole history), categories, sort keys, orders,
-        position states, the pipeline's stages and steps, page limits."""
+        position states, the pipeline's stages and steps, page limits, the markets list's
+        sort keys."""
         return {"version": __version__,
                 "windows": [{"name": n, "days": d} for n, d in DEFAULT_WINDOWS],
                 "categories": list(CATEGORIES), "sorts": list(SORTS), "orders": list(ORDERS),
                 "position_states": list(POSITION_STATES), "stages": list(STAGES),
                 "steps": [{"name": n, "running": r, "done": d} for n, r, d in STEPS],
                 "limits": {"default": DEFAULT_LIMIT, "max": MAX_LIMIT,
-                           "max_offset": MAX_OFFSET}}
+                           "max_offset": MAX_OFFSET},
+                "market_sorts": list(MARKET_SORTS)}
 
     @app.get("/api/status")
     def status() -> dict:
@@ -140,5 +144,6 @@ def create_app(store: Store, runtime_dir: Path | None = None) -> FastAPI:
                                   offset=offset).as_dict()
 
     app.include_router(wallet_routes(store))
+    app.include_router(market_routes(store))
     mount_web(app)   # the web page at / and its files under /static/
     return app

@@ -15,7 +15,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from polyrank.api.app import create_app
-from polyrank.results.choices import BOARD_CATEGORIES, MARKET_SORTS, ORDERS
+from polyrank.results.choices import BOARD_CATEGORIES, FLAGS, MARKET_SORTS, ORDERS
 from polyrank.store import Store
 
 REL, ABS = 1e-9, 1e-6
@@ -271,3 +271,44 @@ def test_a_wallets_open_positions_carry_their_market_and_current_price(world, se
 def test_meta_names_the_markets_sorts():
     meta = TestClient(create_app(None)).get("/api/meta").json()
     assert meta["market_sorts"] == list(MARKET_SORTS)
+
+
+def test_the_leaderboard_keeps_the_skilled_and_hides_behaviours_on_request(loaded):
+    """`skilled=true` keeps the badged rows, `hide=` (comma-separated) leaves out the flagged
+    ones, as the store's wallet_metrics say; ranks are taken after both."""
+    _, dsn = loaded
+    with Store.open(dsn) as store:
+        http = TestClient(create_app(store))
+        rows = {w: (skilled, mm, hf) for w, skilled, mm, hf in store.rows(
+            "SELECT wallet, skilled, market_maker, high_frequency FROM wallet_metrics WHERE "
+            "run_id = (SELECT argMax(value, updated_at) FROM pipeline_state WHERE key = "
+            "'metrics_run') AND window = 'lifetime' AND category = 'all' "
+            "AND eligibility = 'ranked'")}
+
+        def board(**params) -> dict:
+            res = http.get("/api/omega/leaderboard", params={"limit": 500, **params})
+            assert res.status_code == 200, res.text
+            return res.json()
+
+        everyone = board()
+        assert {r["wallet"] for r in everyone["rows"]} == set(rows)
+        skilled = board(skilled="true")
+        assert skilled["skilled"] is True
+        assert {r["wallet"] for r in skilled["rows"]} == {w for w, v in rows.items() if v[0]}
+        assert 0 < skilled["total"] < everyone["total"]
+        assert [r["rank"] for r in skilled["rows"]] == list(range(1, skilled["total"] + 1))
+        assert all(r["skilled"] for r in skilled["rows"])
+        hidden = board(hide="market_maker, high_frequency")
+        assert hidden["hide"] == ["market_maker", "high_frequency"]
+        assert {r["wallet"] for r in hidden["rows"]} == {
+            w for w, v in rows.items() if not v[1] and not v[2]}
+        assert hidden["total"] < everyone["total"], "the world has flagged ranked wallets"
+        res = http.get("/api/omega/leaderboard", params={"hide": "market_maker,bots"})
+        assert res.status_code == 400
+        assert res.json() == {"error": "unknown hide 'bots'", "valid": list(FLAGS)}
+        assert http.get("/api/omega/leaderboard",
+                        params={"skilled": "maybe"}).status_code == 422
+        sorted_by = board(sort="edge_lb", skilled="true")["rows"]
+        values = [r["edge_lb"] for r in sorted_by if r["edge_lb"] is not None]
+        assert values and values == sorted(values, reverse=True)
+    assert TestClient(create_app(None)).get("/api/meta").json()["flags"] == list(FLAGS)

@@ -291,6 +291,9 @@
     sharpe_daily: { label: "Sharpe (daily)", title: FIGURES.text.sharpe_daily,
       cell: (r) => numCell(r.sharpe_daily, r.sharpe_daily == null ? dash
         : f3.format(r.sharpe_daily)) },
+    sortino_daily: { label: "Sortino (daily)", title: FIGURES.text.sharpe_daily,
+      cell: (r) => numCell(r.sortino_daily, r.sortino_daily == null ? dash
+        : f3.format(r.sortino_daily)) },
     bets_closed: { label: "Closed bets", title: "closed bets (sorted by these), and the open ones",
       cell: (r) => numCell(r.bets_closed, [count(r.bets_closed),
         r.bets_open ? h("small", { class: "open-bets" }, ` + ${count(r.bets_open)} open`)
@@ -499,7 +502,7 @@
   function skillBadges(row) {
     const out = [];
     if (row.skilled) {
-      out.push(h("span", { class: "badge skilled", "data-badge": "skilled",
+      out.push(h("span", { class: "flag skilled", "data-badge": "skilled",
                            title: FIGURES.skilled.title }, FIGURES.skilled.badge));
     }
     for (const flag of META.flags) {

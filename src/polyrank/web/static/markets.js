@@ -257,7 +257,7 @@
   // skilled overall and the behaviour flags (as on the board), and skilled in the category
   function holderBadges(r, m) {
     return [...P.lib.skillBadges(r), r.skilled_in_category
-      ? h("span", { class: "badge skilled", "data-badge": "skilled-category",
+      ? h("span", { class: "flag skilled", "data-badge": "skilled-category",
                     title: `badged skilled in ${m.category}` }, `✓ ${m.category}`) : null];
   }
 

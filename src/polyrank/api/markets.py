@@ -35,9 +35,10 @@ class ErrorBody(BaseModel):
 
 #: The errors a read of the metrics run answers besides 422 (FastAPI's, described by it).
 ERRORS = {400: {"model": ErrorBody, "description": "A value the library does not accept"},
-          404: {"model": ErrorBody, "description": "A market the catalogue does not know"},
           503: {"model": ErrorBody, "description": "No metrics run yet: `stage` says where the "
                                                    "pipeline is"}}
+#: ... and one market's page, for a market the catalogue does not know.
+UNKNOWN = {404: {"model": ErrorBody, "description": "A market the catalogue does not know"}}
 
 
 class Holdings(BaseModel):
@@ -180,7 +181,7 @@ def market_routes(store: Store) -> APIRouter:
         return markets.markets(store, sort=sort, order=order, category=category, limit=limit,
                                offset=offset).as_dict()
 
-    @router.get("/{market_id}", response_model=Market)
+    @router.get("/{market_id}", response_model=Market, responses=UNKNOWN)
     def market(
         market_id: str = MARKET_ID,
         top: int = Query(DEFAULT_TOP_HOLDERS, ge=1, le=MAX_LIMIT,

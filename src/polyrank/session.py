@@ -33,8 +33,9 @@ from polyrank.metrics.run import MetricsReport
 from polyrank.pipeline import PipelineReport
 from polyrank.progress import NullProgress, Progress
 from polyrank.refresh import RefreshReport, Round
-from polyrank.results import boards, wallets
+from polyrank.results import boards, markets, wallets
 from polyrank.results.boards import Categories, Leaderboard, Specialists
+from polyrank.results.markets import MarketList, MarketReport
 from polyrank.results.tables import read
 from polyrank.results.wallets import PnlCurve, Positions, Trades, WalletReport
 from polyrank.settings import Settings, settings_from_env
@@ -301,6 +302,24 @@ class Polyrank:
 
     def pnl(self, address: str) -> PnlCurve:
         return wallets.pnl(self.store, address)
+
+    def market(self, market_id: str, *, top: int = 20) -> MarketReport:
+        """Where the money stands in one market (its Gamma id or condition id): per outcome
+        the current price (the token's latest trade) and, over open positions, the holders,
+        net shares, cost basis, average entry and unrealized P&L of every holder (`all`), of
+        the wallets badged skilled (`skilled`) and of those skilled in the market's category
+        (`skilled_category`); and its `top` largest skilled holdings with the holders' skill
+        figures. NotFound when the catalogue does not know the market."""
+        return markets.market(self.store, market_id, top=top)
+
+    def markets(self, *, sort: str = "skilled_holders", order: str = "desc",
+                category: str = "all", limit: int = 100, offset: int = 0) -> MarketList:
+        """The open markets where skilled wallets hold positions, one row each: skilled
+        holders, their shares and cost basis, the outcome they hold most (by cost basis) with
+        their average entry, its current price and `edge_gap` (price − entry). `sort`:
+        skilled_holders, skilled_cost, edge_gap or question; `category`: all or one."""
+        return markets.markets(self.store, sort=sort, order=order, category=category,
+                               limit=limit, offset=offset)
 
     def fills_loaded(self, wallet: str | None = None) -> int:
         """How many fills the store holds (of one wallet, or of all)."""

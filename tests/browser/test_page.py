@@ -627,3 +627,198 @@ def test_a_wallet_page_says_how_far_it_is_loaded_and_who_found_it(server, page):
     expect(box.locator('[data-part="discovered-by"]')).to_have_attribute(
         "title", f"first seen trading {utc(found['first_seen'])}, last seen "
                  f"{utc(found['last_seen'])}")
+
+
+# ---- where the skilled money stands; skill, risk and behaviour -------------------------------
+
+def wait_markets(page: Page, **expected: str | int) -> None:
+    """Until the markets table shows the answer to a query with these parameters."""
+    page.wait_for_function(
+        """(want) => {
+            const t = document.querySelector('#markets-table');
+            if (!t || t.getAttribute('aria-busy') !== 'false') return false;
+            const q = new URLSearchParams(t.dataset.query || '');
+            return Object.entries(want).every(([k, v]) => q.get(k) === String(v));
+        }""", arg={k: str(v) for k, v in expected.items()})
+
+
+def per_share(value: float | None) -> str:
+    """As the page writes a figure in dollars per share (+0.032)."""
+    if value is None:
+        return "—"
+    return ("+" if value > 0 else "−" if value < 0 else "") + f"{abs(value):,.3f}"
+
+
+def test_the_markets_list_and_a_markets_outcomes(server, page):
+    server.wait_ready()
+    api = server.get("/api/markets", limit=100)
+    assert api["total"] > 3, "the demo world has open markets with skilled holders"
+    page.goto(server.url + "/")
+    wait_board(page, window="lifetime")
+    page.click('#views a[data-view="markets"]')
+    page.wait_for_url("**/markets")
+    wait_markets(page, sort="skilled_holders", category="all")
+    assert data_of(page, "#markets-table tbody tr[data-market]", "market") == [
+        r["market_id"] for r in api["rows"]]
+    expect(page.locator("#markets-summary")).to_contain_text(f"{api['total']} open markets")
+    meta = server.get("/api/meta")
+    assert sorted(data_of(page, "#markets-head th[data-sort]", "sort")) == sorted(
+        meta["market_sorts"])
+    # sorted by the gap between the current price and the skilled entry
+    page.click('#markets-head th[data-sort="edge_gap"] button')
+    wait_markets(page, sort="edge_gap", order="desc")
+    assert "sort=edge_gap" in page.url
+    by_gap = server.get("/api/markets", sort="edge_gap", limit=100)["rows"]
+    assert data_of(page, "#markets-table tbody tr[data-market]", "market") == [
+        r["market_id"] for r in by_gap]
+    # one category
+    cat = api["rows"][0]["category"]
+    page.click(f'#markets-cats button[data-category="{cat}"]')
+    wait_markets(page, sort="edge_gap", category=cat)
+    in_cat = server.get("/api/markets", sort="edge_gap", category=cat, limit=100)["rows"]
+    assert in_cat and data_of(page, "#markets-table tbody tr[data-market]", "market") == [
+        r["market_id"] for r in in_cat]
+
+    # a market's page: per outcome its current price and what each group holds
+    top = in_cat[0]
+    page.click(f'#markets-table tr[data-market="{top["market_id"]}"] a.market-link')
+    page.wait_for_url(f"**/market/{top['market_id']}")
+    market = server.get(f"/api/markets/{top['market_id']}")
+    expect(page.locator("#market-question")).to_have_text(market["question"])
+    expect(page.locator('#market-meta [data-part="category"]')).to_have_text(market["category"])
+    assert len(market["outcomes"]) == 2
+    for o in market["outcomes"]:
+        i = o["outcome_index"]
+        head = page.locator(f'#market-outcomes tr.outcome-head[data-outcome="{i}"]')
+        expect(head).to_contain_text(o["outcome"])
+        expect(head).to_contain_text(f"current price {o['price']:.4f}")
+        for group in ("skilled", "skilled_category", "all"):
+            row = page.locator(f'#market-outcomes tr[data-outcome="{i}"][data-group="{group}"]')
+            cells = row.locator("td").evaluate_all("cs => cs.map(c => c.dataset.value)")
+            want = o[group]
+            assert [float(c) if c else None for c in cells[:5]] == [
+                want["holders"], pytest.approx(want["shares"]),
+                None if want["avg_entry"] is None else pytest.approx(want["avg_entry"]),
+                pytest.approx(want["cost"]), pytest.approx(want["unrealized"])], (i, group)
+    expect(page.locator('#market-outcomes tr[data-group="skilled_category"] th').first
+           ).to_have_text(f"Skilled in {market['category']}")
+    assert sum(o["skilled"]["holders"] for o in market["outcomes"]) > 0
+    # the skilled holdings, largest first, each linked to its wallet page
+    assert data_of(page, "#market-holders tbody tr[data-wallet]", "wallet") == [
+        h["wallet"] for h in market["holders"]]
+    first = market["holders"][0]
+    page.click(f'#market-holders tr[data-wallet="{first["wallet"]}"] a.addr')
+    page.wait_for_url(f"**/wallet/{first['wallet']}")
+    expect(page.locator("#wallet-address")).to_have_text(first["wallet"])
+    # the wallet's open positions: at their current price, linked back to the market
+    held = page.locator(f'#positions tbody tr[data-token="{first["token_id"]}"]')
+    expect(held).to_have_attribute("data-open", "1")
+    expect(held.locator("td.price")).to_have_text(f"{first['price']:.4f}")
+    expect(held.locator("a.market-link")).to_have_attribute("href",
+                                                          f"/market/{market['market_id']}")
+    page.go_back()
+    expect(page.locator("#market-question")).to_have_text(market["question"])
+
+    # a market the catalogue does not know: the banner alone
+    page.goto(server.url + "/market/999999999")
+    expect(page.locator("#error")).to_contain_text("no market with Gamma id")
+    for panel in ("#market", "#markets", "#board", "#wallet"):
+        expect(page.locator(panel)).to_be_hidden()
+
+
+def test_the_wallet_page_explains_skill_risk_and_behaviour(server, page):
+    server.wait_ready()
+    row = board(server, skilled="true")["rows"][0]
+    info = server.get(f"/api/wallets/{row['wallet']}")
+    life = next(m for m in info["metrics"]
+                if m["window"] == "lifetime" and m["category"] == "all")
+    assert life["skilled"] == 1
+    page.goto(f"{server.url}/wallet/{row['wallet']}")
+    expect(page.locator('#wallet-badges [data-badge="skilled"]')).to_have_count(1)
+    box = page.locator("#wallet-explain")
+    figures = ["skilled", "edge", "edge_lb", "skill_z", "sharpe_daily", "max_drawdown",
+               "market_maker", "high_frequency", "favourite_buyer"]
+    assert data_of(page, "#wallet-explain [data-figure]", "figure") == figures
+    for key in figures:
+        sentence = box.locator(f'[data-figure="{key}"] dd').inner_text()
+        assert len(sentence) > 60 and sentence.endswith("."), (key, sentence)
+    # the words a reader deciding whom to copy needs, where they belong
+    for key, words in [("edge", "price paid"), ("edge_lb", "luck"), ("skill_z", "luck"),
+                       ("skilled", "luck"), ("max_drawdown", "peak"),
+                       ("market_maker", "spread"), ("high_frequency", "automated"),
+                       ("favourite_buyer", "0.90")]:
+        expect(box.locator(f'[data-figure="{key}"] dd')).to_contain_text(words)
+    expect(box.locator('[data-figure="skilled"] .value')).to_have_text("✓ skilled")
+    expect(box.locator('[data-figure="edge_lb"] .value')).to_have_text(per_share(life["edge_lb"]))
+    expect(box.locator('[data-figure="skill_z"] .value')).to_contain_text(
+        f"{life['skill_z']:.2f}")
+    # the metrics table's rows, per window, with the explanation as their title
+    cell = page.locator(metric_cell("edge", "lifetime"))
+    expect(cell).to_have_text(per_share(life["edge"]))
+    title = page.locator('#wallet-metrics tr[data-metric="edge"] th').get_attribute("title")
+    assert title == box.locator('[data-figure="edge"] dd').inner_text()
+    # another category's lifetime figures
+    other = next(m for m in info["metrics"]
+                 if m["window"] == "lifetime" and m["category"] != "all")
+    page.click(f'#wallet-cats button[data-category="{other["category"]}"]')
+    expect(box.locator('[data-figure="edge_lb"] .value')).to_have_text(
+        per_share(other["edge_lb"]))
+
+
+def test_the_skill_toggles_change_the_boards_request(server, page):
+    server.wait_ready()
+    asked: list[str] = []
+    page.on("request", lambda req: asked.append(req.url)
+            if "/api/omega/leaderboard" in req.url else None)
+    meta = server.get("/api/meta")
+    page.goto(server.url + "/")
+    wait_board(page, window="lifetime", category="all")
+    everyone = board(server)
+    assert data_of(page, "#hide-flags input", "flag") == meta["flags"]
+    # behaviour badges where the API flags a wallet
+    flagged = [(r["wallet"], f) for r in everyone["rows"] for f in meta["flags"] if r[f]]
+    assert flagged, "the demo world has flagged ranked wallets"
+    for wallet, flag in flagged:
+        expect(page.locator(f'tr[data-wallet="{wallet}"] .flag[data-flag="{flag}"]')
+               ).to_have_count(1)
+    assert "skilled=" not in asked[-1] and "hide=" not in asked[-1]
+
+    page.check("#skilled-only")
+    wait_board(page, skilled="true")
+    assert "skilled=true" in page.url and "skilled=true" in asked[-1]
+    skilled = board(server, skilled="true")
+    assert 0 < skilled["total"] < everyone["total"]
+    assert dom_wallets(page) == [r["wallet"] for r in skilled["rows"]]
+    expect(page.locator('#leaderboard tbody [data-badge="skilled"]')).to_have_count(
+        len(skilled["rows"]))
+    expect(page.locator("#board-summary")).to_contain_text(
+        f"{skilled['total']} ranked wallets")
+    expect(page.locator("#board-summary")).to_contain_text("skilled only")
+
+    page.check('#hide-flags input[data-flag="market_maker"]')
+    wait_board(page, skilled="true", hide="market_maker")
+    assert "hide=market_maker" in asked[-1]
+    page.check('#hide-flags input[data-flag="favourite_buyer"]')
+    wait_board(page, skilled="true", hide="market_maker,favourite_buyer")
+    hidden = board(server, skilled="true", hide="market_maker,favourite_buyer")
+    assert dom_wallets(page) == [r["wallet"] for r in hidden["rows"]]
+    expect(page.locator("#board-summary")).to_contain_text(
+        "hiding market makers, favourite buyers")
+    page.uncheck("#skilled-only")
+    wait_board(page, hide="market_maker,favourite_buyer")
+    assert "skilled=" not in asked[-1]
+    unskilled = board(server, hide="market_maker,favourite_buyer")
+    assert unskilled["total"] < everyone["total"]
+    assert dom_wallets(page) == [r["wallet"] for r in unskilled["rows"]]
+    # the state is in the URL: a reload keeps the toggles
+    page.reload()
+    wait_board(page, hide="market_maker,favourite_buyer")
+    expect(page.locator('#hide-flags input[data-flag="favourite_buyer"]')).to_be_checked()
+    expect(page.locator("#skilled-only")).not_to_be_checked()
+
+    # the new sort columns
+    page.click('#board-head th[data-sort="edge_lb"] button')
+    wait_board(page, sort="edge_lb", hide="market_maker,favourite_buyer")
+    values = column_values(page, column_index(page, "edge_lb"))
+    want = board(server, sort="edge_lb", hide="market_maker,favourite_buyer")["rows"]
+    assert values == [r["edge_lb"] for r in want]

@@ -2,8 +2,8 @@
 (`polyrank.results`): each handler passes its parameters on and answers the result as JSON.
 
 One error shape everywhere: `{"error": message, ...}` — 400 for a value the library refuses
-(with `valid` choices when there are few), 404 for a wallet the store knows nothing of, 503
-with the pipeline's `stage` before the first metrics run."""
+(with `valid` choices when there are few), 404 for a wallet or market the store knows nothing
+of, 503 with the pipeline's `stage` before the first metrics run."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
 from polyrank import __version__
+from polyrank.api.markets import market_routes
 from polyrank.api.wallets import wallet_routes
 from polyrank.errors import InvalidArgument, MetricsNotReady, NotFound
 from polyrank.metrics.config import DEFAULT_WINDOWS
@@ -22,6 +23,8 @@ from polyrank.results import boards
 from polyrank.results.choices import (
     BOARD_CATEGORIES,
     DEFAULT_LIMIT,
+    FLAGS,
+    MARKET_SORTS,
     MAX_LIMIT,
     MAX_OFFSET,
     ORDERS,
@@ -82,14 +85,16 @@ def create_app(store: Store, runtime_dir: Path | None = None) -> FastAPI:
     def meta() -> dict:
         """What the other endpoints accept, so that no client hard-codes it: windows (with
         their length in days; null = the whole history), categories, sort keys, orders,
-        position states, the pipeline's stages and steps, page limits."""
+        position states, the pipeline's stages and steps, page limits, the behaviour flags
+        a board may hide, the markets list's sort keys."""
         return {"version": __version__,
                 "windows": [{"name": n, "days": d} for n, d in DEFAULT_WINDOWS],
                 "categories": list(CATEGORIES), "sorts": list(SORTS), "orders": list(ORDERS),
                 "position_states": list(POSITION_STATES), "stages": list(STAGES),
                 "steps": [{"name": n, "running": r, "done": d} for n, r, d in STEPS],
                 "limits": {"default": DEFAULT_LIMIT, "max": MAX_LIMIT,
-                           "max_offset": MAX_OFFSET}}
+                           "max_offset": MAX_OFFSET},
+                "flags": list(FLAGS), "market_sorts": list(MARKET_SORTS)}
 
     @app.get("/api/status")
     def status() -> dict:
@@ -107,14 +112,22 @@ def create_app(store: Store, runtime_dir: Path | None = None) -> FastAPI:
             "List wallets with at least this many closed bets instead of ranked ones only")),
         search: str = Query("", max_length=42, description=(
             "Only wallets whose address contains these hex digits (ranks are kept)")),
+        skilled: bool = Query(False, description=(
+            "Only wallets with the skilled badge (docs/metrics.md §4.6); ranks are taken "
+            "after this filter")),
+        hide: str = Query("", max_length=200, description=(
+            "Leave out wallets with any of these behaviour flags, comma-separated: "
+            + ", ".join(FLAGS) + " (ranks are taken after this filter)")),
         limit: int = Query(DEFAULT_LIMIT, ge=1, le=MAX_LIMIT),
         offset: int = Query(0, ge=0, le=MAX_OFFSET),
     ) -> dict:
         """Wallets ranked by a metric of one window and category (default: ranked wallets
-        by omega_score, ties by realized P&L), with specialist badges and data flags."""
+        by omega_score, ties by realized P&L), with specialist badges, the skilled badge,
+        behaviour and data flags; optionally only the skilled, without hidden behaviours."""
+        flags = [flag.strip() for flag in hide.split(",") if flag.strip()]
         return boards.leaderboard(store, window=window, category=category, sort=sort,
                                   order=order, min_bets=min_bets, search=search, limit=limit,
-                                  offset=offset).as_dict()
+                                  offset=offset, skilled=skilled, hide=flags).as_dict()
 
     @app.get("/api/categories")
     def categories(
@@ -140,5 +153,6 @@ def create_app(store: Store, runtime_dir: Path | None = None) -> FastAPI:
                                   offset=offset).as_dict()
 
     app.include_router(wallet_routes(store))
+    app.include_router(market_routes(store))
     mount_web(app)   # the web page at / and its files under /static/
     return app

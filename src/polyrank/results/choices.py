@@ -62,3 +62,30 @@ def address_fragment(value: str) -> str:
         raise InvalidArgument("search", f"malformed search {value!r}: expected hex digits of "
                                         "an address (optionally starting with 0x)")
     return value.lower()
+
+
+# -- where the skilled money stands: markets (results/markets.py) ----------------------------
+
+#: Sort keys of the markets list (`markets()`); the first is the default. `edge_gap`: the
+#: current price minus the skilled holders' average entry on their leading outcome.
+MARKET_SORTS: tuple[str, ...] = ("skilled_holders", "skilled_cost", "edge_gap", "question")
+#: The window over the whole history (the last without a length in days): the skilled badge
+#: of a market's holders is read there.
+WHOLE_WINDOW: str = next(name for name, days in reversed(DEFAULT_WINDOWS) if days is None)
+#: The skilled holders a market page lists by default (the largest holdings first).
+DEFAULT_TOP_HOLDERS = 20
+
+_GAMMA_ID = re.compile(r"^[0-9]{1,20}$")
+_CONDITION_ID = re.compile(r"^0x[0-9a-fA-F]{64}$")
+
+
+def market_key(value: str) -> str:
+    """A market's key: a Gamma market id (digits) as given, or a condition id (0x and 64 hex
+    digits) lower-cased; InvalidArgument otherwise."""
+    if isinstance(value, str) and _GAMMA_ID.match(value):
+        return value
+    if isinstance(value, str) and _CONDITION_ID.match(value):
+        return value.lower()
+    raise InvalidArgument("market", f"malformed market id {value!r}: expected a Gamma market "
+                                    "id (digits) or a condition id (0x and 64 hex digits)")
+

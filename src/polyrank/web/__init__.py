@@ -1,8 +1,9 @@
-"""The web page: one static page (`index.html`, `static/app.js`, `static/style.css`) that
-reads the JSON API. `mount(app)` serves it at `/` and at the page's own routes
-(`/wallet/0x…`), and the static files under `/static/`. The chart library is taken from the
-npm registry at build time (`make assets`, pinned by `web/package-lock.json`) into
-`static/vendor/` and ships with the package: the page loads nothing from anywhere else."""
+"""The web page: one static page (`index.html`, `static/app.js` with `figures.js` and
+`markets.js`, `static/style.css`) that reads the JSON API. `mount(app)` serves it at `/` and
+at the page's own routes (`/wallet/0x…`, `/markets`, `/market/ID`), and the static files
+under `/static/`. The chart library is taken from the npm registry at build time (`make
+assets`, pinned by `web/package-lock.json`) into `static/vendor/` and ships with the package:
+the page loads nothing from anywhere else."""
 
 from __future__ import annotations
 
@@ -30,8 +31,8 @@ def vendor_missing() -> list[str]:
 
 
 def mount(app: FastAPI) -> None:
-    """Serve the page at `/` and `/wallet/{address}`, the API explorer at `/docs`, and their
-    files under `/static/`."""
+    """Serve the page at `/`, `/wallet/{address}`, `/markets` and `/market/{id}`, the API
+    explorer at `/docs`, and their files under `/static/`."""
     missing = vendor_missing()
     if missing:
         log.warning("web page: %s missing from %s (run `make assets`); the page works "
@@ -52,4 +53,6 @@ def mount(app: FastAPI) -> None:
     app.add_api_route("/", page, methods=["GET"], include_in_schema=False)
     app.add_api_route("/docs", docs, methods=["GET"], include_in_schema=False)
     app.add_api_route("/wallet/{address}", page, methods=["GET"], include_in_schema=False)
+    app.add_api_route("/markets", page, methods=["GET"], include_in_schema=False)
+    app.add_api_route("/market/{market_id}", page, methods=["GET"], include_in_schema=False)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")

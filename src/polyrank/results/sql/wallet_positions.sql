@@ -1,6 +1,8 @@
 -- one wallet's positions in a metrics run (open first, then the latest closed), with the
--- market question and the outcome from the catalogue
-SELECT p.token_id AS token_id, p.condition_id AS condition_id, m.question AS question,
+-- market (its Gamma id, question) and the outcome from the catalogue; an open position's
+-- current price is its `mark` (the token's latest trade price) and `unrealized` its P&L there
+SELECT p.token_id AS token_id, p.condition_id AS condition_id, m.id AS market_id,
+       m.question AS question,
        m.outcomes[indexOf(m.token_ids, p.token_id)] AS outcome,
        p.category AS category, p.amount AS amount, p.avg_price AS avg_price, p.cost AS cost,
        p.bought AS bought, p.realized AS realized, p.unrealized AS unrealized, p.mark AS mark,
@@ -11,7 +13,7 @@ FROM (
     WHERE run_id = {run:String} AND wallet = {wallet:String}
       AND ({state:String} = 'all' OR is_open = ({state:String} = 'open'))
 ) AS p
-LEFT JOIN (SELECT condition_id, question, outcomes, token_ids FROM markets FINAL) AS m
+LEFT JOIN (SELECT condition_id, id, question, outcomes, token_ids FROM markets FINAL) AS m
     ON m.condition_id = p.condition_id
 ORDER BY p.is_open DESC, p.closed_ts DESC, p.token_id
 LIMIT {limit:UInt32} OFFSET {offset:UInt32}

@@ -1,6 +1,8 @@
 // polyrank's web page: plain JS over the JSON API, no framework and no build step.
-// Routes: `/?window=&category=&sort=&order=&min_bets=&search=&offset=` (the leaderboard) and
-// `/wallet/0x…` (a wallet). Data from the API only ever reaches the DOM as text.
+// Routes: `/?window=&category=&sort=&order=&min_bets=&search=&skilled=&hide=&offset=` (the
+// leaderboard), `/wallet/0x…` (a wallet), and the pages other files register through
+// `window.polyrank.pages` (markets.js: `/markets`, `/market/ID`), sharing this file's helpers
+// (`window.polyrank.lib`). Data from the API only ever reaches the DOM as text.
 // What the API accepts — windows, categories, sort keys, orders, position states, the
 // pipeline's stages and steps, page limits — is read from /api/meta at start-up, never
 // written here: this file only knows how to label and format a metric, by its name.
@@ -17,6 +19,8 @@
   const COLORS = { realized: "#2563eb", total: "#d97706" };
 
   const $ = (sel) => document.querySelector(sel);
+  // The skill, risk and behaviour figures' labels and plain-language explanations (figures.js)
+  const FIGURES = window.polyrankFigures;
 
   // ---- small helpers -------------------------------------------------------------------
 
@@ -49,6 +53,8 @@
   const when = (ts) => ts == null ? dash
     : new Date(ts * 1000).toISOString().slice(0, 16).replace("T", " ") + " UTC";
   const day = (ts) => ts == null ? dash : new Date(ts * 1000).toISOString().slice(0, 10);
+  // a figure in dollars per share, with its sign (+0.032)
+  const perShare = (v) => v == null ? dash : (v > 0 ? "+" : v < 0 ? "−" : "") + f3.format(Math.abs(v));
   const omegaText = (row) => row.omega != null ? f2.format(row.omega)
     : row.omega_unbounded ? "∞" : dash;
   const compactMoney = (v) => {
@@ -103,10 +109,32 @@
     box.textContent = err ? (err.message || String(err)) : "";
   }
 
+  // The page's views: one is shown at a time (`only`), none under an error's banner.
+  const VIEWS = ["#board", "#wallet", "#markets", "#market"];
+
+  // Hides every view but `view`, which keeps its state (a view shows itself once its data
+  // is there); `only` also shows it.
+  function hideAllBut(view) {
+    for (const sel of VIEWS) if (sel !== view) $(sel).hidden = true;
+  }
+
+  function only(view) {
+    hideAllBut(view);
+    if (view) $(view).hidden = false;
+  }
+
+  // The header's links to the views (`a[data-view]`): the one shown is marked current.
+  function setView(name) {
+    for (const a of document.querySelectorAll("#views a[data-view]")) {
+      a.classList.toggle("active", a.dataset.view === name);
+      if (a.dataset.view === name) a.setAttribute("aria-current", "page");
+      else a.removeAttribute("aria-current");
+    }
+  }
+
   // An error replaces the page: its banner alone, no empty panels under it.
   function showFailure(err) {
-    $("#board").hidden = true;
-    $("#wallet").hidden = true;
+    only(null);
     $("#pipeline").hidden = true;
     $("#asof").textContent = "";
     showError(err);
@@ -170,8 +198,7 @@
   // Metrics are not computed yet: show the stage and poll until the first run is there.
   // A wallet page stays (its trades are readable before any run).
   function showPipeline(stage) {
-    $("#board").hidden = true;
-    if (walletParts() === null) $("#wallet").hidden = true;
+    only(walletParts() === null ? null : "#wallet");
     $("#pipeline").hidden = false;
     $("#asof").textContent = "";
     renderStage(stage, null, false);
@@ -255,6 +282,18 @@
         r.win_rate != null ? h("small", {}, ` (${pct1(r.win_rate)})`) : null]) },
     volume_usdc: { label: "Volume", title: "USDC traded",
       cell: (r) => numCell(r.volume_usdc, money(r.volume_usdc)) },
+    edge: { label: "Edge", title: FIGURES.text.edge,
+      cell: (r) => numCell(r.edge, perShare(r.edge), sign(r.edge)) },
+    edge_lb: { label: "Edge (LB)", title: FIGURES.text.edge_lb,
+      cell: (r) => numCell(r.edge_lb, perShare(r.edge_lb), sign(r.edge_lb)) },
+    skill_z: { label: "Skill z", title: FIGURES.text.skill_z,
+      cell: (r) => numCell(r.skill_z, r.skill_z == null ? dash : f2.format(r.skill_z)) },
+    sharpe_daily: { label: "Sharpe (daily)", title: FIGURES.text.sharpe_daily,
+      cell: (r) => numCell(r.sharpe_daily, r.sharpe_daily == null ? dash
+        : f3.format(r.sharpe_daily)) },
+    sortino_daily: { label: "Sortino (daily)", title: FIGURES.text.sharpe_daily,
+      cell: (r) => numCell(r.sortino_daily, r.sortino_daily == null ? dash
+        : f3.format(r.sortino_daily)) },
     bets_closed: { label: "Closed bets", title: "closed bets (sorted by these), and the open ones",
       cell: (r) => numCell(r.bets_closed, [count(r.bets_closed),
         r.bets_open ? h("small", { class: "open-bets" }, ` + ${count(r.bets_open)} open`)
@@ -298,7 +337,15 @@
     if (!META.categories.includes(s.category)) s.category = d.category;
     if (!sortsFor(s.window).includes(s.sort)) s.sort = d.sort;
     if (!META.orders.includes(s.order)) s.order = d.order;
+    s.skilled = s.skilled === "true" ? "true" : "";
+    s.hide = hidden(s.hide).join(",");
     return s;
+  }
+
+  // The behaviour flags a `hide` value names, in /api/meta's order (unknown ones dropped).
+  function hidden(value) {
+    const asked = String(value || "").split(",");
+    return META.flags.filter((flag) => asked.includes(flag));
   }
 
   function boardUrl(changes) {
@@ -325,12 +372,14 @@
 
   async function showBoard() {
     const s = boardState();
-    $("#wallet").hidden = true;
+    hideAllBut("#board");
+    setView("board");
     document.title = "polyrank — leaderboard";
     $("#windows").replaceChildren(...META.windows.map((w) => tab(w.name, w.name === s.window,
       () => navigate(boardUrl({ window: w.name })),
       { "data-window": w.name,
         title: w.days == null ? "the whole history" : `the last ${w.days} days` })));
+    renderToggles(s);
     const minBets = $("#min-bets"), search = $("#search");
     if (document.activeElement !== minBets) minBets.value = s.min_bets;
     if (document.activeElement !== search) search.value = s.search;
@@ -344,8 +393,8 @@
       return;
     }
     const params = { window: s.window, category: s.category, sort: s.sort, order: s.order,
-                     min_bets: s.min_bets, search: searchText, limit: META.limits.default,
-                     offset: s.offset };
+                     min_bets: s.min_bets, search: searchText, skilled: s.skilled,
+                     hide: s.hide, limit: META.limits.default, offset: s.offset };
     const table = $("#leaderboard");
     table.setAttribute("aria-busy", "true");
     const seq = ++boardSeq;
@@ -373,6 +422,24 @@
       else failed(err);
     }
   }
+
+  // "Skilled only" and one "hide …" toggle per behaviour flag /api/meta lists.
+  function renderToggles(s) {
+    $("#skilled-only").checked = s.skilled === "true";
+    const hide = hidden(s.hide);
+    $("#hide-flags").replaceChildren(...META.flags.map((flag) => {
+      const info = FIGURES.flags[flag] || { hide: flag };
+      return h("label", { class: "toggle", title: info.title },
+        h("input", { type: "checkbox", "data-flag": flag, checked: hide.includes(flag),
+          onchange: () => navigate(boardUrl({ hide: [...document.querySelectorAll(
+            "#hide-flags input:checked")].map((el) => el.dataset.flag).join(",") })) }),
+        ` hide ${info.hide}`);
+    }));
+  }
+
+  $("#skilled-only").addEventListener("change", (ev) => {
+    navigate(boardUrl({ skilled: ev.target.checked ? "true" : "" }));
+  });
 
   // The leaderboard's controls with the error above them, and no stale rows under it.
   function badInput(err) {
@@ -431,6 +498,22 @@
       title: `specialist in ${cat}: focused there with an edge` }, `★ ${cat}`));
   }
 
+  // The skilled badge and the behaviour flags of a metrics row (docs/metrics.md §4.6, §4.8).
+  function skillBadges(row) {
+    const out = [];
+    if (row.skilled) {
+      out.push(h("span", { class: "flag skilled", "data-badge": "skilled",
+                           title: FIGURES.skilled.title }, FIGURES.skilled.badge));
+    }
+    for (const flag of META.flags) {
+      if (!row[flag]) continue;
+      const info = FIGURES.flags[flag] || { badge: flag };
+      out.push(h("span", { class: "flag behaviour", "data-flag": flag, title: info.title },
+        info.badge));
+    }
+    return out;
+  }
+
   function flags(row) {
     const out = [];
     if (row.eligibility && row.eligibility !== "ranked") {
@@ -467,8 +550,11 @@
     const rows = body.rows;
     const gate = s.min_bets === "" ? "ranked wallets" : `wallets with ≥ ${s.min_bets} closed bets`;
     const matching = s.search ? ` matching “${cleanSearch(s.search)}”` : "";
+    const hiding = hidden(s.hide).map((f) => (FIGURES.flags[f] || { hide: f }).hide);
+    const skill = (s.skilled ? " · skilled only" : "")
+      + (hiding.length ? ` · hiding ${hiding.join(", ")}` : "");
     $("#board-summary").textContent = `${count(body.total)} ${gate}${matching} · `
-      + `${body.window} · ${body.category} · by ${body.sort} ${body.order}`;
+      + `${body.window} · ${body.category} · by ${body.sort} ${body.order}${skill}`;
     const columns = boardColumns(s.window);
     const tbody = $("#leaderboard tbody");
     if (!rows.length) {
@@ -480,7 +566,7 @@
         h("td", {}, h("div", { class: "who" },
           h("a", { href: `/wallet/${r.wallet}`, class: "addr" },
             highlight(r.wallet, cleanSearch(s.search))),
-          badges(r.specialist_in), flags(r))),
+          badges(r.specialist_in), skillBadges(r), flags(r))),
         columns.filter((col) => col.sort).map((col) => col.cell(r)),
       )));
     }
@@ -561,6 +647,32 @@
     ["active_days", "Active days", (m) => count(m.active_days)],
     ["first_trade_at", "First / last trade", (m) =>
       `${day(m.first_trade_at)} → ${day(m.last_trade_at)}`],
+    // skill against the price paid, risk, behaviour (docs/metrics.md §4.6-§4.8)
+    ["skilled", "Skilled badge", (m) => m.skilled ? "✓ skilled" : "no", false,
+     { title: FIGURES.text.skilled }],
+    ["edge", "Edge per share", (m) => perShare(m.edge), true, { title: FIGURES.text.edge }],
+    ["edge_lb", "Edge, lower bound", (m) => perShare(m.edge_lb), true,
+     { title: FIGURES.text.edge_lb }],
+    ["skill_z", "Skill z (p)", (m) => m.skill_z == null ? dash : f2.format(m.skill_z)
+      + (m.skill_p != null ? ` (${f3.format(m.skill_p)})` : ""), false,
+     { title: FIGURES.text.skill_z, covers: ["skill_p", "edge_se"] }],
+    ["sharpe_daily", "Sharpe / Sortino (daily)", (m) => `${m.sharpe_daily == null ? dash
+      : f3.format(m.sharpe_daily)} / ${m.sortino_daily == null ? dash
+      : f3.format(m.sortino_daily)}`, false,
+     { title: FIGURES.text.sharpe_daily, covers: ["sortino_daily"] }],
+    ["max_drawdown", "Max drawdown", (m) => m.max_drawdown == null ? dash
+      : money(m.max_drawdown) + (m.max_drawdown_pct != null ? ` (${pct1(m.max_drawdown_pct)})`
+        : ""), false, { title: FIGURES.text.max_drawdown, covers: ["max_drawdown_pct"] }],
+    ["market_maker", "Market maker", (m) => (m.market_maker ? "yes" : "no")
+      + (m.passive_share != null || m.both_sides_share != null ? ` (passive `
+        + `${pct1(m.passive_share)}, both sides ${pct1(m.both_sides_share)})` : ""), false,
+     { title: FIGURES.text.market_maker, covers: ["passive_share", "both_sides_share"] }],
+    ["high_frequency", "Bot-like (high frequency)", (m) => (m.high_frequency ? "yes" : "no")
+      + (m.median_gap_s != null ? ` (median gap ${count(m.median_gap_s)} s)` : ""), false,
+     { title: FIGURES.text.high_frequency, covers: ["median_gap_s"] }],
+    ["favourite_buyer", "Favourite buyer", (m) => (m.favourite_buyer ? "yes" : "no")
+      + (m.median_entry != null ? ` (median entry ${f2.format(m.median_entry)})` : ""), false,
+     { title: FIGURES.text.favourite_buyer, covers: ["median_entry"] }],
   ];
 
   function metricRows() {
@@ -620,11 +732,12 @@
   }
 
   async function showWallet(address) {
-    $("#board").hidden = true;
-    $("#wallet").hidden = false;
+    only("#wallet");
+    setView(null);
     $("#wallet-address").textContent = address;
     document.title = `polyrank — ${address}`;
     for (const id of ["#wallet-badges", "#wallet-loading", "#wallet-cats", "#wallet-metrics",
+                      "#wallet-explain",
                       "#wallet-specialists", "#positions", "#positions-pager", "#trades",
                       "#trades-pager", "#position-states"]) $(id).replaceChildren();
     destroyChart();
@@ -698,6 +811,7 @@
     }
     $("#wallet-badges").replaceChildren(
       ...badges(special.map((s) => s.category)),
+      ...(life ? skillBadges(life) : []),
       ...(life ? flags(life) : []),
       life && life.eligibility === "ranked" ? h("span", { class: "flag ok" }, "ranked") : null);
     const order = (c) => (META.categories.includes(c) ? META.categories.indexOf(c)
@@ -708,6 +822,8 @@
       $("#wallet-cats").replaceChildren(...cats.map((c) => tab(c, c === cat, () => pick(c),
         { "data-category": c })));
       renderMetrics(info.metrics.filter((m) => m.category === cat));
+      renderExplained(info.metrics.find((m) => m.window === META.whole && m.category === cat),
+        cat);
     };
     if (cats.length) pick(cats.includes(all) ? all : cats[0]);
     const rows = info.specialists || [];
@@ -721,6 +837,19 @@
         numCell(s.focus_share, pct1(s.focus_share)), numCell(s.bets_closed, count(s.bets_closed)),
         numCell(s.roi, pct1(s.roi), sign(s.roi)), numCell(s.roi_lb, pct1(s.roi_lb), sign(s.roi_lb)),
         numCell(s.omega_score, s.omega_score == null ? dash : f3.format(s.omega_score)))))) : "");
+  }
+
+  // The skill, risk and behaviour figures of the whole history in one category, each with
+  // one plain sentence: what it says to someone deciding whom to copy.
+  function renderExplained(row, cat) {
+    const shown = Object.fromEntries(METRIC_ROWS.map(([key, , fmt]) => [key, fmt]));
+    $("#wallet-explain").replaceChildren(
+      h("p", { class: "muted" }, `Values over the whole history (${META.whole}) in ${cat}.`),
+      h("dl", { class: "explain" }, FIGURES.explain.map(({ key, label }) => h("div",
+        { "data-figure": key },
+        h("dt", {}, label, ": ", h("strong", { class: "value" },
+          row && shown[key] ? shown[key](row) : dash)),
+        h("dd", {}, FIGURES.text[key])))));
   }
 
   function renderMetrics(metrics) {
@@ -795,20 +924,27 @@
       const body = await api(base + "/positions", { state, limit: walletRows(), offset });
       if (!current()) return;
       $("#positions").replaceChildren(
-        h("thead", {}, h("tr", {}, ["Market", "Category", "State", "Shares", "Avg price",
-          "Cost", "Realized", "Unrealized", "Mark", "Fills"].map((t, i) =>
-          h("th", { class: i > 2 ? "num" : "" }, t)))),
-        h("tbody", {}, body.rows.length ? body.rows.map((p) => h("tr", {},
-          h("td", { class: "market" }, p.question || tokenText(p.token_id),
+        h("thead", {}, h("tr", {}, [["Market"], ["Category"], ["State"], ["Shares"],
+          ["Avg entry", "the average price paid per share still held"],
+          ["Current price", "the token's latest trade price (its mark): open positions are "
+            + "valued at it"],
+          ["Cost"], ["Realized"], ["Unrealized", "P&L of the shares held at the current price"],
+          ["Fills"]].map(([t, title], i) => h("th", { class: i > 2 ? "num" : "", title }, t)))),
+        h("tbody", {}, body.rows.length ? body.rows.map((p) => h("tr",
+          { "data-token": p.token_id, "data-open": p.is_open ? "1" : "0" },
+          h("td", { class: "market" }, p.market_id
+            ? h("a", { href: `/market/${p.market_id}`, class: "market-link" },
+              p.question || tokenText(p.token_id))
+            : p.question || tokenText(p.token_id),
             p.outcome ? h("span", { class: "outcome" }, p.outcome) : null),
           h("td", {}, p.category || dash),
           h("td", {}, p.is_open ? "open" : `closed ${day(p.closed_ts)}`),
           numCell(p.amount, f2.format(p.amount)),
           numCell(p.avg_price, p.avg_price == null ? dash : f4.format(p.avg_price)),
+          numCell(p.mark, p.mark == null ? dash : f4.format(p.mark), "price"),
           numCell(p.cost, money(p.cost)),
           numCell(p.realized, money(p.realized), sign(p.realized)),
           numCell(p.unrealized, money(p.unrealized), sign(p.unrealized)),
-          numCell(p.mark, p.mark == null ? dash : f4.format(p.mark)),
           numCell(p.fills, count(p.fills)),
         )) : h("tr", {}, h("td", { colspan: 10, class: "empty" }, `No ${state} positions.`))));
       renderPager("#positions-pager", offset, body.rows.length, body.total,
@@ -861,10 +997,24 @@
 
   // ---- routing -------------------------------------------------------------------------
 
+  // A page registered by another file: { match(pathname) -> its parameters or null,
+  // show(parameters) }.
+  const PAGES = [];
+
+  function registered(pathname) {
+    for (const page of PAGES) {
+      const found = page.match(pathname);
+      if (found != null) return () => page.show(found);
+    }
+    return null;
+  }
+
   function route() {
     showError(null);
     const address = walletParts();
+    const other = registered(location.pathname);
     if (address !== null) showWallet(address);
+    else if (other) other();
     else showBoard();
   }
 
@@ -874,7 +1024,8 @@
         || ev.shiftKey || ev.altKey || a.target) return;
     const url = new URL(a.href, location.href);
     if (url.origin !== location.origin) return;
-    if (url.pathname !== "/" && !url.pathname.startsWith("/wallet/")) return;
+    if (url.pathname !== "/" && !url.pathname.startsWith("/wallet/")
+        && !registered(url.pathname)) return;
     ev.preventDefault();
     navigate(url.pathname + url.search);
     window.scrollTo(0, 0);
@@ -892,9 +1043,11 @@
       windows, windowNames: windows.map((w) => w.name), whole: whole.name,
       categories: meta.categories, allCategory: meta.categories[0], sorts: meta.sorts,
       orders: meta.orders, positionStates: meta.position_states, stages: meta.stages,
-      steps: meta.steps, limits: meta.limits,
+      steps: meta.steps, limits: meta.limits, marketSorts: meta.market_sorts || [],
+      flags: meta.flags || [],
       defaults: { window: whole.name, category: meta.categories[0], sort: meta.sorts[0],
-                  order: meta.orders[0], min_bets: "", search: "", offset: "0" },
+                  order: meta.orders[0], min_bets: "", search: "", skilled: "", hide: "",
+                  offset: "0" },
     };
     window.polyrank.meta = META;
   }
@@ -909,6 +1062,15 @@
     route();
   }
 
-  window.polyrank = { chart: null, meta: null };
-  start();
+  // What the other files of the page use: the helpers, and where to register a page.
+  window.polyrank = {
+    chart: null, meta: null, pages: PAGES,
+    lib: { h, api, $, numCell, money, pct1, count, sign, dash, when, day, f2, f3, f4, tab,
+           navigate, failed, showError, setAsOf, only, hideAllBut, setView, pageButton,
+           plainValue,
+           NotReady, ApiError, skillBadges, meta: () => META },
+  };
+  // once every script of the page has run (and registered its pages)
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start);
+  else start();
 })();

@@ -1,0 +1,36 @@
+-- The skilled holders of one market in a metrics run: every open position of a wallet badged
+-- skilled overall (the whole-history window, every category) or in the market's category
+-- (the whole-history window), largest holdings first, with the wallet's skill figures and
+-- behaviour flags of its overall row (docs/metrics.md §4.6, §4.8) and its skill figures in
+-- the category. `total`: the skilled open positions before the limit.
+SELECT p.wallet AS wallet, p.token_id AS token_id,
+       indexOf({token_ids:Array(String)}, p.token_id) - 1 AS outcome_index,
+       {outcomes:Array(String)}[indexOf({token_ids:Array(String)}, p.token_id)] AS outcome,
+       p.amount AS shares, p.avg_price AS avg_price, p.amount * p.avg_price AS cost,
+       p.mark AS price, p.unrealized AS unrealized,
+       s.skilled = 1 AS skilled, c.skilled = 1 AS skilled_in_category,
+       s.edge AS edge, s.edge_lb AS edge_lb, s.skill_z AS skill_z,
+       c.edge_lb AS category_edge_lb, c.skill_z AS category_skill_z,
+       s.market_maker = 1 AS market_maker, s.high_frequency = 1 AS high_frequency,
+       s.favourite_buyer = 1 AS favourite_buyer,
+       count() OVER () AS total
+FROM (
+    SELECT wallet, token_id, amount, avg_price, mark, unrealized FROM positions
+    WHERE run_id = {run:String} AND condition_id = {condition:String} AND is_open
+) AS p
+LEFT JOIN (
+    SELECT wallet, skilled, edge, edge_lb, skill_z, market_maker, high_frequency,
+           favourite_buyer
+    FROM wallet_metrics
+    WHERE run_id = {run:String} AND window = {window:String} AND category = {every:String}
+      AND wallet IN (SELECT wallet FROM positions
+                     WHERE run_id = {run:String} AND condition_id = {condition:String})
+) AS s ON s.wallet = p.wallet
+LEFT JOIN (
+    SELECT wallet, skilled, edge_lb, skill_z FROM wallet_metrics
+    WHERE run_id = {run:String} AND window = {window:String}
+      AND category = {category:String} AND skilled = 1
+) AS c ON c.wallet = p.wallet
+WHERE s.skilled = 1 OR c.skilled = 1
+ORDER BY shares DESC, wallet, token_id
+LIMIT {limit:UInt32}

@@ -1,0 +1,61 @@
+-- Per outcome (token) of one market in a metrics run: its current price (the token's mark,
+-- its latest trade price: the same on every position of the token; null when nobody traded
+-- it) and, over the open positions of three groups of holders — every holder in the store,
+-- the wallets badged skilled overall (the whole-history window, every category) and those
+-- badged skilled in the market's own category (the whole-history window) — the holders,
+-- their net shares (Σ amount), cost basis (Σ amount × avg_price), average entry (cost basis
+-- / shares) and unrealized P&L at the current price (Σ unrealized). Outcomes in the
+-- catalogue's order.
+WITH
+    skilled_all AS (
+        SELECT wallet FROM wallet_metrics
+        WHERE run_id = {run:String} AND window = {window:String}
+          AND category = {every:String} AND skilled = 1
+    ),
+    skilled_cat AS (
+        SELECT wallet FROM wallet_metrics
+        WHERE run_id = {run:String} AND window = {window:String}
+          AND category = {category:String} AND skilled = 1
+    ),
+    held AS (
+        SELECT token_id, any(mark) AS price,
+               countIf(is_open) AS all_holders,
+               sumIf(amount, is_open) AS all_shares,
+               sumIf(amount * avg_price, is_open) AS all_cost,
+               sumIf(unrealized, is_open) AS all_unrealized,
+               countIf(is_open AND sa) AS skilled_holders,
+               sumIf(amount, is_open AND sa) AS skilled_shares,
+               sumIf(amount * avg_price, is_open AND sa) AS skilled_cost,
+               sumIf(unrealized, is_open AND sa) AS skilled_unrealized,
+               countIf(is_open AND sc) AS category_holders,
+               sumIf(amount, is_open AND sc) AS category_shares,
+               sumIf(amount * avg_price, is_open AND sc) AS category_cost,
+               sumIf(unrealized, is_open AND sc) AS category_unrealized
+        FROM (
+            SELECT token_id, mark, is_open, amount, avg_price, unrealized,
+                   wallet IN (SELECT wallet FROM skilled_all) AS sa,
+                   wallet IN (SELECT wallet FROM skilled_cat) AS sc
+            FROM positions
+            WHERE run_id = {run:String} AND condition_id = {condition:String}
+        )
+        GROUP BY token_id
+    )
+SELECT o.i - 1 AS outcome_index, o.token_id AS token_id, o.outcome AS outcome,
+       h.price AS price,
+       ifNull(h.all_holders, 0) AS all_holders, ifNull(h.all_shares, 0) AS all_shares,
+       ifNull(h.all_cost, 0) AS all_cost, ifNull(h.all_unrealized, 0) AS all_unrealized,
+       ifNull(h.skilled_holders, 0) AS skilled_holders,
+       ifNull(h.skilled_shares, 0) AS skilled_shares,
+       ifNull(h.skilled_cost, 0) AS skilled_cost,
+       ifNull(h.skilled_unrealized, 0) AS skilled_unrealized,
+       ifNull(h.category_holders, 0) AS category_holders,
+       ifNull(h.category_shares, 0) AS category_shares,
+       ifNull(h.category_cost, 0) AS category_cost,
+       ifNull(h.category_unrealized, 0) AS category_unrealized
+FROM (
+    SELECT arrayJoin(arrayEnumerate({token_ids:Array(String)})) AS i,
+           {token_ids:Array(String)}[i] AS token_id,
+           {outcomes:Array(String)}[i] AS outcome
+) AS o
+LEFT JOIN (SELECT * FROM held) AS h ON h.token_id = o.token_id
+ORDER BY o.i

@@ -44,6 +44,7 @@ BETS = pa.schema([
     ("pnl", pa.float64()), ("cost", pa.float64()), ("closed", pa.bool_()),
     ("closed_ts", pa.int64()), ("positions", pa.int64()), ("pnl_polymarket", pa.float64()),
     ("pnl_fee_effect", pa.float64()), ("pnl_unredeemed", pa.float64()),
+    ("shares_bought", pa.float64()), ("event_id", pa.string()),
 ])
 _F, _I, _S, _B = pa.float64(), pa.int64(), pa.string(), pa.bool_()
 WALLET_METRICS = pa.schema([

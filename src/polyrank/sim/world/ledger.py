@@ -366,6 +366,39 @@ def _apply_activity(a: Activity, book, by_condition: Mapping[str, MarketInfo],
         p.last_ts = a.timestamp
 
 
+def curve_flows(trades: Sequence[Trade], activities: Sequence[Activity],
+                markets: Mapping[str, tuple[MarketInfo, int]]
+                ) -> list[tuple[str, str, int, int, float]]:
+    """The flows of the daily equity curve (rule 30 in `polyrank.sim.world.skill`):
+    (wallet, token, timestamp, shares, cash) of every fill and activity leg (micro units)."""
+    out: list[tuple[str, str, int, int, float]] = [
+        (t.wallet, t.token_id, t.timestamp, t.received, -t.cash) if t.is_buy
+        else (t.wallet, t.token_id, t.timestamp, -t.shares, t.cash) for t in trades]
+    by_condition = {m.condition_id.lower(): m for m, _ in markets.values()}
+    by_question = {(m.bet_key.lower(), m.question): m for m, _ in markets.values()
+                   if m.question is not None}
+    for a in activities:
+        n = a.amount
+        if a.kind in ("SPLIT", "MERGE"):
+            sign = 1 if a.kind == "SPLIT" else -1
+            for token in by_condition[a.condition_id].token_ids:
+                out.append((a.wallet, token, a.timestamp, sign * n, -sign * n / 2))
+        elif a.kind == "CONVERSION":
+            q = a.question_count
+            converted = [i for i in range(q) if a.index_set >> i & 1]
+            k = len(converted)
+            legs = [m for i in converted if (m := by_question.get((a.condition_id, i)))]
+            for m in legs:
+                cash = n * (k - 1) / k if k == q else n * (k - 1) / len(legs)
+                out.append((a.wallet, m.token_ids[1], a.timestamp, -n, cash))
+            if k < q:
+                for j in range(q):
+                    m = by_question.get((a.condition_id, j))
+                    if j not in converted and m is not None:
+                        out.append((a.wallet, m.token_ids[0], a.timestamp, n, 0.0))
+    return out
+
+
 def _with_polymarket(row: PositionRow, feeless: Position, market: MarketInfo, outcome: int,
                      redeemed: bool) -> PositionRow:
     """Polymarket's convention beside ours (rule 7)."""

@@ -314,7 +314,7 @@ def iter_wallet_metrics(wallets: Sequence[str], bets: BetArrays, fills: FillArra
                        active_days=int(st["days"][i]), incomplete_positions=int(incomplete[i]))
             row["eligibility"] = elig[name][i]
             for col, values in extra[name].items():
-                row[col] = _value(values[i])
+                row[col] = values[i]
             yield row
 
 
@@ -363,18 +363,17 @@ def _eligibility(keys: np.ndarray, st: dict[str, np.ndarray], b_ts: np.ndarray,
     return out
 
 
-def _value(v):
-    """A numpy figure as a row value: NaN is null."""
-    if isinstance(v, np.bool_ | bool):
-        return bool(v)
-    v = float(v)
-    return None if math.isnan(v) else v
+def _values(column: np.ndarray) -> list:
+    """A numpy column as row values: NaN is null."""
+    if column.dtype == np.bool_:
+        return column.tolist()
+    return [None if v != v else v for v in column.astype(np.float64).tolist()]
 
 
 def _new_figures(keys: np.ndarray, bets: BetArrays, fills: FillArrays,
                  flows: FlowArrays | None, tokens: TokenArrays | None, as_of: int,
                  elig: dict[str, list[str]], config: LedgerConfig
-                 ) -> dict[str, dict[str, np.ndarray]]:
+                 ) -> dict[str, dict[str, list]]:
     """Per window: every rule 28-39 column, one value per row key."""
     n = keys.size
     curve = None
@@ -398,7 +397,7 @@ def _new_figures(keys: np.ndarray, bets: BetArrays, fills: FillArrays,
             cols.update({c: np.full(n, np.nan) for c in (
                 "sharpe_daily", "sortino_daily", "max_drawdown", "max_drawdown_pct")})
         cols.update(_behaviour(keys, fills, as_of, start, config))
-        out[name] = cols
+        out[name] = {col: _values(values) for col, values in cols.items()}
     return out
 
 

@@ -109,7 +109,21 @@ def run_starts(*sorted_cols: np.ndarray) -> np.ndarray:
 
 def sort_rows(*cols: np.ndarray) -> np.ndarray:
     """The stable order of rows by cols, the first most significant."""
-    return np.lexsort(cols[::-1]) if cols and cols[0].size else np.empty(0, dtype=np.int64)
+    if not cols or not cols[0].size:
+        return np.empty(0, dtype=np.int64)
+    lows = [int(c.min()) for c in cols]
+    sizes = [int(c.max()) - low + 1 for c, low in zip(cols, lows, strict=True)]
+    if math.prod(sizes) >= 2 ** 62:
+        return np.lexsort(cols[::-1])
+    key = np.zeros(cols[0].size, dtype=np.int64)
+    for c, low, size in zip(cols, lows, sizes, strict=True):  # one mixed-radix integer
+        key = key * size + (c.astype(np.int64) - low)
+    return np.argsort(key, kind="stable")
+
+
+def sum_by_group(group: np.ndarray, values: np.ndarray, n_groups: int) -> np.ndarray:
+    """Σ values per group 0..n_groups - 1 (float64, added in row order)."""
+    return np.bincount(group, weights=values, minlength=n_groups).astype(np.float64)
 
 
 def median_by_group(group: np.ndarray, values: np.ndarray, n_groups: int) -> np.ndarray:
@@ -134,7 +148,7 @@ def edge_by_group(group: np.ndarray, x: np.ndarray, cluster: np.ndarray, n_group
                   z: float) -> dict[str, np.ndarray]:
     """Rule 28 for every group: the bets with an x, each with its group and cluster (event)."""
     n = np.bincount(group, minlength=n_groups)
-    total = np.bincount(group, weights=x, minlength=n_groups)
+    total = sum_by_group(group, x, n_groups)
     edge = np.full(n_groups, np.nan)
     has = n > 0
     edge[has] = total[has] / n[has]
@@ -142,10 +156,10 @@ def edge_by_group(group: np.ndarray, x: np.ndarray, cluster: np.ndarray, n_group
     start = run_starts(group[order], cluster[order])
     cluster_id = np.cumsum(start) - 1
     deviation = (x - edge[group])[order]
-    cluster_sum = np.bincount(cluster_id, weights=deviation) if x.size else np.empty(0)
+    cluster_sum = sum_by_group(cluster_id, deviation, int(cluster_id.max(initial=-1)) + 1)
     cluster_group = group[order][start]
     g = np.bincount(cluster_group, minlength=n_groups)
-    ss = np.bincount(cluster_group, weights=cluster_sum * cluster_sum, minlength=n_groups)
+    ss = sum_by_group(cluster_group, cluster_sum * cluster_sum, n_groups)
     se = np.full(n_groups, np.nan)
     ok = g >= 2
     se[ok] = np.sqrt(g[ok] / (g[ok] - 1) * ss[ok]) / n[ok]
@@ -397,13 +411,13 @@ def risk_by_key(curve: Curve, targets: np.ndarray, days: int | None) -> dict[str
     np.minimum.at(r_min, ki, ri)
     np.maximum.at(r_max, ki, ri)
     all_equal = (changed == 0) | ((changed == n) & (r_min == r_max))
-    squares = np.bincount(ki, weights=(r_usdc - mean[ki]) ** 2, minlength=k)
+    squares = sum_by_group(ki, (r_usdc - mean[ki]) ** 2, k)
     squares += (n - changed) * mean ** 2
     sharpe = np.full(k, np.nan)
     ok = (n >= 2) & ~all_equal
     sharpe[ok] = mean[ok] / np.sqrt(squares[ok] / (n[ok] - 1))
     lost = ri < 0
-    down = np.bincount(ki[lost], weights=r_usdc[lost] ** 2, minlength=k)
+    down = sum_by_group(ki[lost], r_usdc[lost] ** 2, k)
     sortino = np.full(k, np.nan)
     ok = (n >= 2) & (np.bincount(ki[lost], minlength=k) > 0)
     sortino[ok] = mean[ok] / np.sqrt(down[ok] / n[ok])
@@ -433,8 +447,8 @@ def behaviour_by_group(group: np.ndarray, n_groups: int, timestamp: np.ndarray,
                        config: LedgerConfig) -> dict[str, np.ndarray]:
     """Rules 36-39 for every group, from its fills (one row each)."""
     trades = np.bincount(group, minlength=n_groups)
-    passive = np.bincount(group, weights=role == ROLE_PASSIVE, minlength=n_groups)
-    known = np.bincount(group, weights=role != ROLE_UNKNOWN, minlength=n_groups)
+    passive = sum_by_group(group, role == ROLE_PASSIVE, n_groups)
+    known = sum_by_group(group, role != ROLE_UNKNOWN, n_groups)
     passive_share = np.full(n_groups, np.nan)
     has = known > 0
     passive_share[has] = passive[has] / known[has]
@@ -470,13 +484,13 @@ def _both_sides(group: np.ndarray, bet: np.ndarray, condition: np.ndarray, day: 
     per_day = run_starts(g, b, c, d)
     per_outcome = run_starts(g, b, c, d, o)
     day_id = np.cumsum(per_day) - 1
-    two = np.bincount(day_id, weights=per_outcome) >= 2
+    two = sum_by_group(day_id, per_outcome, int(day_id[-1]) + 1) >= 2
     bet_id = np.cumsum(per_bet) - 1
     flagged = np.zeros(int(bet_id[-1]) + 1, dtype=bool)
     np.logical_or.at(flagged, bet_id[per_day], two)
     bet_group = g[per_bet]
     with_buy = np.bincount(bet_group, minlength=n_groups)
-    both = np.bincount(bet_group, weights=flagged, minlength=n_groups)
+    both = sum_by_group(bet_group, flagged, n_groups)
     has = with_buy > 0
     share[has] = both[has] / with_buy[has]
     return share

@@ -37,20 +37,22 @@ def _null(v) -> bool:
 
 def test_edge_and_skill_z_with_two_bets_in_one_event():
     # group 0: x = P/Q of four bets: +60/100 = 0.6 and -40/100 = -0.4 (both in event 1),
-    # +30/50 = 0.6 (event 2), -10/100 = -0.1 (event 3).
+    # +30/50 = 0.6 (event 2), -10/100 = -0.1 (event 3); a floor p(1 - p) of 0.01 each.
     #   edge = (0.6 - 0.4 + 0.6 - 0.1) / 4 = 0.175
     #   deviations 0.425, -0.575 | 0.425 | -0.275; cluster sums -0.15, 0.425, -0.275
     #   Σ squares = 0.0225 + 0.180625 + 0.075625 = 0.27875; G = 3, G/(G-1) = 1.5
-    #   edge_se = sqrt(1.5 * 0.27875) / 4 = sqrt(0.418125) / 4 = 0.1616565 (unclustered it
-    #   would be sqrt(4/3 * 0.7675) / 4 = 0.2529: the two bets of event 1 offset each other)
+    #   1.5 * 0.27875 = 0.418125 > the floor 0.04, so
+    #   edge_se = sqrt(0.418125) / 4 = 0.1616565 (unclustered it would be
+    #   sqrt(4/3 * 0.7675) / 4 = 0.2529: the two bets of event 1 offset each other)
     #   skill_z = 0.175 / 0.1616565 = 1.0825425; edge_lb = 0.175 - 1.645 * se = -0.0909249
     #   skill_p = 1 - Φ(1.0825425) = 0.1395058
     # group 1: two bets of one event: G = 1, so edge but no standard error
-    # group 2: no bet; group 3: x = 0 in two events: se = 0, so no z
+    # group 2: no bet; group 3: x = 0 in two events, floor 0 (p = 0 or 1): se = 0, no z
     group = np.array([0, 0, 0, 0, 1, 1, 3, 3])
     x = np.array([0.6, -0.4, 0.6, -0.1, 0.2, 0.4, 0.0, 0.0])
     event = np.array([1, 1, 2, 3, 7, 7, 8, 9])
-    out = edge_by_group(group, x, event, 4, CFG.edge_z)
+    floor = np.array([0.01] * 6 + [0.0] * 2)
+    out = edge_by_group(group, x, event, floor, 4, CFG.edge_z)
     assert out["edge"][0] == pytest.approx(0.175)
     assert out["edge_se"][0] == pytest.approx(0.1616565, abs=1e-7)
     assert out["skill_z"][0] == pytest.approx(1.0825425, abs=1e-7)
@@ -63,12 +65,24 @@ def test_edge_and_skill_z_with_two_bets_in_one_event():
     assert math.isnan(out["skill_z"][3]) and math.isnan(out["skill_p"][3])
 
 
-def _bets(pnl, q, event, closed_ts, wallet=None, category="crypto"):
+def test_the_prices_paid_floor_the_error():
+    # docs/metrics.md §4.6: 60 favourites bought at 0.99, all won: x = 0.01 each, so the
+    # record's own error is 0; the floor Σ p(1 - p) = 60 * 0.0099 = 0.594 gives
+    # edge_se = sqrt(0.594) / 60 = 0.0128452, skill_z = 0.01 / 0.0128452 = 0.7784989
+    n = 60
+    out = edge_by_group(np.zeros(n, np.int64), np.full(n, 0.01), np.arange(n),
+                        np.full(n, 0.99 * 0.01), 1, CFG.edge_z)
+    assert out["edge_se"][0] == pytest.approx(0.0128452, abs=1e-7)
+    assert out["skill_z"][0] == pytest.approx(0.7784989, abs=1e-6)
+
+
+def _bets(pnl, q, event, closed_ts, wallet=None, category="crypto", cost=None):
     n = len(pnl)
     return BetArrays(
         wallet=np.zeros(n, np.int32) if wallet is None else np.array(wallet, np.int32),
         category=np.full(n, CATEGORY_CODE[category], np.int8), pnl=np.array(pnl, float),
-        cost=np.full(n, 50.0), closed=np.ones(n, bool), closed_ts=np.array(closed_ts, np.int64),
+        cost=np.full(n, 50.0) if cost is None else np.array(cost, float),
+        closed=np.ones(n, bool), closed_ts=np.array(closed_ts, np.int64),
         pnl_polymarket=np.zeros(n), pnl_fee_effect=np.zeros(n), pnl_unredeemed=np.zeros(n),
         shares_bought=np.array(q, float), event=np.array(event, np.int32))
 
@@ -94,15 +108,20 @@ def _rows(metrics):
 
 
 def test_a_bet_without_shares_bought_has_no_x_but_still_counts_elsewhere():
+    # the four bets above, bought at 0.40, 0.40, 0.40 and 0.10 (cost / Q): the floor
+    # 3 * 0.24 + 0.09 = 0.81 exceeds the clustered 0.418125, so edge_se = sqrt(0.81) / 4 =
+    # 0.225 and skill_z = 0.175 / 0.225 = 0.7777778; the fifth bet acquired no shares
     as_of = 1000 * DAY
     bets = _bets(pnl=[60.0, -40.0, 30.0, -10.0, 5.0], q=[100, 100, 50, 100, 0],
-                 event=[1, 1, 2, 3, 4], closed_ts=[as_of - 100 * DAY] * 5)
+                 event=[1, 1, 2, 3, 4], closed_ts=[as_of - 100 * DAY] * 5,
+                 cost=[40.0, 40.0, 20.0, 10.0, 5.0])
     rows = _rows(compute_wallet_metrics(["0xw"], bets, _fills([0], [as_of]), _positions(),
                                         as_of, CFG))
     life, d30 = rows[("0xw", "lifetime", "crypto")], rows[("0xw", "30d", "crypto")]
     assert life["bets_closed"] == 5 and life["realized_pnl"] == pytest.approx(45.0)
     assert life["edge"] == pytest.approx(0.175)
-    assert life["skill_z"] == pytest.approx(1.0825425, abs=1e-7)
+    assert life["edge_se"] == pytest.approx(0.225)
+    assert life["skill_z"] == pytest.approx(0.7777778, abs=1e-7)
     assert rows[("0xw", "lifetime", "all")]["edge"] == pytest.approx(0.175)
     # closed 100 days ago: nothing in the 30-day window
     assert all(d30[c] is None for c in ("edge", "edge_se", "skill_z", "edge_lb", "skill_p"))
@@ -135,10 +154,11 @@ def test_benjamini_hochberg(p, skilled):
 
 def test_only_ranked_rows_are_badged_per_board():
     as_of = 1000 * DAY
-    # wallet 0: 24 bets, x alternating 0.4 / 0.6 in 24 events, $50 each, fills 20 days apart:
-    # ranked in `all` and in crypto; edge 0.5, se = sqrt(24/23 * 24 * 0.01) / 24 = 0.0208514,
-    # z = 23.98: p ~ 1e-127, alone on its boards (m = 1), so skilled.
-    # wallet 1: 5 such bets (z = 10) but unranked: never skilled.
+    # wallet 0: 24 bets of 100 shares, x alternating 0.4 / 0.6 in 24 events, $50 each (p =
+    # 0.50), fills 20 days apart: ranked in `all` and in crypto. edge 0.5; clustered
+    # 24/23 * 24 * 0.01 = 0.25 < the floor 24 * 0.25 = 6: se = sqrt(6) / 24 = 0.1020621,
+    # z = 4.8989795, p = 4.8e-7, alone on its boards (m = 1): skilled.
+    # wallet 1: 5 such bets (z = 2.24, p = 0.013) but unranked: never skilled.
     n0, n1 = 24, 5
     pnl = [40.0 if i % 2 else 60.0 for i in range(n0)] + [40.0, 60.0, 40.0, 60.0, 40.0]
     bets = _bets(pnl=pnl, q=[100] * (n0 + n1), event=list(range(n0 + n1)),
@@ -147,9 +167,9 @@ def test_only_ranked_rows_are_badged_per_board():
     rows = _rows(compute_wallet_metrics(["0xa", "0xb"], bets, fills, _positions(), as_of, CFG))
     a, b = rows[("0xa", "30d", "all")], rows[("0xb", "30d", "all")]
     assert a["eligibility"] == "ranked" and b["eligibility"] == "unranked"
-    assert a["edge_se"] == pytest.approx(0.0208514, abs=1e-7)
-    assert a["skill_z"] == pytest.approx(23.9791576, abs=1e-6)
-    assert a["skilled"] is True and b["skilled"] is False and b["skill_p"] < 1e-20
+    assert a["edge_se"] == pytest.approx(0.1020621, abs=1e-7)
+    assert a["skill_z"] == pytest.approx(4.8989795, abs=1e-7)
+    assert a["skilled"] is True and b["skilled"] is False and b["skill_p"] < 0.05
     assert rows[("0xa", "30d", "crypto")]["skilled"] is True
 
 

@@ -406,16 +406,20 @@ def _skill(keys: np.ndarray, bets: BetArrays, as_of: int, start: int | None,
     """Rule 28 for every row key of one window."""
     if bets.shares_bought is None or bets.event is None or not keys.size:
         none = np.zeros(0, dtype=np.int64)
-        return edge_by_group(none, none.astype(np.float64), none, keys.size, config.edge_z)
+        empty = none.astype(np.float64)
+        return edge_by_group(none, empty, none, empty, keys.size, config.edge_z)
     mask = bets.closed & (bets.closed_ts <= as_of) & (bets.shares_bought > 0)
     if start is not None:
         mask &= bets.closed_ts > start
     bkeys = _keys(bets.wallet[mask], bets.category[mask])
     at = np.minimum(np.searchsorted(keys, bkeys), keys.size - 1)
     found = keys[at] == bkeys  # a wallet without fills has no rows
-    x = np.tile(bets.pnl[mask] / bets.shares_bought[mask], 2)[found]
+    q = bets.shares_bought[mask]
+    x = np.tile(bets.pnl[mask] / q, 2)[found]
     event = np.tile(bets.event[mask].astype(np.int64), 2)[found]
-    return edge_by_group(at[found], x, event, keys.size, config.edge_z)
+    price = np.clip(bets.cost[mask] / q, 0.0, 1.0)
+    floor = np.tile(price * (1 - price), 2)[found]
+    return edge_by_group(at[found], x, event, floor, keys.size, config.edge_z)
 
 
 def _behaviour(keys: np.ndarray, fills: FillArrays, as_of: int, start: int | None,

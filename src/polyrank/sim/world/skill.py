@@ -10,10 +10,11 @@ Skill against the price paid (§4.6)
  28. A closed bet's x = P_b / Q_b (Q_b = shares_bought, rule 10b) when Q_b > 0; a bet with
      Q_b <= 0 has no x and is left out of rules 28-29 only. The bets are those of the row's
      window (closed_ts in it, rule 12) and category. edge = Σ x / n (null when n = 0).
-     Clusters are the bets' event_id; with G clusters, edge_se = sqrt(G / (G - 1) * Σ_g
-     (Σ_{b in g} (x_b - edge))²) / n, null when G < 2. skill_z = edge / edge_se, null when
-     edge_se is null or 0. edge_lb = edge - edge_z * edge_se (null when edge_se is null).
-     skill_p = 0.5 * erfc(skill_z / sqrt(2)), null when skill_z is null.
+     Clusters are the bets' event_id; with G clusters, edge_se = sqrt(max(G / (G - 1) * Σ_g
+     (Σ_{b in g} (x_b - edge))², Σ_b p_b * (1 - p_b))) / n with p_b = C_b / Q_b clamped to
+     [0, 1] (the floor: the error the prices paid imply), null when G < 2. skill_z = edge /
+     edge_se, null when edge_se is null or 0. edge_lb = edge - edge_z * edge_se (null when
+     edge_se is null). skill_p = 0.5 * erfc(skill_z / sqrt(2)), null when skill_z is null.
  29. skilled: Benjamini-Hochberg per board (window x category) over the board's rows whose
      eligibility is `ranked` (m of them): p-values sorted ascending, a null p counting as 1;
      the largest k (1-based) with p_(k) <= k * q / m, computed as (k * q) / m in float64;
@@ -144,9 +145,10 @@ def median_by_group(group: np.ndarray, values: np.ndarray, n_groups: int) -> np.
 
 # -- skill (§4.6) -----------------------------------------------------------------------------
 
-def edge_by_group(group: np.ndarray, x: np.ndarray, cluster: np.ndarray, n_groups: int,
-                  z: float) -> dict[str, np.ndarray]:
-    """Rule 28 for every group: the bets with an x, each with its group and cluster (event)."""
+def edge_by_group(group: np.ndarray, x: np.ndarray, cluster: np.ndarray, floor: np.ndarray,
+                  n_groups: int, z: float) -> dict[str, np.ndarray]:
+    """Rule 28 for every group: the bets with an x, each with its group, cluster (event) and
+    p(1 - p) (its part of the floor of the error's square)."""
     n = np.bincount(group, minlength=n_groups)
     total = sum_by_group(group, x, n_groups)
     edge = np.full(n_groups, np.nan)
@@ -162,7 +164,8 @@ def edge_by_group(group: np.ndarray, x: np.ndarray, cluster: np.ndarray, n_group
     ss = sum_by_group(cluster_group, cluster_sum * cluster_sum, n_groups)
     se = np.full(n_groups, np.nan)
     ok = g >= 2
-    se[ok] = np.sqrt(g[ok] / (g[ok] - 1) * ss[ok]) / n[ok]
+    floor_sum = sum_by_group(group, floor, n_groups)
+    se[ok] = np.sqrt(np.maximum(g[ok] / (g[ok] - 1) * ss[ok], floor_sum[ok])) / n[ok]
     skill_z = np.full(n_groups, np.nan)
     pos = se > 0  # NaN compares False
     skill_z[pos] = edge[pos] / se[pos]

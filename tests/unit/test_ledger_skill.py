@@ -1,13 +1,15 @@
 """Hand-computed skill, risk and behaviour figures (docs/metrics.md §4.6-§4.8, ledger rules
-28-39 in `polyrank.sim.world.skill`)."""
+28-39 in `polyrank.sim.world.skill` and `.equity`)."""
 
 import math
 
 import numpy as np
 import pytest
 
+from polyrank.sim.world import equity
 from polyrank.sim.world.book import LedgerBook
 from polyrank.sim.world.categories import CATEGORY_CODE
+from polyrank.sim.world.equity import Curve, risk_by_key
 from polyrank.sim.world.ledger import Activity, LedgerConfig, MarketInfo, curve_flows, token_index
 from polyrank.sim.world.metrics import BetArrays, FillArrays, PositionArrays, compute_wallet_metrics
 from polyrank.sim.world.params import EXCHANGES
@@ -15,11 +17,9 @@ from polyrank.sim.world.skill import (
     ROLE_PASSIVE,
     ROLE_TAKING,
     ROLE_UNKNOWN,
-    Curve,
     behaviour_by_group,
     benjamini_hochberg,
     edge_by_group,
-    risk_by_key,
     role_of,
 )
 
@@ -251,7 +251,9 @@ def _columns(rows):
     return {k: [r[k] for r in rows] for k in rows[0]}
 
 
-def test_equity_curve_marks_resolves_clamps_and_finds_the_capital():
+@pytest.mark.parametrize("chunk", [1 << 20, 1])  # one slice; a slice per wallet and key
+def test_equity_curve_marks_resolves_clamps_and_finds_the_capital(monkeypatch, chunk):
+    monkeypatch.setattr(equity, "CHUNK", chunk)
     d0 = 1000 * DAY
     a = MarketInfo("ca", ("a0", "a1"), "ca", "politics", payouts=(1.0, 0.0),
                    resolved_ts=d0 + 3 * DAY + 100, event_id="e1")

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from polyrank.sim.world.categories import CATEGORY_CODE
+from polyrank.sim.world.equity import FlowArrays, TokenArrays
 from polyrank.sim.world.ledger import (
     BetRow,
     LedgerConfig,
@@ -33,7 +34,7 @@ from polyrank.sim.world.metrics import (
     PositionArrays,
     iter_wallet_metrics,
 )
-from polyrank.sim.world.skill import FlowArrays, TokenArrays, role_of
+from polyrank.sim.world.skill import role_of
 from polyrank.sim.world.specialists import FIELDS as SPECIALIST_FIELDS
 from polyrank.sim.world.specialists import compute_specialists
 

@@ -60,8 +60,8 @@ Bets
  10b. shares_bought Q_b = Σ bought over its positions (in shares, each position's micro-shares
      / 1e6, summed in token order); event_id = the Gamma event id of its markets
      (`MarketInfo.event_id`), or the bet_key itself for a market without one (a token the
-     catalogue does not know). Skill, risk and behaviour: rules 28-44
-     (`polyrank.sim.world.skill`).
+     catalogue does not know). Skill, risk and behaviour: rules 28-39
+     (`polyrank.sim.world.skill`, `polyrank.sim.world.equity`).
 Fees (summary figures)
  11. A fee valued in USDC: USDC fees as they are; share fees (V1 buys) times the payout of
      the token when resolved, else times its mark.
@@ -369,7 +369,7 @@ def _apply_activity(a: Activity, book, by_condition: Mapping[str, MarketInfo],
 def curve_flows(trades: Sequence[Trade], activities: Sequence[Activity],
                 markets: Mapping[str, tuple[MarketInfo, int]]
                 ) -> list[tuple[str, str, int, int, float]]:
-    """The flows of the daily equity curve (rule 30 in `polyrank.sim.world.skill`):
+    """The flows of the daily equity curve (rule 30 in `polyrank.sim.world.equity`):
     (wallet, token, timestamp, shares, cash) of every fill and activity leg (micro units)."""
     out: list[tuple[str, str, int, int, float]] = [
         (t.wallet, t.token_id, t.timestamp, t.received, -t.cash) if t.is_buy

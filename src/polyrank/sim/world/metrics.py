@@ -40,8 +40,9 @@ Conventions (continuing `polyrank.sim.world.ledger`):
      else `provisional` when 10 <= bets_closed <= 19; else `unranked` (so 20+ bets with too
      little cost or span are unranked). Other categories: `ranked` when bets_closed >= 10 and
      cost >= 250, else `unranked`.
- 28-39. Skill against the price paid, the daily equity curve's risk figures and behaviour
-     flags (docs/metrics.md §4.6-§4.8): `polyrank.sim.world.skill`.
+ 28-39. Skill against the price paid and behaviour flags (docs/metrics.md §4.6, §4.8):
+     `polyrank.sim.world.skill`; the daily equity curve's risk figures (§4.7):
+     `polyrank.sim.world.equity`.
 """
 
 from __future__ import annotations
@@ -53,22 +54,17 @@ from dataclasses import dataclass
 import numpy as np
 
 from polyrank.sim.world.categories import CATEGORIES
+from polyrank.sim.world.equity import FlowArrays, TokenArrays, equity_curve, risk_by_key
 from polyrank.sim.world.ledger import LedgerConfig
-from polyrank.sim.world.skill import (
-    FlowArrays,
-    TokenArrays,
-    behaviour_by_group,
-    benjamini_hochberg,
-    edge_by_group,
-    equity_curve,
-    risk_by_key,
-)
+from polyrank.sim.world.skill import behaviour_by_group, benjamini_hochberg, edge_by_group
 
 ALL = "all"
 #: category codes of the metric rows: CATEGORIES' codes, then "all".
 ALL_CODE = len(CATEGORIES)
 N_CODES = ALL_CODE + 1
 DAY = 86400
+#: rows whose new figures are turned into row values at a time
+ROW_BLOCK = 4096
 
 
 def wilson_lower_bound(wins: int, n: int, z: float) -> float | None:
@@ -290,6 +286,9 @@ def iter_wallet_metrics(wallets: Sequence[str], bets: BetArrays, fills: FillArra
             for name, start in windows}
     extra = _new_figures(keys, bets, fills, flows, tokens, as_of, elig, config)
     for i, key in enumerate(keys.tolist()):
+        if i % ROW_BLOCK == 0:  # the new figures as row values, a block of rows at a time
+            block = {name: {col: _values(values[i:i + ROW_BLOCK])
+                            for col, values in cols.items()} for name, cols in extra.items()}
         wallet, code = divmod(key, N_CODES)
         ts_i = b_ts[b_start[i]:b_end[i]]
         pnl_i, cost_i = b_pnl[b_start[i]:b_end[i]], b_cost[b_start[i]:b_end[i]]
@@ -313,8 +312,8 @@ def iter_wallet_metrics(wallets: Sequence[str], bets: BetArrays, fills: FillArra
             row.update(first_trade_at=first_at, last_trade_at=last_at,
                        active_days=int(st["days"][i]), incomplete_positions=int(incomplete[i]))
             row["eligibility"] = elig[name][i]
-            for col, values in extra[name].items():
-                row[col] = values[i]
+            for col, values in block[name].items():
+                row[col] = values[i % ROW_BLOCK]
             yield row
 
 
@@ -373,8 +372,8 @@ def _values(column: np.ndarray) -> list:
 def _new_figures(keys: np.ndarray, bets: BetArrays, fills: FillArrays,
                  flows: FlowArrays | None, tokens: TokenArrays | None, as_of: int,
                  elig: dict[str, list[str]], config: LedgerConfig
-                 ) -> dict[str, dict[str, list]]:
-    """Per window: every rule 28-39 column, one value per row key."""
+                 ) -> dict[str, dict[str, np.ndarray]]:
+    """Per window: every rule 28-39 column, one value per row key (NaN: null)."""
     n = keys.size
     curve = None
     if flows is not None and tokens is not None and fills.token is not None:
@@ -397,7 +396,7 @@ def _new_figures(keys: np.ndarray, bets: BetArrays, fills: FillArrays,
             cols.update({c: np.full(n, np.nan) for c in (
                 "sharpe_daily", "sortino_daily", "max_drawdown", "max_drawdown_pct")})
         cols.update(_behaviour(keys, fills, as_of, start, config))
-        out[name] = {col: _values(values) for col, values in cols.items()}
+        out[name] = cols
     return out
 
 

@@ -91,8 +91,9 @@ def ledger_differences(world: Path, store_dsn: str, table: str) -> tuple[int, li
 
 
 def as_the_data_api_shows_it(world: Path, out: Path) -> Path:
-    """A copy of `world` whose V2 fills carry fee 0 — what a store loads, since the Data API
-    reports no fee — with its ledger recomputed from those fills (every table)."""
+    """A copy of `world` whose V2 fills carry fee 0 and no taker — what a store loads, since
+    the Data API reports neither the fee nor the counterparty (the fill's role is unknown,
+    docs/metrics.md §4.8) — with its ledger recomputed from those fills (every table)."""
     import shutil
 
     import pyarrow as pa
@@ -112,8 +113,11 @@ def as_the_data_api_shows_it(world: Path, out: Path) -> Path:
     for name in ("world.json", "events.jsonl", "markets.jsonl", "activity.parquet"):
         shutil.copy(world / name, out / name)
     fills = pq.read_table(world / "fills.parquet")
-    fee = pc.if_else(pc.equal(fills["version"], 2), pa.scalar(0, pa.int64()), fills["fee"])
-    pq.write_table(fills.set_column(fills.schema.get_field_index("fee"), "fee", fee),
+    v2 = pc.equal(fills["version"], 2)
+    fee = pc.if_else(v2, pa.scalar(0, pa.int64()), fills["fee"])
+    taker = pc.if_else(v2, pa.scalar("", pa.string()), fills["taker"])
+    fills = fills.set_column(fills.schema.get_field_index("fee"), "fee", fee)
+    pq.write_table(fills.set_column(fills.schema.get_field_index("taker"), "taker", taker),
                    out / "fills.parquet")
     positions, bets, result = recompute_ledger(out)
     write_table(out / "ledger" / "positions.parquet", POSITIONS,

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from polyrank.sim.world.categories import CATEGORY_CODE
+from polyrank.sim.world.equity import FlowArrays, TokenArrays
 from polyrank.sim.world.ledger import (
     BetRow,
     LedgerConfig,
@@ -20,6 +21,7 @@ from polyrank.sim.world.ledger import (
     PositionRow,
     compute_bets,
     compute_positions,
+    curve_flows,
     decode_activities,
     decode_fills,
     fee_value_usdc,
@@ -32,6 +34,7 @@ from polyrank.sim.world.metrics import (
     PositionArrays,
     iter_wallet_metrics,
 )
+from polyrank.sim.world.skill import role_of
 from polyrank.sim.world.specialists import FIELDS as SPECIALIST_FIELDS
 from polyrank.sim.world.specialists import compute_specialists
 
@@ -73,12 +76,23 @@ class LedgerBook:
         self.config = config or LedgerConfig()
         self.wallet_index: dict[str, int] = {}
         self.market_index: dict[str, int] = {}
+        self.token_index: dict[str, int] = {}
+        self.bet_index: dict[str, int] = {}
+        self.event_index: dict[str, int] = {}
         self.bets = _Columns({"wallet": "int32", "category": "int8", "pnl": "float64",
                               "cost": "float64", "closed": "bool", "closed_ts": "int64",
                               "pnl_polymarket": "float64", "pnl_fee_effect": "float64",
-                              "pnl_unredeemed": "float64"})
+                              "pnl_unredeemed": "float64", "shares_bought": "float64",
+                              "event": "int32"})
         self.fills = _Columns({"wallet": "int32", "category": "int8", "timestamp": "int64",
-                               "usdc": "float64", "market": "int32"})
+                               "usdc": "float64", "market": "int32", "token": "int32",
+                               "price": "float64", "is_buy": "bool", "role": "int8",
+                               "bet": "int32", "outcome": "int8", "seq": "int64"})
+        # the daily equity curve's inputs (rules 30-31)
+        self.flows = _Columns({"wallet": "int32", "token": "int32", "timestamp": "int64",
+                               "shares": "int64", "cash": "float64"})
+        self.tokens = _Columns({"category": "int8", "payout": "float64",
+                                "resolved_ts": "int64"})
         self.positions = _Columns({"wallet": "int32", "category": "int8", "realized": "float64",
                                    "unrealized": "float64", "incomplete": "bool",
                                    "pnl_polymarket": "float64", "pnl_fee_effect": "float64",
@@ -90,6 +104,7 @@ class LedgerBook:
             "sum_realized_all": 0.0, "sum_unrealized": 0.0,
         }
         self.as_of: int | None = None
+        self.fills_seen = 0
 
     def _wallet(self, address: str) -> int:
         idx = self.wallet_index.get(address)
@@ -104,10 +119,13 @@ class LedgerBook:
         their activity rows (splits, merges, conversions, redemptions)."""
         tokens = token_index(markets)
         trades = decode_fills(fills)
-        positions = compute_positions(trades, tokens, self.config, decode_activities(activity))
+        activities = decode_activities(activity)
+        positions = compute_positions(trades, tokens, self.config, activities)
         bets = compute_bets(positions)
         for m in markets:
             self.market_index.setdefault(m.condition_id, len(self.market_index))
+            self.bet_index.setdefault(m.bet_key, len(self.bet_index))
+            self._add_tokens(m)
         if trades:
             latest = max(t.timestamp for t in trades)
             self.as_of = latest if self.as_of is None else max(self.as_of, latest)
@@ -117,6 +135,13 @@ class LedgerBook:
             timestamp=[t.timestamp for t in trades],
             usdc=[t.usdc / 1e6 for t in trades],
             market=[self.market_index[tokens[t.token_id][0].condition_id] for t in trades],
+            token=[self.token_index[t.token_id] for t in trades],
+            price=[t.usdc / t.shares for t in trades],
+            is_buy=[t.is_buy for t in trades],
+            role=[role_of(taker) for taker in fills.get("taker", [""] * len(trades))],
+            bet=[self.bet_index[tokens[t.token_id][0].bet_key] for t in trades],
+            outcome=[tokens[t.token_id][1] for t in trades],
+            seq=self._sequence(trades),
         )
         self.positions.add(
             wallet=[self._wallet(p.wallet) for p in positions],
@@ -137,9 +162,44 @@ class LedgerBook:
             pnl_polymarket=[b.pnl_polymarket for b in bets],
             pnl_fee_effect=[b.pnl_fee_effect for b in bets],
             pnl_unredeemed=[b.pnl_unredeemed for b in bets],
+            shares_bought=[b.shares_bought for b in bets],
+            event=[self.event_index.setdefault(b.event_id, len(self.event_index))
+                   for b in bets],
+        )
+        flows = curve_flows(trades, activities, tokens)
+        self.flows.add(
+            wallet=[self._wallet(f[0]) for f in flows],
+            token=[self.token_index[f[1]] for f in flows],
+            timestamp=[f[2] for f in flows], shares=[f[3] for f in flows],
+            cash=[f[4] for f in flows],
         )
         self._add_totals(trades, tokens, positions, bets)
         return positions, bets
+
+    def _add_tokens(self, market: MarketInfo) -> None:
+        new = [(i, tok) for i, tok in enumerate(market.token_ids)
+               if tok not in self.token_index]
+        for _, tok in new:
+            self.token_index[tok] = len(self.token_index)
+        resolved = market.payouts is not None and market.resolved_ts is not None
+        self.tokens.add(
+            category=[CATEGORY_CODE[market.category]] * len(new),
+            payout=[market.payouts[i] if resolved else np.nan  # type: ignore[index]
+                    for i, _ in new],
+            resolved_ts=[market.resolved_ts if resolved else -1] * len(new),
+        )
+
+    def _sequence(self, trades: Sequence) -> list[int]:
+        """Each fill's place among this batch's fills by (timestamp, id), after every earlier
+        batch's: a token's fills are all in one batch, so it orders them (rule 31)."""
+        base = self.fills_seen
+        order = sorted(range(len(trades)), key=lambda i: (trades[i].timestamp,
+                                                          trades[i].fill_id))
+        seq = [0] * len(trades)
+        for rank, i in enumerate(order):
+            seq[i] = base + rank
+        self.fills_seen += len(trades)
+        return seq
 
     def _add_totals(self, trades, tokens, positions, bets) -> None:
         t = self.totals
@@ -175,10 +235,13 @@ class LedgerBook:
         bets = BetArrays(**{n: self.bets.get(n) for n in self.bets.dtypes})
         fills = FillArrays(**{n: self.fills.get(n) for n in self.fills.dtypes})
         positions = PositionArrays(**{n: self.positions.get(n) for n in self.positions.dtypes})
+        flows = FlowArrays(**{n: self.flows.get(n) for n in self.flows.dtypes})
+        tokens = TokenArrays(**{n: self.tokens.get(n) for n in self.tokens.dtypes})
         lifetime_name = self.config.windows[-1][0]
         lifetime: dict[str, list] = {k: [] for k in SPECIALIST_FIELDS}
         metrics: dict[str, list] = {}
-        for row in iter_wallet_metrics(wallets, bets, fills, positions, as_of, self.config):
+        for row in iter_wallet_metrics(wallets, bets, fills, positions, as_of, self.config,
+                                       flows, tokens):
             if row["window"] == lifetime_name:
                 for k in SPECIALIST_FIELDS:
                     lifetime[k].append(row[k])

@@ -146,7 +146,7 @@ def market_infos(tr: EventTrades, ev: EventPlan) -> list[MarketInfo]:
         infos.append(MarketInfo(
             condition_id=plan.condition_id, token_ids=plan.token_ids,
             bet_key=ev.neg_risk_market_id if ev.neg_risk else plan.condition_id,  # type: ignore[arg-type]
-            category=ev.category, question=plan.neg_risk_index,
+            category=ev.category, question=plan.neg_risk_index, event_id=ev.id,
             payouts=None if payout is None else tuple(x / payout[1] for x in payout[0]),
             resolved_ts=ev.resolution_ts if payout is not None else None,
         ))

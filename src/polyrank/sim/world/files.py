@@ -44,6 +44,7 @@ BETS = pa.schema([
     ("pnl", pa.float64()), ("cost", pa.float64()), ("closed", pa.bool_()),
     ("closed_ts", pa.int64()), ("positions", pa.int64()), ("pnl_polymarket", pa.float64()),
     ("pnl_fee_effect", pa.float64()), ("pnl_unredeemed", pa.float64()),
+    ("shares_bought", pa.float64()), ("event_id", pa.string()),
 ])
 _F, _I, _S, _B = pa.float64(), pa.int64(), pa.string(), pa.bool_()
 WALLET_METRICS = pa.schema([
@@ -56,6 +57,12 @@ WALLET_METRICS = pa.schema([
     ("unrealized_pnl", _F), ("total_pnl", _F), ("first_trade_at", _I), ("last_trade_at", _I),
     ("active_days", _I), ("incomplete_positions", _I), ("eligibility", _S),
     ("pnl_polymarket", _F), ("pnl_fee_effect", _F), ("pnl_unredeemed", _F),
+    # skill, risk and behaviour (docs/metrics.md §4.6-§4.8)
+    ("edge", _F), ("edge_se", _F), ("skill_z", _F), ("edge_lb", _F), ("skill_p", _F),
+    ("skilled", _B), ("sharpe_daily", _F), ("sortino_daily", _F), ("max_drawdown", _F),
+    ("max_drawdown_pct", _F), ("passive_share", _F), ("both_sides_share", _F),
+    ("median_gap_s", _F), ("median_entry", _F), ("market_maker", _B), ("high_frequency", _B),
+    ("favourite_buyer", _B),
 ])
 SPECIALISTS = pa.schema([
     ("wallet", _S), ("category", _S), ("focus_share", _F), ("bets_closed", _I), ("cost", _F),

@@ -57,6 +57,11 @@ Bets
  10. bet_key = neg_risk_market_id for neg-risk markets, else the condition id. A bet's category
      is its event's category (docs/metrics.md §6). P_b = Σ realized, C_b = Σ cost over its
      positions; closed when every position is closed; closed_ts = max position closed_ts.
+ 10b. shares_bought Q_b = Σ bought over its positions (in shares, each position's micro-shares
+     / 1e6, summed in token order); event_id = the Gamma event id of its markets
+     (`MarketInfo.event_id`), or the bet_key itself for a market without one (a token the
+     catalogue does not know). Skill, risk and behaviour: rules 28-39
+     (`polyrank.sim.world.skill`, `polyrank.sim.world.equity`).
 Fees (summary figures)
  11. A fee valued in USDC: USDC fees as they are; share fees (V1 buys) times the payout of
      the token when resolved, else times its mark.
@@ -86,6 +91,7 @@ class MarketInfo:
     payouts: tuple[float, ...] | None = None  # None while unresolved
     resolved_ts: int | None = None
     question: int | None = None  # a neg-risk market's question index
+    event_id: str | None = None  # its Gamma event (rule 10b)
 
 
 def token_index(markets: Sequence[MarketInfo]) -> dict[str, tuple[MarketInfo, int]]:
@@ -225,6 +231,7 @@ class PositionRow:
     pnl_polymarket: float = 0.0
     pnl_fee_effect: float = 0.0
     pnl_unredeemed: float = 0.0
+    event_id: str = ""  # not a positions.parquet column: carried to the bet (rule 10b)
 
 
 @dataclass(frozen=True)
@@ -242,6 +249,8 @@ class BetRow:
     pnl_polymarket: float = 0.0
     pnl_fee_effect: float = 0.0
     pnl_unredeemed: float = 0.0
+    shares_bought: float = 0.0
+    event_id: str = ""
 
 
 def decode_fills(fills: Mapping[str, Sequence]) -> list[Trade]:
@@ -357,6 +366,39 @@ def _apply_activity(a: Activity, book, by_condition: Mapping[str, MarketInfo],
         p.last_ts = a.timestamp
 
 
+def curve_flows(trades: Sequence[Trade], activities: Sequence[Activity],
+                markets: Mapping[str, tuple[MarketInfo, int]]
+                ) -> list[tuple[str, str, int, int, float]]:
+    """The flows of the daily equity curve (rule 30 in `polyrank.sim.world.equity`):
+    (wallet, token, timestamp, shares, cash) of every fill and activity leg (micro units)."""
+    out: list[tuple[str, str, int, int, float]] = [
+        (t.wallet, t.token_id, t.timestamp, t.received, -t.cash) if t.is_buy
+        else (t.wallet, t.token_id, t.timestamp, -t.shares, t.cash) for t in trades]
+    by_condition = {m.condition_id.lower(): m for m, _ in markets.values()}
+    by_question = {(m.bet_key.lower(), m.question): m for m, _ in markets.values()
+                   if m.question is not None}
+    for a in activities:
+        n = a.amount
+        if a.kind in ("SPLIT", "MERGE"):
+            sign = 1 if a.kind == "SPLIT" else -1
+            for token in by_condition[a.condition_id].token_ids:
+                out.append((a.wallet, token, a.timestamp, sign * n, -sign * n / 2))
+        elif a.kind == "CONVERSION":
+            q = a.question_count
+            converted = [i for i in range(q) if a.index_set >> i & 1]
+            k = len(converted)
+            legs = [m for i in converted if (m := by_question.get((a.condition_id, i)))]
+            for m in legs:
+                cash = n * (k - 1) / k if k == q else n * (k - 1) / len(legs)
+                out.append((a.wallet, m.token_ids[1], a.timestamp, -n, cash))
+            if k < q:
+                for j in range(q):
+                    m = by_question.get((a.condition_id, j))
+                    if j not in converted and m is not None:
+                        out.append((a.wallet, m.token_ids[0], a.timestamp, n, 0.0))
+    return out
+
+
 def _with_polymarket(row: PositionRow, feeless: Position, market: MarketInfo, outcome: int,
                      redeemed: bool) -> PositionRow:
     """Polymarket's convention beside ours (rule 7)."""
@@ -389,6 +431,7 @@ def _close(wallet: str, token: str, pos: Position, market: MarketInfo, outcome: 
         realized=pos.realized, cost=pos.cost / MICRO, bought=pos.bought / MICRO,
         unmatched_sell=pos.unmatched_sell / MICRO, fills=pos.fills, is_open=is_open,
         closed_ts=closed_ts, mark=mark, unrealized=unrealized,
+        event_id=market.event_id or market.bet_key,
     )
 
 
@@ -407,6 +450,7 @@ def compute_bets(positions: Sequence[PositionRow]) -> list[BetRow]:
             positions=len(ps), pnl_polymarket=sum(p.pnl_polymarket for p in ps),
             pnl_fee_effect=sum(p.pnl_fee_effect for p in ps),
             pnl_unredeemed=sum(p.pnl_unredeemed for p in ps),
+            shares_bought=sum(p.bought for p in ps), event_id=ps[0].event_id,
         ))
     return bets
 

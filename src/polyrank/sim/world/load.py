@@ -51,7 +51,7 @@ def market_info(market: dict, event: dict) -> MarketInfo:
         category=event["category"],
         payouts=tuple(n / den for n in nums) if resolved else None,
         resolved_ts=market["closed_ts"] if resolved else None,
-        question=market.get("neg_risk_index"),
+        question=market.get("neg_risk_index"), event_id=str(market["event_id"]),
     )
 
 

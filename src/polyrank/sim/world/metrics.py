@@ -40,6 +40,9 @@ Conventions (continuing `polyrank.sim.world.ledger`):
      else `provisional` when 10 <= bets_closed <= 19; else `unranked` (so 20+ bets with too
      little cost or span are unranked). Other categories: `ranked` when bets_closed >= 10 and
      cost >= 250, else `unranked`.
+ 28-39. Skill against the price paid and behaviour flags (docs/metrics.md §4.6, §4.8):
+     `polyrank.sim.world.skill`; the daily equity curve's risk figures (§4.7):
+     `polyrank.sim.world.equity`.
 """
 
 from __future__ import annotations
@@ -51,13 +54,17 @@ from dataclasses import dataclass
 import numpy as np
 
 from polyrank.sim.world.categories import CATEGORIES
+from polyrank.sim.world.equity import FlowArrays, TokenArrays, equity_curve, risk_by_key
 from polyrank.sim.world.ledger import LedgerConfig
+from polyrank.sim.world.skill import behaviour_by_group, benjamini_hochberg, edge_by_group
 
 ALL = "all"
 #: category codes of the metric rows: CATEGORIES' codes, then "all".
 ALL_CODE = len(CATEGORIES)
 N_CODES = ALL_CODE + 1
 DAY = 86400
+#: rows whose new figures are turned into row values at a time
+ROW_BLOCK = 4096
 
 
 def wilson_lower_bound(wins: int, n: int, z: float) -> float | None:
@@ -158,17 +165,29 @@ class BetArrays:
     pnl_polymarket: np.ndarray
     pnl_fee_effect: np.ndarray
     pnl_unredeemed: np.ndarray
+    #: Q_b and the bet's event code (rule 10b); without them no skill figures (rule 28)
+    shares_bought: np.ndarray | None = None
+    event: np.ndarray | None = None
 
 
 @dataclass(frozen=True)
 class FillArrays:
-    """Compact fill rows: wallet index, category code, timestamp, gross usdc, market index."""
+    """Compact fill rows: wallet index, category code, timestamp, gross usdc, market index;
+    for rules 30-39 also the token index, price (usdc / shares), BUY or not, role (rule 36),
+    bet_key index, outcome index and `seq`, ordering each token's fills by (timestamp, id)."""
 
     wallet: np.ndarray
     category: np.ndarray
     timestamp: np.ndarray
     usdc: np.ndarray
     market: np.ndarray
+    token: np.ndarray | None = None
+    price: np.ndarray | None = None
+    is_buy: np.ndarray | None = None
+    role: np.ndarray | None = None
+    bet: np.ndarray | None = None
+    outcome: np.ndarray | None = None
+    seq: np.ndarray | None = None
 
 
 @dataclass(frozen=True)
@@ -241,9 +260,11 @@ def _sums(wallet: np.ndarray, category: np.ndarray, values: np.ndarray,
 
 
 def iter_wallet_metrics(wallets: Sequence[str], bets: BetArrays, fills: FillArrays,
-                        positions: PositionArrays, as_of: int,
-                        config: LedgerConfig) -> Iterator[dict]:
-    """Every wallet_metrics.parquet row (rules 12-22), one dict at a time."""
+                        positions: PositionArrays, as_of: int, config: LedgerConfig,
+                        flows: FlowArrays | None = None,
+                        tokens: TokenArrays | None = None) -> Iterator[dict]:
+    """Every wallet_metrics.parquet row (rules 12-39), one dict at a time. Without `flows`
+    and `tokens` (or the fills' token columns) the risk figures are null."""
     codes = (*CATEGORIES, ALL)
     windows = [(name, window_start(as_of, days)) for name, days in config.windows]
     everything = _fill_stats(fills, None, as_of)
@@ -261,7 +282,13 @@ def iter_wallet_metrics(wallets: Sequence[str], bets: BetArrays, fills: FillArra
                   for name in ("pnl_polymarket", "pnl_fee_effect", "pnl_unredeemed")}
     open_bets = _sums(bets.wallet, bets.category, ~bets.closed, keys)
     b_ts, b_pnl, b_cost, b_pm, b_start, b_end = _closed_bets(bets, as_of, keys)
+    elig = {name: _eligibility(keys, stats[name], b_ts, b_cost, b_start, b_end, start, config)
+            for name, start in windows}
+    extra = _new_figures(keys, bets, fills, flows, tokens, as_of, elig, config)
     for i, key in enumerate(keys.tolist()):
+        if i % ROW_BLOCK == 0:  # the new figures as row values, a block of rows at a time
+            block = {name: {col: _values(values[i:i + ROW_BLOCK])
+                            for col, values in cols.items()} for name, cols in extra.items()}
         wallet, code = divmod(key, N_CODES)
         ts_i = b_ts[b_start[i]:b_end[i]]
         pnl_i, cost_i = b_pnl[b_start[i]:b_end[i]], b_cost[b_start[i]:b_end[i]]
@@ -284,8 +311,9 @@ def iter_wallet_metrics(wallets: Sequence[str], bets: BetArrays, fills: FillArra
                 row[pm_name] = float(sums[i]) if lifetime else float(pm_i[pm_name][sel].sum())
             row.update(first_trade_at=first_at, last_trade_at=last_at,
                        active_days=int(st["days"][i]), incomplete_positions=int(incomplete[i]))
-            row["eligibility"] = eligibility(codes[code], row["bets_closed"], row["cost"],
-                                             first_at, last_at, config)
+            row["eligibility"] = elig[name][i]
+            for col, values in block[name].items():
+                row[col] = values[i % ROW_BLOCK]
             yield row
 
 
@@ -314,3 +342,100 @@ def _closed_bets(bets: BetArrays, as_of: int, targets: np.ndarray) -> tuple[np.n
           for name in ("pnl_polymarket", "pnl_fee_effect", "pnl_unredeemed")}
     return (ts, pnl, cost, pm, np.searchsorted(keys, targets, side="left"),
             np.searchsorted(keys, targets, side="right"))
+
+
+def _eligibility(keys: np.ndarray, st: dict[str, np.ndarray], b_ts: np.ndarray,
+                 b_cost: np.ndarray, b_start: np.ndarray, b_end: np.ndarray,
+                 start: int | None, config: LedgerConfig) -> list[str]:
+    """Rule 22 for every row of one window (needed before the rows: rule 29), from the same
+    figures `bet_metrics` reports (bets_closed, cost as Σ of the list)."""
+    codes = (*CATEGORIES, ALL)
+    out = []
+    for i, key in enumerate(keys.tolist()):
+        ts_i = b_ts[b_start[i]:b_end[i]]
+        sel = ts_i > start if start is not None else slice(None)
+        costs = b_cost[b_start[i]:b_end[i]][sel].tolist()
+        first = int(st["first"][i])
+        first_at, last_at = (None, None) if first < 0 else (first, int(st["last"][i]))
+        out.append(eligibility(codes[key % N_CODES], len(costs), float(sum(costs)), first_at,
+                               last_at, config))
+    return out
+
+
+def _values(column: np.ndarray) -> list:
+    """A numpy column as row values: NaN is null."""
+    if column.dtype == np.bool_:
+        return column.tolist()
+    return [None if v != v else v for v in column.astype(np.float64).tolist()]
+
+
+def _new_figures(keys: np.ndarray, bets: BetArrays, fills: FillArrays,
+                 flows: FlowArrays | None, tokens: TokenArrays | None, as_of: int,
+                 elig: dict[str, list[str]], config: LedgerConfig
+                 ) -> dict[str, dict[str, np.ndarray]]:
+    """Per window: every rule 28-39 column, one value per row key (NaN: null)."""
+    n = keys.size
+    curve = None
+    if flows is not None and tokens is not None and fills.token is not None:
+        curve = equity_curve(flows, tokens, fills.token, fills.timestamp, fills.seq,
+                             fills.price, as_of, N_CODES, ALL_CODE)
+    out = {}
+    for name, days in config.windows:
+        start = window_start(as_of, days)
+        cols = _skill(keys, bets, as_of, start, config)
+        ranked = np.array([e == "ranked" for e in elig[name]], dtype=bool)
+        skilled = np.zeros(n, dtype=bool)
+        code = keys % N_CODES
+        for c in np.unique(code[ranked]):
+            board = ranked & (code == c)
+            skilled[board] = benjamini_hochberg(cols["skill_p"][board], config.skill_q)
+        cols["skilled"] = skilled
+        if curve is not None:
+            cols.update(risk_by_key(curve, keys, days))
+        else:
+            cols.update({c: np.full(n, np.nan) for c in (
+                "sharpe_daily", "sortino_daily", "max_drawdown", "max_drawdown_pct")})
+        cols.update(_behaviour(keys, fills, as_of, start, config))
+        out[name] = cols
+    return out
+
+
+def _skill(keys: np.ndarray, bets: BetArrays, as_of: int, start: int | None,
+           config: LedgerConfig) -> dict[str, np.ndarray]:
+    """Rule 28 for every row key of one window."""
+    if bets.shares_bought is None or bets.event is None or not keys.size:
+        none = np.zeros(0, dtype=np.int64)
+        empty = none.astype(np.float64)
+        return edge_by_group(none, empty, none, empty, keys.size, config.edge_z)
+    mask = bets.closed & (bets.closed_ts <= as_of) & (bets.shares_bought > 0)
+    if start is not None:
+        mask &= bets.closed_ts > start
+    bkeys = _keys(bets.wallet[mask], bets.category[mask])
+    at = np.minimum(np.searchsorted(keys, bkeys), keys.size - 1)
+    found = keys[at] == bkeys  # a wallet without fills has no rows
+    q = bets.shares_bought[mask]
+    x = np.tile(bets.pnl[mask] / q, 2)[found]
+    event = np.tile(bets.event[mask].astype(np.int64), 2)[found]
+    price = np.clip(bets.cost[mask] / q, 0.0, 1.0)
+    floor = np.tile(price * (1 - price), 2)[found]
+    return edge_by_group(at[found], x, event, floor, keys.size, config.edge_z)
+
+
+def _behaviour(keys: np.ndarray, fills: FillArrays, as_of: int, start: int | None,
+               config: LedgerConfig) -> dict[str, np.ndarray]:
+    """Rules 36-39 for every row key of one window."""
+    mask = fills.timestamp <= as_of
+    if start is not None:
+        mask &= fills.timestamp > start
+    at = np.searchsorted(keys, _keys(fills.wallet[mask], fills.category[mask]))
+    n_rows = int(mask.sum())
+
+    def col(values: np.ndarray | None, default) -> np.ndarray:
+        if values is None:
+            return np.full(2 * n_rows, default)
+        return np.tile(values[mask], 2)
+
+    return behaviour_by_group(
+        at, keys.size, np.tile(fills.timestamp[mask], 2), col(fills.role, 2),
+        col(fills.is_buy, False), col(fills.price, np.nan), col(fills.bet, 0),
+        col(fills.market, 0), col(fills.outcome, 0), config)

@@ -626,6 +626,25 @@ def test_the_pnl_curve_counts_a_conversion_s_usdc_and_shares(store):
     assert points[-1]["total"] == pytest.approx(75) and points[-1]["realized"] == 75
 
 
+def test_the_pnl_curve_values_a_yes_leg_at_a_price_from_before_the_wallet_held_it(store):
+    """B trades YES 3 at 0.30 on day 0 and nobody after; on day 2 A converts NO 0-2 (bought
+    at 0.75) into 100 YES 3 at (0.75 x 3 - 2) / 1 = 0.25. Both the curve and total_pnl value
+    YES 3 at 0.30: cash -225 + 200 + 100 x 0.30 = +5 = unrealized 100 x (0.30 - 0.25)."""
+    import polyrank
+
+    book = Book()
+    event, qs = book.neg_risk_event("conv-old-price", 4)
+    book.trade(B, qs[3], "BUY", 10, 3, ts=T0)
+    for i in (0, 1, 2):
+        book.trade(A, qs[i], "BUY", 100, 75, ts=T0 + 2 * DAY + i, outcome=1)
+    book.conversion(A, event, [0, 1, 2], 100, ts=T0 + 2 * DAY + 10, question_count=4)
+    book.load(store)
+    assert metrics(store)["total_pnl"] == pytest.approx(5)
+    with polyrank.Polyrank(store, polyrank.Settings()) as pr:
+        points = pr.pnl(A).rows
+    assert points[-1]["total"] == pytest.approx(5)
+
+
 @pytest.mark.parametrize("form", ["subgraph", "data_api"])
 def test_a_whole_set_conversion_realizes_the_usdc_it_returns(store, form):
     """All 3 NO of a 3-question event bought at 0.60 (100 each, $180), converted into $200 and

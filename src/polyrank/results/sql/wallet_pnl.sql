@@ -2,7 +2,8 @@
 --   realized: Σ P&L of the bets closed by the end of that day (what a window's realized_pnl
 --             adds up: docs/metrics.md §3-§4, §9);
 --   total:    mark-to-market equity: cash in and out so far plus the shares still held, each
---             at its payout once resolved, else at its latest trade price by that day.
+--             at its payout once resolved, else at its latest trade price by that day
+--             (any wallet's, from before the wallet held it too).
 -- Days run from the wallet's first trade to the as-of day (UTC).
 WITH
     {as_of:UInt32} AS as_of,
@@ -44,6 +45,15 @@ WITH
         WHERE p.ts <= as_of AND p.shares > 0
         GROUP BY token_key, day
     ),
+    opening AS (
+        -- a token's latest price from before the wallet first held it: a conversion can
+        -- hand it YES of a question nobody has traded since, still worth that price
+        SELECT p.token_key AS token_key, argMax(p.price, p.day) AS price
+        FROM prices AS p
+        INNER JOIN tokens AS tk ON tk.token_key = p.token_key
+        WHERE p.day < tk.first_day
+        GROUP BY p.token_key
+    ),
     grid AS (
         SELECT tk.token_key AS token_key, tk.payout AS payout, tk.resolved_at AS resolved_at,
                arrayJoin(arrayMap(i -> tk.first_day + i, range(toUInt32(
@@ -54,11 +64,12 @@ WITH
         SELECT g.day AS day,
                sum(f.dc) OVER w AS cash,
                sum(f.dq) OVER w AS held,
-               anyLast(p.price) OVER w AS last_price,
+               anyLast(p.price) OVER w AS last_price, o.price AS opening_price,
                g.payout AS payout, g.resolved_at AS resolved_at
         FROM grid AS g
         LEFT JOIN flows AS f ON f.token_key = g.token_key AND f.day = g.day
         LEFT JOIN prices AS p ON p.token_key = g.token_key AND p.day = g.day
+        LEFT JOIN opening AS o ON o.token_key = g.token_key
         WINDOW w AS (PARTITION BY g.token_key ORDER BY g.day
                      ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)
     ),
@@ -67,7 +78,7 @@ WITH
                sum(cash / 1e6 + greatest(held, 0) / 1e6 * if(
                    resolved_at IS NOT NULL
                        AND resolved_at < toUInt32(toDateTime(day + 1, 'UTC')),
-                   payout, ifNull(last_price, 0))) AS total
+                   payout, coalesce(last_price, opening_price, 0))) AS total
         FROM marked GROUP BY day
     ),
     closed AS (

@@ -1,4 +1,34 @@
-"""The wallet population: archetypes, activity weights, category affinities, casual bets."""
+"""The wallet population: archetypes, activity weights, category affinities, casual bets.
+
+Archetypes, and the behaviour each plants for the product to recognise (docs/metrics.md
+§4.6-§4.8; simulate.py makes them trade):
+
+- informed, specialist: see the price ahead (specialists far ahead, in their specialty):
+  a positive edge (§4.6).
+- noise: trade on the current price and pay the spread; a tenth of the maker flow is theirs.
+  (It was a fifth: with a third of their fills resting, about one in seven noise wallets
+  crossed the `market_maker` flag's passive share of 0.40 by chance, more once bots took part
+  of the taker flow; at a tenth about 2% do.)
+- favourite: buy the dear side (0.81-0.98) of the most lopsided market and hold it; prices
+  converge, so most buys are at 0.93-0.98 and the median BUY entry is >= 0.90
+  (`favourite_buyer`). They no longer buy at the clipped end of a converged price (0.99 for
+  a near-certainty, a small but real and steady edge that made them look skilled, §4.6), so
+  they have no edge beyond luck, and act more often (TAKER_BOOST) to keep their bet counts.
+- market_maker: most of the maker flow, so the resting side of nearly all their fills
+  (`passive_share` >= 0.40, `market_maker`), and a few taker orders.
+- whale: few, large orders, informed.
+- casual: 1-9 bets each (pre-assigned events), never ranked.
+- hf_bot: takers with no edge (trade on the current price like noise) that act in bursts:
+  each time one is drawn in an event it places BURST_ORDERS small orders a few seconds
+  apart, so the median gap between its fills is well under a minute (`high_frequency`).
+  Their weight is the expected number of bursts over the world.
+- gambler: no information; buy long shots (the cheap side at 0.15 or less) with large
+  stakes and hold them to resolution, with enough bets to be ranked (§5). Their edge is
+  about the spread and fees below zero, but the pay-offs are lopsided, so a few of them end
+  with a large P&L (and now and then a skill_z that one test at 5% would pass) by luck: the
+  wallets a correction for many tests (the `skilled` badge) must not reward. Their weight
+  is their expected number of taker decisions (most find no long shot and skip).
+"""
 
 from __future__ import annotations
 
@@ -9,24 +39,32 @@ import numpy as np
 from polyrank.sim.world.catalogue import EventPlan
 from polyrank.sim.world.categories import CATEGORIES, CATEGORY_CODE
 
-ARCHETYPES = ("informed", "specialist", "noise", "favourite", "market_maker", "whale", "casual")
-INFORMED, SPECIALIST, NOISE, FAVOURITE, MARKET_MAKER, WHALE, CASUAL = range(len(ARCHETYPES))
+ARCHETYPES = ("informed", "specialist", "noise", "favourite", "market_maker", "whale", "casual",
+              "hf_bot", "gambler")
+(INFORMED, SPECIALIST, NOISE, FAVOURITE, MARKET_MAKER, WHALE, CASUAL, HF_BOT,
+ GAMBLER) = range(len(ARCHETYPES))
 
 #: Share of the population per archetype (noise takes the rest); minimum counts in brackets.
 SHARES = {MARKET_MAKER: (0.003, 3), WHALE: (0.01, 2), INFORMED: (0.06, 5),
-          SPECIALIST: (0.02, 4), FAVOURITE: (0.05, 4), CASUAL: (0.35, 5)}
+          SPECIALIST: (0.02, 4), FAVOURITE: (0.05, 4), CASUAL: (0.35, 5), HF_BOT: (0.01, 3),
+          GAMBLER: (0.02, 4)}
 #: Taker activity multipliers on top of the Zipf weight.
-TAKER_BOOST = {INFORMED: 3.0, SPECIALIST: 1.0, NOISE: 1.0, FAVOURITE: 1.2, MARKET_MAKER: 0.3}
+TAKER_BOOST = {INFORMED: 3.0, SPECIALIST: 1.0, NOISE: 1.0, FAVOURITE: 2.5, MARKET_MAKER: 0.3}
 ZIPF_EXPONENT = 0.7
 #: Expected taker actions of a whale over the whole world (few, large bets).
 WHALE_ACTIONS = 14.0
+#: Expected bursts of a high-frequency bot over the whole world (each in some event).
+HF_BURSTS = 30.0
+#: Expected taker decisions of a gambler over the world: uniform in this range (about a
+#: third of them find a long shot to buy, so most gamblers close 20-45 bets).
+GAMBLER_ACTIONS = (80.0, 220.0)
 #: Category affinity: specialists in / out of their specialty, others in their home category.
 SPECIALTY_AFFINITY, OFF_SPECIALTY_AFFINITY, HOME_AFFINITY = 4.0, 0.12, 1.6
 #: Besides their weighted share of the flow, specialists join events of their specialty
 #: directly, aiming at this many events each over the world (at most 90% of them).
 SPECIALIST_EVENTS, MAX_SPECIALIST_PARTICIPATION = 45, 0.9
-#: Share of maker flow given by market makers (the rest by noise traders).
-MARKET_MAKER_FLOW = 0.8
+#: Share of maker flow given by market makers (the rest by noise traders; see above).
+MARKET_MAKER_FLOW = 0.9
 #: A specialty needs at least this many resolved events in its category.
 MIN_SPECIALTY_EVENTS = 30
 MAX_CASUAL_BETS = 9
@@ -71,10 +109,13 @@ def make_population(seed: int, n: int, events: list[EventPlan], total_actions: f
     weight = (1.0 + rng.permutation(n)) ** -ZIPF_EXPONENT
     for code, boost in TAKER_BOOST.items():
         weight[archetype == code] *= boost
-    weight[archetype == CASUAL] = 0.0
-    weight[archetype == WHALE] = 0.0
+    fixed = np.isin(archetype, (CASUAL, WHALE, HF_BOT, GAMBLER))
+    weight[fixed] = 0.0
     weight *= total_actions / weight.sum()
     weight[archetype == WHALE] = WHALE_ACTIONS
+    weight[archetype == HF_BOT] = HF_BURSTS
+    gamblers = archetype == GAMBLER
+    weight[gamblers] = rng.uniform(*GAMBLER_ACTIONS, size=int(gamblers.sum()))
 
     affinity = np.ones((n_cat, n))
     affinity[home, np.arange(n)] = HOME_AFFINITY

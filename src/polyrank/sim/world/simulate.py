@@ -10,6 +10,12 @@ steps ahead (or the outcome); everybody else trades on the current price and pay
 Amounts are integers in micro units. Shares move in steps of 100 micro-shares and prices are
 whole cents, so every USDC amount (shares * price) is exact and every match conserves USDC
 and shares exactly.
+
+Time: every match of an event has a second of its own, strictly after the previous one (the
+ledger orders a wallet's fills by (timestamp, id), and ids are random), and the activities
+around a match take the free seconds between it and the next (`_Clock`). A taker's turn is
+a block of seconds: one second for an ordinary order; a high-frequency bot's burst is a
+block of BURST_ORDERS orders BURST_GAP seconds apart (`action_times` lays the blocks out).
 """
 
 from __future__ import annotations
@@ -24,6 +30,8 @@ from polyrank.sim.world.fees import SHARE_UNIT, taker_fee
 from polyrank.sim.world.population import (
     CASUAL,
     FAVOURITE,
+    GAMBLER,
+    HF_BOT,
     INFORMED,
     MARKET_MAKER,
     SPECIALIST,
@@ -40,8 +48,9 @@ LOOKAHEAD = {INFORMED: 12, WHALE: 12, SPECIALIST: 50}
 #: Minimum expected edge (in price) before an informed trader buys; specialists in their
 #: specialty act on smaller edges.
 MARGIN, SPECIALIST_MARGIN = 0.04, 0.01
-#: Median taker order notional (USDC) per archetype; log-normal sizes with sigma SIZE_SIGMA.
-SIZE_USDC = (60.0, 120.0, 25.0, 80.0, 50.0, 4000.0, 20.0)
+#: Median taker order notional (USDC) per archetype (in ARCHETYPES order); log-normal sizes
+#: with sigma SIZE_SIGMA.
+SIZE_USDC = (60.0, 120.0, 25.0, 80.0, 50.0, 4000.0, 20.0, 8.0, 250.0)
 SIZE_SIGMA = 0.8
 #: Book depth: the counterparties of one match commit at most this much USDC, so a long-shot
 #: buy at 0.05 cannot make a maker mint the complement for $200k.
@@ -63,6 +72,15 @@ MERGE_BACK_PROB = 0.12
 #: k NO -> YES of the other questions + USDC (k - 1) per set): takers that just bought NO
 #: this often, market makers this often.
 CONVERT_PROB, MM_CONVERT_PROB = 0.2, 0.03
+#: A high-frequency bot's burst: this many orders (uniform, inclusive; at most the event's
+#: actions), in one market, each this many seconds (uniform, inclusive) after the previous.
+BURST_ORDERS, BURST_GAP = (6, 24), (2, 20)
+#: Gamblers buy the cheap side of a market whose mid price of that side is within these
+#: cents (long shots, paid 0.05-0.15), favourites the dear side of a market whose cheap side
+#: is within FAVOURITE_CENTS (paid 0.81-0.98). Neither trades at the clipped ends of a
+#: converged price: a mid of 2 cents (98) may stand for a chance of 0.01% (99.99%), so a
+#: favourite paying 0.99 for it would have a small, steady, real edge and look skilled.
+LONG_SHOT_CENTS, FAVOURITE_CENTS = (4, 14), (3, 20)
 REDEEM_DELAY_MEAN = 3 * 86400
 #: Holders of only losing outcomes redeem them too (for nothing) this often.
 LOSER_REDEEM_SHARE = 0.25
@@ -129,18 +147,74 @@ def payouts_of(ev: EventPlan, winner: int) -> list[tuple[list[int], int] | None]
     return [([1, 0] if m == winner else [0, 1], 1) for m in range(len(ev.markets))]
 
 
-def action_times(rng: np.random.Generator, ev: EventPlan, n: int) -> np.ndarray:
-    """n strictly increasing timestamps within [start, trade_end] (needs n <= span + 1).
+def action_times(rng: np.random.Generator, ev: EventPlan, n: int,
+                 durations: np.ndarray | None = None) -> np.ndarray:
+    """Start times of n blocks of seconds within [start, trade_end]: block i takes
+    `durations[i]` seconds (default 1) and starts after block i - 1 has ended. Needs
+    sum(durations) <= span + 1.
 
-    Sorted draws from [0, span - n + 1] plus 0, 1, ..., n - 1 are strictly increasing and
-    end at span at most.
+    Sorted draws from [0, span - D + 1] (D = sum of durations) plus the durations of the
+    blocks before are strictly increasing, leave every block its seconds and end at span at
+    most. With force_last the last block ends at trade_end (a one-second one starts there).
     """
     span = ev.trade_end - ev.start_ts
-    draws = np.sort(rng.integers(0, span - n + 2, size=n))
-    ts = ev.start_ts + draws + np.arange(n)
+    if durations is None:
+        durations = np.ones(n, dtype=np.int64)
+    total = int(durations.sum())
+    draws = np.sort(rng.integers(0, span - total + 2, size=n))
+    ts = ev.start_ts + draws + np.concatenate([[0], np.cumsum(durations[:-1])]).astype(np.int64)
     if ev.force_last and n:
-        ts[-1] = ev.trade_end
+        ts[-1] = ev.trade_end - int(durations[-1]) + 1
     return ts
+
+
+def _turns(rng: np.random.Generator, ev: EventPlan, pop: Population, code: int
+           ) -> tuple[np.ndarray, np.ndarray]:
+    """(taker of each turn, orders in each turn): the event's drawn takers, casual wallets and
+    specialists, in random order. A high-frequency bot's turn is a burst of several orders;
+    the drawn turns are cut so that the event still has about `ev.actions` drawn orders."""
+    drawn = sample(pop.taker_cum[code], rng.random(ev.actions))
+    burst = rng.integers(BURST_ORDERS[0], BURST_ORDERS[1] + 1, size=ev.actions)
+    orders = np.where(pop.archetype[drawn] == HF_BOT, np.minimum(burst, ev.actions), 1)
+    keep = max(1, int(np.searchsorted(np.cumsum(orders), ev.actions, side="right")))
+    drawn, orders = drawn[:keep], orders[:keep]
+    casuals = pop.casual_events.get(ev.index, [])
+    n_casual_actions = [1 + int(rng.random() < 0.3) for _ in casuals]
+    specs = pop.specialists_by_category[code]
+    specs = specs[rng.random(specs.size) < pop.specialist_participation[code]]
+    n_spec_actions = rng.integers(2, 5, size=specs.size)
+    takers = np.concatenate([
+        drawn,
+        np.repeat(np.array(casuals, dtype=np.int64), n_casual_actions),
+        np.repeat(specs, n_spec_actions),
+    ]).astype(np.int64)
+    orders = np.concatenate([orders, np.ones(takers.size - drawn.size, dtype=np.int64)])
+    perm = rng.permutation(takers.size)
+    takers, orders = takers[perm], orders[perm].astype(np.int64)
+    if ev.force_last and takers.size:
+        # the world's last trade must happen: give it to a single order of a taker that
+        # trades at any price (not a favourite or a gambler, who would skip it)
+        ok = np.flatnonzero((orders == 1) & ~np.isin(pop.archetype[takers], (FAVOURITE, GAMBLER)))
+        if ok.size:
+            last = takers.size - 1
+            takers[[ok[-1], last]] = takers[[last, ok[-1]]]
+            orders[[ok[-1], last]] = orders[[last, ok[-1]]]
+    return takers, orders
+
+
+def _order_times(rng: np.random.Generator, ev: EventPlan, orders: np.ndarray) -> np.ndarray:
+    """The second of every order: turns laid out by `action_times`, the orders of a burst
+    BURST_GAP seconds apart (one second apart when the event is too short for that)."""
+    gaps = rng.integers(BURST_GAP[0], BURST_GAP[1] + 1, size=int(orders.sum()))
+    first = np.concatenate([[0], np.cumsum(orders)[:-1]])
+    gaps[first] = 0  # a turn's first order starts its block
+    span = ev.trade_end - ev.start_ts
+    if int(gaps.sum()) + orders.size > span + 1:
+        gaps = np.where(gaps > 0, 1, 0)
+    turn = np.repeat(np.arange(orders.size), orders)
+    offset = np.cumsum(gaps) - np.repeat(np.cumsum(gaps)[first], orders)
+    durations = offset[np.cumsum(orders) - 1] + 1
+    return action_times(rng, ev, orders.size, durations)[turn] + offset
 
 
 def simulate_event(ev: EventPlan, pop: Population, rng: np.random.Generator,
@@ -149,24 +223,13 @@ def simulate_event(ev: EventPlan, pop: Population, rng: np.random.Generator,
     out = EventTrades(payouts=payouts_of(ev, winner))
     n_m = len(ev.markets)
     code = CATEGORY_CODE[ev.category]
-    casuals = pop.casual_events.get(ev.index, [])
-    n_casual_actions = [1 + int(rng.random() < 0.3) for _ in casuals]
-    specs = pop.specialists_by_category[code]
-    specs = specs[rng.random(specs.size) < pop.specialist_participation[code]]
-    n_spec_actions = rng.integers(2, 5, size=specs.size)
-    n = ev.actions + sum(n_casual_actions) + int(n_spec_actions.sum())
-    times = action_times(rng, ev, n)
-    takers = np.concatenate([
-        sample(pop.taker_cum[code], rng.random(ev.actions)),
-        np.repeat(np.array(casuals, dtype=np.int64), n_casual_actions),
-        np.repeat(specs, n_spec_actions),
-    ]).astype(np.int64)
-    takers = takers[rng.permutation(n)]
-    if ev.force_last and n:  # the world's last trade must happen: give it to a noise taker
-        noise_like = np.flatnonzero(pop.archetype[takers] != FAVOURITE)
-        if noise_like.size:
-            takers[[noise_like[-1], n - 1]] = takers[[n - 1, noise_like[-1]]]
+    turn_takers, orders = _turns(rng, ev, pop, code)
+    times = _order_times(rng, ev, orders)
+    takers = np.repeat(turn_takers, orders)
+    n = int(takers.size)
     u = rng.random((n, 6))
+    starts = np.concatenate([[0], np.cumsum(orders)[:-1]])
+    u[:, 0] = np.repeat(u[starts, 0], orders)  # a burst's orders are in one market
     act_u = rng.random((n, 10))  # splits (per maker), merges (per maker), conversions
     size_z = rng.standard_normal(n)
     n_makers = rng.choice(4, size=n, p=MAKER_COUNT_P) + 1
@@ -252,17 +315,23 @@ def _decide(a, look, margin, w, s, uj, yes, payout_yes, inv, n_m, force):
         if not force:
             return None
     m = int(uj[0] * n_m)
-    if a == FAVOURITE and not force:
-        m = max(range(n_m), key=lambda k: abs(yes[k, s] - 0.5))
-        mid_c = min(98, max(2, round(float(yes[m, s]) * 100)))
-        if mid_c >= 80:
-            return m, 0, 0, mid_c, None
-        if mid_c <= 20:
-            return m, 0, 1, mid_c, None
-        return None
+    if a in (FAVOURITE, GAMBLER) and not force:
+        # favourites: the most lopsided market whose cheap side is within FAVOURITE_CENTS,
+        # bought on its dear side; gamblers: any market whose cheap side is within
+        # LONG_SHOT_CENTS (picked by uj[0]), bought on its cheap side
+        lo, hi = FAVOURITE_CENTS if a == FAVOURITE else LONG_SHOT_CENTS
+        mids = [round(float(yes[k, s]) * 100) for k in range(n_m)]
+        fit = [k for k in range(n_m) if lo <= min(mids[k], 100 - mids[k]) <= hi]
+        if not fit:
+            return None
+        if a == FAVOURITE:
+            m = max(fit, key=lambda k: abs(mids[k] - 50))
+            return m, 0, int(mids[m] < 50), mids[m], None
+        m = fit[int(uj[0] * len(fit))]
+        return m, 0, int(mids[m] > 50), mids[m], None
     mid_c = min(98, max(2, round(float(yes[m, s]) * 100)))
     held_yes, held_no = inv.get(w * 16 + m * 2, 0), inv.get(w * 16 + m * 2 + 1, 0)
-    if (held_yes or held_no) and uj[1] < EXIT_PROB and a not in (MARKET_MAKER, CASUAL):
+    if (held_yes or held_no) and uj[1] < EXIT_PROB and a not in (MARKET_MAKER, CASUAL, GAMBLER):
         o = 0 if held_yes >= held_no else 1
         held = held_yes if o == 0 else held_no
         qty = held // 2 // UNIT * UNIT if uj[2] < HALF_EXIT_PROB else held
@@ -359,7 +428,8 @@ def _after_match(out, n_m, m, w, side, o, chosen, inv, arche, clock, act_u, neg_
             inv[maker * 16 + m * 2 + 1] -= pairs
     if not neg_risk or n_m < 2:
         return
-    converters = [w] if side == 0 and o == 1 and act_u[8] < CONVERT_PROB else []
+    converters = [w] if (side == 0 and o == 1 and act_u[8] < CONVERT_PROB
+                         and arche[w] != GAMBLER) else []
     converters += [c for c in chosen if arche[c] == MARKET_MAKER and act_u[9] < MM_CONVERT_PROB]
     for c in converters:
         held = [inv.get(c * 16 + q * 2 + 1, 0) for q in range(n_m)]

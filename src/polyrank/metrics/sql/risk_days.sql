@@ -29,6 +29,10 @@ WITH
         -- far, and the next flow day; with the token's category
         SELECT f.wallet_key AS wallet_key, f.token_key AS token_key, t.category AS category,
                f.day AS day, f.dc AS dc,
+               -- the cash so far after and before the day, each summed in day order
+               sum(f.dc) OVER w AS cash,
+               sum(f.dc) OVER (PARTITION BY f.wallet_key, f.token_key ORDER BY f.day
+                               ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS cash_before,
                greatest(sum(f.dq) OVER w, 0) AS held,
                greatest(sum(f.dq) OVER w - f.dq, 0) AS held_before,
                leadInFrame(f.day, 1, toUInt32(4294967295)) OVER (
@@ -48,7 +52,7 @@ WITH
     token_values AS (
         -- a token's value from a day on: its last trade price of that day until its
         -- resolution day, then its payout; only the days it changes, with the change
-        SELECT token_key, day, value, value - ifNull(previous, 0) AS change
+        SELECT token_key, day, value, ifNull(previous, 0) AS previous_value
         FROM (
             SELECT token_key, day, value,
                    lagInFrame(toNullable(value), 1, NULL) OVER (
@@ -74,14 +78,17 @@ WITH
         -- E's changes, per position: on a flow day, the cash moved and the shares bought or
         -- sold at the token's value that day; on a later day the value changes while shares
         -- are held (up to and including the next flow day), the shares held times the change
+        -- (each in integer micro-USDC: the position's value, rounded, after minus before)
         SELECT p.wallet_key AS wallet_key, p.category AS category, p.day AS day,
-               (p.dc + (p.held - p.held_before) * ifNull(v.value, 0)) / 1e6 AS r,
-               p.dc AS dcash
+               round(p.cash + p.held * ifNull(v.value, 0))
+                   - round(p.cash_before + p.held_before * ifNull(v.value, 0)) AS r,
+               round(p.cash) - round(p.cash_before) AS dcash
         FROM positions AS p
         ASOF LEFT JOIN (SELECT token_key, day, toNullable(value) AS value FROM token_values) AS v
             ON v.token_key = p.token_key AND v.day <= p.day
         UNION ALL
-        SELECT p.wallet_key, p.category, v.day, p.held * v.change / 1e6, 0
+        SELECT p.wallet_key, p.category, v.day,
+               round(p.cash + p.held * v.value) - round(p.cash + p.held * v.previous_value), 0
         FROM (SELECT * FROM positions WHERE held > 0) AS p
         JOIN token_values AS v ON v.token_key = p.token_key
         WHERE v.day > p.day AND v.day <= p.next_day

@@ -9,7 +9,7 @@ WITH
         -- per wallet and scope, its change days in order and E's change on each
         SELECT wallet_key, scope,
                arraySort(groupArray(day)) AS days,
-               arraySort((v, d) -> d, groupArray(r), groupArray(day)) AS changes,
+               arraySort((v, d) -> d, groupArray(r / 1e6), groupArray(day)) AS changes,
                days[1] AS first_day,
                -- the capital K: the most cash ever out (over the whole curve)
                greatest(arrayMax(arrayCumSum(arraySort((v, d) -> d, groupArray(-dcash),

@@ -34,15 +34,10 @@ WITH
         GROUP BY f.token_key
     ),
     prices AS (
-        -- a token's last trade price per day; trades before the wallet's first day with the
-        -- token count on that first day (a position received by a conversion or a split on
-        -- a day the token did not trade is worth its latest price, not 0)
-        SELECT p.token_key AS token_key,
-               greatest(toDate(toDateTime(p.ts, 'UTC')), tk.first_day) AS day,
-               toNullable(argMax(p.usdc / p.shares, (p.ts, p.tx_key, p.order_key))) AS price
-        FROM trade_rows AS p
-        JOIN tokens AS tk ON tk.token_key = p.token_key
-        WHERE p.ts <= as_of AND p.shares > 0
+        SELECT token_key, toDate(toDateTime(ts, 'UTC')) AS day,
+               toNullable(argMax(usdc / shares, (ts, tx_key, order_key))) AS price
+        FROM trade_rows
+        WHERE token_key IN (SELECT token_key FROM flows) AND ts <= as_of AND shares > 0
         GROUP BY token_key, day
     ),
     opening AS (

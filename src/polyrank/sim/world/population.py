@@ -21,6 +21,8 @@ Archetypes, and the behaviour each plants for the product to recognise (docs/met
 - hf_bot: takers with no edge (trade on the current price like noise) that act in bursts:
   each time one is drawn in an event it places BURST_ORDERS small orders a few seconds
   apart, so the median gap between its fills is well under a minute (`high_frequency`).
+  A burst buys one outcome (it works one view), so bots are not taken for market makers
+  (`both_sides_share`).
   Their weight is the expected number of bursts over the world.
 - gambler: no information; buy long shots (the cheap side at 0.15 or less) with large
   stakes and hold them to resolution, with enough bets to be ranked (§5). Their edge is

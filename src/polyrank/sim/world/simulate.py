@@ -229,7 +229,10 @@ def simulate_event(ev: EventPlan, pop: Population, rng: np.random.Generator,
     n = int(takers.size)
     u = rng.random((n, 6))
     starts = np.concatenate([[0], np.cumsum(orders)[:-1]])
-    u[:, 0] = np.repeat(u[starts, 0], orders)  # a burst's orders are in one market
+    # a burst's orders are in one market and, unless they sell, buy one outcome: a bot works
+    # one view at a time (buying both outcomes in one burst would look like market making)
+    u[:, 0] = np.repeat(u[starts, 0], orders)
+    u[:, 3] = np.repeat(u[starts, 3], orders)
     act_u = rng.random((n, 10))  # splits (per maker), merges (per maker), conversions
     size_z = rng.standard_normal(n)
     n_makers = rng.choice(4, size=n, p=MAKER_COUNT_P) + 1

@@ -90,8 +90,8 @@ class SkilledHolder(BaseModel):
     favourite_buyer: bool
 
 
-class Market(BaseModel):
-    """One market as the current metrics run sees it."""
+class MarketHead(BaseModel):
+    """What names a market, in the page and in the list."""
 
     market_id: str
     condition_id: str
@@ -99,9 +99,14 @@ class Market(BaseModel):
     slug: str
     event_id: str
     event_title: str | None
-    event_slug: str | None
     category: str
     closed: bool = Field(description="closed for trading (Gamma)")
+
+
+class Market(MarketHead):
+    """One market as the current metrics run sees it."""
+
+    event_slug: str | None
     resolved: bool = Field(description="a payout known at or before the run's as-of time")
     resolved_at: int | None
     end_date: int | None
@@ -127,15 +132,7 @@ class OutcomeHeld(BaseModel):
     price: float | None
 
 
-class MarketRow(BaseModel):
-    market_id: str
-    condition_id: str
-    question: str
-    slug: str
-    event_id: str
-    event_title: str | None
-    category: str
-    closed: bool
+class MarketRow(MarketHead):
     skilled_holders: int = Field(description="skilled wallets with an open position")
     holders: int = Field(description="every wallet with an open position")
     skilled_shares: float

@@ -5,16 +5,17 @@
 -- once per scope; fills are grouped on numeric keys. Per wallet x scope the window figures
 -- are then kept as arrays indexed like the windows, and spread to one row per window last.
 -- Into wallet_rows_work: skilled.sql adds the skilled badge, a decision over each board.
+-- The columns in the order the last SELECT computes them (it drops its helpers cbar, decided, z)
 INSERT INTO wallet_rows_work (
        run_id, wallet, window, category, trades, volume_usdc, markets_traded, active_days,
        first_trade_at, last_trade_at, bets_closed, bets_open, bets_won, bets_lost, cost,
-       realized_pnl, realized_pnl_all, unrealized_pnl, total_pnl, gains, losses, omega,
-       omega_unbounded, omega_score, win_rate, win_rate_lb, roi, roi_se, avg_win, avg_loss,
-       max_win, max_loss, incomplete_positions, truncated, eligibility, pnl_polymarket,
-       pnl_fee_effect, pnl_unredeemed, edge, edge_se, skill_z, edge_lb, skill_p,
-       sharpe_daily, sortino_daily, max_drawdown, max_drawdown_pct, passive_share,
-       both_sides_share, median_gap_s, median_entry, market_maker, high_frequency,
-       favourite_buyer)
+       realized_pnl, realized_pnl_all, unrealized_pnl, total_pnl, pnl_polymarket,
+       pnl_fee_effect, pnl_unredeemed, gains, losses, omega, omega_unbounded, omega_score,
+       win_rate, win_rate_lb, roi, roi_se, avg_win, avg_loss, max_win, max_loss,
+       incomplete_positions, truncated, eligibility, edge, edge_se, skill_z, edge_lb,
+       skill_p, sharpe_daily, sortino_daily, max_drawdown, max_drawdown_pct,
+       passive_share, both_sides_share, median_gap_s, median_entry, market_maker,
+       high_frequency, favourite_buyer)
 WITH
     {as_of:UInt32} AS as_of,
     {run_id:String} AS run,
@@ -234,15 +235,7 @@ WITH
         LEFT JOIN risk_stats AS rk ON rk.wallet_key = f.wallet_key AND rk.scope = f.scope
         ARRAY JOIN arrayEnumerate(window_days) AS wi
     )
-SELECT run_id, wallet, window, category, trades, volume_usdc, markets_traded, active_days,
-       first_trade_at, last_trade_at, bets_closed, bets_open, bets_won, bets_lost, cost,
-       realized_pnl, realized_pnl_all, unrealized_pnl, total_pnl, gains, losses, omega,
-       omega_unbounded, omega_score, win_rate, win_rate_lb, roi, roi_se, avg_win, avg_loss,
-       max_win, max_loss, incomplete_positions, truncated, eligibility, pnl_polymarket,
-       pnl_fee_effect, pnl_unredeemed, edge, edge_se, skill_z, edge_lb, skill_p,
-       sharpe_daily, sortino_daily, max_drawdown, max_drawdown_pct, passive_share,
-       both_sides_share, median_gap_s, median_entry, market_maker, high_frequency,
-       favourite_buyer
+SELECT * EXCEPT (cbar, decided, z)
 FROM (
     SELECT
         run AS run_id, wallet, window, category,

@@ -1,14 +1,23 @@
 """Metrics benchmark: enrich + metrics as SQL in chDB vs a straightforward pandas
-implementation of positions / bets / omega over the same fills; checks that they agree.
+implementation of positions / bets / omega over the same fills, and vs the same lifetime
+figures as one DuckDB query over the world's files (load included); checks that all three
+agree on every wallet, and draws the cost curve.
 
-    .venv/bin/python bench/metrics.py [--fills 1000000 10000000] [--skip-pandas-above N]
+    .venv/bin/python -m pip install -e '.[bench]'      # DuckDB and matplotlib, bench only
+    .venv/bin/python bench/metrics.py [--fills 1000000 3000000 10000000]
+                                      [--skip-pandas-above N] [--plot docs/metrics-cost.png]
 
 The world's activities (splits, merges, conversions, redemptions) are folded with the fills
 in a second SQL run on the same world ("fills + activities"), timed beside the fills-only run
 that the pandas baseline (fills only) is checked against.
 
 Each side runs in its own process; peak memory is sampled during the timed part only.
-Worlds are generated once under worlds/bench-metrics-<fills>/ (or --world-dir).
+Worlds are generated once under worlds/bench-metrics-<fills>/ (or --world-dir). The pandas and
+DuckDB sides compute lifetime positions -> bets -> omega only (every category together); the
+SQL side every figure of every window and category, risk and skill included.
+
+With --plot, seconds and peak GB of each side against fills go to a PNG (log-log axes, a
+dotted line of slope 1 for linear cost).
 """
 
 from __future__ import annotations
@@ -51,8 +60,12 @@ def run_sql(world: Path, out: Path, activities: bool = False) -> dict:
             "activities": n_activities}
 
 
-def run_pandas(world: Path, out: Path) -> dict:
-    from metrics_pandas import lifetime_omega
+def run_baseline(world: Path, out: Path, engine: str) -> dict:
+    """The pandas or DuckDB lifetime implementation, timed with its loading."""
+    if engine == "duckdb":
+        from metrics_duckdb import lifetime_omega
+    else:
+        from metrics_pandas import lifetime_omega
 
     with RssSampler() as rss:
         t0 = time.perf_counter()
@@ -70,9 +83,9 @@ def side(mode: str, world: Path, out: Path) -> dict:
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
-def agree(sql_out: Path, pandas_out: Path) -> tuple[int, int]:
+def agree(sql_out: Path, other_out: Path) -> tuple[int, int]:
     sql = {r[0]: r[1:] for r in json.loads(sql_out.read_text())}
-    pdx = {r[0]: r[1:] for r in json.loads(pandas_out.read_text())}
+    pdx = {r[0]: r[1:] for r in json.loads(other_out.read_text())}
     bad = 0
     for wallet in set(sql) | set(pdx):
         a, b = sql.get(wallet), pdx.get(wallet)
@@ -83,50 +96,96 @@ def agree(sql_out: Path, pandas_out: Path) -> tuple[int, int]:
     return len(set(sql) | set(pdx)), bad
 
 
+def report(target: int, world: Path, skip_baselines: bool) -> dict:
+    """Every side on one world, printed; returns {side: (seconds, peak bytes)}."""
+    gb = 1024 ** 3
+    with fresh_dir("bench-metrics-out-") as tmp:
+        sql = side("sql", world, tmp / "sql.json")
+        print(f"\n[{sql['fills']:,} fills]")
+        print(f"  SQL (chDB): enrich {sql['enrich_s']:.1f} s + metrics {sql['metrics_s']:.1f}"
+              f" s = {sql['total_s']:.1f} s -> {sql['fills'] / sql['total_s']:,.0f} fills/s;"
+              f" peak RSS {sql['peak_rss'] / gb:.2f} GB (loading the store took "
+              f"{sql['load_s']:.1f} s, not timed)")
+        print("    steps: " + ", ".join(f"{k} {v:.1f} s" for k, v in sql["steps"].items()))
+        costs = {"chDB, every figure": (sql["total_s"], sql["peak_rss"])}
+        act = side("sql+activities", world, tmp / "sql-activities.json")
+        print(f"  SQL, fills + {act['activities']:,} activities: enrich "
+              f"{act['enrich_s']:.1f} s + metrics {act['metrics_s']:.1f} s = "
+              f"{act['total_s']:.1f} s ({act['total_s'] / sql['total_s']:.2f}x the fills "
+              f"only); peak RSS {act['peak_rss'] / gb:.2f} GB")
+        print("    steps: " + ", ".join(f"{k} {v:.1f} s" for k, v in act["steps"].items()))
+        if skip_baselines:
+            print("  pandas baseline skipped (--skip-pandas-above)")
+        for engine in (("duckdb",) if skip_baselines else ("duckdb", "pandas")):
+            other = side(engine, world, tmp / f"{engine}.json")
+            wallets, bad = agree(tmp / "sql.json", tmp / f"{engine}.json")
+            costs[f"{engine}, lifetime only"] = (other["total_s"], other["peak_rss"])
+            print(f"  {engine} (lifetime positions -> bets -> omega, load included): "
+                  f"{other['total_s']:.1f} s -> {sql['fills'] / other['total_s']:,.0f} fills/s;"
+                  f" peak RSS {other['peak_rss'] / gb:.2f} GB; {engine} / SQL = "
+                  f"{other['total_s'] / sql['total_s']:.2f}x")
+            print(f"    agreement with the SQL on lifetime bets_closed / realized_pnl / "
+                  f"omega_score: {wallets - bad} of {wallets} wallets")
+    return {name: (target, *cost) for name, cost in costs.items()}
+
+
+def plot(curve: dict[str, list[tuple[int, float, int]]], path: Path) -> None:
+    """Seconds and peak GB against fills, one line per side, log-log."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, (time_ax, mem_ax) = plt.subplots(1, 2, figsize=(10, 4))
+    for name, points in curve.items():
+        fills = [p[0] for p in points]
+        time_ax.plot(fills, [p[1] for p in points], marker="o", label=name)
+        mem_ax.plot(fills, [p[2] / 1024 ** 3 for p in points], marker="o", label=name)
+    first = curve["chDB, every figure"][0]
+    last = curve["chDB, every figure"][-1]
+    time_ax.plot([first[0], last[0]], [first[1], first[1] * last[0] / first[0]], ":",
+                 color="grey", label="linear from the first chDB point")
+    for ax, label in ((time_ax, "seconds (enrich + metrics)"), (mem_ax, "peak RSS, GB")):
+        ax.set_xscale("log")
+        ax.set_yscale("log")
+        ax.set_xlabel("fills")
+        ax.set_ylabel(label)
+        ax.grid(True, which="both", alpha=0.3)
+    time_ax.legend(fontsize=8)
+    fig.suptitle("polyrank metrics: cost against fills (bench/metrics.py, 2 cores)")
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    print(f"\ncost curve written to {path}")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--fills", type=int, nargs="+", default=[1_000_000, 10_000_000])
+    ap.add_argument("--fills", type=int, nargs="+", default=[1_000_000, 3_000_000, 10_000_000])
     ap.add_argument("--world-dir", type=Path, default=Path("worlds"))
     ap.add_argument("--skip-pandas-above", type=int, default=None,
                     help="run the pandas baseline only for worlds up to this many fills")
+    ap.add_argument("--plot", type=Path, default=None, help="write the cost curve to this PNG")
     ap.add_argument("--side", nargs=3, metavar=("MODE", "WORLD", "OUT"), help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.side:
         mode, world, out = args.side
-        if mode == "pandas":
-            result = run_pandas(Path(world), Path(out))
+        if mode in ("pandas", "duckdb"):
+            result = run_baseline(Path(world), Path(out), mode)
         else:
             result = run_sql(Path(world), Path(out), activities=mode == "sql+activities")
         print(json.dumps(result))
         return
+    curve: dict[str, list[tuple[int, float, int]]] = {}
     for target in args.fills:
         world = ensure_world(args.world_dir / f"bench-metrics-{target}", seed=7, fills=target)
-        with fresh_dir("bench-metrics-out-") as tmp:
-            sql = side("sql", world, tmp / "sql.json")
-            gb = 1024 ** 3
-            print(f"\n[{sql['fills']:,} fills]")
-            print(f"  SQL (chDB): enrich {sql['enrich_s']:.1f} s + metrics {sql['metrics_s']:.1f}"
-                  f" s = {sql['total_s']:.1f} s -> {sql['fills'] / sql['total_s']:,.0f} fills/s;"
-                  f" peak RSS {sql['peak_rss'] / gb:.2f} GB (loading the store took "
-                  f"{sql['load_s']:.1f} s, not timed)")
-            print("    steps: " + ", ".join(f"{k} {v:.1f} s" for k, v in sql["steps"].items()))
-            act = side("sql+activities", world, tmp / "sql-activities.json")
-            print(f"  SQL, fills + {act['activities']:,} activities: enrich "
-                  f"{act['enrich_s']:.1f} s + metrics {act['metrics_s']:.1f} s = "
-                  f"{act['total_s']:.1f} s ({act['total_s'] / sql['total_s']:.2f}x the fills "
-                  f"only); peak RSS {act['peak_rss'] / gb:.2f} GB")
-            print("    steps: " + ", ".join(f"{k} {v:.1f} s" for k, v in act["steps"].items()))
-            if args.skip_pandas_above is not None and target > args.skip_pandas_above:
-                print("  pandas baseline skipped (--skip-pandas-above)")
-                continue
-            pdx = side("pandas", world, tmp / "pandas.json")
-            wallets, bad = agree(tmp / "sql.json", tmp / "pandas.json")
-            print(f"  pandas: {pdx['total_s']:.1f} s -> {sql['fills'] / pdx['total_s']:,.0f} "
-                  f"fills/s; peak RSS {pdx['peak_rss'] / gb:.2f} GB")
-            print(f"  ratio pandas / SQL = {pdx['total_s'] / sql['total_s']:.1f}x "
-                  f"(the pandas side computes lifetime omega only, the SQL side everything)")
-            print(f"  agreement on lifetime bets_closed / realized_pnl / omega_score: "
-                  f"{wallets - bad} of {wallets} wallets")
+        skip = args.skip_pandas_above is not None and target > args.skip_pandas_above
+        for name, point in report(target, world, skip).items():
+            curve.setdefault(name, []).append(point)
+    print("\nside                    " + "".join(f"{t:>14,}" for t in args.fills))
+    for name, points in curve.items():
+        print(f"{name:24s}" + "".join(f"{p[1]:>9.1f} s   " for p in points))
+    if args.plot:
+        plot(curve, args.plot)
 
 
 if __name__ == "__main__":

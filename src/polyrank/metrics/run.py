@@ -19,11 +19,17 @@ from polyrank.store import Store, load_sql
 log = logging.getLogger(__name__)
 SQL = "polyrank.metrics.sql"
 TABLES = ("positions", "bets", "wallet_metrics", "specialists")
-STEPS = ("position_work.sql", "positions.sql", "bets.sql", "risk_days.sql", "risk_work.sql",
-         "wallet_rows.sql", "skilled.sql", "specialists.sql")
-#: the run's positions as numbers, its equity changes, risk figures and wallet rows before
-#: the skilled badge, dropped once the run is done
-WORK = ("position_work", "risk_days", "risk_work", "wallet_rows_work")
+#: The run's steps in three parts (docs/scaling.md): the first reads every wallet's trades
+#: (on a cluster sharded by wallet, once over all shards, its table replicated), the second
+#: is local to each wallet (each shard alone), the last decides over each board's rows.
+TAPE_STEPS = ("token_prices.sql",)
+WALLET_STEPS = ("position_work.sql", "positions.sql", "bets.sql", "risk_days.sql",
+                "risk_work.sql", "wallet_rows.sql")
+BOARD_STEPS = ("skilled.sql", "specialists.sql")
+STEPS = (*TAPE_STEPS, *WALLET_STEPS, *BOARD_STEPS)
+#: the run's token prices, positions as numbers, equity changes, risk figures and wallet rows
+#: before the skilled badge, dropped once the run is done
+WORK = ("token_prices", "position_work", "risk_days", "risk_work", "wallet_rows_work")
 DAY = 86400
 INPUTS_KEY = "metrics_inputs"  # pipeline_state: what the readable run was computed from
 
@@ -99,26 +105,48 @@ def compute_metrics(store: Store, config: MetricsConfig | None = None, *,
         raise PolyrankError("no enriched trades: run `polyrank enrich` (after an ingest) first")
     inputs = inputs_key(store, config) if as_of is None else ""
     as_of = default_as_of(store) if as_of is None else int(as_of)
-    run_id = datetime.now(UTC).strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:6]
-    params = sql_params(config, run_id, as_of)
+    run_id = new_run_id()
     set_stage(store, "metrics")
+    step_s = run_steps(store, STEPS, config, run_id, as_of)
+    return publish_run(store, run_id, as_of, inputs=inputs, started_at=started_at,
+                       seconds=time.monotonic() - started, step_s=step_s)
+
+
+def new_run_id() -> str:
+    return datetime.now(UTC).strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:6]
+
+
+def run_steps(store: Store, steps: tuple[str, ...], config: MetricsConfig, run_id: str,
+              as_of: int) -> dict[str, float]:
+    """Run some of the run's SQL steps (in order); returns the seconds of each. A whole run is
+    STEPS; a cluster runs TAPE_STEPS once over every shard, WALLET_STEPS on each shard and
+    BOARD_STEPS over every shard's rows (docs/scaling.md)."""
+    params = sql_params(config, run_id, as_of)
     step_s = {}
-    for step in STEPS:
+    for step in steps:
         t0 = time.monotonic()
         sql = load_sql(SQL, step)
         store.command(sql, {k: v for k, v in params.items() if "{" + k + ":" in sql})
         step_s[step.removesuffix(".sql")] = time.monotonic() - t0
+    return step_s
+
+
+def publish_run(store: Store, run_id: str, as_of: int, *, inputs: str = "",
+                started_at: datetime | None = None, seconds: float = 0.0,
+                step_s: dict[str, float] | None = None) -> MetricsReport:
+    """Make a run whose result tables are written the readable one: drop its work, record it,
+    switch readers to it, drop older runs."""
     for work in WORK:
         store.command("ALTER TABLE {t:Identifier} DROP PARTITION {p:String}",
                       {"t": work, "p": run_id})
+    trades = store.scalar("SELECT count() FROM trade_rows")
     counts = {t: store.scalar("SELECT count() FROM {t:Identifier} WHERE run_id = {r:String}",
                               {"t": t, "r": run_id}) for t in TABLES}
     wallets = store.scalar("SELECT uniqExact(wallet) FROM wallet_metrics WHERE run_id = "
                            "{r:String}", {"r": run_id})
-    seconds = time.monotonic() - started
-    store.insert("metrics_runs", [(run_id, as_of, started_at, datetime.now(UTC), seconds,
-                                   trades, counts["positions"], counts["bets"], wallets,
-                                   "complete")],
+    store.insert("metrics_runs", [(run_id, as_of, started_at or datetime.now(UTC),
+                                   datetime.now(UTC), seconds, trades, counts["positions"],
+                                   counts["bets"], wallets, "complete")],
                  ("run_id", "as_of", "started_at", "finished_at", "seconds", "trades",
                   "positions", "bets", "wallets", "status"))
     previous = store.scalar("SELECT argMax(value, updated_at) FROM pipeline_state "
@@ -131,7 +159,7 @@ def compute_metrics(store: Store, config: MetricsConfig | None = None, *,
     log.info("metrics run %s (as of %d): %d positions, %d bets, %d wallets in %.1f s",
              run_id, as_of, counts["positions"], counts["bets"], wallets, seconds)
     return MetricsReport(run_id, as_of, trades, counts["positions"], counts["bets"], wallets,
-                         seconds, step_s)
+                         seconds, step_s or {})
 
 
 def _drop_runs_except(store: Store, keep: set[str]) -> None:

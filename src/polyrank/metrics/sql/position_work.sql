@@ -11,8 +11,6 @@ INSERT INTO position_work
 WITH
     {dust:Float64} * 1000000 AS dust_micro,
     {as_of:UInt32} AS as_of,
-    -- a trade's place in time order as one number: (ts, tx_key, order_key) in 160 bits
-    bitShiftLeft(toUInt256(ts), 128) + bitShiftLeft(toUInt256(tx_key), 64) + order_key AS seq,
     tokens AS (
         SELECT t.token_key AS token_key,
                -- no trade of the token: no mark (a LEFT JOIN would give 0)
@@ -22,9 +20,9 @@ WITH
                t.payout AS payout, t.resolved_at AS resolved_at
         FROM trade_tokens AS t
         LEFT JOIN (
-            -- a token's mark: its latest trade price
-            SELECT token_key, argMax(usdc / shares, seq) AS mark
-            FROM trade_rows WHERE ts <= as_of AND shares > 0
+            -- a token's mark: its latest trade price (token_prices.sql)
+            SELECT token_key, argMax(price, day) AS mark
+            FROM token_prices WHERE run_id = {run_id:String}
             GROUP BY token_key
         ) AS mk ON mk.token_key = t.token_key
     ),

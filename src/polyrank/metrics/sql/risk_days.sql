@@ -61,10 +61,8 @@ WITH
             FROM (
                 SELECT p.token_key AS token_key, p.day AS day, p.price AS value
                 FROM (
-                    SELECT token_key, intDiv(ts, 86400) AS day,
-                           argMax(usdc / shares, (ts, tx_key, order_key)) AS price
-                    FROM trade_rows WHERE ts <= as_of AND shares > 0
-                    GROUP BY token_key, day
+                    SELECT token_key, day, price FROM token_prices
+                    WHERE run_id = {run_id:String}
                 ) AS p
                 LEFT JOIN resolutions AS r ON r.token_key = p.token_key
                 WHERE r.token_key != p.token_key OR p.day < r.day

@@ -1,0 +1,10 @@
+-- Per token and UTC day up to the as-of time, its last trade price that day (the latest trade
+-- by (ts, tx_key, order_key)), into token_prices: the mark of docs/metrics.md §2 is a token's
+-- last one, and §4.7's curve values held shares at them. Over every wallet's trades in the
+-- store (on a cluster: the whole tape, once; docs/scaling.md).
+INSERT INTO token_prices
+SELECT {run_id:String}, token_key, intDiv(ts, 86400) AS day,
+       argMax(usdc / shares, (ts, tx_key, order_key)) AS price
+FROM trade_rows
+WHERE ts <= {as_of:UInt32} AND shares > 0
+GROUP BY token_key, day

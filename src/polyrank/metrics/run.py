@@ -18,7 +18,7 @@ from polyrank.store import Store, load_sql
 
 log = logging.getLogger(__name__)
 SQL = "polyrank.metrics.sql"
-TABLES = ("positions", "bets", "wallet_metrics", "specialists")
+TABLES = ("positions", "bets", "wallet_metrics", "specialists", "token_prices")
 #: The run's steps in three parts (docs/scaling.md): the first reads every wallet's trades
 #: (on a cluster sharded by wallet, once over all shards, its table replicated), the second
 #: is local to each wallet (each shard alone), the last decides over each board's rows.
@@ -27,9 +27,9 @@ WALLET_STEPS = ("position_work.sql", "positions.sql", "bets.sql", "risk_days.sql
                 "risk_work.sql", "wallet_rows.sql")
 BOARD_STEPS = ("skilled.sql", "specialists.sql")
 STEPS = (*TAPE_STEPS, *WALLET_STEPS, *BOARD_STEPS)
-#: the run's token prices, positions as numbers, equity changes, risk figures and wallet rows
-#: before the skilled badge, dropped once the run is done
-WORK = ("token_prices", "position_work", "risk_days", "risk_work", "wallet_rows_work")
+#: the run's positions as numbers, its equity changes, risk figures and wallet rows before
+#: the skilled badge, dropped once the run is done
+WORK = ("position_work", "risk_days", "risk_work", "wallet_rows_work")
 DAY = 86400
 INPUTS_KEY = "metrics_inputs"  # pipeline_state: what the readable run was computed from
 

@@ -72,6 +72,12 @@ WITH
         )
         WHERE previous IS NULL OR value != previous
     ),
+    numbered AS (
+        -- the token's value changes numbered in day order (1, 2, ...)
+        SELECT token_key, day, value, previous_value,
+               row_number() OVER (PARTITION BY token_key ORDER BY day) AS idx
+        FROM token_values
+    ),
     changes AS (
         -- E's changes, per position: on a flow day, the cash moved and the shares bought or
         -- sold at the token's value that day; on a later day the value changes while shares
@@ -85,11 +91,19 @@ WITH
         ASOF LEFT JOIN (SELECT token_key, day, toNullable(value) AS value FROM token_values) AS v
             ON v.token_key = p.token_key AND v.day <= p.day
         UNION ALL
-        SELECT p.wallet_key, p.category, v.day,
-               round(p.cash + p.held * v.value) - round(p.cash + p.held * v.previous_value), 0
-        FROM (SELECT * FROM positions WHERE held > 0) AS p
-        JOIN token_values AS v ON v.token_key = p.token_key
-        WHERE v.day > p.day AND v.day <= p.next_day
+        SELECT h.wallet_key, h.category, v.day,
+               round(h.cash + h.held * v.value) - round(h.cash + h.held * v.previous_value), 0
+        FROM (
+            -- the value changes after the flow day up to the next one: numbers lo+1 .. hi,
+            -- found by two ASOF joins, so a position meets only its own days' changes
+            SELECT p.wallet_key AS wallet_key, p.category AS category, p.token_key AS token_key,
+                   p.cash AS cash, p.held AS held,
+                   arrayJoin(range(lo.idx + 1, hi.idx + 1)) AS idx
+            FROM (SELECT * FROM positions WHERE held > 0) AS p
+            ASOF LEFT JOIN numbered AS lo ON lo.token_key = p.token_key AND lo.day <= p.day
+            ASOF LEFT JOIN numbered AS hi ON hi.token_key = p.token_key AND hi.day <= p.next_day
+        ) AS h
+        JOIN numbered AS v ON v.token_key = h.token_key AND v.idx = h.idx
     )
 -- E's change and the cash moved per wallet, category and day (risk_work.sql adds them up
 -- across categories for the scope 'all')

@@ -34,11 +34,11 @@ WITH
         GROUP BY f.token_key
     ),
     prices AS (
-        SELECT token_key, toDate(toDateTime(ts, 'UTC')) AS day,
-               toNullable(argMax(usdc / shares, (ts, tx_key, order_key))) AS price
-        FROM trade_rows
-        WHERE token_key IN (SELECT token_key FROM flows) AND ts <= as_of AND shares > 0
-        GROUP BY token_key, day
+        -- each day's last trade price (the run's token_prices, from every wallet's trades)
+        SELECT token_key, toDate(toDateTime(day * 86400, 'UTC')) AS day,
+               toNullable(price) AS price
+        FROM token_prices
+        WHERE run_id = {run:String} AND token_key IN (SELECT token_key FROM flows)
     ),
     opening AS (
         -- a token's latest price from before the wallet first held it: a conversion can

@@ -2,8 +2,8 @@
 -- (docs/metrics.md §2's mark is the last of them; §4.7 values held shares at them). They come
 -- from the whole tape, every wallet's trades: on a cluster sharded by wallet this is the one
 -- input a shard cannot compute alone, so metrics/sql/token_prices.sql runs once over all
--- shards and the table is replicated to each (docs/scaling.md). Dropped with the run's other
--- work once the run is done.
+-- shards and the table is replicated to each (docs/scaling.md). Kept with the run's results:
+-- the wallet page's P&L chart reads them too.
 CREATE TABLE IF NOT EXISTS token_prices (
     run_id    String,
     token_key UInt64,

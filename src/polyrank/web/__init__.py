@@ -1,5 +1,5 @@
-"""The web page: one static page (`index.html`, `static/app.js` with `figures.js` and
-`markets.js`, `static/style.css`) that reads the JSON API. `mount(app)` serves it at `/` and
+"""The web page: one static page (`index.html`, the plain scripts of `static/` it loads in
+order, `static/style.css`) that reads the JSON API. `mount(app)` serves it at `/` and
 at the page's own routes (`/wallet/0x…`, `/markets`, `/market/ID`), and the static files
 under `/static/`. The chart library is taken from the npm registry at build time (`make
 assets`, pinned by `web/package-lock.json`) into `static/vendor/` and ships with the package:

@@ -1,7 +1,7 @@
 // The skill, risk and behaviour figures (docs/metrics.md §4.6-§4.8) in plain words, for
 // someone deciding whom to copy: one sentence each, shown on the wallet page and as the
-// titles of the board's columns and badges. Loaded before app.js, which reads
-// `window.polyrankFigures`; the figures themselves come from the API, keyed by these names.
+// titles of the board's columns and badges. Loaded before the page's other scripts, which
+// read `window.polyrankFigures`; the figures themselves come from the API, keyed by these names.
 "use strict";
 
 window.polyrankFigures = (() => {

@@ -1,4 +1,5 @@
-// Where the skilled money stands: the page's markets views, over app.js's helpers.
+// Where the skilled money stands: the page's markets views, over the shared helpers
+// (`window.polyrank.lib`).
 // Routes: `/markets?category=&sort=&order=&offset=` (the open markets where wallets badged
 // skilled hold positions) and `/market/ID` (one market, by Gamma id or condition id: per
 // outcome its current price and what the skilled wallets, those skilled in its category and
@@ -8,7 +9,8 @@
 
 (() => {
   const P = window.polyrank;
-  const { h, $, api, numCell, money, count, sign, dash, f2, f3, f4, tab, navigate } = P.lib;
+  const { h, $, api, numCell, money, count, sign, dash, f2, f3, f4, tab, pager, sortHeader,
+          navigate } = P.lib;
   const META = () => P.lib.meta();
 
   const price = (v) => v == null ? dash : f4.format(v);
@@ -117,18 +119,9 @@
     const m = META();
     $("#markets-head").replaceChildren(...columns().map((col) => {
       const cls = col.cls ?? "num";
-      if (!m.marketSorts.includes(col.key)) {
-        return h("th", { class: cls, title: col.title }, col.label);
-      }
-      const active = col.key === s.sort;
-      const next = active && s.order === m.orders[0] ? m.orders[1] : m.orders[0];
-      return h("th", { class: cls, "data-sort": col.key, title: col.title,
-                       "aria-sort": active ? (s.order === "desc" ? "descending" : "ascending")
-                         : null },
-        h("button", { type: "button", class: active ? "sort active" : "sort",
-                      onclick: () => navigate(listUrl({ sort: col.key, order: next })) },
-          col.label, h("span", { class: "arrow" },
-            active ? (s.order === "desc" ? " ▼" : " ▲") : "")));
+      return m.marketSorts.includes(col.key)
+        ? sortHeader(col, cls, s, (changes) => navigate(listUrl(changes)))
+        : h("th", { class: cls, title: col.title }, col.label);
     }));
   }
 
@@ -142,14 +135,8 @@
       cols.map((col) => col.cell(r))))
       : [h("tr", {}, h("td", { colspan: cols.length, class: "empty" },
         "No open market holds skilled money here."))]));
-    const offset = Number(s.offset) || 0, step = META().limits.default;
-    $("#markets-pager").replaceChildren(
-      P.lib.pageButton("← Previous", offset > 0,
-        () => navigate(listUrl({ ...s, offset: String(Math.max(0, offset - step)) }))),
-      h("span", {}, body.rows.length ? `${count(offset + 1)}–${count(offset + body.rows.length)}`
-        + ` of ${count(body.total)}` : ""),
-      P.lib.pageButton("Next →", offset + body.rows.length < body.total,
-        () => navigate(listUrl({ ...s, offset: String(offset + step) }))));
+    pager("#markets-pager", Number(s.offset) || 0, body.rows.length, body.total,
+      META().limits.default, (offset) => navigate(listUrl({ ...s, offset: String(offset) })));
   }
 
   // ---- one market ----------------------------------------------------------------------

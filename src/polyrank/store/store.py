@@ -6,7 +6,8 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from functools import cache
 from importlib import resources
 from typing import Any
@@ -95,6 +96,19 @@ class Store:
         self.close()
 
     # -- SQL ---------------------------------------------------------------------------------
+    @contextmanager
+    def idle(self) -> Iterator[bool]:
+        """Whether the store is free right now, without waiting: when it is (True), it is held
+        for the block, so the block's statements run without waiting either; when another
+        thread's statement runs (False), nothing is held. For readers that would rather answer
+        with what they have than wait (the API's cache, `api/cache.py`)."""
+        free = self._serial.acquire(blocking=False)
+        try:
+            yield free
+        finally:
+            if free:
+                self._serial.release()
+
     def query(self, sql: str, params: Mapping[str, Any] | None = None, *,
               read_only: bool = False) -> Any:
         """Run a query; returns clickhouse-connect's QueryResult (result_rows, column_names).

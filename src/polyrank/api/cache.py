@@ -273,11 +273,14 @@ class CacheMiddleware:
         return keeping
 
 
-def install_cache(app: FastAPI, store: Store, settings: Settings,
-                  kinds: Mapping[str, str]) -> RunWatch:
+def install_cache(app: FastAPI, store: Store | None, settings: Settings,
+                  kinds: Mapping[str, str]) -> RunWatch | None:
     """Serve the routes of `app` whose paths `kinds` names (path -> RUN or DATA) from a
     response cache (`app.state.response_cache`); returns the watch (`app.state.cache_watch`),
-    which `serving.ApiServer` expires when a pipeline of its process finishes."""
+    which `serving.ApiServer` expires when a pipeline of its process finishes. An app without
+    a store (one that only checks parameters) has nothing to cache."""
+    if store is None:
+        return None
     paths = app.openapi()["paths"]
     routes = [CachedRoute(path, kind, query_defaults(paths[path]["get"]))
               for path, kind in kinds.items()]

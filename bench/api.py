@@ -194,25 +194,30 @@ def main() -> None:
     ap.add_argument("--wallets", type=int, default=20,
                     help="wallets from the top of the leaderboard (and markets from the top "
                          "of the markets list) to rotate through")
+    ap.add_argument("--store", help="serve this computed store (a DSN) instead of building "
+                                    "one from the world")
     ap.add_argument("--build", nargs=2, metavar=("WORLD", "DSN"), help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.build:
         print(json.dumps(build_store(Path(args.build[0]), args.build[1])))
         return
 
-    world = ensure_world(args.world_dir / f"bench-api-{args.fills}", seed=args.seed,
-                         fills=args.fills)
+    world = None if args.store else ensure_world(args.world_dir / f"bench-api-{args.fills}",
+                                                 seed=args.seed, fills=args.fills)
     with fresh_dir("bench-api-") as tmp:
-        dsn = f"chdb://{tmp / 'store'}"
-        t0 = time.perf_counter()
-        done = subprocess.run([sys.executable, str(HERE / "api.py"), "--build", str(world), dsn],
-                              capture_output=True, text=True, check=False)
-        if done.returncode != 0:
-            raise SystemExit(f"building the store failed:\n{done.stderr[-3000:]}")
-        built = json.loads(done.stdout.strip().splitlines()[-1])
-        print(f"world {world}: {built['fills']:,} fills, {built['wallets']:,} wallets with "
-              f"metrics; store built in {time.perf_counter() - t0:.0f} s; one statement "
-              f"(SELECT 1) takes {built['select1_ms']:.1f} ms in the embedded store")
+        dsn = args.store or f"chdb://{tmp / 'store'}"
+        if args.store:
+            print(f"serving the store {args.store} as it is")
+        else:
+            t0 = time.perf_counter()
+            done = subprocess.run([sys.executable, str(HERE / "api.py"), "--build", str(world),
+                                   dsn], capture_output=True, text=True, check=False)
+            if done.returncode != 0:
+                raise SystemExit(f"building the store failed:\n{done.stderr[-3000:]}")
+            built = json.loads(done.stdout.strip().splitlines()[-1])
+            print(f"world {world}: {built['fills']:,} fills, {built['wallets']:,} wallets with "
+                  f"metrics; store built in {time.perf_counter() - t0:.0f} s; one statement "
+                  f"(SELECT 1) takes {built['select1_ms']:.1f} ms in the embedded store")
         server = Server(dsn, tmp / "rt")
         try:
             run(server.url, args)

@@ -147,9 +147,23 @@ def test_a_new_run_of_the_serving_process_changes_the_etag_and_the_body(dsn):
             assert revalidated.json()["run_id"] == report.run_id
 
 
-def test_a_run_or_a_load_from_elsewhere_is_seen_within_the_check_interval(dsn):
-    """Writes the serving process's pipeline did not make (another process on a server
-    store): a new run changes every cached answer, newly loaded data the wallet page's."""
+def test_an_embedded_store_is_asked_for_its_run_only_after_a_write(dsn):
+    """No other process can write an embedded store: without a write of this one, however
+    long since the last check, a hit runs no statement; after one, one check."""
+    with serving(dsn, check_ms=0) as (store, http, counted):
+        first = http.get(BOARD)
+        time.sleep(0.05)
+        before = counted.n
+        assert http.get(BOARD).content == first.content and counted.n == before
+        store.insert("pipeline_state", [("stage", "ready")], ("key", "value"))
+        assert http.get(BOARD).content == first.content and counted.n == before + 1
+        assert http.get(BOARD).content == first.content and counted.n == before + 1
+
+
+def test_writes_the_server_was_not_told_of_are_seen_within_the_check_interval(dsn):
+    """Writes that no pipeline of the serving session announced (another thread's; another
+    process's on a server store): a new run changes every cached answer, newly loaded data
+    a wallet's page."""
     from polyrank.metrics.run import compute_metrics
 
     with serving(dsn, check_ms=300) as (store, http, _):
@@ -222,36 +236,46 @@ def test_status_and_meta_are_live(dsn):
 
 def test_cached_answers_do_not_wait_for_a_busy_store(dsn):
     """A pipeline statement of the serving process holds the store (here a 2 s statement on
-    another thread): cached answers and 304s come at once, even with the version's check
-    due; an answer not cached waits for the store."""
+    another thread) while more requests than the server has handler threads wait for it:
+    cached answers and 304s come at once, even with the version's check due; an answer not
+    cached waits for the store."""
     with serving(dsn, check_ms=50) as (store, http, _):
         wallet, _ = some_wallet_and_market(http)
         cached = [BOARD, f"/api/wallets/{wallet}", "/api/markets"]
         tags = {path: http.get(path).headers["etag"] for path in cached}
         time.sleep(0.1)   # the version's check is due
-        started, done = threading.Event(), {}
+        started, held = threading.Event(), {}
 
         def busy() -> None:
             with store.idle() as free:
                 assert free
-                done["from"] = time.monotonic()
+                held["from"] = time.monotonic()
                 started.set()
                 store.query("SELECT sleep(2)")
-            done["at"] = time.monotonic()
+            held["to"] = time.monotonic()
+
+        def miss(limit: int) -> None:   # waits in a handler thread for the store
+            httpx.get(f"{http.base_url}{BOARD}?limit={limit}", timeout=60)
 
         worker = threading.Thread(target=busy)
         worker.start()
+        waiting = [threading.Thread(target=miss, args=(limit,)) for limit in range(50, 95)]
         try:
             assert started.wait(10)
+            for thread in waiting:
+                thread.start()
+            time.sleep(0.3)
             for path, tag in tags.items():
                 t0 = time.monotonic()
                 res = http.get(path)
                 assert res.status_code == 200 and res.headers["etag"] == tag
                 assert http.get(path, headers={"If-None-Match": tag}).status_code == 304
                 assert time.monotonic() - t0 < 0.5, path
-            assert "at" not in done   # the store was busy all along
+            assert "to" not in held   # the store was busy all along
             waited = http.get(BOARD, params={"limit": 7})
             assert waited.status_code == 200
-            assert time.monotonic() >= done["from"] + 2.0   # it waited out the statement
+            assert time.monotonic() >= held["from"] + 2.0   # it waited out the statement
         finally:
             worker.join(10)
+            for thread in waiting:
+                thread.join(60)

@@ -9,10 +9,12 @@ an omitted one as its default reads). Such a key also names the answer's `ETag`,
 whose `If-None-Match` holds it is answered 304 without touching the store.
 
 `RunWatch` knows the version: it re-reads it (`cache_version.sql`, one statement over metadata)
-at most once every `api_cache_check_ms`, or at the next request after `expire()` (a pipeline
-of this process finished), and never waits for the store: while another thread's statement
-runs, the version last read stands. Hence the staleness bound: a cached answer is at most one
-check interval older than a change of run or data, counted from when the store is next free.
+at most once every `api_cache_check_ms` — with an embedded store, which only this process can
+write, only once `Store.writes` moved — or at the next request after `expire()` (a pipeline of
+this process finished), and never waits for the store: while another thread's statement
+runs, the version last read stands and the store is asked again `BUSY_RETRY_S` later. Hence
+the staleness bound: a cached answer is at most one check interval older than a change of run
+or data, counted from when the store is next free (give or take `BUSY_RETRY_S`).
 
 `CacheMiddleware` serves the cached routes: a hit answers the stored bytes from the event
 loop, never waiting on the store's lock (a pipeline in the same process may hold it for a
@@ -32,6 +34,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qsl
 
+import anyio
 import anyio.to_thread
 from fastapi import FastAPI
 from starlette.routing import compile_path
@@ -48,6 +51,8 @@ RUN, DATA = "run", "data"
 CACHE_CONTROL = b"no-cache"
 #: What one kept answer costs beyond its body (key, headers, bookkeeping), roughly.
 ENTRY_OVERHEAD = 512
+#: How soon the version is asked again when the store was busy.
+BUSY_RETRY_S = 0.05
 
 
 @dataclass(frozen=True)
@@ -81,32 +86,41 @@ def read_version(store: Store) -> Version | object | None:
 
 class RunWatch:
     """The version the cached answers are of, re-read by `check()` when `due()`: at most every
-    `every_s` seconds, or at once after `expire()`."""
+    `every_s` seconds, or at once after `expire()`. With `changes` (a count of the writes that
+    could change it: an embedded store's, which no other process can write) only once that
+    count moved since the last read."""
 
     def __init__(self, read: Callable[[], Version | object | None], every_s: float,
+                 changes: Callable[[], int] | None = None,
                  clock: Callable[[], float] = time.monotonic) -> None:
-        self._read, self._every, self._clock = read, every_s, clock
+        self._read, self._every, self._changes, self._clock = read, every_s, changes, clock
         self._next = float("-inf")
+        self._seen: int | None = None   # `changes` at the last read
         self._checking = threading.Lock()
         self.version: Version | None = None
 
     def due(self) -> bool:
-        return self._clock() >= self._next
+        return self._clock() >= self._next and (self._changes is None
+                                                or self._changes() != self._seen)
 
     def expire(self) -> None:
         """Re-read the version at the next request (a pipeline of this process wrote)."""
-        self._next = float("-inf")
+        self._next, self._seen = float("-inf"), None
 
     def check(self) -> Version | None:
         """Re-read the version when due; while another thread re-reads it, or the store is busy,
-        the version last read stands (and a busy store is asked again next time)."""
+        the version last read stands (a busy store is asked again after `BUSY_RETRY_S`)."""
         if not self._checking.acquire(blocking=False):
             return self.version
         try:
             if self.due():
+                seen = self._changes() if self._changes else None
                 found = self._read()
-                if found is not BUSY:
+                if found is BUSY:
+                    self._next = self._clock() + min(self._every, BUSY_RETRY_S)
+                else:
                     self.version, self._next = found, self._clock() + self._every
+                    self._seen = seen
         finally:
             self._checking.release()
         return self.version
@@ -220,6 +234,9 @@ class CacheMiddleware:
                  watch: RunWatch) -> None:
         self.app, self.routes, self.cache, self.watch = app, routes, cache, watch
         self._run: str | None = None
+        # the version's checks get a thread of their own: never queued behind route handlers
+        # that wait for a busy store in the shared thread pool
+        self._checker: anyio.CapacityLimiter | None = None
 
     async def __call__(self, scope: dict, receive: Callable, send: Callable) -> None:
         found = self._match(scope) if scope["type"] == "http" and scope["method"] == "GET" \
@@ -227,7 +244,8 @@ class CacheMiddleware:
         if found is None:
             return await self.app(scope, receive, send)
         if self.watch.due():
-            await anyio.to_thread.run_sync(self.watch.check)
+            self._checker = self._checker or anyio.CapacityLimiter(1)
+            await anyio.to_thread.run_sync(self.watch.check, limiter=self._checker)
         version = self.watch.version
         if version is None:   # no metrics run yet: every route answers for itself (503)
             return await self.app(scope, receive, send)
@@ -284,7 +302,8 @@ def install_cache(app: FastAPI, store: Store | None, settings: Settings,
     paths = app.openapi()["paths"]
     routes = [CachedRoute(path, kind, query_defaults(paths[path]["get"]))
               for path, kind in kinds.items()]
-    watch = RunWatch(lambda: read_version(store), settings.api_cache_check_ms / 1000)
+    watch = RunWatch(lambda: read_version(store), settings.api_cache_check_ms / 1000,
+                     changes=(lambda: store.writes) if store.target.embedded else None)
     cache = ResponseCache(settings.api_cache_bytes)
     app.add_middleware(CacheMiddleware, routes=routes, cache=cache, watch=watch)
     app.state.cache_watch, app.state.response_cache = watch, cache

@@ -50,6 +50,9 @@ class Store:
         self._client = client
         self._lock = lock
         self._checked: dict[str, None] = {}  # read-only statements already let through
+        #: statements run through this object that may have changed the store (command,
+        #: insert): with an embedded store, which only this process opens, nothing else can
+        self.writes = 0
         # one statement at a time per Store: an embedded chDB connection is not shared
         # between threads (the API's handlers and a pipeline thread in `serve --pipeline`)
         self._serial = threading.RLock()
@@ -159,6 +162,7 @@ class Store:
     def command(self, sql: str, params: Mapping[str, Any] | None = None) -> None:
         try:
             with self._serial:
+                self.writes += 1
                 self._live.command(sql, parameters=dict(params or {}))
         except Exception as exc:
             raise _store_error(exc, sql) from exc
@@ -168,6 +172,7 @@ class Store:
             return 0
         try:
             with self._serial:
+                self.writes += 1
                 self._live.insert(table, rows, column_names=list(columns))
         except Exception as exc:
             raise _store_error(exc, f"INSERT INTO {table}") from exc
@@ -178,6 +183,7 @@ class Store:
             return 0
         try:
             with self._serial:
+                self.writes += 1
                 self._live.insert_arrow(table, arrow_table)
         except Exception as exc:
             raise _store_error(exc, f"INSERT INTO {table}") from exc

@@ -1,16 +1,20 @@
-"""API benchmark: requests/s and p50 / p99 latency of `polyrank serve` on loopback
-for the leaderboard and wallet pages at several concurrencies, against a static /healthz as
-the ceiling of the server stack on this machine.
+"""API benchmark: requests/s and p50 / p99 latency of `polyrank serve` on loopback for every
+cached route (the boards, the wallet pages, the markets pages, a 304 revalidation) at 1 and 8
+clients side by side, against a static /healthz as the ceiling of the server stack on this
+machine; and each route's cold latency (its first request, a cache miss that reads the store).
 
-    .venv/bin/python bench/api.py [--fills 1000000] [--concurrency 1 8 32] [--seconds 5]
+    .venv/bin/python bench/api.py [--fills 1000000] [--concurrency 1 8] [--seconds 5]
 
 A world is generated once under worlds/bench-api-<fills>/ (or --world-dir), loaded straight
 into a fresh embedded store, enriched and computed in a child process; then `polyrank serve`
 runs as its own process and this process drives it with asyncio (aiohttp, keep-alive, one
 connection per concurrent client, closed loop: each client sends its next request when the
-previous one is answered). Every non-2xx answer or failed request counts as an error.
-Server and load generator share the machine's cores, so absolute figures move with whatever
-else runs; the ratio to /healthz at the same concurrency is the figure to compare.
+previous one is answered). Every answer but a 2xx (or the 304 asked for) and every failed
+request counts as an error. Before any load, each route's paths are asked once each, one at a
+time: that first answer is computed from the store (cold); under load the answers come from
+the server's per-run cache. Server and load generator share the machine's cores, so absolute
+figures move with whatever else runs; the ratio to /healthz at the same concurrency is the
+figure to compare.
 """
 
 from __future__ import annotations
@@ -42,6 +46,13 @@ BOARDS = {  # label -> query
     "leaderboard roi asc, page 3": "?sort=roi&order=asc&min_bets=0&limit=100&offset=200",
 }
 WALLET_PAGES = ("", "/trades", "/positions", "/pnl")
+OTHERS = {  # label -> path
+    "/api/categories": "/api/categories",
+    "/api/specialists": "/api/specialists",
+    "/api/markets": "/api/markets",
+    "/api/markets?sort=edge_gap": "/api/markets?sort=edge_gap&order=asc&limit=50",
+}
+REVALIDATE = "leaderboard If-None-Match (304)"
 
 
 def build_store(world: Path, dsn: str) -> dict:
@@ -109,18 +120,34 @@ class Cell:
     def rps(self) -> float:
         return len(self.latencies) / self.seconds if self.seconds else 0.0
 
-    def pct(self, q: float) -> float:
-        ordered = sorted(self.latencies)
-        if not ordered:
-            return float("nan")
-        return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))] * 1000
+
+def pct(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    if not ordered:
+        return float("nan")
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))] * 1000
+
+
+async def cold(base: str, paths: list[str]) -> list[float]:
+    """Each path asked once, one at a time: the seconds of each first answer."""
+    took = []
+    async with aiohttp.ClientSession(base) as session:
+        for path in paths:
+            t0 = time.perf_counter()
+            async with session.get(path) as res:
+                await res.read()
+                res.raise_for_status()
+            took.append(time.perf_counter() - t0)
+    return took
 
 
 async def drive(base: str, endpoint: str, paths: list[str], concurrency: int,
-                seconds: float, warmup_s: float) -> Cell:
+                seconds: float, warmup_s: float, headers: dict | None = None) -> Cell:
     """`concurrency` clients, each sending its next request when the previous one is answered,
-    for `seconds` after `warmup_s` (not counted); paths are taken round-robin."""
+    for `seconds` after `warmup_s` (not counted); paths are taken round-robin. With `headers`
+    (an If-None-Match) a 304 is the expected answer."""
     cell = Cell(endpoint, concurrency)
+    expected = 304 if headers else 200
     rotation = itertools.cycle(paths)
     connector = aiohttp.TCPConnector(limit=concurrency, force_close=False)
     timeout = aiohttp.ClientTimeout(total=60)
@@ -131,7 +158,7 @@ async def drive(base: str, endpoint: str, paths: list[str], concurrency: int,
         async def client() -> None:
             while (sent := time.perf_counter()) < stop_at:
                 try:
-                    async with session.get(next(rotation)) as res:
+                    async with session.get(next(rotation), headers=headers) as res:
                         await res.read()
                         status = res.status
                 except (aiohttp.ClientError, TimeoutError) as exc:
@@ -139,7 +166,7 @@ async def drive(base: str, endpoint: str, paths: list[str], concurrency: int,
                 done = time.perf_counter()
                 if sent < measure_from:
                     continue
-                if isinstance(status, int) and 200 <= status < 300:
+                if status == expected:
                     cell.latencies.append(done - sent)
                 else:
                     cell.errors[status] += 1
@@ -149,10 +176,11 @@ async def drive(base: str, endpoint: str, paths: list[str], concurrency: int,
     return cell
 
 
-async def fetch_json(base: str, path: str) -> dict:
+async def fetch_json(base: str, path: str) -> tuple[dict, str]:
+    """The answer and its ETag."""
     async with aiohttp.ClientSession(base) as session, session.get(path) as res:
         res.raise_for_status()
-        return await res.json()
+        return await res.json(), res.headers.get("ETag", "")
 
 
 def main() -> None:
@@ -160,30 +188,36 @@ def main() -> None:
     ap.add_argument("--fills", type=int, default=1_000_000, help="fills of the generated world")
     ap.add_argument("--seed", type=int, default=7)
     ap.add_argument("--world-dir", type=Path, default=Path("worlds"))
-    ap.add_argument("--concurrency", type=int, nargs="+", default=[1, 8, 32])
+    ap.add_argument("--concurrency", type=int, nargs="+", default=[1, 8])
     ap.add_argument("--seconds", type=float, default=5.0, help="measured seconds per cell")
     ap.add_argument("--warmup", type=float, default=1.0, help="unmeasured seconds per cell")
     ap.add_argument("--wallets", type=int, default=20,
-                    help="wallets from the top of the leaderboard to rotate through")
+                    help="wallets from the top of the leaderboard (and markets from the top "
+                         "of the markets list) to rotate through")
+    ap.add_argument("--store", help="serve this computed store (a DSN) instead of building "
+                                    "one from the world")
     ap.add_argument("--build", nargs=2, metavar=("WORLD", "DSN"), help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.build:
         print(json.dumps(build_store(Path(args.build[0]), args.build[1])))
         return
 
-    world = ensure_world(args.world_dir / f"bench-api-{args.fills}", seed=args.seed,
-                         fills=args.fills)
+    world = None if args.store else ensure_world(args.world_dir / f"bench-api-{args.fills}",
+                                                 seed=args.seed, fills=args.fills)
     with fresh_dir("bench-api-") as tmp:
-        dsn = f"chdb://{tmp / 'store'}"
-        t0 = time.perf_counter()
-        done = subprocess.run([sys.executable, str(HERE / "api.py"), "--build", str(world), dsn],
-                              capture_output=True, text=True, check=False)
-        if done.returncode != 0:
-            raise SystemExit(f"building the store failed:\n{done.stderr[-3000:]}")
-        built = json.loads(done.stdout.strip().splitlines()[-1])
-        print(f"world {world}: {built['fills']:,} fills, {built['wallets']:,} wallets with "
-              f"metrics; store built in {time.perf_counter() - t0:.0f} s; one statement "
-              f"(SELECT 1) takes {built['select1_ms']:.1f} ms in the embedded store")
+        dsn = args.store or f"chdb://{tmp / 'store'}"
+        if args.store:
+            print(f"serving the store {args.store} as it is")
+        else:
+            t0 = time.perf_counter()
+            done = subprocess.run([sys.executable, str(HERE / "api.py"), "--build", str(world),
+                                   dsn], capture_output=True, text=True, check=False)
+            if done.returncode != 0:
+                raise SystemExit(f"building the store failed:\n{done.stderr[-3000:]}")
+            built = json.loads(done.stdout.strip().splitlines()[-1])
+            print(f"world {world}: {built['fills']:,} fills, {built['wallets']:,} wallets with "
+                  f"metrics; store built in {time.perf_counter() - t0:.0f} s; one statement "
+                  f"(SELECT 1) takes {built['select1_ms']:.1f} ms in the embedded store")
         server = Server(dsn, tmp / "rt")
         try:
             run(server.url, args)
@@ -192,43 +226,62 @@ def main() -> None:
 
 
 def run(base: str, args: argparse.Namespace) -> None:
-    board = asyncio.run(fetch_json(base, f"{BOARD}?limit={args.wallets}"))
-    wallets = [row["wallet"] for row in board["rows"]]
-    if not wallets:
-        raise SystemExit("the leaderboard is empty: nothing to ask the wallet pages about")
+    wallets = [row["wallet"] for row in
+               asyncio.run(fetch_json(base, f"{BOARD}?limit={args.wallets}"))[0]["rows"]]
+    markets = [row["market_id"] for row in
+               asyncio.run(fetch_json(base, f"/api/markets?limit={args.wallets}"))[0]["rows"]]
+    if not wallets or not markets:
+        raise SystemExit("the leaderboard or the markets list is empty: nothing to ask about")
     endpoints = {"/healthz": ["/healthz"]}
     endpoints |= {label: [BOARD + query] for label, query in BOARDS.items()}
+    endpoints |= {label: [path] for label, path in OTHERS.items()}
     endpoints |= {f"/api/wallets/{{addr}}{page}": [f"/api/wallets/{w}{page}" for w in wallets]
                   for page in WALLET_PAGES}
+    endpoints["/api/markets/{id}"] = [f"/api/markets/{m}" for m in markets]
     print(f"polyrank serve at {base} (pid of this load generator {os.getpid()}, "
           f"{os.cpu_count()} cores shared); {args.seconds:g} s per cell after "
-          f"{args.warmup:g} s warm-up; wallet pages rotate over the top {len(wallets)} wallets")
+          f"{args.warmup:g} s warm-up; wallet and market pages rotate over the top "
+          f"{len(wallets)} wallets and {len(markets)} markets")
+    colds = {endpoint: asyncio.run(cold(base, paths)) for endpoint, paths in endpoints.items()
+             if endpoint != "/healthz"}
+    tag = asyncio.run(fetch_json(base, BOARD))[1]
+    endpoints[REVALIDATE] = [BOARD]
     cells: list[Cell] = []
     for concurrency in args.concurrency:
         for endpoint, paths in endpoints.items():
+            headers = {"If-None-Match": tag} if endpoint == REVALIDATE else None
             cell = asyncio.run(drive(base, endpoint, paths, concurrency, args.seconds,
-                                     args.warmup))
+                                     args.warmup, headers))
             cells.append(cell)
             print(f"  {endpoint:<34} c={concurrency:<3} {cell.rps:8.1f} req/s", flush=True)
-    print_table(cells)
+    print_table(cells, colds)
 
 
-def print_table(cells: list[Cell]) -> None:
+def print_table(cells: list[Cell], colds: dict[str, list[float]]) -> None:
+    """One row per endpoint: its cold first answers (p50 and max over its paths), then per
+    concurrency req/s, p50, p99 and the ratio to /healthz."""
     ceiling = {c.concurrency: c.rps for c in cells if c.endpoint == "/healthz"}
-    head = (f"{'endpoint':<34} {'conc':>4} {'answers':>7} {'req/s':>9} {'p50 ms':>8} "
-            f"{'p99 ms':>8} {'errors':>7}  {'vs healthz':>10}")
+    levels = sorted(ceiling)
+    by = {(c.endpoint, c.concurrency): c for c in cells}
+    head = f"{'endpoint':<34} {'cold p50':>8} {'cold max':>8}" + "".join(
+        f" | c={n:<3} {'req/s':>7} {'p50 ms':>7} {'p99 ms':>7} {'xhealthz':>8}" for n in levels)
     print("\n" + head + "\n" + "-" * len(head))
-    for c in cells:
-        ratio = c.rps / ceiling[c.concurrency] if ceiling.get(c.concurrency) else float("nan")
-        print(f"{c.endpoint:<34} {c.concurrency:>4} {len(c.latencies):>7} {c.rps:>9.1f} "
-              f"{c.pct(0.50):>8.1f} "
-              f"{c.pct(0.99):>8.1f} {sum(c.errors.values()):>7}  {ratio:>10.3f}")
+    for endpoint in dict.fromkeys(c.endpoint for c in cells):
+        took = colds.get(endpoint, [])
+        line = f"{endpoint:<34} {pct(took, 0.5):>8.1f} {pct(took, 1.0):>8.1f}"
+        for n in levels:
+            c = by[(endpoint, n)]
+            line += (f" |       {c.rps:>7.0f} {pct(c.latencies, 0.5):>7.1f} "
+                     f"{pct(c.latencies, 0.99):>7.1f} {c.rps / ceiling[n]:>8.2f}")
+        print(line)
+    print("cold: each path's first answer in ms, before any load (a cache miss: computed from "
+          "the store); the rest: answers from the cache")
     failed = [c for c in cells if c.errors]
     for c in failed:
         print(f"errors at {c.endpoint} c={c.concurrency}: "
               + ", ".join(f"{k}: {v}" for k, v in c.errors.most_common()))
     if not failed:
-        print("no errors (every answer 2xx)")
+        print("no errors (every answer 2xx, or the 304 asked for)")
 
 
 if __name__ == "__main__":

@@ -10,6 +10,7 @@ import time
 from pathlib import Path
 
 from polyrank.errors import PolyrankError
+from polyrank.settings import Settings
 from polyrank.store import Store
 
 log = logging.getLogger(__name__)
@@ -17,16 +18,17 @@ log = logging.getLogger(__name__)
 
 class ApiServer:
     """`with ApiServer(store, host, port) as srv: srv.url` — uvicorn in a daemon thread; port 0
-    picks a free one. Leaving the block stops it."""
+    picks a free one. Leaving the block stops it. `settings` size the API's response cache."""
 
     def __init__(self, store: Store, *, host: str = "127.0.0.1", port: int = 8000,
-                 runtime_dir: Path | None = None) -> None:
+                 runtime_dir: Path | None = None, settings: Settings | None = None) -> None:
         import uvicorn
 
         from polyrank.api.app import create_app
 
-        config = uvicorn.Config(create_app(store, runtime_dir), host=host, port=port,
-                                log_level="warning", lifespan="off")
+        self.app = create_app(store, runtime_dir, settings)
+        config = uvicorn.Config(self.app, host=host, port=port, log_level="warning",
+                                lifespan="off")
         self._server = uvicorn.Server(config)
         self._thread = threading.Thread(target=self._server.run, name="polyrank-api",
                                         daemon=True)
@@ -49,6 +51,11 @@ class ApiServer:
             time.sleep(0.02)
         self.port = self._server.servers[0].sockets[0].getsockname()[1]
         return self
+
+    def data_changed(self) -> None:
+        """A pipeline of this process finished: the cached answers are checked against the
+        store's readable run at the next request instead of within the check interval."""
+        self.app.state.cache_watch.expire()
 
     def wait(self) -> None:
         """Serve until interrupted: Ctrl-C is the normal way to stop serving, so it returns

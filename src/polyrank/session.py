@@ -16,7 +16,8 @@ from __future__ import annotations
 import datetime as dt
 import re
 import sys
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -74,6 +75,7 @@ class Polyrank:
                  progress: Progress | None = None) -> None:
         self.store, self.settings = store, settings
         self.progress = progress or NullProgress()
+        self._servers: list[Any] = []   # the API servers `serve()` started over this store
 
     # -- opening ---------------------------------------------------------------------------
     @classmethod
@@ -194,7 +196,8 @@ class Polyrank:
         resolution the catalogue knows)."""
         from polyrank.metrics.run import compute_metrics
 
-        return compute_metrics(self.store, config, as_of=unix_time(as_of))
+        with self._writing():
+            return compute_metrics(self.store, config, as_of=unix_time(as_of))
 
     async def run_pipeline_async(self, wallets: Wallets | None = None, *,
                                  options: IngestOptions | None = None, sync: bool = True,
@@ -207,10 +210,11 @@ class Polyrank:
         from polyrank.pipeline import run_pipeline_async
 
         listed = wallet_list(wallets) if wallets is not None else self.registry_wallets()
-        return await run_pipeline_async(
-            self.settings, self.store, listed, _options(options, option_fields),
-            progress=self.progress, sync=sync, auto=auto, command=command or _command(),
-            config=config, as_of=unix_time(as_of))
+        with self._writing():
+            return await run_pipeline_async(
+                self.settings, self.store, listed, _options(options, option_fields),
+                progress=self.progress, sync=sync, auto=auto, command=command or _command(),
+                config=config, as_of=unix_time(as_of))
 
     def run_pipeline(self, wallets: Wallets | None = None, **kwargs: Any) -> PipelineReport:
         return run_sync(self.run_pipeline_async(wallets, **kwargs))
@@ -237,10 +241,11 @@ class Polyrank:
                                     sources=("chain",) if self.settings.rpc_url
                                     else REFRESH_SOURCES, data_limit=opts.data_limit,
                                     rpc_limit=opts.rpc_limit, rpc_max_span=opts.rpc_max_span)
-        return await refresh_async(self.settings, self.store, opts,
-                                   discover_options=found, full_catalogue=full_catalogue,
-                                   config=config, progress=self.progress,
-                                   command=command or _command())
+        with self._writing():
+            return await refresh_async(self.settings, self.store, opts,
+                                       discover_options=found, full_catalogue=full_catalogue,
+                                       config=config, progress=self.progress,
+                                       command=command or _command())
 
     def refresh(self, **kwargs: Any) -> RefreshReport:
         return run_sync(self.refresh_async(**kwargs))
@@ -349,8 +354,21 @@ class Polyrank:
         running server (`.url`, `.wait()`, `.stop()`; also a context manager)."""
         from polyrank.serving import ApiServer
 
-        return ApiServer(self.store, host=host, port=port,
-                         runtime_dir=self.settings.runtime_dir).start()
+        server = ApiServer(self.store, host=host, port=port,
+                           runtime_dir=self.settings.runtime_dir, settings=self.settings)
+        self._servers.append(server.start())
+        return server
+
+    @contextmanager
+    def _writing(self) -> Iterator[None]:
+        """Around a pipeline, refresh or metrics run of this process: once it ends, the API
+        servers `serve()` started re-read the readable run at their next request instead of
+        within their check interval (api/cache.py)."""
+        try:
+            yield
+        finally:
+            for server in self._servers:
+                server.data_changed()
 
 
 def open(dsn: str | None = None, **kwargs: Any) -> Polyrank:

@@ -49,6 +49,12 @@ class Settings:
     """Items per Gamma list request (Gamma serves at most 100)."""
     gamma_max_offset: int = 2000
     """Largest offset Gamma accepts; longer listings are split into date windows."""
+    api_cache_bytes: int = 64 * 2**20
+    """The API's response cache (`api/cache.py`): at most this many bytes of answers are
+    kept, the least recently used dropped first; 0 keeps none (ETags and 304s still work)."""
+    api_cache_check_ms: int = 1000
+    """How often, at most, the API re-reads which metrics run is readable and whether the
+    loaded data changed: how much older than a new run a cached answer can be."""
 
     def subgraph_url(self, subgraph: str) -> str:
         """Full GraphQL endpoint of a subgraph, e.g. subgraph_url(ORDERBOOK_SUBGRAPH)."""

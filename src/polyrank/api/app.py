@@ -3,18 +3,22 @@
 
 One error shape everywhere: `{"error": message, ...}` — 400 for a value the library refuses
 (with `valid` choices when there are few), 404 for a wallet or market the store knows nothing
-of, 503 with the pipeline's `stage` before the first metrics run."""
+of, 503 with the pipeline's `stage` before the first metrics run.
+
+The answers that a metrics run fixes (`CACHED`) are served from a per-run response cache with
+ETags (`api/cache.py`); `/api/status`, `/api/meta` and `/healthz` answer live."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from fastapi import FastAPI, Query
+from fastapi import FastAPI, Query, Response
 from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
 from polyrank import __version__
+from polyrank.api.cache import DATA, RUN, install_cache
 from polyrank.api.markets import market_routes
 from polyrank.api.wallets import wallet_routes
 from polyrank.errors import InvalidArgument, MetricsNotReady, NotFound
@@ -32,16 +36,24 @@ from polyrank.results.choices import (
     SORTS,
     WINDOWS,
 )
+from polyrank.settings import Settings
 from polyrank.stages import STAGES, STEPS, pipeline_status
 from polyrank.store import Store
 from polyrank.web import mount as mount_web
 
 CATEGORIES = BOARD_CATEGORIES
+#: The cached routes and what their answers depend on: the metrics run alone (RUN), or also
+#: the loaded data (DATA: a wallet's load state and fills, readable while wallets load).
+CACHED = {"/api/omega/leaderboard": RUN, "/api/categories": RUN, "/api/specialists": RUN,
+          "/api/wallets/{address}": DATA, "/api/wallets/{address}/positions": RUN,
+          "/api/wallets/{address}/trades": DATA, "/api/wallets/{address}/pnl": RUN,
+          "/api/markets": RUN, "/api/markets/{market_id}": RUN}
 
 
-def create_app(store: Store, runtime_dir: Path | None = None) -> FastAPI:
+def create_app(store: Store, runtime_dir: Path | None = None,
+               settings: Settings | None = None) -> FastAPI:
     """The API over `store`; `runtime_dir` is where a running ingest publishes its progress
-    (shown by /api/status)."""
+    (shown by /api/status); `settings` size the response cache (default: the defaults)."""
     app = FastAPI(title="polyrank", version=__version__, docs_url=None, redoc_url=None,
                   description="Which Polymarket wallets are genuinely good: read-only API. "
                               "Errors answer {\"error\": message, ...}.")
@@ -97,9 +109,11 @@ def create_app(store: Store, runtime_dir: Path | None = None) -> FastAPI:
                 "flags": list(FLAGS), "market_sorts": list(MARKET_SORTS)}
 
     @app.get("/api/status")
-    def status() -> dict:
+    def status(response: Response) -> dict:
         """The pipeline stage, the ingest's per-worker progress while one runs (as it
-        publishes it), the store's wallets per load status and the latest metrics runs."""
+        publishes it), the store's wallets per load status and the latest metrics runs.
+        Live: never cached."""
+        response.headers["Cache-Control"] = "no-store"
         return pipeline_status(store, runtime_dir).as_json()
 
     @app.get("/api/omega/leaderboard")
@@ -155,4 +169,5 @@ def create_app(store: Store, runtime_dir: Path | None = None) -> FastAPI:
     app.include_router(wallet_routes(store))
     app.include_router(market_routes(store))
     mount_web(app)   # the web page at / and its files under /static/
+    install_cache(app, store, settings or Settings(), CACHED)
     return app

@@ -6,7 +6,8 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from functools import cache
 from importlib import resources
 from typing import Any
@@ -49,6 +50,9 @@ class Store:
         self._client = client
         self._lock = lock
         self._checked: dict[str, None] = {}  # read-only statements already let through
+        #: statements run through this object that may have changed the store (command,
+        #: insert): with an embedded store, which only this process opens, nothing else can
+        self.writes = 0
         # one statement at a time per Store: an embedded chDB connection is not shared
         # between threads (the API's handlers and a pipeline thread in `serve --pipeline`)
         self._serial = threading.RLock()
@@ -95,6 +99,19 @@ class Store:
         self.close()
 
     # -- SQL ---------------------------------------------------------------------------------
+    @contextmanager
+    def idle(self) -> Iterator[bool]:
+        """Whether the store is free right now, without waiting: when it is (True), it is held
+        for the block, so the block's statements run without waiting either; when another
+        thread's statement runs (False), nothing is held. For readers that would rather answer
+        with what they have than wait (the API's cache, `api/cache.py`)."""
+        free = self._serial.acquire(blocking=False)
+        try:
+            yield free
+        finally:
+            if free:
+                self._serial.release()
+
     def query(self, sql: str, params: Mapping[str, Any] | None = None, *,
               read_only: bool = False) -> Any:
         """Run a query; returns clickhouse-connect's QueryResult (result_rows, column_names).
@@ -145,6 +162,7 @@ class Store:
     def command(self, sql: str, params: Mapping[str, Any] | None = None) -> None:
         try:
             with self._serial:
+                self.writes += 1
                 self._live.command(sql, parameters=dict(params or {}))
         except Exception as exc:
             raise _store_error(exc, sql) from exc
@@ -154,6 +172,7 @@ class Store:
             return 0
         try:
             with self._serial:
+                self.writes += 1
                 self._live.insert(table, rows, column_names=list(columns))
         except Exception as exc:
             raise _store_error(exc, f"INSERT INTO {table}") from exc
@@ -164,6 +183,7 @@ class Store:
             return 0
         try:
             with self._serial:
+                self.writes += 1
                 self._live.insert_arrow(table, arrow_table)
         except Exception as exc:
             raise _store_error(exc, f"INSERT INTO {table}") from exc

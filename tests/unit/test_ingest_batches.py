@@ -115,11 +115,16 @@ def test_ids_map_to_their_place_in_the_id_space():
     assert id_at(0.5) < fill < id_at(0.5000001)
 
 
-def test_a_read_splits_in_halves_only_when_each_keeps_two_pages():
+def test_a_read_splits_where_its_first_part_holds_whole_pages():
     lo, hi = id_at(0.25), id_at(0.75)
-    assert split_point(lo, hi, rows_left=400, page=100) == id_at(0.5)
-    assert split_point(lo, hi, rows_left=399, page=100) is None
-    assert split_point("", "", rows_left=10_000, page=1000) == id_at(0.5)
+    # 400 rows over half the id space: the first part gets 2 pages less 5% (190 rows), i.e.
+    # 190 / 400 of the ids; the second keeps the rest (210 rows, at least 2 pages' worth)
+    assert split_point(lo, hi, rows_left=400, page=100) == id_at(0.25 + 0.5 * 190 / 400)
+    assert split_point(lo, hi, rows_left=399, page=100) is None  # no two parts of 2 pages
+    # 10,000 rows: half, i.e. 5 pages less 5% (4,750 rows)
+    assert split_point("", "", rows_left=10_000, page=1000) == id_at(0.475)
+    # 5,500 rows: about half (3 pages) would leave the second part 2.5: 3 pages less 5%
+    assert split_point("", "", rows_left=5_500, page=1000) == id_at(2850 / 5500)
     assert split_point(id_at(0.5), id_at(0.5), rows_left=10_000, page=100) is None
     assert split_point("not-hex", "", rows_left=10_000, page=100) is None
 

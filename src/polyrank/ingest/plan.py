@@ -18,7 +18,8 @@ DONE, FAILED, PENDING = "done", "failed", "pending"
 
 @dataclass(frozen=True)
 class Job:
-    """Wallets fetched together (`maker_in`), or one wallet paged alone."""
+    """Wallets fetched together (`maker_in`: a fixed batch, a sized batch or one part of a
+    sized batch's read), or one wallet paged alone."""
 
     wallets: tuple[str, ...]
     solo: bool = False
@@ -120,7 +121,6 @@ class Sizing:
         return max(1, self.pages * self.page - self.slack)
 
 
-
 def pack(wallets: Sequence[str], expected: Mapping[str, float], sizing: Sizing
          ) -> list[tuple[tuple[str, ...], tuple[float, ...]]]:
     """Group wallets into batches of about `sizing.target` expected rows: heaviest first, each
@@ -197,9 +197,10 @@ class Batcher:
                 jobs += self._jobs(unknown, dict.fromkeys(unknown, guess), since, unknown=True)
             elif unknown and not self._probed:
                 self._probed = True
-                first = pack(unknown, dict.fromkeys(unknown, PRIOR_ROWS), self.sizing)[0]
-                jobs.append(Job(first[0], since=since, expected=first[1], unknown=True))
-                keep.append((since, [w for w in unknown if w not in set(first[0])]))
+                probe, rows = pack(unknown, dict.fromkeys(unknown, PRIOR_ROWS), self.sizing)[0]
+                jobs.append(Job(probe, since=since, expected=rows, unknown=True))
+                taken = set(probe)
+                keep.append((since, [w for w in unknown if w not in taken]))
             elif unknown:
                 keep.append((since, unknown))
         self._groups = [(since, ws) for since, ws in keep if ws]
@@ -236,24 +237,37 @@ def id_at(fraction: float) -> str:
     return "0x" + f"{min(16 ** 13 - 1, max(0, int(fraction * 16 ** 13))):013x}"
 
 
-def span(after: str, until: str) -> float | None:
-    """The share of the id space in (`after`, `until`] ("" : the start, the end)."""
+def _bounds(after: str, until: str) -> tuple[float, float] | None:
+    """The ids (`after`, `until`] as fractions of the id space ("": the start, the end)."""
     lo = id_fraction(after) if after else 0.0
     hi = id_fraction(until) if until else 1.0
-    return None if lo is None or hi is None else max(0.0, hi - lo)
+    return None if lo is None or hi is None else (lo, hi)
+
+
+def span(after: str, until: str) -> float | None:
+    """The share of the id space in (`after`, `until`] ("": the start, the end)."""
+    bounds = _bounds(after, until)
+    return None if bounds is None else max(0.0, bounds[1] - bounds[0])
+
+
+#: A cut aims this much below whole pages: the rows left are an estimate
+CUT_MARGIN = 0.05
 
 
 def split_point(after: str, until: str, rows_left: float, page: int,
                 min_pages: int = 2) -> str | None:
-    """Where to cut the ids (`after`, `until`] in two halves of one read, each with at least
-    `min_pages` pages of the `rows_left` expected; None when too few rows are left (or the ids
-    say nothing)."""
-    lo = id_fraction(after) if after else 0.0
-    hi = id_fraction(until) if until else 1.0
-    if lo is None or hi is None or rows_left < 2 * min_pages * page:
+    """Where to cut the ids (`after`, `until`] of one read in two parts, each with at least
+    `min_pages` pages of the `rows_left` expected: about half way, where the first part holds
+    whole pages less `CUT_MARGIN` (its last page comes back nearly full; only the second part
+    ends where the read would have). None when too few rows are left (or the ids say
+    nothing)."""
+    bounds = _bounds(after, until)
+    if bounds is None or rows_left < 2 * min_pages * page:
         return None
-    mid = id_at((lo + hi) / 2)
-    return mid if (not after or mid > after) and (not until or mid < until) else None
+    pages = min(max(min_pages, round(rows_left / 2 / page)), int(rows_left // page) - min_pages)
+    lo, hi = bounds
+    cut = id_at(lo + (hi - lo) * pages * page * (1 - CUT_MARGIN) / rows_left)
+    return cut if (not after or cut > after) and (not until or cut < until) else None
 
 
 def reads_wanted(limit: tuple[int, float] | None, round_trip_s: float | None,

@@ -13,7 +13,7 @@ import random
 import time
 import uuid
 from collections import defaultdict
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -121,6 +121,8 @@ class Ingest:
             self.writer.replace_data_api = switching
             for wallet in switching & since.keys():
                 since[wallet] = min(since[wallet], max(opts.since, V2_MIGRATION_TS))
+        # (before the first request: the upstream's head opens its limit's first window)
+        expected = self._expected(plan.todo, state, since)
         self._record_run(command, len(wallets), "running", started_at)
         set_stage(self.store, "ingest")
         if plan.retrying_failed:
@@ -151,7 +153,6 @@ class Ingest:
                         with count_requests(monitor.workers[0]):
                             sweep_report = await run.sweep(swept, min(since[w] for w in swept))
                         todo = tuple(w for w in todo if w not in swept)
-                expected = await asyncio.to_thread(self._expected, todo, state, since)
                 await run.load(todo, since, set(plan.todo[:plan.retrying_failed]), expected)
         finally:
             monitor.close()
@@ -164,7 +165,7 @@ class Ingest:
         monitor.publish(running=False, extra=run.extra())
         return report
 
-    def _expected(self, todo: tuple[str, ...], state: dict[str, WalletState],
+    def _expected(self, todo: Sequence[str], state: dict[str, WalletState],
                   since: dict[str, int]) -> dict[str, float]:
         """What the store knows of the wallets' rows on the orderbook subgraph, to size the
         batches (`Writer.expected_rows`); nothing when the batches are not sized."""
@@ -498,6 +499,8 @@ class _Run:
         else:
             line = (f"[{pos + 1}/{total}] {pct:.1f}% - Processing {len(job.wallets)} wallets "
                     f"together: {job.wallets[0]} … {job.wallets[-1]}")
+            if job.sweep is not None:  # a part split off a sized batch's read
+                line += f" (their ids after {job.after[:15]})"
         self.monitor.log(worker, line)
         log.debug("worker %d %s", worker, line)
 

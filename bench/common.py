@@ -32,8 +32,10 @@ def replay_process(world: Path, *flags: str):
         proc.wait(timeout=30)
 
 
-def replay_stats(url: str) -> dict:
-    with urllib.request.urlopen(f"{url}/_replay/stats", timeout=30) as resp:
+def replay_stats(url: str, *, times: bool = False) -> dict:
+    """The replay's counters (`times`: with every request's arrival, `arrivals_s`)."""
+    query = "?times=1" if times else ""
+    with urllib.request.urlopen(f"{url}/_replay/stats{query}", timeout=30) as resp:
         return json.loads(resp.read())
 
 

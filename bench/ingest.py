@@ -2,12 +2,17 @@
 wallets save over one request per wallet? And what does the chain cost against the Data API?
 
     .venv/bin/python bench/ingest.py [--wallets 3000] [--limit 50/10] [--latency-ms 150]
-                                     [--part {all,1,2,3,4,5}]
+                                     [--part {all,1,2,3,4,5}] [--batch-pages 20] ...
 
-Part 1 — against the replay server (own process) with 150 ms latency and a 50 req / 10 s limit:
-  batched ingest: achieved request rate / limit, fills per request, fills/s / ceiling
-  (ceiling = limit x 1,000 rows per page); then the same wallets one request per wallet, as the
-  earlier loader this project replaced did; the ratio of the two wall times.
+Part 1 — against the replay server (own process) with 150 ms latency and a 50 req / 10 s limit,
+  the same wallets in fixed batches (--batch-wallets wallets a request, a wallet with
+  --heavy-rows rows in a full page split off: the loader before sizing) and in sized batches
+  (--batch-pages pages of expected rows, at most --max-wallets wallets), side by side: fills
+  per request (every request) and per page of fills, the request rate against the limit over
+  the whole run and after its first window (arrivals at the replay, per whole window after the
+  first: free of the first window's burst and of the run's ragged end), fills/s against the
+  ceiling (limit x 1,000 rows a page); then the same wallets one request per wallet, as the
+  earlier loader this project replaced did; the ratio of the wall times.
 Part 2 — no latency, no limit: fills/s of our own pipeline (fetch + decode + resolve + insert)
   with 10 workers, and the share of each stage from a 1-worker run.
 Parts 1 and 2 load the orderbook subgraph's fills only (--no-data-api --no-activities): the
@@ -52,7 +57,7 @@ import pyarrow.parquet as pq
 
 import polyrank
 from common import ensure_world, fresh_dir, replay_process, replay_reset, replay_stats
-from polyrank.ingest.options import IngestOptions
+from polyrank.ingest.options import DEFAULT_BATCH_PAGES, DEFAULT_BATCH_WALLETS, IngestOptions
 from polyrank.ingest.report import parse_rate
 from polyrank.ingest.run import Ingest, IngestReport
 from polyrank.settings import V2_MIGRATION_TS, Settings
@@ -92,36 +97,81 @@ def load(url: str, wallets: tuple[str, ...], **options) -> tuple[float, IngestRe
 
 
 # -- parts 1 to 4 ----------------------------------------------------------------------------
-def fills_only_batched(url: str, wallets: tuple[str, ...], args,
-                       rate: tuple[int, float]) -> tuple[float, IngestReport, dict]:
-    """Part 1's load (batched, fills only, at the client limit): (wall s, report, stats)."""
+def batching(args, sized: bool) -> dict:
+    """The ingest options of part 1's two ways of batching."""
+    if sized:
+        return {"batch_pages": args.batch_pages, "batch_wallets": args.max_wallets}
+    return {"batch_pages": None, "batch_wallets": args.batch_wallets,
+            "heavy_rows": args.heavy_rows}
+
+
+def fills_only_batched(url: str, wallets: tuple[str, ...], rate: tuple[int, float],
+                       **batches) -> tuple[float, IngestReport, dict]:
+    """Part 1's load (fills only, at the client limit): (wall s, report, stats)."""
     replay_reset(url)
-    wall, rep = load(url, wallets, workers=10, goldsky_limit=rate,
-                     batch_wallets=args.batch_wallets, heavy_rows=args.heavy_rows,
-                     data_api=False, activities=False)
-    return wall, rep, replay_stats(url)
+    wall, rep = load(url, wallets, workers=10, goldsky_limit=rate, data_api=False,
+                     activities=False, **batches)
+    return wall, rep, replay_stats(url, times=True)
+
+
+def after_first_window(arrivals: list[float], window: float) -> list[int]:
+    """Requests that arrived in each whole window after the first ([W, 2W), [2W, 3W), ... up to
+    the last arrival): the steady state, free of the first window's burst and of the run's
+    ragged end."""
+    whole = int(arrivals[-1] // window) if arrivals else 0
+    counts = [0] * max(0, whole - 1)
+    for t in arrivals:
+        k = int(t // window)
+        if 1 <= k < whole:
+            counts[k - 1] += 1
+    return counts
+
+
+def show_part1(name: str, wall: float, rep: IngestReport, stats: dict,
+               rate: tuple[int, float]) -> None:
+    n, window = rate
+    limit_rps, ceiling = n / window, n / window * 1000
+    requests = stats["requests"]
+    admissible = n * math.ceil(wall / window)
+    arrivals = stats["timing"]["arrivals_s"]
+    windows = after_first_window(arrivals, window)
+    later = sum(1 for t in arrivals if t >= window)
+    steady_s = arrivals[-1] - window
+    v1 = rep.fills_fetched - rep.fills_v2
+    print(f"\n[{name}, 10 workers]")
+    print(f"  wall {wall:.1f} s, {requests} requests ({rep.fill_pages} pages of fills), "
+          f"{stats['faults'].get('rate_limited', 0)} answered 429")
+    print(f"  fills per request {rep.fills_fetched / requests:.0f} (goal >= 950); per page of "
+          f"fills {v1 / max(rep.fill_pages, 1):.0f}")
+    print(f"  whole run: {requests / wall:.2f} requests/s = {requests / wall / limit_rps:.2f} of "
+          f"the limit; {requests} of the {admissible} it admits in that time = "
+          f"{requests / admissible:.2f}")
+    if windows:
+        print(f"  after the first window: {', '.join(map(str, windows))} requests in the "
+              f"whole {window:g} s window(s) = {sum(windows) / n / len(windows):.2f} of the "
+              f"limit (goal >= 0.9); from {window:g} s to the last request {later} in "
+              f"{steady_s:.1f} s = {later / steady_s / limit_rps:.2f}")
+    else:
+        print(f"  after the first window: {later} requests in {steady_s:.1f} s = "
+              f"{later / steady_s / limit_rps:.2f} of the limit (goal >= 0.9; no whole "
+              f"window after the first: a longer run, --wallets, measures it)")
+    print(f"  fills/s {rep.fills_fetched / wall:.0f} = {rep.fills_fetched / wall / ceiling:.2f}"
+          f" of the ceiling ({ceiling:.0f} fills/s)")
 
 
 def part1(url: str, wallets: tuple[str, ...], args,
           rate: tuple[int, float]) -> tuple[float, dict]:
-    """Batched against one request per wallet, at the limit. Returns the batched load's
-    (wall s, stats), part 4's reference."""
-    n, window = rate
-    limit_rps = n / window
-    wall, rep, stats = fills_only_batched(url, wallets, args, rate)
-    achieved = stats["requests"] / wall
-    # a sliding window of n per `window` s admits at most n per started window
-    admissible = n * math.ceil(wall / window)
-    ceiling = limit_rps * 1000
-    print(f"\n[batched ({args.batch_wallets} wallets per request), 10 workers]")
-    print(f"  wall {wall:.1f} s, {stats['requests']} requests, "
-          f"{stats['faults'].get('rate_limited', 0)} answered 429")
-    print(f"  request rate {achieved:.2f}/s = {achieved / limit_rps:.2f} of the limit (goal >= "
-          f"0.9); {stats['requests']} of the {admissible} requests the limit admits in that "
-          f"wall time = {stats['requests'] / admissible:.2f}")
-    print(f"  fills per request {rep.fills_fetched / stats['requests']:.0f}")
-    print(f"  fills/s {rep.fills_fetched / wall:.0f} = {rep.fills_fetched / wall / ceiling:.2f}"
-          f" of the ceiling ({ceiling:.0f} fills/s)")
+    """Fixed against sized batches, then one request per wallet, at the limit. Returns the
+    sized load's (wall s, stats), part 4's reference."""
+    fixed = fills_only_batched(url, wallets, rate, **batching(args, sized=False))
+    show_part1(f"fixed batches ({args.batch_wallets} wallets a request, heavy at "
+               f"{args.heavy_rows} rows of a page)", *fixed, rate)
+    sized = fills_only_batched(url, wallets, rate, **batching(args, sized=True))
+    show_part1(f"sized batches ({args.batch_pages} pages of expected rows, at most "
+               f"{args.max_wallets} wallets)", *sized, rate)
+    (f_wall, f_rep, f_stats), (s_wall, s_rep, s_stats) = fixed, sized
+    print(f"\n  sized / fixed: requests {s_stats['requests'] / f_stats['requests']:.2f}, "
+          f"wall {s_wall / f_wall:.2f}; fills {s_rep.fills_fetched} vs {f_rep.fills_fetched}")
     if not args.skip_baseline:
         replay_reset(url)
         base_wall, base = load(url, wallets, workers=10, goldsky_limit=rate, batch_wallets=1,
@@ -130,23 +180,22 @@ def part1(url: str, wallets: tuple[str, ...], args,
         print("\n[one request per wallet, 10 workers — the earlier loader's way]")
         print(f"  wall {base_wall:.1f} s, {base_stats['requests']} requests, "
               f"fills per request {base.fills_fetched / base_stats['requests']:.0f}")
-        print(f"  wall-time ratio one-per-wallet / batched = {base_wall / wall:.1f}x")
-    return wall, stats
+        print(f"  wall-time ratio one-per-wallet / sized batches = {base_wall / s_wall:.1f}x")
+    return s_wall, s_stats
 
 
 def part4(url: str, wallets: tuple[str, ...], args, rate: tuple[int, float],
           fills_only: tuple[float, dict] | None) -> None:
     """Fills and activities against part 1's fills-only load (run here without part 1)."""
     if fills_only is None:
-        wall, _, stats = fills_only_batched(url, wallets, args, rate)
+        wall, _, stats = fills_only_batched(url, wallets, rate, **batching(args, sized=True))
     else:
         wall, stats = fills_only
     replay_reset(url)
-    act_wall, act = load(url, wallets, workers=10, goldsky_limit=rate,
-                         batch_wallets=args.batch_wallets, heavy_rows=args.heavy_rows,
-                         data_api=False)
+    act_wall, act = load(url, wallets, workers=10, goldsky_limit=rate, data_api=False,
+                         **batching(args, sized=True))
     act_stats = replay_stats(url)
-    print("\n[fills + activities (activity subgraph), batched, 10 workers]")
+    print("\n[fills + activities (activity subgraph), sized batches, 10 workers]")
     print(f"  {act.activities_fetched} activities with {act.fills_fetched} fills; "
           f"{act_stats['requests']} requests = {act_stats['requests'] / len(wallets):.3f} "
           f"per wallet vs {stats['requests'] / len(wallets):.3f} for fills only "
@@ -322,8 +371,14 @@ def main() -> None:
     ap.add_argument("--seed", type=int, default=21)
     ap.add_argument("--limit", default="50/10", help="upstream limit N/SECONDS")
     ap.add_argument("--latency-ms", type=float, default=150.0)
-    ap.add_argument("--batch-wallets", type=int, default=100)
-    ap.add_argument("--heavy-rows", type=int, default=200)
+    ap.add_argument("--batch-wallets", type=int, default=100,
+                    help="fixed batches: wallets a request (the loader before sizing)")
+    ap.add_argument("--heavy-rows", type=int, default=200,
+                    help="fixed batches: rows of one full page that split a wallet off")
+    ap.add_argument("--batch-pages", type=int, default=DEFAULT_BATCH_PAGES,
+                    help="sized batches: pages of expected rows a batch aims at")
+    ap.add_argument("--max-wallets", type=int, default=DEFAULT_BATCH_WALLETS,
+                    help="sized batches: most wallets in one request")
     ap.add_argument("--skip-baseline", action="store_true",
                     help="skip the one-request-per-wallet run (it takes wallets/rate seconds)")
     ap.add_argument("--part", choices=("all", *PARTS), default="all",

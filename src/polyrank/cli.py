@@ -15,6 +15,7 @@ from rich.table import Table
 
 from polyrank import __version__
 from polyrank.cli_options import (
+    BATCH_PAGES,
     BATCH_WALLETS,
     DATA_API_RATE,
     GOLDSKY_RATE,
@@ -163,8 +164,12 @@ def ingest(
         help="K/N: load only shard K of N of the list (several processes on a server "
              "store).")] = None,
     batch_wallets: Annotated[int, typer.Option(
-        help="Wallets fetched together per request (maker_in); 1 = one per wallet.")
+        help="Most wallets fetched together per request (maker_in); 1 = one per wallet.")
     ] = BATCH_WALLETS,
+    batch_pages: Annotated[int, typer.Option(
+        help="Pages of rows a batch aims at, sized from what is known of its wallets (the "
+             "store's fills, the registry's, or what the run measures); 0 = fixed batches of "
+             "--batch-wallets wallets.")] = BATCH_PAGES,
     rate_limit: RateLimitOpt = GOLDSKY_RATE,
     data_api: DataApiOpt = True,
     activities: ActivitiesOpt = True,
@@ -189,7 +194,8 @@ def ingest(
     chosen = take_shard(_wallet_list(wallets, strict).wallets, shard, "--shard")
     options = _ingest_options(workers, rate_limit, data_api, data_rate_limit,
                               max_trades=max_trades, since=since,
-                              batch_wallets=batch_wallets, refresh=refresh,
+                              batch_wallets=batch_wallets, batch_pages=batch_pages or None,
+                              refresh=refresh,
                               activities=activities, rpc=(rpc_rate_limit, rpc_max_span, chain_v1))
     with _open(ctx, store_dsn=store, goldsky_url=goldsky_url, data_api_url=data_api_url,
                rpc_url=rpc_url, runtime_dir=runtime_dir) as pr:

@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 
 from polyrank.ingest.options import (
+    DEFAULT_BATCH_PAGES,
     DEFAULT_BATCH_WALLETS,
     DEFAULT_DATA_API_LIMIT,
     DEFAULT_GOLDSKY_LIMIT,
@@ -26,6 +27,7 @@ def rate_text(limit: tuple[int, float] | None) -> str:
 # the CLI's defaults are the library's
 WORKERS = DEFAULT_WORKERS
 BATCH_WALLETS = DEFAULT_BATCH_WALLETS
+BATCH_PAGES = DEFAULT_BATCH_PAGES
 GOLDSKY_RATE = rate_text(DEFAULT_GOLDSKY_LIMIT)
 DATA_API_RATE = rate_text(DEFAULT_DATA_API_LIMIT)
 RPC_RATE = rate_text(DEFAULT_RPC_LIMIT)

@@ -90,6 +90,8 @@ def random_where(rng: random.Random, world, rows) -> dict:
         where["taker"] = rng.choice([*wallets, "0x4bfb41d5b3570defd03c39a9a4d8de6bd8b8982e"])
     if rng.random() < 0.4:
         where["id_gt"] = rng.choice(ids)
+    if rng.random() < 0.3:  # an ingest's parts read ids up to a bound
+        where["id_lte"] = rng.choice(ids)
     if rng.random() < 0.4:
         where[rng.choice(["timestamp_gte", "timestamp_gt"])] = str(rng.choice(stamps))
     if rng.random() < 0.3:

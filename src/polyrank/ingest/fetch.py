@@ -1,20 +1,24 @@
 """What one ingest job reads, and from which upstream (docs/architecture.md, "Loading"): the
-orderbook subgraph's fills (a batch by `maker_in`, heavy wallets split off and paged alone, or
-`--max-trades`' most recent), the activity subgraph's V1-era activities, and the V2 era from
-the chain (`rpc_url`) or the Data API. A failure raises the upstream's error: `_Run` decides
-what it fails (a batch is retried wallet by wallet, a wallet fails whole)."""
+orderbook subgraph's fills (a sized batch by `maker_in`, its ids split into parts read
+concurrently when the host's limit wants more reads; a fixed batch with its heavy wallets split
+off and paged alone; or `--max-trades`' most recent), the activity subgraph's V1-era
+activities, and the V2 era from the chain (`rpc_url`) or the Data API. A failure raises the
+upstream's error: `_Run` decides what it fails (a batch is retried wallet by wallet, a wallet
+fails whole)."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
 from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
 
 from polyrank.errors import UpstreamError
 from polyrank.ingest.chain import ChainReader
 from polyrank.ingest.monitor import WorkerState
 from polyrank.ingest.options import IngestOptions
-from polyrank.ingest.plan import Job, heavy_wallets
+from polyrank.ingest.plan import Job, heavy_wallets, span, split_point
 from polyrank.ingest.v2 import SOURCE as V2_SOURCE
 from polyrank.ingest.v2 import fetch_recent_v2, fetch_v2, without_known
 from polyrank.ingest.writer import WalletOutcome
@@ -22,21 +26,56 @@ from polyrank.settings import V2_MIGRATION_TS
 from polyrank.upstream.activity_subgraph import ActivitySubgraph
 from polyrank.upstream.chain.abi import SOURCE as CHAIN_SOURCE
 from polyrank.upstream.data_api import DataApi
-from polyrank.upstream.goldsky import Goldsky
+from polyrank.upstream.goldsky import Goldsky, token_of
 from polyrank.upstream.records import Fill
 from polyrank.upstream.retry import FailureStreak
 
 log = logging.getLogger(__name__)
 
+#: Told what a batch of unknown wallets holds: (wallets, their rows, measured or estimated)
+Learn = Callable[[int, float], None]
+
+
+@dataclass(eq=False)
+class Sweep:
+    """One sized batch's read of the orderbook subgraph, in parts over ranges of ids (each
+    part a job, read concurrently): the rows every part found, the share of the id space read
+    so far and how many parts still run. The part that ends last carries the job on; a part
+    that fails fails the read (the others stop at their next page)."""
+
+    wallets: frozenset[str]
+    rows: list[Fill] = field(default_factory=list)
+    tokens: set[str] = field(default_factory=set)  # the rows' tokens
+    read: float = 0.0
+    running: int = 1
+    error: UpstreamError | None = None
+
+    def rows_left(self, after: str, until: str) -> float | None:
+        """The rows expected in the ids (`after`, `until`], at the density read so far."""
+        width = span(after, until)
+        return None if width is None or self.read <= 0 else len(self.rows) / self.read * width
+
 
 class Fetch:
     """The reads of a run's jobs, over its clients; `head_block` is the chain's block every
-    wallet of the run is read up to (0 without a chain)."""
+    wallet of the run is read up to (0 without a chain); `learn` hears what the first page of
+    each batch of unknown wallets says of them; `wants_read` says whether the run would use
+    one more concurrent read of the subgraph (a part split off a sized batch's)."""
 
     def __init__(self, goldsky: Goldsky, data_api: DataApi, activity: ActivitySubgraph,
-                 chain: ChainReader | None, options: IngestOptions, head_block: int) -> None:
+                 chain: ChainReader | None, options: IngestOptions, head_block: int, *,
+                 learn: Learn | None = None,
+                 wants_read: Callable[[], bool] | None = None) -> None:
         self.goldsky, self.data_api, self.activity = goldsky, data_api, activity
         self.chain, self.options, self.head_block = chain, options, head_block
+        self.learn, self.wants_read = learn, wants_read
+        self.reading = 0  # parts of sized batches reading now
+        self.parts = 0  # parts split off sized batches' reads
+        self._sweeps: set[Sweep] = set()  # sized batches' reads not ended yet
+
+    def tokens_ahead(self) -> set[str]:
+        """The tokens of the rows the sized batches' reads hold (not committed yet)."""
+        return set().union(*(sweep.tokens for sweep in self._sweeps))
 
     async def job(self, job: Job, queue: asyncio.Queue[Job], streak: FailureStreak,
                   state: WorkerState) -> list[WalletOutcome]:
@@ -45,6 +84,11 @@ class Fetch:
             outcomes = [WalletOutcome(w, [], v1_source=CHAIN_SOURCE) for w in job.wallets]
         elif job.solo:
             outcomes = [await self._fetch_solo(job, streak)]
+        elif job.expected:
+            read = await self._fetch_part(job, queue, streak)
+            if read is None:
+                return []  # the read's other parts still run: the last one carries it on
+            outcomes = read
         else:
             outcomes = await self._fetch_batch(job, queue, streak)
         await self._add_v1_activities(outcomes, job.since, streak)
@@ -173,3 +217,58 @@ class Fetch:
         for fill in rows:
             by_wallet[fill.maker].append(fill)
         return [WalletOutcome(w, fills) for w, fills in by_wallet.items()]
+
+    async def _fetch_part(self, job: Job, queue: asyncio.Queue[Job], streak: FailureStreak
+                          ) -> list[WalletOutcome] | None:
+        """One part of a sized batch's read (the first part starts the `Sweep`): its ids
+        (`job.after`, `job.until`] page by page, split again when the run wants another read.
+        Returns the batch's outcomes if it was the last part to end, else None; the last part
+        raises the read's error, if any part met one."""
+        sweep = job.sweep or Sweep(frozenset(job.wallets))
+        self._sweeps.add(sweep)
+        makers, after, until = list(job.wallets), job.after, job.until
+        self.reading += 1
+        try:
+            while sweep.error is None:
+                page = await self.goldsky.fills_after(makers, after, job.since, streak, until)
+                found = [f for f in page.fills if f.maker in sweep.wallets]
+                sweep.rows.extend(found)
+                sweep.tokens.update(token_of(f) for f in found)
+                width = span(after, page.fills[-1].id if page.full else until)
+                sweep.read += width or 0.0
+                if job.unknown and not after and self.learn:  # the batch's first page
+                    self.learn(len(makers), len(found) / width if page.full and width
+                               else len(found))
+                if not page.full:
+                    break
+                after = page.fills[-1].id
+                until = self._split(job, sweep, after, until, queue)
+        except UpstreamError as exc:
+            sweep.error = sweep.error or exc
+        finally:
+            self.reading -= 1
+        sweep.running -= 1
+        if sweep.running:
+            return None
+        self._sweeps.discard(sweep)
+        if sweep.error is not None:
+            raise sweep.error
+        by_wallet: dict[str, list[Fill]] = {w: [] for w in job.wallets}
+        for fill in sweep.rows:
+            by_wallet[fill.maker].append(fill)
+        return [WalletOutcome(w, fills) for w, fills in by_wallet.items()]
+
+    def _split(self, job: Job, sweep: Sweep, after: str, until: str,
+               queue: asyncio.Queue[Job]) -> str:
+        """Where this part now stops: half its ids left go to a new part (queued) when the
+        run wants another read and enough rows are left for two."""
+        if self.wants_read is None or not self.wants_read():
+            return until
+        rows_left = sweep.rows_left(after, until)
+        mid = split_point(after, until, rows_left or 0.0, self.options.page_size)
+        if mid is None:
+            return until
+        sweep.running += 1
+        self.parts += 1
+        queue.put_nowait(replace(job, after=mid, until=until, sweep=sweep, unknown=False))
+        return mid

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from polyrank.ingest.plan import Sizing
 from polyrank.upstream.retry import RetryPolicy
 
 DEFAULT_WORKERS = 10
-DEFAULT_BATCH_WALLETS = 100
+DEFAULT_BATCH_WALLETS = 1000
+DEFAULT_BATCH_PAGES = 20
 DEFAULT_HEAVY_ROWS = 200
 DEFAULT_GOLDSKY_LIMIT = (50, 10.0)
 #: The Data API documents 1,000 requests / 10 s for the host (200 for /trades); /activity is
@@ -27,9 +29,16 @@ class IngestOptions:
     since: int = 0
     """Only fills at or after this unix time."""
     batch_wallets: int = DEFAULT_BATCH_WALLETS
-    """Wallets fetched together with maker_in; 1 = one request per wallet."""
+    """At most this many wallets fetched together (one maker_in list); 1 = one request per
+    wallet."""
+    batch_pages: int | None = DEFAULT_BATCH_PAGES
+    """Size each batch from what is known of its wallets (the store's fills, the registry's,
+    or what the run measures) so that it holds about this many pages of rows; a wallet
+    expected to fill that many alone leads a batch of its own. None: fixed batches of
+    `batch_wallets` wallets (the loader before sizing), with `heavy_rows` splitting."""
     heavy_rows: int = DEFAULT_HEAVY_ROWS
-    """A wallet with this many rows in one full batch page is paged alone."""
+    """Fixed batches (`batch_pages` None): a wallet with this many rows in one full batch page
+    is paged alone."""
     page_size: int = 1000
     """Rows per request (graph-node's maximum `first` is 1000; smaller only in tests)."""
     refresh: bool = False
@@ -76,7 +85,19 @@ class IngestOptions:
 
         if self.overlap_s < 0:
             raise InvalidArgument("overlap_s", f"overlap_s must be >= 0, got {self.overlap_s}")
-        for name in ("workers", "max_trades", "batch_wallets", "rpc_max_span"):
+        for name in ("workers", "max_trades", "batch_wallets", "batch_pages", "rpc_max_span"):
             value = getattr(self, name)
             if value is not None and value < 1:
                 raise InvalidArgument(name, f"{name} must be at least 1, got {value}")
+
+    @property
+    def sized(self) -> bool:
+        """Batches sized from expected rows (not fixed ones, nor one wallet per job)."""
+        return bool(self.batch_pages) and not self.max_trades and self.batch_wallets > 1
+
+    @property
+    def sizing(self) -> Sizing:
+        """How large a sized batch is (`batch_pages` pages of `page_size` rows, at most
+        `batch_wallets` wallets)."""
+        return Sizing(page=self.page_size, pages=self.batch_pages or 1,
+                      max_wallets=self.batch_wallets)

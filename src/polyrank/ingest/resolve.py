@@ -1,7 +1,8 @@
 """token id -> condition, in batches, cached across wallets: the store's tokens first (loaded
-once per run), then one batched upstream look-up per job for the unknown ones — the orderbook
-subgraph's `marketDatas`, then Gamma's `clob_token_ids` for what it does not know. A token that
-no source knows keeps its fills and is listed as unresolved for a later enrichment pass."""
+once per run), then one batched upstream look-up per job for the unknown ones (its page
+topped up with tokens other jobs have read but not committed yet) — the orderbook subgraph's
+`marketDatas`, then Gamma's `clob_token_ids` for what it does not know. A token that no source
+knows keeps its fills and is listed as unresolved for a later enrichment pass."""
 
 from __future__ import annotations
 
@@ -43,13 +44,21 @@ class TokenResolver:
         self.stats = ResolveStats()
         self._lock = asyncio.Lock()
 
-    async def resolve(self, token_ids: Iterable[str], streak: FailureStreak) -> Resolution:
+    async def resolve(self, token_ids: Iterable[str], streak: FailureStreak,
+                      ahead: Iterable[str] = ()) -> Resolution:
+        """Resolve `token_ids`; a look-up that has room left in its last page also asks for
+        tokens of `ahead` (seen by reads not yet committed), so their commits find them
+        known. Every token resolved here is in `new`, for this commit to store."""
         wanted = {t for t in token_ids if t not in self.known}
         out = Resolution()
         if not wanted:
             return out
         retry_missing = wanted & self.missing
         ask = sorted(wanted - self.missing)
+        if ask:
+            room = -len(ask) % self.goldsky.page
+            ask += sorted({t for t in ahead if t not in self.known and t not in self.missing}
+                          - wanted)[:room]
         out.unresolved |= retry_missing
         if ask:
             loop = asyncio.get_running_loop()
@@ -71,6 +80,6 @@ class TokenResolver:
                         out.new.append(item)
                 gone = set(ask) - {item.token_id for item in found}
                 self.missing |= gone
-            out.unresolved |= gone
+            out.unresolved |= gone & wanted
             self.stats.looked_up += len(ask)
         return out

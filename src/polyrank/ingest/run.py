@@ -13,7 +13,7 @@ import random
 import time
 import uuid
 from collections import defaultdict
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -27,10 +27,18 @@ from polyrank.ingest.chain import ChainReader
 from polyrank.ingest.fetch import Fetch
 from polyrank.ingest.monitor import Monitor, WorkerState
 from polyrank.ingest.options import IngestOptions
-from polyrank.ingest.plan import Job, batch_jobs, cursors, plan_wallets
+from polyrank.ingest.plan import (
+    Batcher,
+    Job,
+    batch_jobs,
+    cursors,
+    plan_wallets,
+    reads_wanted,
+    sized_groups,
+)
 from polyrank.ingest.resolve import TokenResolver
 from polyrank.ingest.sweep import SweepReport, sweep, sweepable
-from polyrank.ingest.writer import Committed, WalletOutcome, Writer
+from polyrank.ingest.writer import Committed, WalletOutcome, WalletState, Writer
 from polyrank.progress import NullProgress, Progress, Task
 from polyrank.settings import (
     ACTIVITY_SUBGRAPH,
@@ -68,6 +76,8 @@ class IngestReport:
     fills_v2: int = 0  # of fills_fetched: from the Data API (after the V2 migration)
     fills_without_fee: int = 0  # V2 fills stored with fee 0: the Data API carries no fee
     data_api_requests: int = 0  # requests that returned a Data API page
+    fill_pages: int = 0  # requests that returned a page of the orderbook subgraph's fills
+    read_parts: int = 0  # parts split off sized batches' reads (read concurrently)
     rpc_requests: int = 0  # JSON-RPC requests answered (the chain source)
     swept: int = 0  # wallets brought up to date by one sweep of the chain's tape
     replaced: int = 0  # wallets whose V2 era moved from the Data API to the chain (rows gone)
@@ -111,6 +121,8 @@ class Ingest:
             self.writer.replace_data_api = switching
             for wallet in switching & since.keys():
                 since[wallet] = min(since[wallet], max(opts.since, V2_MIGRATION_TS))
+        # (before the first request: the upstream's head opens its limit's first window)
+        expected = self._expected(plan.todo, state, since)
         self._record_run(command, len(wallets), "running", started_at)
         set_stage(self.store, "ingest")
         if plan.retrying_failed:
@@ -141,7 +153,7 @@ class Ingest:
                         with count_requests(monitor.workers[0]):
                             sweep_report = await run.sweep(swept, min(since[w] for w in swept))
                         todo = tuple(w for w in todo if w not in swept)
-                await run.load(todo, since)
+                await run.load(todo, since, set(plan.todo[:plan.retrying_failed]), expected)
         finally:
             monitor.close()
         report = run.report(len(wallets), len(plan.already_done),
@@ -152,6 +164,22 @@ class Ingest:
         monitor.stage = "ingested"
         monitor.publish(running=False, extra=run.extra())
         return report
+
+    def _expected(self, todo: Sequence[str], state: dict[str, WalletState],
+                  since: dict[str, int]) -> dict[str, float]:
+        """What the store knows of the wallets' rows on the orderbook subgraph, to size the
+        batches (`Writer.expected_rows`); nothing when the batches are not sized."""
+        opts = self.options
+        if not opts.sized:
+            return {}
+        loaded = {w: since.get(w, opts.since) for w in todo
+                  if w in state and state[w].loaded_to > 0}
+        fresh = [w for w in todo if w not in loaded]
+        expected = self.writer.expected_rows(loaded, fresh, opts.since, V2_MIGRATION_TS)
+        log.info("batches sized to %d pages of %d rows: %d of %d wallets with expected rows "
+                 "(%d from their stored fills)", opts.batch_pages, opts.page_size,
+                 len(expected), len(todo), len(loaded))
+        return expected
 
     @asynccontextmanager
     async def _clients(self) -> AsyncIterator[_Clients]:
@@ -252,7 +280,12 @@ class _Run:
         self.data_api, self.resolver = clients.data_api, clients.resolver
         self.chain, self.head_block = clients.chain, head_block
         self.fetch = Fetch(clients.goldsky, clients.data_api, clients.activity, clients.chain,
-                           ingest.options, head_block)
+                           ingest.options, head_block, learn=self._learn,
+                           wants_read=self._wants_read)
+        # the jobs; sized batches' wallets not yet in one; the workers waiting for a job
+        self._queue: asyncio.Queue[Job] = asyncio.Queue()
+        self.batcher = Batcher(ingest.options.sizing)
+        self._idle = 0
         self.stage_s: defaultdict[str, float] = defaultdict(float)
         self._write_lock = asyncio.Lock()
 
@@ -268,7 +301,8 @@ class _Run:
             fills_fetched=totals.fills_fetched, fills_new=totals.fills_new,
             fills_duplicate=totals.fills_duplicate, fills_v2=totals.fills_v2,
             fills_without_fee=totals.fills_without_fee,
-            data_api_requests=self.data_api.requests,
+            data_api_requests=self.data_api.requests, fill_pages=self.goldsky.pages,
+            read_parts=self.fetch.parts,
             rpc_requests=self.chain.rpc.requests if self.chain is not None else 0,
             swept=swept.wallets if swept is not None else 0, replaced=self.writer.replaced,
             activities_fetched=totals.activities_fetched, activities_new=totals.activities_new,
@@ -311,13 +345,21 @@ class _Run:
         return report
 
     # -- the concurrent part ---------------------------------------------------------------
-    async def load(self, todo: tuple[str, ...], since: dict[str, int]) -> None:
-        """Load `todo`, each wallet from its `since` (default: the options' `since`)."""
-        opts = self.options
-        queue: asyncio.Queue[Job] = asyncio.Queue()
-        for job in batch_jobs(todo, opts.batch_wallets if not opts.max_trades else 1, since,
-                              opts.since):
-            queue.put_nowait(job)
+    async def load(self, todo: tuple[str, ...], since: dict[str, int],
+                   failed: set[str] | None = None,
+                   expected: dict[str, float] | None = None) -> None:
+        """Load `todo`, each wallet from its `since` (default: the options' `since`): in
+        batches sized from `expected` rows and what the run learns (`Batcher`), or fixed ones
+        (`batch_pages` None), or one wallet per job (`max_trades`, `batch_wallets` 1)."""
+        opts, queue = self.options, self._queue
+        if opts.sized:
+            self.batcher.add(sized_groups(todo, failed or set(), since, opts.since),
+                             expected or {})
+            self._refill()
+        else:
+            for job in batch_jobs(todo, opts.batch_wallets if not opts.max_trades else 1,
+                                  since, opts.since):
+                queue.put_nowait(job)
         with self.progress.task("wallets", total=len(todo)) as total_bar:
             workers = [asyncio.create_task(self._worker(i, queue, total_bar))
                        for i in range(opts.workers)]
@@ -335,7 +377,11 @@ class _Run:
         # the worker's own requests (retries included) count on its state as they are sent
         with self.progress.task(f"worker {index}", total=None) as bar, count_requests(state):
             while True:
-                job = await queue.get()
+                self._idle += 1
+                try:
+                    job = await queue.get()
+                finally:
+                    self._idle -= 1
                 try:
                     state.state, state.current = "fetching", list(job.wallets)
                     self._log_start(index, job)
@@ -351,7 +397,32 @@ class _Run:
                     state.state, state.current = "idle", []
                     self.monitor.checkpoint(index)
                 finally:
+                    # (before task_done: the queue is never empty while wallets still wait)
+                    self._refill(force=job.unknown)
                     queue.task_done()
+
+    def _learn(self, wallets: int, rows: float) -> None:
+        """A batch of unknown wallets measured: the wallets still waiting can be sized."""
+        self.batcher.learn(wallets, rows)
+        log.debug("learned: %.1f rows per unknown wallet", self.batcher.mean or 0.0)
+        self._refill()
+
+    def _wants_read(self) -> bool:
+        """Would one more concurrent read of the subgraph keep its limit busier? Yes when a
+        worker waits for a job that no queued job will give it, and fewer parts read than the
+        limit's rate times a round trip (`reads_wanted`)."""
+        opts = self.options
+        if not self._idle or not self._queue.empty():
+            return False
+        wanted = reads_wanted(opts.goldsky_limit, self.http.round_trip(self.goldsky.url),
+                              opts.workers)
+        return self.fetch.reading < wanted
+
+    def _refill(self, *, force: bool = False) -> None:
+        """Queue the batches the batcher can decide now (`force`: a batch of unknown wallets
+        ended, whatever was learned from it)."""
+        for job in self.batcher.take(force=force):
+            self._queue.put_nowait(job)
 
     async def _fetch_job(self, job: Job, queue: asyncio.Queue[Job], streak: FailureStreak,
                          state: WorkerState) -> list[WalletOutcome]:
@@ -377,7 +448,7 @@ class _Run:
         tokens = {token_of(f): o.wallet for o in outcomes if not o.failed
                   for f in (*o.fills, *o.v2)}
         try:
-            resolution = await self.resolver.resolve(tokens, streak)
+            resolution = await self.resolver.resolve(tokens, streak, self.fetch.tokens_ahead())
             new, unresolved = resolution.new, resolution.unresolved
             token_markets = resolution.markets
         except UpstreamError as exc:  # the fills are kept; the tokens wait for enrichment
@@ -428,6 +499,8 @@ class _Run:
         else:
             line = (f"[{pos + 1}/{total}] {pct:.1f}% - Processing {len(job.wallets)} wallets "
                     f"together: {job.wallets[0]} … {job.wallets[-1]}")
+            if job.sweep is not None:  # a part split off a sized batch's read
+                line += f" (their ids after {job.after[:15]})"
         self.monitor.log(worker, line)
         log.debug("worker %d %s", worker, line)
 

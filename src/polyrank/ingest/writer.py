@@ -96,6 +96,22 @@ class Writer:
         return {wallet: WalletState(status, attempts, loaded_to, v2_source)
                 for wallet, status, attempts, loaded_to, v2_source in rows}
 
+    def expected_rows(self, loaded: Mapping[str, int], fresh: Sequence[str], since: int,
+                      migration: int) -> dict[str, float]:
+        """Each wallet's expected rows on the orderbook subgraph (`expected_rows.sql`):
+        `loaded` (wallet -> its start time) from its stored fills, `fresh` (read from
+        `since`) from the registry; wallets nothing is known of are left out."""
+        if not loaded and not fresh:
+            return {}
+        rows = self.store.rows(load_sql(SQL, "expected_rows.sql"), {
+            "loaded": list(loaded), "loaded_since": list(loaded.values()),
+            "fresh": list(fresh), "since": since, "migration": migration})
+        found = dict.fromkeys(loaded, 0.0)
+        if since >= migration:  # the subgraph has nothing after the migration
+            found.update(dict.fromkeys(fresh, 0.0))
+        found.update((wallet, float(n)) for wallet, n, _ in rows)
+        return found
+
     def known_tokens(self) -> set[str]:
         return {row[0] for row in self.store.rows(load_sql(SQL, "known_tokens.sql"))}
 

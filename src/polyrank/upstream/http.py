@@ -83,6 +83,17 @@ class Http:
         self.sleep = sleep
         self.rng = rng or random.Random()
         self.stats = HttpStats()
+        self._round_trip: dict[str, float] = {}  # host -> recent answers' seconds (EWMA)
+
+    def round_trip(self, url: str) -> float | None:
+        """How long the host's recent answers took (a moving average; no limiter wait, no
+        backoff), or None before its first."""
+        return self._round_trip.get(urlsplit(url).netloc)
+
+    def _timed(self, url: str, seconds: float) -> None:
+        host = urlsplit(url).netloc
+        last = self._round_trip.get(host)
+        self._round_trip[host] = seconds if last is None else 0.8 * last + 0.2 * seconds
 
     def limiter_for(self, url: str) -> RateLimiter | Unlimited:
         return self.limiters.get(urlsplit(url).netloc) or Unlimited()
@@ -114,6 +125,7 @@ class Http:
                             check: Check | None = None) -> Any:
         streak = streak or FailureStreak(self.policy)
         limiter = self.limiter_for(url)
+        loop = asyncio.get_running_loop()
         last: UpstreamError | None = None
         for attempt in range(self.policy.retries + 1):
             await limiter.acquire()
@@ -121,7 +133,9 @@ class Http:
             if (tally := _tally.get()) is not None:
                 tally.requests += 1
             try:
+                sent = loop.time()
                 body = await self._once(method, url, params, payload)
+                self._timed(url, loop.time() - sent)
                 result = _decode(body, url, graphql, exact, check)
             except TransientUpstreamError as exc:
                 last = exc

@@ -193,7 +193,8 @@ async def _truncated(request: web.Request, response: web.Response,
 
 def _control_routes(state: ReplayState) -> list[web.RouteDef]:
     async def stats(request: web.Request) -> web.Response:
-        return web.json_response(state.stats.snapshot())
+        times = request.query.get("times", "") in ("1", "true")
+        return web.json_response(state.stats.snapshot(times=times))
 
     async def reset(request: web.Request) -> web.Response:
         state.reset()
@@ -310,8 +311,8 @@ class ReplayServer:
         version = {n: v for n, v in self.state.subgraphs}[name]
         return self.url + goldsky.subgraph_path(name, version)
 
-    def stats(self) -> dict:
-        return self.state.stats.snapshot()
+    def stats(self, *, times: bool = False) -> dict:
+        return self.state.stats.snapshot(times=times)
 
     def set_clock(self, at: int | None, speed: float | None = None) -> None:
         """Serve the world as of `at` (None: the whole world), like POST /_replay/clock."""

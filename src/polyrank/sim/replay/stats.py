@@ -3,7 +3,8 @@
 Counts per route (a JSON-RPC request as `rpc:<method>` or `rpc:batch`), per HTTP status, per
 fault kind and per JSON-RPC method answered (`rpc_methods`, batch entries included), plus a
 timing summary from which a benchmark can read the request rate it achieved (`rate_per_s`,
-`peak_per_s`).
+`peak_per_s`) and, asked for (`times`), every request's arrival in seconds after the first's
+(a benchmark's steady state: the rate after the first rate-limit window).
 """
 
 from __future__ import annotations
@@ -49,7 +50,7 @@ class ReplayStats:
         with self._lock:
             self._rpc.update(methods)
 
-    def snapshot(self) -> dict:
+    def snapshot(self, *, times: bool = False) -> dict:
         with self._lock:
             n = len(self._times)
             first = self._times[0] if n else None
@@ -77,5 +78,7 @@ class ReplayStats:
                     "rate_per_s": round((n - 1) / span, 3) if span > 0 else None,
                     "peak_per_s": max(self._seconds.values()) if self._seconds else 0,
                     "handler_ms": {"p50": pct(0.5), "p95": pct(0.95), "max": pct(1.0)},
+                    **({"arrivals_s": [round(t - first, 4) for t in self._times]}
+                       if times and first is not None else {}),
                 },
             }

@@ -20,7 +20,7 @@ from schemathesis import GenerationMode
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import response_schema_conformance
 
-from polyrank.api.app import CATEGORIES, SORTS, WINDOWS, create_app
+from polyrank.api.app import CATEGORIES, FLAGS, MARKET_SORTS, SORTS, WINDOWS, create_app
 from polyrank.store import Store
 
 # Building the schema runs no handler, so it needs no store. One test per operation and mode
@@ -42,16 +42,21 @@ EMPTY = settings(FUZZ, max_examples=30)   # an empty store answers 503 or empty 
 ADDRESS = st.from_regex(r"\A0x[0-9a-fA-F]{40}\Z")
 
 
-def steering(wallets: list[str]) -> dict[str, st.SearchStrategy]:
+def steering(wallets: list[str], markets: list[str] = ()) -> dict[str, st.SearchStrategy]:
     """Valid values of parameters the schema types as free strings (a window, a sort key, a
-    wallet known to the store...): half the cases take them, or nearly every case would stop
-    at a 400 or 404 before any SQL runs."""
+    behaviour flag to hide, a wallet or market known to the store...): half the cases take
+    them, or nearly every case would stop at a 400 or 404 before any SQL runs."""
     address = ADDRESS
     if wallets:
         known = st.sampled_from(wallets)
         address = st.one_of(known, known.map(lambda w: "0x" + w[2:].upper()), ADDRESS)
+    market = st.text(min_size=1, max_size=12)
+    if markets:
+        market = st.one_of(st.sampled_from(markets), market)
     return {"window": st.sampled_from(WINDOWS), "category": st.sampled_from(("", *CATEGORIES)),
-            "sort": st.sampled_from(SORTS), "order": st.sampled_from(("desc", "asc")),
+            "sort": st.sampled_from((*SORTS, *MARKET_SORTS)),
+            "hide": st.lists(st.sampled_from(FLAGS), max_size=3).map(",".join),
+            "market_id": market, "order": st.sampled_from(("desc", "asc")),
             "state": st.sampled_from(("all", "open", "closed")),
             "search": st.from_regex(r"\A(0x)?[0-9a-fA-F]{0,8}\Z"), "address": address}
 
@@ -62,7 +67,9 @@ def computed_app(loaded):
     with Store.open(dsn) as store:
         wallets = [w for (w,) in store.rows("SELECT DISTINCT maker FROM fills ORDER BY maker "
                                             "LIMIT 300")]
-        yield create_app(store), steering(wallets)
+        markets = [m for (m,) in store.rows("SELECT DISTINCT id FROM markets ORDER BY id "
+                                            "LIMIT 100")]
+        yield create_app(store), steering(wallets, markets)
 
 
 @pytest.fixture

@@ -16,6 +16,7 @@ from fastapi import FastAPI, Query, Response
 from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from polyrank import __version__
 from polyrank.api.cache import DATA, RUN, install_cache
@@ -68,6 +69,13 @@ def create_app(store: Store, runtime_dir: Path | None = None,
     @app.exception_handler(NotFound)
     async def _not_found(_request, exc: NotFound) -> JSONResponse:
         return JSONResponse({"error": str(exc)}, status_code=404)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _routing(_request, exc: StarletteHTTPException) -> JSONResponse:
+        """Routing's own answers (a path no route matches, e.g. a market id holding "/": 404;
+        a wrong method: 405) in the API's one error shape too."""
+        return JSONResponse({"error": str(exc.detail)}, status_code=exc.status_code,
+                            headers=exc.headers)
 
     @app.exception_handler(MetricsNotReady)
     async def _not_ready(_request, exc: MetricsNotReady) -> JSONResponse:

@@ -44,7 +44,9 @@ demo: $(STAMP) $(ASSETS)
 
 test: $(STAMP) $(ASSETS) browser
 	$(BIN)/ruff check src tests bench
-	$(BIN)/python -m pytest
+	# two workers, a test file each at a time (a file's fixtures are built once): the machine's
+	# two cores, and the subprocess tests' waits overlap
+	$(BIN)/python -m pytest -n 2 --dist loadfile
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests bench

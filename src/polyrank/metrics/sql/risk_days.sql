@@ -8,6 +8,8 @@
 INSERT INTO risk_days
 WITH
     {as_of:UInt32} AS as_of,
+    -- the categories by number (1, 2, ...): numbers group several times faster than names
+    (SELECT arraySort(groupUniqArray(toString(category))) FROM trade_tokens) AS categories,
     flows AS (
         -- per wallet, token and day: shares in and out, cash in and out (a conversion's YES
         -- legs carry a cost basis, not a payment; its NO legs the USDC it paid out)
@@ -26,8 +28,9 @@ WITH
     ),
     positions AS (
         -- per position and flow day: the shares held after it (never below 0), the cash so
-        -- far, and the next flow day; with the token's category
-        SELECT f.wallet_key AS wallet_key, f.token_key AS token_key, t.category AS category,
+        -- far, and the next flow day; with the token's category (its number)
+        SELECT f.wallet_key AS wallet_key, f.token_key AS token_key,
+               toUInt8(indexOf(categories, toString(t.category))) AS category,
                f.day AS day, f.dc AS dc,
                -- the cash so far after and before the day, each summed in day order
                sum(f.dc) OVER w AS cash,
@@ -107,6 +110,6 @@ WITH
     )
 -- E's change and the cash moved per wallet, category and day (risk_work.sql adds them up
 -- across categories for the scope 'all')
-SELECT {run_id:String}, wallet_key, toString(category), day, sum(r), sum(dcash)
+SELECT {run_id:String}, wallet_key, categories[category], day, sum(r), sum(dcash)
 FROM changes
 GROUP BY wallet_key, category, day

@@ -6,6 +6,7 @@ agree on every wallet, and draws the cost curve.
     .venv/bin/python -m pip install -e '.[bench]'      # DuckDB and matplotlib, bench only
     .venv/bin/python bench/metrics.py [--fills 1000000 3000000 10000000]
                                       [--skip-pandas-above N] [--plot docs/metrics-cost.png]
+                                      [--whole]
 
 The world's activities (splits, merges, conversions, redemptions) are folded with the fills
 in a second SQL run on the same world ("fills + activities"), timed beside the fills-only run
@@ -17,7 +18,8 @@ DuckDB sides compute lifetime positions -> bets -> omega only (every category to
 SQL side every figure of every window and category, risk and skill included.
 
 With --plot, seconds and peak GB of each side against fills go to a PNG (log-log axes, a
-dotted line of slope 1 for linear cost).
+dotted line of slope 1 for linear cost). With --whole, the SQL side also runs in one slice
+(the wallet steps over every wallet at once, as before slicing) beside the sliced run.
 """
 
 from __future__ import annotations
@@ -34,9 +36,9 @@ from common import RssSampler, ensure_world, fresh_dir, load_world_into_store
 HERE = Path(__file__).resolve().parent
 
 
-def run_sql(world: Path, out: Path, activities: bool = False) -> dict:
+def run_sql(world: Path, out: Path, activities: bool = False, whole: bool = False) -> dict:
     from polyrank.enrich.trades import enrich
-    from polyrank.metrics.run import compute_metrics
+    from polyrank.metrics.run import DEFAULT_SLICE_ROWS, compute_metrics
     from polyrank.store import Store
 
     with fresh_dir("bench-metrics-") as tmp, Store.open(f"chdb://{tmp / 'store'}") as store:
@@ -47,7 +49,7 @@ def run_sql(world: Path, out: Path, activities: bool = False) -> dict:
             t0 = time.perf_counter()
             enriched = enrich(store)
             t1 = time.perf_counter()
-            report = compute_metrics(store)
+            report = compute_metrics(store, slice_rows=0 if whole else DEFAULT_SLICE_ROWS)
             t2 = time.perf_counter()
         rows = store.rows("SELECT wallet, bets_closed, realized_pnl, omega_score FROM "
                           "wallet_metrics WHERE run_id = {r:String} AND window = 'lifetime' "
@@ -96,7 +98,7 @@ def agree(sql_out: Path, other_out: Path) -> tuple[int, int]:
     return len(set(sql) | set(pdx)), bad
 
 
-def report(target: int, world: Path, skip_baselines: bool) -> dict:
+def report(target: int, world: Path, skip_baselines: bool, whole: bool) -> dict:
     """Every side on one world, printed; returns {side: (seconds, peak bytes)}."""
     gb = 1024 ** 3
     with fresh_dir("bench-metrics-out-") as tmp:
@@ -114,6 +116,14 @@ def report(target: int, world: Path, skip_baselines: bool) -> dict:
               f"{act['total_s']:.1f} s ({act['total_s'] / sql['total_s']:.2f}x the fills "
               f"only); peak RSS {act['peak_rss'] / gb:.2f} GB")
         print("    steps: " + ", ".join(f"{k} {v:.1f} s" for k, v in act["steps"].items()))
+        if whole:
+            one = side("sql-whole", world, tmp / "sql-whole.json")
+            costs["chDB, one slice"] = (one["total_s"], one["peak_rss"])
+            print(f"  SQL in one slice (the wallet steps over every wallet at once): "
+                  f"{one['total_s']:.1f} s ({one['total_s'] / sql['total_s']:.2f}x the "
+                  f"slices); peak RSS {one['peak_rss'] / gb:.2f} GB "
+                  f"({one['peak_rss'] / sql['peak_rss']:.2f}x)")
+            print("    steps: " + ", ".join(f"{k} {v:.1f} s" for k, v in one["steps"].items()))
         if skip_baselines:
             print("  pandas baseline skipped (--skip-pandas-above)")
         for engine in (("duckdb",) if skip_baselines else ("duckdb", "pandas")):
@@ -165,6 +175,8 @@ def main() -> None:
     ap.add_argument("--skip-pandas-above", type=int, default=None,
                     help="run the pandas baseline only for worlds up to this many fills")
     ap.add_argument("--plot", type=Path, default=None, help="write the cost curve to this PNG")
+    ap.add_argument("--whole", action="store_true",
+                    help="also run the SQL side in one slice (metrics_slice_rows 0) beside")
     ap.add_argument("--side", nargs=3, metavar=("MODE", "WORLD", "OUT"), help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.side:
@@ -172,14 +184,15 @@ def main() -> None:
         if mode in ("pandas", "duckdb"):
             result = run_baseline(Path(world), Path(out), mode)
         else:
-            result = run_sql(Path(world), Path(out), activities=mode == "sql+activities")
+            result = run_sql(Path(world), Path(out), activities=mode == "sql+activities",
+                             whole=mode == "sql-whole")
         print(json.dumps(result))
         return
     curve: dict[str, list[tuple[int, float, int]]] = {}
     for target in args.fills:
         world = ensure_world(args.world_dir / f"bench-metrics-{target}", seed=7, fills=target)
         skip = args.skip_pandas_above is not None and target > args.skip_pandas_above
-        for name, point in report(target, world, skip).items():
+        for name, point in report(target, world, skip, args.whole).items():
             curve.setdefault(name, []).append(point)
     print("\nside                    " + "".join(f"{t:>14,}" for t in args.fills))
     for name, points in curve.items():

@@ -54,7 +54,8 @@ async def run_pipeline_async(settings: Settings, store: Store, wallets: tuple[st
         log.warning("%d wallet(s) failed to load; metrics are computed without them "
                     "(run the pipeline again to retry them first)", len(ingest.failed))
     report.enrich = await asyncio.to_thread(enrich, store)
-    report.metrics = await asyncio.to_thread(compute_metrics, store, config, as_of=as_of)
+    report.metrics = await asyncio.to_thread(compute_metrics, store, config, as_of=as_of,
+                                             slice_rows=settings.metrics_slice_rows)
     return report
 
 

@@ -93,7 +93,8 @@ async def refresh_async(settings: Settings, store: Store, options: IngestOptions
         # enriched fills: rebuilt whole then
         report.enrich = await asyncio.to_thread(enrich, store,
                                                 incremental=not ingest.replaced)
-        report.metrics = await asyncio.to_thread(compute_metrics, store, config)
+        report.metrics = await asyncio.to_thread(compute_metrics, store, config,
+                                                 slice_rows=settings.metrics_slice_rows)
     report.seconds = time.monotonic() - started
     return report
 

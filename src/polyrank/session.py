@@ -197,7 +197,8 @@ class Polyrank:
         from polyrank.metrics.run import compute_metrics
 
         with self._writing():
-            return compute_metrics(self.store, config, as_of=unix_time(as_of))
+            return compute_metrics(self.store, config, as_of=unix_time(as_of),
+                                   slice_rows=self.settings.metrics_slice_rows)
 
     async def run_pipeline_async(self, wallets: Wallets | None = None, *,
                                  options: IngestOptions | None = None, sync: bool = True,

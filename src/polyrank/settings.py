@@ -52,6 +52,10 @@ class Settings:
     api_cache_bytes: int = 64 * 2**20
     """The API's response cache (`api/cache.py`): at most this many bytes of answers are
     kept, the least recently used dropped first; 0 keeps none (ETags and 304s still work)."""
+    metrics_slice_rows: int = 2_000_000
+    """A metrics run computes positions, bets, risk and wallet rows over slices of the wallets
+    of about this many trade rows each, one slice at a time: its memory follows the slice, not
+    the store (0: the whole store at once)."""
     api_cache_check_ms: int = 1000
     """How often, at most, the API re-reads which metrics run is readable and whether the
     loaded data changed: how much older than a new run a cached answer can be."""

@@ -31,6 +31,10 @@ STEPS = (*TAPE_STEPS, *WALLET_STEPS, *BOARD_STEPS)
 #: the skilled badge, dropped once the run is done
 WORK = ("position_work", "risk_days", "risk_work", "wallet_rows_work")
 DAY = 86400
+#: wallet steps run over slices of the wallets (wallet_key ranges) of about this many trade
+#: rows each, so a step's memory follows the slice, not the store (Settings.metrics_slice_rows)
+DEFAULT_SLICE_ROWS = 2_000_000
+WALLET_KEYS = 2**64
 INPUTS_KEY = "metrics_inputs"  # pipeline_state: what the readable run was computed from
 
 
@@ -97,7 +101,8 @@ def up_to_date(store: Store, config: MetricsConfig | None = None) -> bool:
 
 
 def compute_metrics(store: Store, config: MetricsConfig | None = None, *,
-                    as_of: int | None = None) -> MetricsReport:
+                    as_of: int | None = None,
+                    slice_rows: int = DEFAULT_SLICE_ROWS) -> MetricsReport:
     config = config or MetricsConfig()
     started_at, started = datetime.now(UTC), time.monotonic()
     trades = store.scalar("SELECT count() FROM trade_rows")
@@ -107,7 +112,8 @@ def compute_metrics(store: Store, config: MetricsConfig | None = None, *,
     as_of = default_as_of(store) if as_of is None else int(as_of)
     run_id = new_run_id()
     set_stage(store, "metrics")
-    step_s = run_steps(store, STEPS, config, run_id, as_of)
+    step_s = run_steps(store, STEPS, config, run_id, as_of,
+                       slices=wallet_slices(trades, slice_rows))
     return publish_run(store, run_id, as_of, inputs=inputs, started_at=started_at,
                        seconds=time.monotonic() - started, step_s=step_s)
 
@@ -116,19 +122,49 @@ def new_run_id() -> str:
     return datetime.now(UTC).strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:6]
 
 
+def wallet_slices(rows: int, slice_rows: int) -> list[tuple[int, int]]:
+    """The wallet_key ranges (inclusive) the wallet steps run over: equal parts of the keys'
+    range, as many as `rows` trade rows need at `slice_rows` each (0: one). wallet_key is a
+    hash, so the wallets spread evenly over the parts."""
+    n = max(1, -(-rows // slice_rows)) if slice_rows > 0 else 1
+    step = WALLET_KEYS // n
+    return [(i * step, WALLET_KEYS - 1 if i == n - 1 else (i + 1) * step - 1)
+            for i in range(n)]
+
+
 def run_steps(store: Store, steps: tuple[str, ...], config: MetricsConfig, run_id: str,
-              as_of: int) -> dict[str, float]:
+              as_of: int, *,
+              slices: list[tuple[int, int]] | None = None) -> dict[str, float]:
     """Run some of the run's SQL steps (in order); returns the seconds of each. A whole run is
     STEPS; a cluster runs TAPE_STEPS once over every shard, WALLET_STEPS on each shard and
-    BOARD_STEPS over every shard's rows (docs/scaling.md)."""
+    BOARD_STEPS over every shard's rows (docs/scaling.md). The wallet steps run slice by
+    slice (`wallet_slices`), each slice through all of them before the next."""
     params = sql_params(config, run_id, as_of)
-    step_s = {}
-    for step in steps:
+    step_s = dict.fromkeys((step.removesuffix(".sql") for step in steps), 0.0)
+    for step, lo, hi in _plan(steps, slices or [(0, WALLET_KEYS - 1)]):
         t0 = time.monotonic()
         sql = load_sql(SQL, step)
-        store.command(sql, {k: v for k, v in params.items() if "{" + k + ":" in sql})
-        step_s[step.removesuffix(".sql")] = time.monotonic() - t0
+        bound = {**params, "wallet_lo": lo, "wallet_hi": hi}
+        store.command(sql, {k: v for k, v in bound.items() if "{" + k + ":" in sql})
+        step_s[step.removesuffix(".sql")] += time.monotonic() - t0
     return step_s
+
+
+def _plan(steps: tuple[str, ...],
+          slices: list[tuple[int, int]]) -> list[tuple[str, int, int]]:
+    """(step, wallet_lo, wallet_hi) in running order: a run of consecutive wallet steps once
+    per slice, each slice through all of them; any other step once, over every wallet."""
+    plan: list[tuple[str, int, int]] = []
+    block: list[str] = []
+    for step in (*steps, None):
+        if step in WALLET_STEPS:
+            block.append(step)
+            continue
+        plan += [(each, lo, hi) for lo, hi in slices for each in block]
+        block = []
+        if step is not None:
+            plan.append((step, 0, WALLET_KEYS - 1))
+    return plan
 
 
 def publish_run(store: Store, run_id: str, as_of: int, *, inputs: str = "",

@@ -2,6 +2,7 @@
 -- P = Σ realized, C = Σ cost; closed when every position is closed, at the last closing;
 -- Polymarket's convention summed beside (docs/metrics.md §4.5).
 -- Grouped on numeric keys (wallet_key, bet_hash) from position_work; strings joined last.
+-- Over the run's slice of the wallets (metrics/run.py: wallet_slices).
 -- (Columns are inserted by position; aliases differ from column names because ClickHouse
 -- lets a SELECT alias shadow a column in WHERE: `'x' AS run_id ... WHERE run_id = 'x'`
 -- would be always true and sum every run.)
@@ -25,7 +26,8 @@ FROM (
         -- catalogue does not know: the bet is its own event)
         sum(p.bought)                                     AS shares_bought,
         any(t.event_id)                                   AS event_id
-    FROM (SELECT * FROM position_work WHERE run_id = {run_id:String}) AS p
+    FROM (SELECT * FROM position_work
+          WHERE run_id = {run_id:String} AND wallet_key BETWEEN {wallet_lo:UInt64} AND {wallet_hi:UInt64}) AS p
     JOIN trade_tokens AS t ON t.token_key = p.token_key
     GROUP BY wallet_key, bet_hash
 ) AS b

@@ -11,6 +11,8 @@ INSERT INTO position_work
 WITH
     {dust:Float64} * 1000000 AS dust_micro,
     {as_of:UInt32} AS as_of,
+    -- the run's slice of the wallets (metrics/run.py: wallet_slices)
+    {wallet_lo:UInt64} AS wallet_lo, {wallet_hi:UInt64} AS wallet_hi,
     tokens AS (
         SELECT t.token_key AS token_key,
                -- no trade of the token: no mark (a LEFT JOIN would give 0)
@@ -33,6 +35,7 @@ WITH
                1 AS hit
         FROM activities FINAL
         WHERE kind = 'redeem' AND timestamp <= as_of
+              AND cityHash64(wallet) BETWEEN wallet_lo AND wallet_hi
         GROUP BY wallet_key, condition_key
     ),
     folded AS (
@@ -77,11 +80,11 @@ WITH
             SELECT wallet_key, token_key, ts, tx_key, is_buy, received,
                    toFloat64(cash) AS cash, shares, order_key, 1 AS is_fill,
                    if(is_buy, shares, 0) AS gross_received, toFloat64(usdc) AS gross_cash
-            FROM trade_rows WHERE ts <= as_of
+            FROM trade_rows WHERE ts <= as_of AND wallet_key BETWEEN wallet_lo AND wallet_hi
             UNION ALL
             SELECT wallet_key, token_key, ts, tx_key, is_buy, received, cash, shares,
                    order_key, 0 AS is_fill, received AS gross_received, gross_cash
-            FROM activity_rows WHERE ts <= as_of
+            FROM activity_rows WHERE ts <= as_of AND wallet_key BETWEEN wallet_lo AND wallet_hi
         )
         GROUP BY wallet_key, token_key
     )

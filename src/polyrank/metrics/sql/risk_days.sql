@@ -8,6 +8,8 @@
 INSERT INTO risk_days
 WITH
     {as_of:UInt32} AS as_of,
+    -- the run's slice of the wallets (metrics/run.py: wallet_slices)
+    {wallet_lo:UInt64} AS wallet_lo, {wallet_hi:UInt64} AS wallet_hi,
     -- the categories by number (1, 2, ...): numbers group several times faster than names
     (SELECT arraySort(groupUniqArray(toString(category))) FROM trade_tokens) AS categories,
     flows AS (
@@ -19,10 +21,10 @@ WITH
         FROM (
             SELECT wallet_key, token_key, ts, is_buy, received, shares, toFloat64(cash) AS cash,
                    '' AS kind
-            FROM trade_rows WHERE ts <= as_of
+            FROM trade_rows WHERE ts <= as_of AND wallet_key BETWEEN wallet_lo AND wallet_hi
             UNION ALL
             SELECT wallet_key, token_key, ts, is_buy, received, shares, cash, toString(kind)
-            FROM activity_rows WHERE ts <= as_of
+            FROM activity_rows WHERE ts <= as_of AND wallet_key BETWEEN wallet_lo AND wallet_hi
         )
         GROUP BY wallet_key, token_key, day
     ),

@@ -5,6 +5,8 @@ WITH
     {as_of:UInt32} AS as_of,
     intDiv(as_of, 86400) AS as_of_day,
     {window_days:Array(UInt32)} AS window_days,
+    -- the run's slice of the wallets (metrics/run.py: wallet_slices)
+    {wallet_lo:UInt64} AS wallet_lo, {wallet_hi:UInt64} AS wallet_hi,
     curves AS (
         -- per wallet and scope, its change days in order and E's change on each
         SELECT wallet_key, scope,
@@ -16,10 +18,12 @@ WITH
                                                        groupArray(day)))), 0) / 1e6 AS capital
         FROM (
             SELECT wallet_key, scope, day, r, dcash
-            FROM risk_days WHERE run_id = {run_id:String}
+            FROM risk_days
+            WHERE run_id = {run_id:String} AND wallet_key BETWEEN wallet_lo AND wallet_hi
             UNION ALL
             SELECT wallet_key, 'all', day, sum(r), sum(dcash)
-            FROM risk_days WHERE run_id = {run_id:String}
+            FROM risk_days
+            WHERE run_id = {run_id:String} AND wallet_key BETWEEN wallet_lo AND wallet_hi
             GROUP BY wallet_key, day
         )
         GROUP BY wallet_key, scope

@@ -21,6 +21,8 @@ WITH
     {run_id:String} AS run,
     {window_names:Array(String)} AS window_names,
     {window_days:Array(UInt32)} AS window_days,
+    -- the run's slice of the wallets (metrics/run.py: wallet_slices)
+    {wallet_lo:UInt64} AS wallet_lo, {wallet_hi:UInt64} AS wallet_hi,
     scoped_fills AS (
         -- every fill once per scope ('all' and its category), with the time of the wallet's
         -- previous fill in that scope (docs/metrics.md §4.8: the gaps between fills)
@@ -33,7 +35,7 @@ WITH
         FROM trade_rows AS r
         JOIN trade_tokens AS t ON t.token_key = r.token_key
         ARRAY JOIN ['all', toString(t.category)] AS scope
-        WHERE r.ts <= as_of
+        WHERE r.ts <= as_of AND r.wallet_key BETWEEN wallet_lo AND wallet_hi
     ),
     fill_windows AS (
         SELECT wallet_key, scope, wi,
@@ -67,6 +69,7 @@ WITH
                 FROM trade_rows AS r
                 JOIN trade_tokens AS t ON t.token_key = r.token_key
                 WHERE r.ts <= as_of AND r.is_buy AND t.condition_id != ''
+                      AND r.wallet_key BETWEEN wallet_lo AND wallet_hi
                 GROUP BY wallet_key, bet_hash, t.condition_key, intDiv(r.ts, 86400)
                 HAVING countIf(t.outcome_index = 0) > 0 AND countIf(t.outcome_index = 1) > 0
             )
@@ -112,6 +115,7 @@ WITH
                                     OR closed_ts > as_of - window_days[i] * 86400,
                                arrayEnumerate(window_days)) AS wi
         WHERE run_id = run AND closed AND closed_ts <= as_of
+              AND cityHash64(wallet) BETWEEN wallet_lo AND wallet_hi
         GROUP BY wallet, scope, wi
     ),
     edge_windows AS (
@@ -135,6 +139,7 @@ WITH
                                         OR closed_ts > as_of - window_days[i] * 86400,
                                    arrayEnumerate(window_days)) AS wi
             WHERE run_id = run AND closed AND closed_ts <= as_of AND shares_bought > 0
+                  AND cityHash64(wallet) BETWEEN wallet_lo AND wallet_hi
             GROUP BY wallet, scope, wi, event_id
         )
         GROUP BY wallet, scope, wi
@@ -161,7 +166,7 @@ WITH
     open_stats AS (
         SELECT wallet, scope, countIf(NOT closed) AS bets_open
         FROM bets ARRAY JOIN ['all', toString(category)] AS scope
-        WHERE run_id = run
+        WHERE run_id = run AND cityHash64(wallet) BETWEEN wallet_lo AND wallet_hi
         GROUP BY wallet, scope
     ),
     position_stats AS (
@@ -173,7 +178,8 @@ WITH
                    sum(p.unrealized) AS unrealized, countIf(p.unmatched_sell > 0) AS incomplete,
                    sum(p.pnl_polymarket) AS pm, sum(p.pnl_fee_effect) AS fee_effect,
                    sum(p.pnl_unredeemed) AS unredeemed
-            FROM (SELECT * FROM position_work WHERE run_id = run) AS p
+            FROM (SELECT * FROM position_work
+                  WHERE run_id = run AND wallet_key BETWEEN wallet_lo AND wallet_hi) AS p
             JOIN trade_tokens AS t ON t.token_key = p.token_key
             ARRAY JOIN ['all', toString(t.category)] AS scope
             GROUP BY wallet_key, scope
@@ -189,7 +195,7 @@ WITH
         SELECT wallet_key, scope,
                arrayMap(x -> (x.2, x.3, x.4, x.5), arraySort(x -> x.1, groupArray(
                    (wi, sharpe_daily, sortino_daily, max_drawdown, max_drawdown_pct)))) AS risk
-        FROM risk_work WHERE run_id = run
+        FROM risk_work WHERE run_id = run AND wallet_key BETWEEN wallet_lo AND wallet_hi
         GROUP BY wallet_key, scope
     ),
     joined AS (

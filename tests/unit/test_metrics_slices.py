@@ -1,0 +1,49 @@
+"""A metrics run's plan: the wallet steps over slices of the wallet keys (metrics/run.py).
+That slicing changes no figure is checked elsewhere: the ledger tests compute their worlds in
+several slices (tests/metrics_support.SLICE_ROWS) and test_shards compares those runs, row by
+row, with shards computed whole."""
+
+from __future__ import annotations
+
+from itertools import pairwise
+
+import pytest
+
+from polyrank.metrics.run import (
+    BOARD_STEPS,
+    STEPS,
+    TAPE_STEPS,
+    WALLET_KEYS,
+    WALLET_STEPS,
+    _plan,
+    wallet_slices,
+)
+
+
+@pytest.mark.parametrize(("rows", "slice_rows", "n"), [
+    (0, 100, 1), (1, 100, 1), (100, 100, 1), (101, 100, 2), (1_000, 100, 10),
+    (10**9, 0, 1), (5, 1, 5),
+])
+def test_slices_cover_every_key_once_in_as_many_parts_as_the_rows_need(rows, slice_rows, n):
+    slices = wallet_slices(rows, slice_rows)
+    assert len(slices) == n
+    assert slices[0][0] == 0 and slices[-1][1] == WALLET_KEYS - 1
+    for (_, hi), (lo, _) in pairwise(slices):
+        assert lo == hi + 1  # adjacent, no gap, no overlap
+    sizes = [hi - lo + 1 for lo, hi in slices]
+    assert max(sizes) - min(sizes) < n  # equal parts (the last takes the remainder)
+
+
+def test_each_slice_runs_through_every_wallet_step_before_the_next_slice():
+    slices = [(0, 9), (10, 19)]
+    plan = _plan(STEPS, slices)
+    expected = ([(s, 0, WALLET_KEYS - 1) for s in TAPE_STEPS]
+                + [(s, lo, hi) for lo, hi in slices for s in WALLET_STEPS]
+                + [(s, 0, WALLET_KEYS - 1) for s in BOARD_STEPS])
+    assert plan == expected
+
+
+def test_steps_other_than_the_wallet_steps_run_once_over_every_wallet():
+    assert _plan(TAPE_STEPS + BOARD_STEPS, [(0, 9), (10, 19)]) == [
+        (s, 0, WALLET_KEYS - 1) for s in TAPE_STEPS + BOARD_STEPS]
+    assert _plan(WALLET_STEPS[:2], [(0, 9)]) == [(s, 0, 9) for s in WALLET_STEPS[:2]]

@@ -12,7 +12,8 @@ The world's activities (splits, merges, conversions, redemptions) are folded wit
 in a second SQL run on the same world ("fills + activities"), timed beside the fills-only run
 that the pandas baseline (fills only) is checked against.
 
-Each side runs in its own process; peak memory is sampled during the timed part only.
+Each side runs in its own process; peak memory is sampled during the timed part only (the
+SQL side loads its store in one process and enriches + computes in another).
 Worlds are generated once under worlds/bench-metrics-<fills>/ (or --world-dir). The pandas and
 DuckDB sides compute lifetime positions -> bets -> omega only (every category together); the
 SQL side every figure of every window and category, risk and skill included.
@@ -37,14 +38,26 @@ HERE = Path(__file__).resolve().parent
 
 
 def run_sql(world: Path, out: Path, activities: bool = False, whole: bool = False) -> dict:
+    """Load the world into a fresh store (not timed), then enrich + metrics in a process of
+    their own, as `polyrank enrich` and `polyrank metrics` would run: its peak RSS is theirs,
+    not the loader's."""
+    from polyrank.store import Store
+
+    with fresh_dir("bench-metrics-") as tmp:
+        with Store.open(f"chdb://{tmp / 'store'}") as store:
+            t0 = time.perf_counter()
+            fills = load_world_into_store(world, store, activities=activities)
+            load_s = time.perf_counter() - t0
+        result = side("compute-whole" if whole else "compute", tmp / "store", out)
+    return {"fills": fills, "load_s": load_s, **result}
+
+
+def compute(store_dir: Path, out: Path, whole: bool) -> dict:
     from polyrank.enrich.trades import enrich
     from polyrank.metrics.run import DEFAULT_SLICE_ROWS, compute_metrics
     from polyrank.store import Store
 
-    with fresh_dir("bench-metrics-") as tmp, Store.open(f"chdb://{tmp / 'store'}") as store:
-        t0 = time.perf_counter()
-        fills = load_world_into_store(world, store, activities=activities)
-        load_s = time.perf_counter() - t0
+    with Store.open(f"chdb://{store_dir}") as store:
         with RssSampler() as rss:
             t0 = time.perf_counter()
             enriched = enrich(store)
@@ -56,10 +69,9 @@ def run_sql(world: Path, out: Path, activities: bool = False, whole: bool = Fals
                           "AND category = 'all' AND bets_closed > 0", {"r": report.run_id})
         n_activities = store.scalar("SELECT count() FROM activities")
     out.write_text(json.dumps([list(r) for r in rows]))
-    return {"fills": fills, "load_s": load_s, "enrich_s": t1 - t0, "metrics_s": t2 - t1,
-            "total_s": t2 - t0, "peak_rss": rss.peak, "steps": report.step_s,
-            "unresolved": enriched.unresolved_fills,
-            "activities": n_activities}
+    return {"enrich_s": t1 - t0, "metrics_s": t2 - t1, "total_s": t2 - t0,
+            "peak_rss": rss.peak, "steps": report.step_s,
+            "unresolved": enriched.unresolved_fills, "activities": n_activities}
 
 
 def run_baseline(world: Path, out: Path, engine: str) -> dict:
@@ -183,6 +195,8 @@ def main() -> None:
         mode, world, out = args.side
         if mode in ("pandas", "duckdb"):
             result = run_baseline(Path(world), Path(out), mode)
+        elif mode.startswith("compute"):
+            result = compute(Path(world), Path(out), whole=mode == "compute-whole")
         else:
             result = run_sql(Path(world), Path(out), activities=mode == "sql+activities",
                              whole=mode == "sql-whole")

@@ -42,20 +42,21 @@ WITH
                -- Σ (r - mean)² over every day, the quiet ones (r = 0) included
                arraySum(v -> (v - mean) * (v - mean), r) + (n - length(r)) * mean * mean AS ss,
                arraySum(v -> if(v < 0, v * v, 0), r) AS downside,
-               -- the largest fall of E from its running peak (from e0), and of V = K + E
-               -- from its own: (peak, fall, fall / (K + peak))
-               arrayFold((acc, e) -> (greatest(acc.1, e), greatest(acc.2, acc.1 - e),
-                                      if(e < acc.1 AND capital + acc.1 > 0,
-                                         greatest(acc.3, (acc.1 - e) / (capital + acc.1)),
-                                         acc.3)),
-                         arrayMap(v -> v + e0, arrayCumSum(r)),
-                         (e0, toFloat64(0), toFloat64(0))) AS dd
+               -- E's fall below its running peak (from e0) each day: d = max(0, d' - r), so
+               -- the peak that day is E + d; the largest fall, and the largest of V = K + E
+               -- below its own peak: fall / (K + peak)
+               arrayCumSumNonNegative(arrayMap(v -> -v, r)) AS falls,
+               arrayMap(v -> v + e0, arrayCumSum(r)) AS equity,
+               arrayMax(falls) AS fall,
+               arrayMax(arrayMap((d, e) -> if(d > 0 AND capital + e + d > 0,
+                                              d / (capital + e + d), 0),
+                                 falls, equity)) AS fall_pct
         FROM curves
         ARRAY JOIN arrayEnumerate(window_days) AS wi
     )
 SELECT {run_id:String}, wallet_key, scope, wi,
        if(n < 2 OR ss = 0, NULL, mean / sqrt(ss / (n - 1)))   AS sharpe_daily,
        if(n < 2 OR downside = 0, NULL, mean / sqrt(downside / n)) AS sortino_daily,
-       dd.2                                                    AS max_drawdown,
-       if(capital = 0, NULL, dd.3)                             AS max_drawdown_pct
+       fall                                                    AS max_drawdown,
+       if(capital = 0, NULL, fall_pct)                         AS max_drawdown_pct
 FROM windows

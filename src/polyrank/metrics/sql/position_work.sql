@@ -40,7 +40,7 @@ WITH
     ),
     folded AS (
         SELECT
-            wallet_key, token_key, sum(is_fill) AS n_fills, max(ts) AS last_ts,
+            wallet_key, token_key, n_fills, last_ts,
             arrayFold(
                 (acc, x) -> multiIf(x.3 = 1,
                     -- BUY (a fill, a split at 0.50, a conversion's YES leg): x.4 received,
@@ -59,9 +59,7 @@ WITH
                      acc.2,
                      acc.3 + if(x.6 > 0, least(x.6, acc.1) * (x.5 / x.6 - acc.2) / 1000000, 0),
                      acc.4, acc.5, acc.6 + x.6 - least(x.6, acc.1))),
-                arraySort(x -> (x.1, x.2, x.7),
-                          groupArray((ts, tx_key, is_buy, received, cash, shares, order_key,
-                                      gross_received, gross_cash))) AS events,
+                events,
                 (toInt64(0), toFloat64(0), toFloat64(0), toFloat64(0), toInt64(0), toInt64(0))
             ) AS st,
             -- Polymarket's convention (docs/metrics.md §4.5): the same fold with fees ignored
@@ -77,16 +75,27 @@ WITH
                 events, (toInt64(0), toFloat64(0), toFloat64(0))
             ) AS pm
         FROM (
-            SELECT wallet_key, token_key, ts, tx_key, is_buy, received,
-                   toFloat64(cash) AS cash, shares, order_key, 1 AS is_fill,
-                   if(is_buy, shares, 0) AS gross_received, toFloat64(usdc) AS gross_cash
-            FROM trade_rows WHERE ts <= as_of AND wallet_key BETWEEN wallet_lo AND wallet_hi
-            UNION ALL
-            SELECT wallet_key, token_key, ts, tx_key, is_buy, received, cash, shares,
-                   order_key, 0 AS is_fill, received AS gross_received, gross_cash
-            FROM activity_rows WHERE ts <= as_of AND wallet_key BETWEEN wallet_lo AND wallet_hi
+            SELECT wallet_key, token_key, sum(is_fill) AS n_fills, max(ts) AS last_ts,
+                   arraySort(x -> (x.1, x.2, x.7),
+                             groupArray((ts, tx_key, is_buy, received, cash, shares, order_key,
+                                         gross_received, gross_cash))) AS events
+            FROM (
+                SELECT wallet_key, token_key, ts, tx_key, is_buy, received,
+                       toFloat64(cash) AS cash, shares, order_key, 1 AS is_fill,
+                       if(is_buy, shares, 0) AS gross_received, toFloat64(usdc) AS gross_cash
+                FROM trade_rows
+                WHERE ts <= as_of AND wallet_key BETWEEN wallet_lo AND wallet_hi
+                UNION ALL
+                SELECT wallet_key, token_key, ts, tx_key, is_buy, received, cash, shares,
+                       order_key, 0 AS is_fill, received AS gross_received, gross_cash
+                FROM activity_rows
+                WHERE ts <= as_of AND wallet_key BETWEEN wallet_lo AND wallet_hi
+            )
+            GROUP BY wallet_key, token_key
+            -- arrayFold steps every row of a block as often as the block's longest array:
+            -- blocks of like lengths keep a bot's long position from costing every short one
+            ORDER BY length(events)
         )
-        GROUP BY wallet_key, token_key
     )
 SELECT * EXCEPT (settled_feeless) FROM (
 SELECT

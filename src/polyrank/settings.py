@@ -19,6 +19,8 @@ ORDERBOOK_SUBGRAPH = "orderbook-subgraph/0.0.1"
 PNL_SUBGRAPH = "pnl-subgraph/0.0.14"
 ACTIVITY_SUBGRAPH = "activity-subgraph/0.0.4"
 DEFAULT_QUERY_TIMEOUT_S = 30.0
+#: trade rows per slice of a metrics run's wallet steps (metrics/run.py: wallet_slices)
+DEFAULT_METRICS_SLICE_ROWS = 1_000_000
 #: 2026-04-28T00:00:00Z, the V2 exchange migration (docs/protocols.md §5): the orderbook subgraph
 #: indexes only fills before it; fills at or after it are loaded from the Data API.
 V2_MIGRATION_TS = 1777334400
@@ -52,7 +54,7 @@ class Settings:
     api_cache_bytes: int = 64 * 2**20
     """The API's response cache (`api/cache.py`): at most this many bytes of answers are
     kept, the least recently used dropped first; 0 keeps none (ETags and 304s still work)."""
-    metrics_slice_rows: int = 2_000_000
+    metrics_slice_rows: int = DEFAULT_METRICS_SLICE_ROWS
     """A metrics run computes positions, bets, risk and wallet rows over slices of the wallets
     of about this many trade rows each, one slice at a time: its memory follows the slice, not
     the store (0: the whole store at once)."""

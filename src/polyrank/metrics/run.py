@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 
 from polyrank.errors import PolyrankError
 from polyrank.metrics.config import MetricsConfig
+from polyrank.settings import DEFAULT_METRICS_SLICE_ROWS
 from polyrank.stages import STAGE_SQL, set_stage
 from polyrank.store import Store, load_sql
 
@@ -33,7 +34,7 @@ WORK = ("position_work", "risk_days", "risk_work", "wallet_rows_work")
 DAY = 86400
 #: wallet steps run over slices of the wallets (wallet_key ranges) of about this many trade
 #: rows each, so a step's memory follows the slice, not the store (Settings.metrics_slice_rows)
-DEFAULT_SLICE_ROWS = 2_000_000
+DEFAULT_SLICE_ROWS = DEFAULT_METRICS_SLICE_ROWS
 WALLET_KEYS = 2**64
 INPUTS_KEY = "metrics_inputs"  # pipeline_state: what the readable run was computed from
 

@@ -5,7 +5,9 @@
 -- badged skilled in the market's own category (the whole-history window) — the holders,
 -- their net shares (Σ amount), cost basis (Σ amount × avg_price), average entry (cost basis
 -- / shares) and unrealized P&L at the current price (Σ unrealized). Outcomes in the
--- catalogue's order.
+-- catalogue's order. Sums are taken over sorted values: the run's positions are written in
+-- parts (one per slice), read in parallel, so a plain sum's order (and last bits) would vary
+-- from one request to the next.
 WITH
     skilled_all AS (
         SELECT wallet FROM wallet_metrics
@@ -20,19 +22,21 @@ WITH
     held AS (
         SELECT token_id, any(mark) AS price,
                countIf(is_open) AS all_holders,
-               sumIf(amount, is_open) AS all_shares,
-               sumIf(amount * avg_price, is_open) AS all_cost,
-               sumIf(unrealized, is_open) AS all_unrealized,
+               arraySum(arraySort(groupArrayIf(amount, is_open))) AS all_shares,
+               arraySum(arraySort(groupArrayIf(cost, is_open))) AS all_cost,
+               arraySum(arraySort(groupArrayIf(unrealized, is_open))) AS all_unrealized,
                countIf(is_open AND sa) AS skilled_holders,
-               sumIf(amount, is_open AND sa) AS skilled_shares,
-               sumIf(amount * avg_price, is_open AND sa) AS skilled_cost,
-               sumIf(unrealized, is_open AND sa) AS skilled_unrealized,
+               arraySum(arraySort(groupArrayIf(amount, is_open AND sa))) AS skilled_shares,
+               arraySum(arraySort(groupArrayIf(cost, is_open AND sa))) AS skilled_cost,
+               arraySum(arraySort(groupArrayIf(unrealized, is_open AND sa)))
+                   AS skilled_unrealized,
                countIf(is_open AND sc) AS category_holders,
-               sumIf(amount, is_open AND sc) AS category_shares,
-               sumIf(amount * avg_price, is_open AND sc) AS category_cost,
-               sumIf(unrealized, is_open AND sc) AS category_unrealized
+               arraySum(arraySort(groupArrayIf(amount, is_open AND sc))) AS category_shares,
+               arraySum(arraySort(groupArrayIf(cost, is_open AND sc))) AS category_cost,
+               arraySum(arraySort(groupArrayIf(unrealized, is_open AND sc)))
+                   AS category_unrealized
         FROM (
-            SELECT token_id, mark, is_open, amount, avg_price, unrealized,
+            SELECT token_id, mark, is_open, amount, amount * avg_price AS cost, unrealized,
                    wallet IN (SELECT wallet FROM skilled_all) AS sa,
                    wallet IN (SELECT wallet FROM skilled_cat) AS sc
             FROM positions

@@ -23,8 +23,11 @@ WITH
           AND wallet IN (SELECT wallet FROM skilled)
     ),
     per_outcome AS (
-        SELECT condition_id, token_id, count() AS holders, sum(amount) AS shares,
-               sum(cost) AS cost, if(shares > 0, cost / shares, NULL) AS avg_entry,
+        -- (sums over sorted values, the same last bits whatever order the parts are read in)
+        SELECT condition_id, token_id, count() AS holders,
+               arraySum(arraySort(groupArray(amount))) AS shares,
+               arraySum(arraySort(groupArray(cost))) AS cost,
+               if(shares > 0, cost / shares, NULL) AS avg_entry,
                any(mark) AS price
         FROM skilled_open
         GROUP BY condition_id, token_id
@@ -34,7 +37,8 @@ WITH
                arraySort(o -> o.1, groupArray((indexOf(m.token_ids, token_id) - 1,
                    m.outcomes[indexOf(m.token_ids, token_id)], token_id, holders, shares,
                    cost, avg_entry, price))) AS outcomes,
-               sum(cost) AS skilled_cost, sum(shares) AS skilled_shares,
+               arraySum(arraySort(groupArray(cost))) AS skilled_cost,
+               arraySum(arraySort(groupArray(shares))) AS skilled_shares,
                argMax(tuple(indexOf(m.token_ids, token_id) - 1,
                             m.outcomes[indexOf(m.token_ids, token_id)], token_id, shares,
                             cost, avg_entry, price),

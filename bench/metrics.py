@@ -54,7 +54,8 @@ def run_sql(world: Path, out: Path, activities: bool = False, whole: bool = Fals
 
 def compute(store_dir: Path, out: Path, whole: bool) -> dict:
     from polyrank.enrich.trades import enrich
-    from polyrank.metrics.run import DEFAULT_SLICE_ROWS, compute_metrics
+    from polyrank.metrics.run import compute_metrics
+    from polyrank.settings import DEFAULT_METRICS_SLICE_ROWS
     from polyrank.store import Store
 
     with Store.open(f"chdb://{store_dir}") as store:
@@ -62,7 +63,8 @@ def compute(store_dir: Path, out: Path, whole: bool) -> dict:
             t0 = time.perf_counter()
             enriched = enrich(store)
             t1 = time.perf_counter()
-            report = compute_metrics(store, slice_rows=0 if whole else DEFAULT_SLICE_ROWS)
+            report = compute_metrics(store, slice_rows=0 if whole
+                                     else DEFAULT_METRICS_SLICE_ROWS)
             t2 = time.perf_counter()
         rows = store.rows("SELECT wallet, bets_closed, realized_pnl, omega_score FROM "
                           "wallet_metrics WHERE run_id = {r:String} AND window = 'lifetime' "
@@ -110,6 +112,11 @@ def agree(sql_out: Path, other_out: Path) -> tuple[int, int]:
     return len(set(sql) | set(pdx)), bad
 
 
+def _steps(side_result: dict) -> str:
+    return "    steps: " + ", ".join(f"{k} {v:.1f} s"
+                                    for k, v in side_result["steps"].items())
+
+
 def report(target: int, world: Path, skip_baselines: bool, whole: bool) -> dict:
     """Every side on one world, printed; returns {side: (seconds, peak bytes)}."""
     gb = 1024 ** 3
@@ -120,14 +127,14 @@ def report(target: int, world: Path, skip_baselines: bool, whole: bool) -> dict:
               f" s = {sql['total_s']:.1f} s -> {sql['fills'] / sql['total_s']:,.0f} fills/s;"
               f" peak RSS {sql['peak_rss'] / gb:.2f} GB (loading the store took "
               f"{sql['load_s']:.1f} s, not timed)")
-        print("    steps: " + ", ".join(f"{k} {v:.1f} s" for k, v in sql["steps"].items()))
+        print(_steps(sql))
         costs = {"chDB, every figure": (sql["total_s"], sql["peak_rss"])}
         act = side("sql+activities", world, tmp / "sql-activities.json")
         print(f"  SQL, fills + {act['activities']:,} activities: enrich "
               f"{act['enrich_s']:.1f} s + metrics {act['metrics_s']:.1f} s = "
               f"{act['total_s']:.1f} s ({act['total_s'] / sql['total_s']:.2f}x the fills "
               f"only); peak RSS {act['peak_rss'] / gb:.2f} GB")
-        print("    steps: " + ", ".join(f"{k} {v:.1f} s" for k, v in act["steps"].items()))
+        print(_steps(act))
         if whole:
             one = side("sql-whole", world, tmp / "sql-whole.json")
             costs["chDB, one slice"] = (one["total_s"], one["peak_rss"])
@@ -135,7 +142,7 @@ def report(target: int, world: Path, skip_baselines: bool, whole: bool) -> dict:
                   f"{one['total_s']:.1f} s ({one['total_s'] / sql['total_s']:.2f}x the "
                   f"slices); peak RSS {one['peak_rss'] / gb:.2f} GB "
                   f"({one['peak_rss'] / sql['peak_rss']:.2f}x)")
-            print("    steps: " + ", ".join(f"{k} {v:.1f} s" for k, v in one["steps"].items()))
+            print(_steps(one))
         if skip_baselines:
             print("  pandas baseline skipped (--skip-pandas-above)")
         for engine in (("duckdb",) if skip_baselines else ("duckdb", "pandas")):

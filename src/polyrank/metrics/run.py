@@ -32,9 +32,7 @@ STEPS = (*TAPE_STEPS, *WALLET_STEPS, *BOARD_STEPS)
 #: the skilled badge, dropped once the run is done
 WORK = ("position_work", "risk_days", "risk_work", "wallet_rows_work")
 DAY = 86400
-#: wallet steps run over slices of the wallets (wallet_key ranges) of about this many trade
-#: rows each, so a step's memory follows the slice, not the store (Settings.metrics_slice_rows)
-DEFAULT_SLICE_ROWS = DEFAULT_METRICS_SLICE_ROWS
+#: wallet_key's range: the wallet steps run over slices of it (wallet_slices)
 WALLET_KEYS = 2**64
 INPUTS_KEY = "metrics_inputs"  # pipeline_state: what the readable run was computed from
 
@@ -103,7 +101,7 @@ def up_to_date(store: Store, config: MetricsConfig | None = None) -> bool:
 
 def compute_metrics(store: Store, config: MetricsConfig | None = None, *,
                     as_of: int | None = None,
-                    slice_rows: int = DEFAULT_SLICE_ROWS) -> MetricsReport:
+                    slice_rows: int = DEFAULT_METRICS_SLICE_ROWS) -> MetricsReport:
     config = config or MetricsConfig()
     started_at, started = datetime.now(UTC), time.monotonic()
     trades = store.scalar("SELECT count() FROM trade_rows")
@@ -141,10 +139,11 @@ def run_steps(store: Store, steps: tuple[str, ...], config: MetricsConfig, run_i
     BOARD_STEPS over every shard's rows (docs/scaling.md). The wallet steps run slice by
     slice (`wallet_slices`), each slice through all of them before the next."""
     params = sql_params(config, run_id, as_of)
+    sqls = {step: load_sql(SQL, step) for step in steps}
     step_s = dict.fromkeys((step.removesuffix(".sql") for step in steps), 0.0)
     for step, lo, hi in _plan(steps, slices or [(0, WALLET_KEYS - 1)]):
         t0 = time.monotonic()
-        sql = load_sql(SQL, step)
+        sql = sqls[step]
         bound = {**params, "wallet_lo": lo, "wallet_hi": hi}
         store.command(sql, {k: v for k, v in bound.items() if "{" + k + ":" in sql})
         step_s[step.removesuffix(".sql")] += time.monotonic() - t0

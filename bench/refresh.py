@@ -1,10 +1,12 @@
 """Refresh benchmark: what keeping a store current costs, against rebuilding it.
 
-    .venv/bin/python bench/refresh.py [--fills 1000000] [--new-share 0.01] [--world DIR]
-                                      [--chain]
+    .venv/bin/python bench/refresh.py [--fills 1000000] [--new-share 0.01 | --span S]
+                                      [--world DIR] [--chain]
 
 A world is served by the replay (own process) with its clock at t1, the time by which all but
-`--new-share` of its fills had happened. Store A is built at t1 (discover the tape from the
+`--new-share` of its fills had happened (or `--span` seconds before its last fill: 900 is a
+quarter-hour refresh, which stays within the last run's UTC day, so the metrics run carries
+the unchanged wallets over). Store A is built at t1 (discover the tape from the
 world's start, then the pipeline over the registry). The clock moves to t2 (the world's end)
 and A is refreshed (the same discovery, then `refresh`). Store B is built from scratch at t2.
 Side by side, refresh / rebuild:
@@ -111,6 +113,8 @@ def main() -> None:
     ap.add_argument("--fills", type=int, default=1_000_000)
     ap.add_argument("--seed", type=int, default=7)
     ap.add_argument("--new-share", type=float, default=0.01)
+    ap.add_argument("--span", type=int, default=None,
+                    help="t1 this many seconds before the world's last fill (not --new-share)")
     ap.add_argument("--chain", action="store_true",
                     help="the chain (the replay's JSON-RPC) as the V2 source and the tape")
     args = ap.parse_args()
@@ -118,8 +122,9 @@ def main() -> None:
     world = ensure_world(args.world or Path(f"worlds/bench-refresh-{args.fills}"),
                          seed=args.seed, fills=args.fills)
     stamps = pq.read_table(world / "fills.parquet", columns=["timestamp"]).column("timestamp")
-    t1 = int(pc.quantile(stamps, q=1 - args.new_share, interpolation="lower")[0].as_py())
     t2 = int(pc.max(stamps).as_py())
+    t1 = t2 - args.span if args.span else int(
+        pc.quantile(stamps, q=1 - args.new_share, interpolation="lower")[0].as_py())
     new = pc.sum(pc.greater(stamps, t1)).as_py()
     start = int(pc.min(stamps).as_py())
     print(f"world {world}: {len(stamps):,} fills; t1 {t1}, t2 {t2}: {new:,} fills "
@@ -146,6 +151,10 @@ def main() -> None:
               f"read again (the overlap), {ref.ingest.activities_new:,} new activities; "
               f"enrich {ref.enrich.seconds:.2f} s vs {rebuilt.enrich.seconds:.2f} s, metrics "
               f"{ref.metrics.seconds:.2f} s vs {rebuilt.metrics.seconds:.2f} s")
+        run = ref.metrics
+        print(f"refresh's metrics run: {run.computed_wallets:,} of {run.wallets:,} wallets "
+              "computed" + (f", the others carried over from {run.base_run}" if run.base_run
+                            else " (whole: not the last run's UTC day)"))
         stages = {"discover": ref.discover.seconds if ref.discover else 0.0,
                   "catalogue": ref.catalogue.seconds, "ingest": ref.ingest.seconds,
                   "enrich": ref.enrich.seconds, "metrics": ref.metrics.seconds}

@@ -27,6 +27,9 @@ KEYS = {
 }
 # counts must match exactly; money to 1e-6 USDC (ratios relative 1e-9)
 ABS, REL = 1e-6, 1e-9
+#: a store's loaded inputs: per wallet, with the column naming the wallet, and the catalogue
+WALLET_INPUTS = {"fills": "maker", "activities": "wallet", "ingest_wallets": "wallet"}
+CATALOGUE = ("markets", "events", "tags", "tokens", "conditions")
 #: a test world's metrics run in slices of about this many trade rows (several per world)
 SLICE_ROWS = 25_000
 
@@ -279,3 +282,38 @@ def current(store: Store, table: str, where: str = "1", params: dict | None = No
         f"FROM pipeline_state WHERE key = 'metrics_run') AND {where}",
         {"table": table, **(params or {})})
     return [dict(zip(result.column_names, r, strict=True)) for r in result.result_rows]
+
+
+def export_rows(store: Store, path, sql: str, params: dict | None = None) -> None:
+    """The rows of `sql` into a Parquet file (what another store reads with import_rows)."""
+    store.command(f"INSERT INTO FUNCTION file({{path:String}}, Parquet) {sql} "
+                  "SETTINGS engine_file_truncate_on_insert = 1",
+                  {"path": str(path), **(params or {})})
+
+
+def import_rows(store: Store, table: str, *paths) -> None:
+    for path in paths:
+        store.command("INSERT INTO {t:Identifier} SELECT * FROM file({path:String}, Parquet)",
+                      {"t": table, "path": str(path)})
+
+
+def keyed_rows(store: Store, table: str, where: str, params: dict | None = None,
+               keys: tuple[str, ...] | None = None) -> dict:
+    """A result table's rows matching `where` (without the run id), by `keys` (default: its
+    KEYS)."""
+    result = store.query(f"SELECT * EXCEPT run_id FROM {{t:Identifier}} WHERE {where}",
+                         {"t": table, **(params or {})})
+    keys = keys or KEYS[table]
+    rows = [dict(zip(result.column_names, r, strict=True)) for r in result.result_rows]
+    return {tuple(r[k] for k in keys): r for r in rows}
+
+
+def differences(expected: dict, got: dict) -> list[str]:
+    """Every row missing, extra, or with a column not the same (`_same`), between two
+    keyed_rows."""
+    out = [f"missing {k}" for k in expected.keys() - got.keys()]
+    out += [f"extra {k}" for k in got.keys() - expected.keys()]
+    for key in expected.keys() & got.keys():
+        out += [f"{key} {col}: {value!r} != {got[key][col]!r}"
+                for col, value in expected[key].items() if not _same(value, got[key][col])]
+    return out

@@ -287,6 +287,9 @@ def metrics_cmd(
     as_of: Annotated[str | None, typer.Option(
         help="Window end (YYYY-MM-DD, ISO time or unix s); default the later of the latest "
              "fill and the latest resolution known.")] = None,
+    carry: Annotated[bool, typer.Option(
+        help="Compute only the wallets whose figures can differ from the current run's (same "
+             "UTC day and settings) and carry the others' rows over; the same result.")] = False,
     store: StoreOpt = None,
 ) -> None:
     """Compute positions, bets, wallet metrics and specialists in the store.
@@ -296,7 +299,8 @@ def metrics_cmd(
     from polyrank.ingest.report import parse_time
 
     with _open(ctx, store_dsn=store) as pr:
-        report = pr.compute_metrics(as_of=parse_time(as_of, "--as-of") if as_of else None)
+        report = pr.compute_metrics(as_of=parse_time(as_of, "--as-of") if as_of else None,
+                                    carry=carry)
     print_metrics(report)
 
 

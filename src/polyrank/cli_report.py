@@ -55,8 +55,10 @@ def print_enrich(report) -> None:
 
 
 def print_metrics(report) -> None:
+    carried = (f" ({report.computed_wallets} computed, the others carried over from "
+               f"{report.base_run})" if report.base_run else "")
     out.print(f"metrics run {report.run_id} as of {report.as_of}: {report.positions} "
-              f"positions, {report.bets} bets, {report.wallets} wallets in "
+              f"positions, {report.bets} bets, {report.wallets} wallets{carried} in "
               f"{report.seconds:.1f} s")
 
 

@@ -7,8 +7,10 @@
    the upstream held when its last complete load began, less an overlap — new wallets
    whole;
 4. when anything that the metrics read changed: enrich only the new fills (the catalogue's
-   columns reach every fill through `trade_tokens`, rebuilt) and compute a new metrics run.
-   When nothing changed, nothing is computed and the readable run stays.
+   columns reach every fill through `trade_tokens`, rebuilt) and compute a new metrics run,
+   which within the readable run's UTC day computes only the wallets whose figures can have
+   changed and carries the others over (metrics/incremental.py). When nothing changed,
+   nothing is computed and the readable run stays.
 
 Every step is resumable on its own, so a refresh killed anywhere and run again ends with the
 same store as one that was never interrupted. `refresh_every` repeats it on a schedule; a
@@ -94,7 +96,8 @@ async def refresh_async(settings: Settings, store: Store, options: IngestOptions
         report.enrich = await asyncio.to_thread(enrich, store,
                                                 incremental=not ingest.replaced)
         report.metrics = await asyncio.to_thread(compute_metrics, store, config,
-                                                 slice_rows=settings.metrics_slice_rows)
+                                                 slice_rows=settings.metrics_slice_rows,
+                                                 carry=True)
     report.seconds = time.monotonic() - started
     return report
 

@@ -189,16 +189,19 @@ class Polyrank:
         return enrich(self.store)
 
     def compute_metrics(self, *, as_of: int | str | dt.datetime | None = None,
-                        config: MetricsConfig | None = None) -> MetricsReport:
+                        config: MetricsConfig | None = None,
+                        carry: bool = False) -> MetricsReport:
         """Positions, bets, wallet metrics per window and category, eligibility and
         specialists, as SQL in the store; readers switch to the new run once it is complete.
         `as_of` ends the windows (default: the later of the latest fill and the latest
-        resolution the catalogue knows)."""
+        resolution the catalogue knows). `carry`: compute only the wallets whose figures can
+        differ from the readable run's (same UTC day and settings) and carry the others'
+        rows over — the same result, for the cost of what changed."""
         from polyrank.metrics.run import compute_metrics
 
         with self._writing():
             return compute_metrics(self.store, config, as_of=unix_time(as_of),
-                                   slice_rows=self.settings.metrics_slice_rows)
+                                   slice_rows=self.settings.metrics_slice_rows, carry=carry)
 
     async def run_pipeline_async(self, wallets: Wallets | None = None, *,
                                  options: IngestOptions | None = None, sync: bool = True,

@@ -371,3 +371,39 @@ def test_prices_moving_without_new_fills_of_ours_compute_nothing(server, world, 
     assert report.catalogue.markets_written > 0      # prices moved: market rows rewritten
     assert report.ingest.fills_new == 0 and report.ingest.activities_new == 0
     assert report.metrics is None and counts(dsn) == before
+
+
+def a_busy_stretch(world, span: int = 3 * 3600) -> tuple[int, int]:
+    """t1 < t2 = t1 + span after T1, in one UTC day with a fill before t1, such that wallets
+    that traded by t1 trade in (t1, t2]: a refresh at t2 of a store built at t1 stays within
+    the day of its last run."""
+    fills = sorted((f["timestamp"], f["maker"]) for f in pq.read_table(
+        world / "fills.parquet", columns=["maker", "timestamp"]).to_pylist())
+    for t2 in sorted({ts for ts, _ in fills if ts > T1}):
+        t1 = t2 - span
+        before = {m for ts, m in fills if ts <= t1}
+        if (t1 // 86400 == t2 // 86400
+                and any(t1 // 86400 * 86400 <= ts <= t1 for ts, _ in fills)
+                and {m for ts, m in fills if t1 < ts <= t2} & before):
+            return t1, t2
+    raise AssertionError("no busy stretch in the world")
+
+
+def test_a_refresh_within_the_day_computes_only_what_changed(server, world, tmp_path):
+    """A store built at t1 and refreshed at t2, a few hours later the same day: the metrics
+    run computes the wallets whose figures can have changed and carries the others over
+    (metrics/incremental.py), and equals a store built from scratch at t2."""
+    t1, t2 = a_busy_stretch(world)
+    refreshed, rebuilt = f"chdb://{tmp_path / 'a'}", f"chdb://{tmp_path / 'b'}"
+    try:
+        server.set_clock(t1, 0)
+        build(server, refreshed, tmp_path / "rt-a")
+        server.set_clock(t2, 0)
+        report = refresh(server, refreshed, tmp_path / "rt-a")
+        build(server, rebuilt, tmp_path / "rt-b")
+    finally:
+        server.set_clock(T1, 0)
+    run = report.metrics
+    assert report.ingest.fills_new > 0 and run is not None
+    assert run.base_run and 0 < run.computed_wallets < run.wallets
+    assert_same(snapshot(refreshed), snapshot(rebuilt))

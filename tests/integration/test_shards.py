@@ -20,44 +20,20 @@ from polyrank.metrics.config import MetricsConfig
 from polyrank.metrics.run import BOARD_STEPS, TAPE_STEPS, WALLET_STEPS, publish_run, run_steps
 from polyrank.results.boards import leaderboard
 from polyrank.store import Store
-from tests.metrics_support import KEYS, _same
+from tests.metrics_support import (
+    CATALOGUE,
+    WALLET_INPUTS,
+    _same,
+    differences,
+    export_rows,
+    import_rows,
+    keyed_rows,
+)
 
 SHARDS = 3
 RUN = "sharded-run"
-#: per-wallet inputs, with the column naming the wallet; the catalogue is copied whole
-WALLET_INPUTS = {"fills": "maker", "activities": "wallet", "ingest_wallets": "wallet"}
-CATALOGUE = ("markets", "events", "tags", "tokens", "conditions")
 CURRENT = "run_id = (SELECT argMax(value, updated_at) FROM pipeline_state WHERE key = " \
           "'metrics_run')"
-
-
-def _export(store: Store, path, sql: str, params: dict | None = None) -> None:
-    store.command(f"INSERT INTO FUNCTION file({{path:String}}, Parquet) {sql} "
-                  "SETTINGS engine_file_truncate_on_insert = 1", {"path": str(path), **(params
-                                                                                      or {})})
-
-
-def _import(store: Store, table: str, *paths) -> None:
-    for path in paths:
-        store.command("INSERT INTO {t:Identifier} SELECT * FROM file({path:String}, Parquet)",
-                      {"t": table, "path": str(path)})
-
-
-def _rows(store: Store, table: str, where: str, params: dict | None = None) -> dict:
-    result = store.query(f"SELECT * EXCEPT run_id FROM {{t:Identifier}} WHERE {where}",
-                         {"t": table, **(params or {})})
-    keys = KEYS[table]
-    rows = [dict(zip(result.column_names, r, strict=True)) for r in result.result_rows]
-    return {tuple(r[k] for k in keys): r for r in rows}
-
-
-def _differences(expected: dict, got: dict) -> list[str]:
-    out = [f"missing {k}" for k in expected.keys() - got.keys()]
-    out += [f"extra {k}" for k in got.keys() - expected.keys()]
-    for key in expected.keys() & got.keys():
-        out += [f"{key} {col}: {value!r} != {got[key][col]!r}"
-                for col, value in expected[key].items() if not _same(value, got[key][col])]
-    return out
 
 
 @pytest.fixture(scope="module")
@@ -73,44 +49,46 @@ def cluster(loaded, tmp_path_factory):
         parts = [shard(wallets, f"{k + 1}/{SHARDS}") for k in range(SHARDS)]
         for k, part in enumerate(parts):  # what loading shard k would have written
             for table, column in WALLET_INPUTS.items():
-                _export(store, files / f"{table}-{k}.parquet",
+                export_rows(store, files / f"{table}-{k}.parquet",
                         f"SELECT * FROM {table} WHERE {column} IN {{w:Array(String)}}",
                         {"w": list(part)})
         for table in CATALOGUE:
-            _export(store, files / f"{table}.parquet", f"SELECT * FROM {table}")
+            export_rows(store, files / f"{table}.parquet", f"SELECT * FROM {table}")
     shards = [f"chdb://{root / f'shard-{k}'}" for k in range(SHARDS)]
     coordinator = f"chdb://{root / 'coordinator'}"
     config = MetricsConfig()
     for k, dsn in enumerate(shards):
         with Store.open(dsn) as store:
             for table in WALLET_INPUTS:
-                _import(store, table, files / f"{table}-{k}.parquet")
+                import_rows(store, table, files / f"{table}-{k}.parquet")
             for table in CATALOGUE:
-                _import(store, table, files / f"{table}.parquet")
+                import_rows(store, table, files / f"{table}.parquet")
             enrich(store)
-            _export(store, files / f"trade_rows-{k}.parquet", "SELECT * FROM trade_rows")
+            export_rows(store, files / f"trade_rows-{k}.parquet", "SELECT * FROM trade_rows")
     with Store.open(coordinator) as store:  # the tape step, over every shard's trades
-        _import(store, "trade_rows", *(files / f"trade_rows-{k}.parquet" for k in range(SHARDS)))
+        import_rows(store, "trade_rows",
+                    *(files / f"trade_rows-{k}.parquet" for k in range(SHARDS)))
         run_steps(store, TAPE_STEPS, config, RUN, as_of)
-        _export(store, files / "token_prices.parquet", "SELECT * FROM token_prices")
+        export_rows(store, files / "token_prices.parquet", "SELECT * FROM token_prices")
     for k, dsn in enumerate(shards):  # each shard alone, with the replicated prices
         with Store.open(dsn) as store:
-            _import(store, "token_prices", files / "token_prices.parquet")
+            import_rows(store, "token_prices", files / "token_prices.parquet")
             run_steps(store, WALLET_STEPS, config, RUN, as_of)
-            _export(store, files / f"wallet_rows-{k}.parquet", "SELECT * FROM wallet_rows_work")
+            export_rows(store, files / f"wallet_rows-{k}.parquet",
+                        "SELECT * FROM wallet_rows_work")
     with Store.open(coordinator) as store:  # the boards, over every shard's rows
-        _import(store, "wallet_rows_work",
+        import_rows(store, "wallet_rows_work",
                 *(files / f"wallet_rows-{k}.parquet" for k in range(SHARDS)))
         run_steps(store, BOARD_STEPS, config, RUN, as_of)
         for k, part in enumerate(parts):
             for table in ("wallet_metrics", "specialists"):
-                _export(store, files / f"{table}-{k}.parquet",
+                export_rows(store, files / f"{table}-{k}.parquet",
                         f"SELECT * FROM {table} WHERE wallet IN {{w:Array(String)}}",
                         {"w": list(part)})
     for k, dsn in enumerate(shards):  # the boards' rows routed back to their shards
         with Store.open(dsn) as store:
             for table in ("wallet_metrics", "specialists"):
-                _import(store, table, files / f"{table}-{k}.parquet")
+                import_rows(store, table, files / f"{table}-{k}.parquet")
             publish_run(store, RUN, as_of)
     return single, shards, coordinator, parts
 
@@ -125,28 +103,28 @@ def test_the_shards_split_the_wallets(cluster):
 def test_every_wallets_positions_and_bets_on_its_shard_equal_the_single_stores(cluster, table):
     single, shards, _, _ = cluster
     with Store.open(single) as store:
-        expected = _rows(store, table, CURRENT)
+        expected = keyed_rows(store, table, CURRENT)
     got: dict = {}
     for dsn in shards:
         with Store.open(dsn) as store:
-            part = _rows(store, table, CURRENT)
+            part = keyed_rows(store, table, CURRENT)
         assert part and not part.keys() & got.keys()
         got |= part
     assert len(expected) > 1000
-    assert _differences(expected, got) == []
+    assert differences(expected, got) == []
 
 
 @pytest.mark.parametrize("table", ["wallet_metrics", "specialists"])
 def test_every_wallets_figures_and_badges_equal_the_single_stores(cluster, table):
     single, _, coordinator, _ = cluster
     with Store.open(single) as store:
-        expected = _rows(store, table, CURRENT)
+        expected = keyed_rows(store, table, CURRENT)
     with Store.open(coordinator) as store:
-        got = _rows(store, table, "run_id = {r:String}", {"r": RUN})
+        got = keyed_rows(store, table, "run_id = {r:String}", {"r": RUN})
     assert len(expected) > 1000
     if table == "wallet_metrics":
         assert sum(r["skilled"] for r in expected.values()) > 0  # the boards' decision is in
-    assert _differences(expected, got) == []
+    assert differences(expected, got) == []
 
 
 @pytest.mark.parametrize("board", [

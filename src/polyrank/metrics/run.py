@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 
 from polyrank.errors import PolyrankError
 from polyrank.metrics.config import MetricsConfig
+from polyrank.metrics.incremental import base_run, carry_over, changed_wallets, config_key
 from polyrank.settings import DEFAULT_METRICS_SLICE_ROWS
 from polyrank.stages import STAGE_SQL, set_stage
 from polyrank.store import Store, load_sql
@@ -24,13 +25,17 @@ TABLES = ("positions", "bets", "wallet_metrics", "specialists", "token_prices")
 #: (on a cluster sharded by wallet, once over all shards, its table replicated), the second
 #: is local to each wallet (each shard alone), the last decides over each board's rows.
 TAPE_STEPS = ("token_prices.sql",)
+#: what the run read, per wallet and token (metrics/incremental.py: a later run compares)
+INPUT_STEPS = ("wallet_inputs.sql", "token_inputs.sql")
 WALLET_STEPS = ("position_work.sql", "positions.sql", "bets.sql", "risk_days.sql",
                 "risk_work.sql", "wallet_rows.sql")
 BOARD_STEPS = ("skilled.sql", "specialists.sql")
-STEPS = (*TAPE_STEPS, *WALLET_STEPS, *BOARD_STEPS)
-#: the run's positions as numbers, its equity changes, risk figures and wallet rows before
-#: the skilled badge, dropped once the run is done
-WORK = ("position_work", "risk_days", "risk_work", "wallet_rows_work")
+STEPS = (*TAPE_STEPS, *INPUT_STEPS, *WALLET_STEPS, *BOARD_STEPS)
+#: the run's positions as numbers, its equity changes, risk figures, wallet rows before the
+#: skilled badge and the wallets it computed, dropped once the run is done
+WORK = ("position_work", "risk_days", "risk_work", "wallet_rows_work", "run_wallets")
+#: kept with the run's results: what it read (the next run may carry over from it)
+INPUTS = ("wallet_inputs", "token_inputs")
 DAY = 86400
 #: wallet_key's range: the wallet steps run over slices of it (wallet_slices)
 WALLET_KEYS = 2**64
@@ -47,6 +52,9 @@ class MetricsReport:
     wallets: int
     seconds: float
     step_s: dict[str, float]
+    #: the wallets the run computed; the others' rows were carried over from `base_run`
+    computed_wallets: int = 0
+    base_run: str = ""
 
 
 def sql_params(config: MetricsConfig, run_id: str, as_of: int) -> dict:
@@ -70,6 +78,7 @@ def sql_params(config: MetricsConfig, run_id: str, as_of: int) -> dict:
         "mm_both_sides_share": config.mm_both_sides_share,
         "hf_median_gap_s": config.hf_median_gap_s,
         "favourite_median_entry": config.favourite_median_entry,
+        "every_wallet": 1, "base_run": "",
     }
 
 
@@ -100,8 +109,12 @@ def up_to_date(store: Store, config: MetricsConfig | None = None) -> bool:
 
 
 def compute_metrics(store: Store, config: MetricsConfig | None = None, *,
-                    as_of: int | None = None,
-                    slice_rows: int = DEFAULT_METRICS_SLICE_ROWS) -> MetricsReport:
+                    as_of: int | None = None, slice_rows: int = DEFAULT_METRICS_SLICE_ROWS,
+                    carry: bool = False) -> MetricsReport:
+    """A new metrics run as of `as_of` (default: the data's present), made readable once
+    complete. `carry`: compute only the wallets whose figures can differ from the readable
+    run's and carry the others' rows over, when that run allows it (metrics/incremental.py);
+    the result is the same."""
     config = config or MetricsConfig()
     started_at, started = datetime.now(UTC), time.monotonic()
     trades = store.scalar("SELECT count() FROM trade_rows")
@@ -111,10 +124,27 @@ def compute_metrics(store: Store, config: MetricsConfig | None = None, *,
     as_of = default_as_of(store) if as_of is None else int(as_of)
     run_id = new_run_id()
     set_stage(store, "metrics")
-    step_s = run_steps(store, STEPS, config, run_id, as_of,
-                       slices=wallet_slices(trades, slice_rows))
+    step_s = run_steps(store, (*TAPE_STEPS, *INPUT_STEPS), config, run_id, as_of)
+    base = base_run(store, config, as_of) if carry else None
+    if base is None:
+        computed = 0
+        step_s |= run_steps(store, WALLET_STEPS, config, run_id, as_of,
+                            slices=wallet_slices(trades, slice_rows))
+    else:
+        t0 = time.monotonic()
+        computed, rows = changed_wallets(store, config, run_id, as_of, base)
+        step_s["changed_wallets"] = time.monotonic() - t0
+        if computed:
+            step_s |= run_steps(store, WALLET_STEPS, config, run_id, as_of,
+                                slices=wallet_slices(rows, slice_rows), every_wallet=False)
+        t0 = time.monotonic()
+        carry_over(store, run_id, base)
+        step_s["carry_over"] = time.monotonic() - t0
+    step_s |= run_steps(store, BOARD_STEPS, config, run_id, as_of,
+                        base=base.run_id if base else "")
     return publish_run(store, run_id, as_of, inputs=inputs, started_at=started_at,
-                       seconds=time.monotonic() - started, step_s=step_s)
+                       seconds=time.monotonic() - started, step_s=step_s, config=config,
+                       base=base.run_id if base else "", computed=computed)
 
 
 def new_run_id() -> str:
@@ -132,13 +162,16 @@ def wallet_slices(rows: int, slice_rows: int) -> list[tuple[int, int]]:
 
 
 def run_steps(store: Store, steps: tuple[str, ...], config: MetricsConfig, run_id: str,
-              as_of: int, *,
-              slices: list[tuple[int, int]] | None = None) -> dict[str, float]:
+              as_of: int, *, slices: list[tuple[int, int]] | None = None,
+              every_wallet: bool = True, base: str = "") -> dict[str, float]:
     """Run some of the run's SQL steps (in order); returns the seconds of each. A whole run is
     STEPS; a cluster runs TAPE_STEPS once over every shard, WALLET_STEPS on each shard and
     BOARD_STEPS over every shard's rows (docs/scaling.md). The wallet steps run slice by
-    slice (`wallet_slices`), each slice through all of them before the next."""
-    params = sql_params(config, run_id, as_of)
+    slice (`wallet_slices`), each slice through all of them before the next. A run that
+    carries over from run `base` (metrics/incremental.py) runs the wallet steps with
+    `every_wallet` False, over its run_wallets alone."""
+    params = sql_params(config, run_id, as_of) | {"every_wallet": int(every_wallet),
+                                                  "base_run": base}
     sqls = {step: load_sql(SQL, step) for step in steps}
     step_s = dict.fromkeys((step.removesuffix(".sql") for step in steps), 0.0)
     for step, lo, hi in _plan(steps, slices or [(0, WALLET_KEYS - 1)]):
@@ -169,9 +202,11 @@ def _plan(steps: tuple[str, ...],
 
 def publish_run(store: Store, run_id: str, as_of: int, *, inputs: str = "",
                 started_at: datetime | None = None, seconds: float = 0.0,
-                step_s: dict[str, float] | None = None) -> MetricsReport:
-    """Make a run whose result tables are written the readable one: drop its work, record it,
-    switch readers to it, drop older runs."""
+                step_s: dict[str, float] | None = None, config: MetricsConfig | None = None,
+                base: str = "", computed: int = 0) -> MetricsReport:
+    """Make a run whose result tables are written the readable one: drop its work, record it
+    (with what it carried over from `base` and how many wallets it `computed`; 0 with no
+    base: all of them), switch readers to it, drop older runs."""
     for work in WORK:
         store.command("ALTER TABLE {t:Identifier} DROP PARTITION {p:String}",
                       {"t": work, "p": run_id})
@@ -180,11 +215,14 @@ def publish_run(store: Store, run_id: str, as_of: int, *, inputs: str = "",
                               {"t": t, "r": run_id}) for t in TABLES}
     wallets = store.scalar("SELECT uniqExact(wallet) FROM wallet_metrics WHERE run_id = "
                            "{r:String}", {"r": run_id})
+    computed = computed if base else wallets
     store.insert("metrics_runs", [(run_id, as_of, started_at or datetime.now(UTC),
                                    datetime.now(UTC), seconds, trades, counts["positions"],
-                                   counts["bets"], wallets, "complete")],
+                                   counts["bets"], wallets, "complete", base, computed,
+                                   config_key(config or MetricsConfig()))],
                  ("run_id", "as_of", "started_at", "finished_at", "seconds", "trades",
-                  "positions", "bets", "wallets", "status"))
+                  "positions", "bets", "wallets", "status", "base_run", "computed_wallets",
+                  "config"))
     previous = store.scalar("SELECT argMax(value, updated_at) FROM pipeline_state "
                             "WHERE key = 'metrics_run' HAVING count() > 0")
     # the switch: readers see the new run from here on
@@ -192,14 +230,15 @@ def publish_run(store: Store, run_id: str, as_of: int, *, inputs: str = "",
                                     (INPUTS_KEY, inputs)], ("key", "value"))
     # a reader that picked the previous run a moment ago can still finish with it
     _drop_runs_except(store, {run_id, previous or run_id})
-    log.info("metrics run %s (as of %d): %d positions, %d bets, %d wallets in %.1f s",
-             run_id, as_of, counts["positions"], counts["bets"], wallets, seconds)
+    carried = f" ({wallets - computed} carried over from {base})" if base else ""
+    log.info("metrics run %s (as of %d): %d positions, %d bets, %d wallets%s in %.1f s",
+             run_id, as_of, counts["positions"], counts["bets"], wallets, carried, seconds)
     return MetricsReport(run_id, as_of, trades, counts["positions"], counts["bets"], wallets,
-                         seconds, step_s or {})
+                         seconds, step_s or {}, computed, base)
 
 
 def _drop_runs_except(store: Store, keep: set[str]) -> None:
-    for table in (*TABLES, *WORK):
+    for table in (*TABLES, *INPUTS, *WORK):
         old = store.rows("SELECT DISTINCT partition FROM system.parts WHERE database = "
                          "currentDatabase() AND table = {t:String} AND active AND partition "
                          "NOT IN {keep:Array(String)}", {"t": table, "keep": sorted(keep)})

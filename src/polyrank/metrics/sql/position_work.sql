@@ -11,8 +11,11 @@ INSERT INTO position_work
 WITH
     {dust:Float64} * 1000000 AS dust_micro,
     {as_of:UInt32} AS as_of,
-    -- the run's slice of the wallets (metrics/run.py: wallet_slices)
+    -- the run's slice of the wallets (metrics/run.py: wallet_slices), and of those only the
+    -- ones it computes when it carries the others over (metrics/incremental.py)
     {wallet_lo:UInt64} AS wallet_lo, {wallet_hi:UInt64} AS wallet_hi,
+    {every_wallet:UInt8} AS every_wallet,
+    computed AS (SELECT wallet_key FROM run_wallets WHERE run_id = {run_id:String}),
     tokens AS (
         SELECT t.token_key AS token_key,
                -- no trade of the token: no mark (a LEFT JOIN would give 0)
@@ -36,6 +39,7 @@ WITH
         FROM activities FINAL
         WHERE kind = 'redeem' AND timestamp <= as_of
               AND cityHash64(wallet) BETWEEN wallet_lo AND wallet_hi
+              AND (every_wallet OR cityHash64(wallet) IN computed)
         GROUP BY wallet_key, condition_key
     ),
     folded AS (
@@ -85,11 +89,13 @@ WITH
                        if(is_buy, shares, 0) AS gross_received, toFloat64(usdc) AS gross_cash
                 FROM trade_rows
                 WHERE ts <= as_of AND wallet_key BETWEEN wallet_lo AND wallet_hi
+                      AND (every_wallet OR wallet_key IN computed)
                 UNION ALL
                 SELECT wallet_key, token_key, ts, tx_key, is_buy, received, cash, shares,
                        order_key, 0 AS is_fill, received AS gross_received, gross_cash
                 FROM activity_rows
                 WHERE ts <= as_of AND wallet_key BETWEEN wallet_lo AND wallet_hi
+                      AND (every_wallet OR wallet_key IN computed)
             )
             GROUP BY wallet_key, token_key
             -- arrayFold steps every row of a block as often as the block's longest array:

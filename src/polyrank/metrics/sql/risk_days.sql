@@ -8,8 +8,11 @@
 INSERT INTO risk_days
 WITH
     {as_of:UInt32} AS as_of,
-    -- the run's slice of the wallets (metrics/run.py: wallet_slices)
+    -- the run's slice of the wallets (metrics/run.py: wallet_slices), and of those only the
+    -- ones it computes when it carries the others over (metrics/incremental.py)
     {wallet_lo:UInt64} AS wallet_lo, {wallet_hi:UInt64} AS wallet_hi,
+    {every_wallet:UInt8} AS every_wallet,
+    computed AS (SELECT wallet_key FROM run_wallets WHERE run_id = {run_id:String}),
     -- the categories by number (1, 2, ...): numbers group several times faster than names
     (SELECT arraySort(groupUniqArray(toString(category))) FROM trade_tokens) AS categories,
     flows AS (
@@ -21,10 +24,14 @@ WITH
         FROM (
             SELECT wallet_key, token_key, ts, is_buy, received, shares, toFloat64(cash) AS cash,
                    '' AS kind
-            FROM trade_rows WHERE ts <= as_of AND wallet_key BETWEEN wallet_lo AND wallet_hi
+            FROM trade_rows
+            WHERE ts <= as_of AND wallet_key BETWEEN wallet_lo AND wallet_hi
+                  AND (every_wallet OR wallet_key IN computed)
             UNION ALL
             SELECT wallet_key, token_key, ts, is_buy, received, shares, cash, toString(kind)
-            FROM activity_rows WHERE ts <= as_of AND wallet_key BETWEEN wallet_lo AND wallet_hi
+            FROM activity_rows
+            WHERE ts <= as_of AND wallet_key BETWEEN wallet_lo AND wallet_hi
+                  AND (every_wallet OR wallet_key IN computed)
         )
         GROUP BY wallet_key, token_key, day
     ),

@@ -21,8 +21,11 @@ WITH
     {run_id:String} AS run,
     {window_names:Array(String)} AS window_names,
     {window_days:Array(UInt32)} AS window_days,
-    -- the run's slice of the wallets (metrics/run.py: wallet_slices)
+    -- the run's slice of the wallets (metrics/run.py: wallet_slices), and of those only the
+    -- ones it computes when it carries the others over (metrics/incremental.py)
     {wallet_lo:UInt64} AS wallet_lo, {wallet_hi:UInt64} AS wallet_hi,
+    {every_wallet:UInt8} AS every_wallet,
+    computed AS (SELECT wallet_key FROM run_wallets WHERE run_id = {run_id:String}),
     scoped_fills AS (
         -- every fill once per scope ('all' and its category), with the time of the wallet's
         -- previous fill in that scope (docs/metrics.md §4.8: the gaps between fills)
@@ -36,6 +39,7 @@ WITH
         JOIN trade_tokens AS t ON t.token_key = r.token_key
         ARRAY JOIN ['all', toString(t.category)] AS scope
         WHERE r.ts <= as_of AND r.wallet_key BETWEEN wallet_lo AND wallet_hi
+              AND (every_wallet OR r.wallet_key IN computed)
     ),
     fill_windows AS (
         SELECT wallet_key, scope, wi,
@@ -70,6 +74,7 @@ WITH
                 JOIN trade_tokens AS t ON t.token_key = r.token_key
                 WHERE r.ts <= as_of AND r.is_buy AND t.condition_id != ''
                       AND r.wallet_key BETWEEN wallet_lo AND wallet_hi
+                      AND (every_wallet OR r.wallet_key IN computed)
                 GROUP BY wallet_key, bet_hash, t.condition_key, intDiv(r.ts, 86400)
                 HAVING countIf(t.outcome_index = 0) > 0 AND countIf(t.outcome_index = 1) > 0
             )

@@ -1,0 +1,92 @@
+"""Runs that carry over: a run computes again only the wallets whose figures can differ from
+an earlier run's, and copies every other wallet's rows from it.
+
+Each run records, per wallet and per token, one hash of what it read (wallet_inputs.sql,
+token_inputs.sql). A later run of the same UTC day and settings (its windows' risk figures
+count the days up to the as-of day, so a new day changes every wallet's) compares them
+with its own: changed_wallets.sql lists the wallets with changed inputs, the holders of
+changed tokens and the wallets whose fills or closed bets crossed a window's edge since; the
+wallet steps run over those alone, carry_over.sql brings the rest's positions and bets, and
+the skilled step their wallet rows, badged over every row of the boards as in a run computed
+whole. The result equals a run computed whole
+(tests/integration/test_metrics_incremental.py checks every row and column)."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from dataclasses import dataclass
+from importlib import resources
+
+from polyrank.metrics.config import MetricsConfig
+from polyrank.stages import STAGE_SQL
+from polyrank.store import Store, load_sql
+
+log = logging.getLogger(__name__)
+SQL = "polyrank.metrics.sql"
+DAY = 86400
+#: the tables whose rows of the wallets the run does not compute are copied from the base
+#: run; their wallet rows are copied by the skilled step (skilled.sql), which badges them
+#: again over every row of the boards
+CARRIED = ("positions", "bets")
+
+
+@dataclass(frozen=True)
+class Base:
+    """The run a new run carries over from."""
+
+    run_id: str
+    as_of: int
+
+
+def config_key(config: MetricsConfig) -> str:
+    """The settings and the metrics SQL a run was computed with, as one value: a run carries
+    over only from a run with the same (not from one an older polyrank computed)."""
+    files = sorted((f for f in resources.files(SQL).iterdir() if f.name.endswith(".sql")),
+                   key=lambda f: f.name)
+    sql = "".join(f.read_text() for f in files)
+    return hashlib.sha256((repr(config) + sql).encode()).hexdigest()[:32]
+
+
+def base_run(store: Store, config: MetricsConfig, as_of: int) -> Base | None:
+    """The readable run, if a run as of `as_of` with `config` can carry over from it: the same
+    settings and UTC day, an as-of no later, and its inputs recorded."""
+    run_id = store.scalar(STAGE_SQL, {"key": "metrics_run"})
+    if not run_id:
+        return None
+    rows = store.rows("SELECT as_of, config FROM metrics_runs FINAL WHERE run_id = {r:String}",
+                      {"r": run_id})
+    recorded = store.scalar("SELECT count() FROM token_inputs WHERE run_id = {r:String}",
+                            {"r": run_id})
+    if not rows or not recorded:
+        reason = "its inputs were not recorded"
+    elif rows[0][1] != config_key(config):
+        reason = "its settings differ"
+    elif not rows[0][0] <= as_of or rows[0][0] // DAY != as_of // DAY:
+        reason = f"it is as of {rows[0][0]}, another day than {as_of}"
+    else:
+        return Base(run_id, int(rows[0][0]))
+    log.info("metrics: computing every wallet, not carrying over run %s: %s", run_id, reason)
+    return None
+
+
+def changed_wallets(store: Store, config: MetricsConfig, run_id: str, as_of: int,
+                    base: Base) -> tuple[int, int]:
+    """Record the wallets the run computes (run_wallets); returns how many, and their trade
+    rows up to the as-of time."""
+    store.command(load_sql(SQL, "changed_wallets.sql"), {
+        "run_id": run_id, "as_of": as_of, "base_run": base.run_id, "base_as_of": base.as_of,
+        "window_days": [days or 0 for _, days in config.windows]})
+    wallets = store.scalar("SELECT count() FROM run_wallets WHERE run_id = {r:String}",
+                           {"r": run_id})
+    rows = store.scalar("SELECT count() FROM trade_rows WHERE ts <= {as_of:UInt32} AND "
+                        "wallet_key IN (SELECT wallet_key FROM run_wallets "
+                        "WHERE run_id = {r:String})", {"r": run_id, "as_of": as_of})
+    return int(wallets), int(rows)
+
+
+def carry_over(store: Store, run_id: str, base: Base) -> None:
+    """Copy the rows of every wallet the run did not compute from the base run."""
+    sql = load_sql(SQL, "carry_over.sql")
+    for table in CARRIED:
+        store.command(sql, {"table": table, "run_id": run_id, "base_run": base.run_id})

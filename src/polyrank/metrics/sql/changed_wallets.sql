@@ -1,0 +1,46 @@
+-- The wallets whose figures can differ from the base run's (metrics/incremental.py), into
+-- run_wallets; the base run is of the same UTC day and settings, as of no later than this
+-- run. A wallet is computed again when
+--   its own inputs changed (wallet_inputs: new, changed or gone fills, activities,
+--   redemptions, truncation);
+--   it held a token whose catalogue row, resolution or prices changed (token_inputs);
+--   a fill of its, or a closing of one of its bets, left a window since the base run: with
+--   windows ending at the as-of time, what happened in (base as-of - d days, as-of - d days].
+-- Everything else a wallet's rows read is the same for both runs, so its rows are too.
+INSERT INTO run_wallets
+WITH
+    {as_of:UInt32} AS as_of,
+    {base_as_of:UInt32} AS base_as_of,
+    arrayFilter(d -> d > 0, {window_days:Array(UInt32)}) AS windows,
+    changed_tokens AS (
+        SELECT token_key
+        FROM token_inputs
+        WHERE run_id IN ({run_id:String}, {base_run:String})
+        GROUP BY token_key
+        HAVING count() = 1 OR min(digest) != max(digest)
+    )
+SELECT {run_id:String}, wallet_key
+FROM (
+    SELECT wallet_key
+    FROM wallet_inputs
+    WHERE run_id IN ({run_id:String}, {base_run:String})
+    GROUP BY wallet_key
+    HAVING count() = 1 OR min(digest) != max(digest)
+    UNION ALL
+    SELECT cityHash64(wallet)
+    FROM positions
+    WHERE run_id = {base_run:String}
+          AND cityHash64(token_id) IN (SELECT token_key FROM changed_tokens)
+    UNION ALL
+    SELECT wallet_key
+    FROM trade_rows
+    WHERE ts <= as_of
+          AND arrayExists(d -> ts > base_as_of - d * 86400 AND ts <= as_of - d * 86400, windows)
+    UNION ALL
+    SELECT cityHash64(wallet)
+    FROM bets
+    WHERE run_id = {base_run:String} AND closed
+          AND arrayExists(d -> ifNull(closed_ts, 0) > base_as_of - d * 86400
+                               AND ifNull(closed_ts, 0) <= as_of - d * 86400, windows)
+)
+GROUP BY wallet_key

@@ -1,0 +1,25 @@
+-- Per wallet, one hash of everything of its own that the run reads (metrics/incremental.py):
+-- its enriched fills and activities up to the as-of time, its redemptions (position_work.sql
+-- books a resolved position by them) and whether its history was truncated. Rows hashed one
+-- by one and combined by count, XOR and sum: the same rows in any order, the same digest.
+INSERT INTO wallet_inputs
+WITH {as_of:UInt32} AS as_of
+SELECT {run_id:String}, wallet_key, cityHash64(count(), groupBitXor(h), sum(h))
+FROM (
+    SELECT wallet_key,
+           cityHash64(1, token_key, ts, tx_key, order_key, is_buy, shares, usdc, received, cash,
+                      fee_usdc, fee_shares, version, role) AS h
+    FROM trade_rows WHERE ts <= as_of
+    UNION ALL
+    SELECT wallet_key,
+           cityHash64(2, token_key, ts, tx_key, order_key, is_buy, shares, received, cash,
+                      toString(kind))
+    FROM activity_rows WHERE ts <= as_of
+    UNION ALL
+    SELECT cityHash64(wallet), cityHash64(3, condition_id, timestamp)
+    FROM activities FINAL WHERE kind = 'redeem' AND timestamp <= as_of
+    UNION ALL
+    SELECT cityHash64(wallet), cityHash64(4, argMax(truncated, updated_at))
+    FROM ingest_wallets GROUP BY wallet
+)
+GROUP BY wallet_key

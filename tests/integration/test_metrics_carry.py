@@ -1,0 +1,155 @@
+"""A run that carries over (metrics/incremental.py) equals a run computed whole, on every row
+and column of every result table: a run as of A1, then one as of A2 (the same UTC day) that
+computes only the wallets whose figures can have changed, against a run as of A2 computed
+whole. Most A1 -> A2 are one second holding one thing that changes figures (so that each
+reason to compute a wallet again is needed on its own): a market's resolution, a
+redemption, a split or merge (of a wallet with no fill then), a wallet's first fill, a fill
+and a bet's closing leaving a window; then two busy hours, and an event re-tagged between
+the runs. A run of another day, or with other settings, computes every wallet."""
+
+from __future__ import annotations
+
+import pytest
+
+from polyrank.enrich.trades import enrich
+from polyrank.metrics.config import MetricsConfig
+from polyrank.metrics.run import MetricsReport, compute_metrics
+from polyrank.store import Store
+from tests.metrics_support import (
+    CATALOGUE,
+    KEYS,
+    SLICE_ROWS,
+    WALLET_INPUTS,
+    differences,
+    export_rows,
+    import_rows,
+    keyed_rows,
+)
+
+DAY, HOUR = 86400, 3600
+#: every table of a run's results, by its key
+TABLES = {**KEYS, "token_prices": ("token_key", "day")}
+#: the moments a pair of runs ends at: name -> (SQL giving candidate times, A2 - A1)
+MOMENTS = {
+    "resolution": ("SELECT resolved_at FROM trade_tokens WHERE payout IS NOT NULL", 1),
+    "redemption": ("SELECT timestamp FROM activities WHERE kind = 'redeem'", 1),
+    "split or merge": ("SELECT timestamp FROM activities WHERE kind IN ('split', 'merge') "
+                       "AND (wallet, timestamp) NOT IN (SELECT maker, timestamp FROM fills)", 1),
+    "first fill": ("SELECT min(ts) FROM trade_rows GROUP BY wallet_key", 1),
+    "a 30-day window's edge": ("SELECT ts + 30 * 86400 FROM trade_rows", 1),
+    "a bet closing 90 days before": ("SELECT closed_ts + 90 * 86400 FROM bets "
+                                     "WHERE closed AND run_id = {run:String}", 1),
+    "two busy hours": ("SELECT ts FROM trade_rows", 2 * HOUR),
+}
+
+
+@pytest.fixture(scope="module")
+def store(loaded, tmp_path_factory) -> str:
+    """The loaded world's inputs (fills, activities, catalogue) in a store of this module's
+    own, enriched, with a run computed whole."""
+    _, source = loaded
+    root = tmp_path_factory.mktemp("carry")
+    tables = (*WALLET_INPUTS, *CATALOGUE)
+    with Store.open(source) as src:
+        for table in tables:
+            export_rows(src, root / f"{table}.parquet", f"SELECT * FROM {table}")
+    dsn = f"chdb://{root / 'store'}"
+    with Store.open(dsn) as dst:
+        for table in tables:
+            import_rows(dst, table, root / f"{table}.parquet")
+        enrich(dst)
+        compute_metrics(dst, slice_rows=SLICE_ROWS)
+    return dsn
+
+
+def around(store: Store, moment: str) -> tuple[int, int]:
+    """(A1, A2) = (t - width, t) within one UTC day, for a t of the moment's SQL in the middle
+    of the history (and of its day), so that there is history before it."""
+    sql, width = MOMENTS[moment]
+    run = store.scalar("SELECT argMax(value, updated_at) FROM pipeline_state "
+                       "WHERE key = 'metrics_run'")
+    first, last = store.rows("SELECT min(ts), max(ts) FROM trade_rows")[0]
+    times = sorted(t for (t,) in store.rows(sql, {"run": run})
+                   if t and first + 60 * DAY < t < last and 3 * HOUR < t % DAY < 21 * HOUR)
+    assert times, sql
+    t = times[len(times) // 2]
+    return t - width, t
+
+
+def carried_and_whole(store: Store, a1: int, a2: int, *, change=None
+                      ) -> tuple[MetricsReport, MetricsReport, dict, dict]:
+    """A run as of a1, `change` (a function of the store) if any, then a run as of a2
+    carrying over from it and one as of a2 computed whole: both reports and both runs' rows.
+    (The carrying run goes in slices, the whole one not: either way, the same rows.)"""
+    compute_metrics(store, as_of=a1)
+    if change is not None:
+        change(store)
+    carried = compute_metrics(store, as_of=a2, slice_rows=SLICE_ROWS, carry=True)
+    got = {t: keyed_rows(store, t, "run_id = {r:String}", {"r": carried.run_id}, keys)
+           for t, keys in TABLES.items()}
+    whole = compute_metrics(store, as_of=a2)
+    want = {t: keyed_rows(store, t, "run_id = {r:String}", {"r": whole.run_id}, keys)
+            for t, keys in TABLES.items()}
+    return carried, whole, got, want
+
+
+def assert_same_rows(got: dict, want: dict) -> None:
+    for table in TABLES:
+        assert want[table], table
+        problems = differences(want[table], got[table])
+        assert problems == [], (table, len(problems), problems[:5])
+
+
+@pytest.mark.parametrize("moment", MOMENTS)
+def test_a_carried_run_equals_one_computed_whole(store, moment):
+    with Store.open(store) as s:
+        a1, a2 = around(s, moment)
+        carried, whole, got, want = carried_and_whole(s, a1, a2)
+    assert carried.base_run
+    assert 0 < carried.computed_wallets < whole.wallets == carried.wallets
+    assert_same_rows(got, want)
+
+
+def test_a_retagged_event_between_the_runs(store):
+    """An event's tags change between the runs (its markets change category): the holders of
+    its tokens are computed again."""
+    with Store.open(store) as s:
+        a1, a2 = around(s, "two busy hours")
+        event, category = s.rows(  # the event the most wallets traded by A1
+            "SELECT t.event_id, any(t.category) FROM trade_rows AS r JOIN trade_tokens AS t "
+            "ON t.token_key = r.token_key WHERE r.ts <= {a1:UInt32} AND t.event_id != '' "
+            "GROUP BY t.event_id ORDER BY uniqExact(r.wallet_key) DESC, t.event_id LIMIT 1",
+            {"a1": a1})[0]
+        retag = "weather" if category != "weather" else "mentions"
+
+        def change(st: Store) -> None:
+            st.command("INSERT INTO events SELECT * REPLACE ([{t:String}] AS tag_slugs, "
+                       "now64(3) + 1 AS updated_at) FROM events FINAL WHERE id = {e:String}",
+                       {"t": retag, "e": event})
+            enrich(st)
+
+        carried, whole, got, want = carried_and_whole(s, a1, a2, change=change)
+        categories = s.rows("SELECT DISTINCT category FROM trade_tokens "
+                            "WHERE event_id = {e:String}", {"e": event})
+        holders = s.scalar("SELECT uniqExact(wallet) FROM positions WHERE run_id = {r:String} "
+                           "AND token_id IN (SELECT token_id FROM trade_tokens "
+                           "WHERE event_id = {e:String})", {"r": whole.run_id, "e": event})
+    assert categories == [(retag,)]
+    assert carried.base_run and 0 < holders <= carried.computed_wallets < whole.wallets
+    assert_same_rows(got, want)
+
+
+def test_another_day_or_other_settings_compute_every_wallet(store):
+    with Store.open(store) as s:
+        a1, a2 = around(s, "two busy hours")
+        reports = {}
+        for name, base_as_of, config in (("next day", a2 - DAY, None),
+                                         ("other settings", a1, MetricsConfig(dust=0.02)),
+                                         ("same day and settings", a1, None)):
+            compute_metrics(s, config, as_of=base_as_of)
+            reports[name] = compute_metrics(s, as_of=a2, carry=True)
+    for name in ("next day", "other settings"):
+        report = reports[name]
+        assert report.base_run == "" and report.computed_wallets == report.wallets, name
+    same = reports["same day and settings"]
+    assert same.base_run and same.computed_wallets < same.wallets

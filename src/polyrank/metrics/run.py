@@ -8,7 +8,7 @@ from __future__ import annotations
 import logging
 import time
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
 from polyrank.errors import PolyrankError
@@ -55,6 +55,8 @@ class MetricsReport:
     #: the wallets the run computed; the others' rows were carried over from `base_run`
     computed_wallets: int = 0
     base_run: str = ""
+    #: the trade rows of the wallets it computed (all of them with no base run)
+    computed_trades: int = 0
 
 
 def sql_params(config: MetricsConfig, run_id: str, as_of: int) -> dict:
@@ -127,7 +129,7 @@ def compute_metrics(store: Store, config: MetricsConfig | None = None, *,
     step_s = run_steps(store, (*TAPE_STEPS, *INPUT_STEPS), config, run_id, as_of)
     base = base_run(store, config, as_of) if carry else None
     if base is None:
-        computed = 0
+        computed, rows = 0, trades
         step_s |= run_steps(store, WALLET_STEPS, config, run_id, as_of,
                             slices=wallet_slices(trades, slice_rows))
     else:
@@ -142,9 +144,10 @@ def compute_metrics(store: Store, config: MetricsConfig | None = None, *,
         step_s["carry_over"] = time.monotonic() - t0
     step_s |= run_steps(store, BOARD_STEPS, config, run_id, as_of,
                         base=base.run_id if base else "")
-    return publish_run(store, run_id, as_of, inputs=inputs, started_at=started_at,
-                       seconds=time.monotonic() - started, step_s=step_s, config=config,
-                       base=base.run_id if base else "", computed=computed)
+    report = publish_run(store, run_id, as_of, inputs=inputs, started_at=started_at,
+                         seconds=time.monotonic() - started, step_s=step_s, config=config,
+                         base=base.run_id if base else "", computed=computed)
+    return replace(report, computed_trades=rows)
 
 
 def new_run_id() -> str:

@@ -145,8 +145,8 @@ class Http:
                 pause = streak.failure()
                 if pause:
                     self.stats.pauses += 1
-                    log.warning("%d consecutive failures: pausing %.0f s",
-                                self.policy.pause_after_failures, pause)
+                    log.warning("%d consecutive failures (the last: %s): pausing %.0f s",
+                                self.policy.pause_after_failures, exc, pause)
                 if attempt == self.policy.retries:
                     break
                 self.stats.retries += 1

@@ -28,7 +28,10 @@ STEPS: tuple[tuple[str, str, str], ...] = (
 
 STAGE_SQL = ("SELECT argMax(value, updated_at) FROM pipeline_state WHERE key = {key:String} "
              "HAVING count() > 0")
-RUNS_SQL = ("SELECT run_id, as_of, seconds, trades, positions, bets, wallets "
+#: a run's `computed_wallets` were computed, the others carried over from `base_run` ('' and
+#: all of them when it computed every wallet: metrics/incremental.py)
+RUNS_SQL = ("SELECT run_id, as_of, seconds, trades, positions, bets, wallets, "
+            "computed_wallets, base_run "
             "FROM metrics_runs FINAL ORDER BY finished_at DESC LIMIT {n:UInt32}")
 def set_stage(store: Store, stage: str) -> None:
     """Record that the pipeline reached `stage` (one of STAGES)."""

@@ -400,10 +400,14 @@ def test_a_refresh_within_the_day_computes_only_what_changed(server, world, tmp_
         build(server, refreshed, tmp_path / "rt-a")
         server.set_clock(t2, 0)
         report = refresh(server, refreshed, tmp_path / "rt-a")
+        with open_store(server, refreshed, tmp_path / "rt-a") as pr:
+            latest = pr.status().runs[0]
         build(server, rebuilt, tmp_path / "rt-b")
     finally:
         server.set_clock(T1, 0)
     run = report.metrics
     assert report.ingest.fills_new > 0 and run is not None
     assert run.base_run and 0 < run.computed_wallets < run.wallets
+    assert (latest["run_id"], latest["base_run"], latest["computed_wallets"]) == (
+        run.run_id, run.base_run, run.computed_wallets)  # what `status` and /api/status say
     assert_same(snapshot(refreshed), snapshot(rebuilt))

@@ -24,8 +24,11 @@ SELECT
     multiIf(taker = '', 2, taker IN {exchanges:Array(String)}, 0, 1) AS role
 FROM fills FINAL
 -- only fills loaded after a time (a refresh appends its new fills; a rebuild takes all), and
--- none already in the target: a re-run after a crash adds what is missing, doubles nothing
-WHERE loaded_at > {loaded_after:DateTime64(3, 'UTC')}
+-- none already in the target: a re-run after a crash adds what is missing, doubles nothing.
+-- FINAL merges every part it reads: the makers with such fills (the key's prefix) keep it to
+-- their granules.
+WHERE maker IN (SELECT maker FROM fills WHERE loaded_at > {loaded_after:DateTime64(3, 'UTC')})
+  AND loaded_at > {loaded_after:DateTime64(3, 'UTC')}
   AND (wallet_key, tx_key, order_key) NOT IN (
       SELECT wallet_key, tx_key, order_key FROM {target:Identifier}
       WHERE wallet_key IN (SELECT cityHash64(maker) FROM fills

@@ -68,6 +68,11 @@ class MetricsConfig:
             raise ValueError("the last window must be the lifetime window (days None)")
 
     @property
+    def window_days(self) -> list[int]:
+        """Each window's days, in order; 0 for the lifetime window."""
+        return [days or 0 for _, days in self.windows]
+
+    @property
     def dust_micro(self) -> float:
         return self.dust * MICRO
 

@@ -76,7 +76,7 @@ def changed_wallets(store: Store, config: MetricsConfig, run_id: str, as_of: int
     rows up to the as-of time."""
     store.command(load_sql(SQL, "changed_wallets.sql"), {
         "run_id": run_id, "as_of": as_of, "base_run": base.run_id, "base_as_of": base.as_of,
-        "window_days": [days or 0 for _, days in config.windows]})
+        "window_days": config.window_days})
     wallets = store.scalar("SELECT count() FROM run_wallets WHERE run_id = {r:String}",
                            {"r": run_id})
     rows = store.scalar("SELECT count() FROM trade_rows WHERE ts <= {as_of:UInt32} AND "

@@ -59,12 +59,13 @@ class MetricsReport:
     computed_trades: int = 0
 
 
-def sql_params(config: MetricsConfig, run_id: str, as_of: int) -> dict:
-    """Every bound parameter the metrics SQL uses."""
+def sql_params(config: MetricsConfig, run_id: str, as_of: int, *, every_wallet: bool = True,
+               base: str = "") -> dict:
+    """Every bound parameter the metrics SQL uses (`every_wallet`, `base`: run_steps)."""
     return {
         "run_id": run_id, "as_of": as_of, "dust": config.dust,
         "window_names": [name for name, _ in config.windows],
-        "window_days": [days or 0 for _, days in config.windows],
+        "window_days": config.window_days,
         "lifetime": config.windows[-1][0],
         "omega_k": config.omega_k, "cbar_fraction": config.cbar_fraction,
         "wilson_z": config.wilson_z,
@@ -80,7 +81,7 @@ def sql_params(config: MetricsConfig, run_id: str, as_of: int) -> dict:
         "mm_both_sides_share": config.mm_both_sides_share,
         "hf_median_gap_s": config.hf_median_gap_s,
         "favourite_median_entry": config.favourite_median_entry,
-        "every_wallet": 1, "base_run": "",
+        "every_wallet": int(every_wallet), "base_run": base,
     }
 
 
@@ -173,8 +174,7 @@ def run_steps(store: Store, steps: tuple[str, ...], config: MetricsConfig, run_i
     slice (`wallet_slices`), each slice through all of them before the next. A run that
     carries over from run `base` (metrics/incremental.py) runs the wallet steps with
     `every_wallet` False, over its run_wallets alone."""
-    params = sql_params(config, run_id, as_of) | {"every_wallet": int(every_wallet),
-                                                  "base_run": base}
+    params = sql_params(config, run_id, as_of, every_wallet=every_wallet, base=base)
     sqls = {step: load_sql(SQL, step) for step in steps}
     step_s = dict.fromkeys((step.removesuffix(".sql") for step in steps), 0.0)
     for step, lo, hi in _plan(steps, slices or [(0, WALLET_KEYS - 1)]):

@@ -7,5 +7,7 @@ SELECT {run_id:String} AS this_run, w.wallet, t.token_id, t.condition_id, t.bet_
        p.pnl_unredeemed
 FROM (SELECT * FROM position_work
       WHERE run_id = {run_id:String} AND wallet_key BETWEEN {wallet_lo:UInt64} AND {wallet_hi:UInt64}) AS p
-JOIN trade_tokens AS t ON t.token_key = p.token_key
+-- (the wallets first: a join's left rows are copied, and those of a second join carry the
+-- first one's strings; the tokens bring four, the wallets one)
 JOIN trade_wallets AS w ON w.wallet_key = p.wallet_key
+JOIN trade_tokens AS t ON t.token_key = p.token_key

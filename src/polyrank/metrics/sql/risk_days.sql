@@ -84,41 +84,46 @@ WITH
         )
         WHERE previous IS NULL OR value != previous
     ),
-    numbered AS (
-        -- the token's value changes numbered in day order (1, 2, ...)
-        SELECT token_key, day, value, previous_value,
-               row_number() OVER (PARTITION BY token_key ORDER BY day) AS idx
-        FROM token_values
+    curves AS (
+        -- per token, its value changes in day order: the days, the values from each on, and
+        -- the values before
+        SELECT token_key, groupArray(day) AS days, groupArray(value) AS vals,
+               groupArray(previous_value) AS prevs
+        FROM (SELECT * FROM token_values ORDER BY token_key, day)
+        GROUP BY token_key
     ),
     changes AS (
         -- E's changes, per position: on a flow day, the cash moved and the shares bought or
-        -- sold at the token's value that day; on a later day the value changes while shares
-        -- are held (up to and including the next flow day), the shares held times the change
-        -- (each in integer micro-USDC: the position's value, rounded, after minus before)
-        SELECT p.wallet_key AS wallet_key, p.category AS category, p.day AS day,
-               round(p.cash + p.held * ifNull(v.value, 0))
-                   - round(p.cash_before + p.held_before * ifNull(v.value, 0)) AS r,
-               round(p.cash) - round(p.cash_before) AS dcash
-        FROM positions AS p
-        ASOF LEFT JOIN (SELECT token_key, day, toNullable(value) AS value FROM token_values) AS v
-            ON v.token_key = p.token_key AND v.day <= p.day
-        UNION ALL
-        SELECT h.wallet_key, h.category, v.day,
-               round(h.cash + h.held * v.value) - round(h.cash + h.held * v.previous_value), 0
+        -- sold at the token's value that day; on each later day the value changes while
+        -- shares are held (up to and including the next flow day), the shares held times the
+        -- change (each in integer micro-USDC: the position's value, rounded, after minus
+        -- before)
+        SELECT p.wallet_key AS wallet_key, p.category AS category, e.1 AS day, e.2 AS r,
+               e.3 AS dcash
         FROM (
-            -- the value changes after the flow day up to the next one: numbers lo+1 .. hi,
-            -- found by two ASOF joins, so a position meets only its own days' changes
-            SELECT p.wallet_key AS wallet_key, p.category AS category, p.token_key AS token_key,
-                   p.cash AS cash, p.held AS held,
-                   arrayJoin(range(lo.idx + 1, hi.idx + 1)) AS idx
-            FROM (SELECT * FROM positions WHERE held > 0) AS p
-            ASOF LEFT JOIN numbered AS lo ON lo.token_key = p.token_key AND lo.day <= p.day
-            ASOF LEFT JOIN numbered AS hi ON hi.token_key = p.token_key AND hi.day <= p.next_day
-        ) AS h
-        JOIN numbered AS v ON v.token_key = h.token_key AND v.idx = h.idx
+            SELECT p.wallet_key AS wallet_key, p.category AS category, p.day AS day,
+                   p.cash AS cash, p.held AS held, c.days AS days, c.vals AS vals,
+                   c.prevs AS prevs,
+                   -- the token's value on the flow day (0 before its first trade)
+                   arrayLastIndex(d -> d <= p.day, days) AS at,
+                   if(at = 0, 0, vals[at]) AS v,
+                   arrayConcat(
+                       [(p.day, round(p.cash + p.held * v)
+                                - round(p.cash_before + p.held_before * v),
+                         round(p.cash) - round(p.cash_before))],
+                       if(p.held > 0,
+                          arrayMap(i -> (days[i], round(p.cash + p.held * vals[i])
+                                                  - round(p.cash + p.held * prevs[i]), 0.),
+                                   arrayFilter(i -> days[i] > p.day AND days[i] <= p.next_day,
+                                               arrayEnumerate(days))),
+                          [])) AS events
+            FROM positions AS p
+            LEFT JOIN curves AS c ON c.token_key = p.token_key
+        ) AS p
+        ARRAY JOIN p.events AS e
     )
--- E's change and the cash moved per wallet, category and day (risk_work.sql adds them up
--- across categories for the scope 'all')
-SELECT {run_id:String}, wallet_key, categories[category], day, sum(r), sum(dcash)
+-- E's change and the cash moved per wallet, category (its number) and day (risk_work.sql
+-- adds them up across categories for the scope 'all', number 0)
+SELECT {run_id:String}, wallet_key, category, day, sum(r), sum(dcash)
 FROM changes
 GROUP BY wallet_key, category, day

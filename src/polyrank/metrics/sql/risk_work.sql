@@ -21,7 +21,7 @@ WITH
             FROM risk_days
             WHERE run_id = {run_id:String} AND wallet_key BETWEEN wallet_lo AND wallet_hi
             UNION ALL
-            SELECT wallet_key, 'all', day, sum(r), sum(dcash)
+            SELECT wallet_key, 0, day, sum(r), sum(dcash)
             FROM risk_days
             WHERE run_id = {run_id:String} AND wallet_key BETWEEN wallet_lo AND wallet_hi
             GROUP BY wallet_key, day

@@ -4,7 +4,10 @@
 -- store (on a cluster: the whole tape, once; docs/scaling.md).
 INSERT INTO token_prices
 SELECT {run_id:String}, token_key, intDiv(ts, 86400) AS day,
-       argMax(usdc / shares, (ts, tx_key, order_key)) AS price
+       -- (ts, tx_key, order_key) as one UInt256, which orders as the tuple does (argMax over
+       -- the tuple itself was 3-4x slower)
+       argMax(usdc / shares, bitShiftLeft(toUInt256(ts), 128)
+                             + bitShiftLeft(toUInt256(tx_key), 64) + order_key) AS price
 FROM trade_rows
 WHERE ts <= {as_of:UInt32} AND shares > 0
 GROUP BY token_key, day

@@ -2,7 +2,8 @@
 -- scopes of a wallet are 'all' and each category it has a fill in. Windows end at as_of;
 -- a window of d days holds what happened in (as_of - d days, as_of]; d = 0 is lifetime.
 -- Each row is counted once per window that holds it (ARRAY JOIN of those windows only) and
--- once per scope; fills are grouped on numeric keys. Per wallet x scope the window figures
+-- once per scope; rows are grouped on numeric keys (the wallet's key; the scope's number: 0
+-- for 'all', n for the n-th category), the names joined last. Per wallet x scope the window figures
 -- are then kept as arrays indexed like the windows, and spread to one row per window last.
 -- Into wallet_rows_work: skilled.sql adds the skilled badge, a decision over each board.
 -- The columns in the order the last SELECT computes them (it drops its helpers cbar, decided, z)
@@ -26,6 +27,13 @@ WITH
     {wallet_lo:UInt64} AS wallet_lo, {wallet_hi:UInt64} AS wallet_hi,
     {every_wallet:UInt8} AS every_wallet,
     computed AS (SELECT wallet_key FROM run_wallets WHERE run_id = {run_id:String}),
+    -- the categories by number (1, 2, ...; 0 is the scope 'all')
+    (SELECT arraySort(groupUniqArray(toString(category))) FROM trade_tokens) AS categories,
+    tokens AS (
+        SELECT token_key, condition_key, bet_hash, condition_id, outcome_index,
+               toUInt8(indexOf(categories, toString(category))) AS category
+        FROM trade_tokens
+    ),
     scoped_fills AS (
         -- every fill once per scope ('all' and its category), with the time of the wallet's
         -- previous fill in that scope (docs/metrics.md §4.8: the gaps between fills)
@@ -36,8 +44,8 @@ WITH
                    PARTITION BY r.wallet_key, scope ORDER BY r.ts, r.tx_key, r.order_key
                    ROWS BETWEEN 1 PRECEDING AND CURRENT ROW) AS prev_ts
         FROM trade_rows AS r
-        JOIN trade_tokens AS t ON t.token_key = r.token_key
-        ARRAY JOIN ['all', toString(t.category)] AS scope
+        JOIN tokens AS t ON t.token_key = r.token_key
+        ARRAY JOIN [0, t.category] AS scope
         WHERE r.ts <= as_of AND r.wallet_key BETWEEN wallet_lo AND wallet_hi
               AND (every_wallet OR r.wallet_key IN computed)
     ),
@@ -71,7 +79,7 @@ WITH
                        least(maxIf(r.ts, t.outcome_index = 0),
                              maxIf(r.ts, t.outcome_index = 1)) AS both_ts
                 FROM trade_rows AS r
-                JOIN trade_tokens AS t ON t.token_key = r.token_key
+                JOIN tokens AS t ON t.token_key = r.token_key
                 WHERE r.ts <= as_of AND r.is_buy AND t.condition_id != ''
                       AND r.wallet_key BETWEEN wallet_lo AND wallet_hi
                       AND (every_wallet OR r.wallet_key IN computed)
@@ -80,7 +88,7 @@ WITH
             )
             GROUP BY wallet_key, bet_hash
         )
-        ARRAY JOIN ['all', toString(category)] AS scope
+        ARRAY JOIN [0, category] AS scope
         ARRAY JOIN arrayFilter(i -> window_days[i] = 0 OR both_ts > as_of - window_days[i] * 86400,
                                arrayEnumerate(window_days)) AS wi
         GROUP BY wallet_key, scope, wi
@@ -104,8 +112,17 @@ WITH
         ) AS f
         JOIN trade_wallets AS w ON w.wallet_key = f.wallet_key
     ),
+    scoped_bets AS (
+        -- the run's bets of the slice, once per scope, by numbers
+        SELECT cityHash64(wallet) AS wallet_key, scope, closed, closed_ts, cost, pnl,
+               pnl_polymarket, pnl_fee_effect, pnl_unredeemed, shares_bought,
+               cityHash64(event_id) AS event
+        FROM bets
+        ARRAY JOIN [0, toUInt8(indexOf(categories, toString(category)))] AS scope
+        WHERE run_id = run AND cityHash64(wallet) BETWEEN wallet_lo AND wallet_hi
+    ),
     bet_windows AS (
-        SELECT wallet, scope, wi,
+        SELECT wallet_key, scope, wi,
                count() AS bets_closed, sum(cost) AS cost_sum, sum(pnl) AS pnl_sum,
                countIf(pnl > 0) AS bets_won, countIf(pnl < 0) AS bets_lost,
                sumIf(pnl, pnl > 0) AS gains, -sumIf(pnl, pnl < 0) AS losses,
@@ -114,43 +131,39 @@ WITH
                maxIf(pnl, pnl > 0) AS max_win_raw, maxIf(-pnl, pnl < 0) AS max_loss_raw,
                sum(pnl_polymarket) AS pm, sum(pnl_fee_effect) AS fee_effect,
                sum(pnl_unredeemed) AS unredeemed
-        FROM bets
-        ARRAY JOIN ['all', toString(category)] AS scope
+        FROM scoped_bets
         ARRAY JOIN arrayFilter(i -> window_days[i] = 0
                                     OR closed_ts > as_of - window_days[i] * 86400,
                                arrayEnumerate(window_days)) AS wi
-        WHERE run_id = run AND closed AND closed_ts <= as_of
-              AND cityHash64(wallet) BETWEEN wallet_lo AND wallet_hi
-        GROUP BY wallet, scope, wi
+        WHERE closed AND closed_ts <= as_of
+        GROUP BY wallet_key, scope, wi
     ),
     edge_windows AS (
         -- docs/metrics.md §4.6: x = P / Q per closed bet that acquired shares, summed per
         -- event (the clusters of the standard error), then per row: edge and its error, the
         -- cluster-robust one but never below what the prices paid imply with no skill
         -- (Σ p(1 - p) over the bets, p = C / Q)
-        SELECT wallet, scope, wi, sum(n_g) AS n, count() AS clusters,
+        SELECT wallet_key, scope, wi, sum(n_g) AS n, count() AS clusters,
                arraySum(groupArray(s_g)) / n AS edge,
                clusters / (clusters - 1)
                    * arraySum(arrayMap((s, k) -> (s - k * edge) * (s - k * edge),
                                        groupArray(s_g), groupArray(n_g))) AS robust,
                if(clusters < 2, NULL, sqrt(greatest(robust, sum(v_g))) / n) AS edge_se
         FROM (
-            SELECT wallet, scope, wi, event_id, sum(pnl / shares_bought) AS s_g, count() AS n_g,
+            SELECT wallet_key, scope, wi, event, sum(pnl / shares_bought) AS s_g, count() AS n_g,
                    sum(least(greatest(cost / shares_bought, 0), 1)
                        * (1 - least(greatest(cost / shares_bought, 0), 1))) AS v_g
-            FROM bets
-            ARRAY JOIN ['all', toString(category)] AS scope
+            FROM scoped_bets
             ARRAY JOIN arrayFilter(i -> window_days[i] = 0
                                         OR closed_ts > as_of - window_days[i] * 86400,
                                    arrayEnumerate(window_days)) AS wi
-            WHERE run_id = run AND closed AND closed_ts <= as_of AND shares_bought > 0
-                  AND cityHash64(wallet) BETWEEN wallet_lo AND wallet_hi
-            GROUP BY wallet, scope, wi, event_id
+            WHERE closed AND closed_ts <= as_of AND shares_bought > 0
+            GROUP BY wallet_key, scope, wi, event
         )
-        GROUP BY wallet, scope, wi
+        GROUP BY wallet_key, scope, wi
     ),
     bet_stats AS (
-        SELECT b.wallet AS wallet, b.scope AS scope, groupArray(b.wi) AS wis,
+        SELECT b.wallet_key AS wallet_key, b.scope AS scope, groupArray(b.wi) AS wis,
                groupArray(b.bets_closed) AS bets_closed,
                groupArray(b.cost_sum) AS cost_sum, groupArray(b.pnl_sum) AS pnl_sum,
                groupArray(b.bets_won) AS bets_won, groupArray(b.bets_lost) AS bets_lost,
@@ -165,31 +178,25 @@ WITH
                groupArray((if(e.n > 0, toNullable(e.edge), NULL),
                            if(e.n > 0, e.edge_se, NULL))) AS edge
         FROM bet_windows AS b
-        LEFT JOIN edge_windows AS e ON e.wallet = b.wallet AND e.scope = b.scope AND e.wi = b.wi
-        GROUP BY b.wallet, b.scope
+        LEFT JOIN edge_windows AS e
+            ON e.wallet_key = b.wallet_key AND e.scope = b.scope AND e.wi = b.wi
+        GROUP BY b.wallet_key, b.scope
     ),
     open_stats AS (
-        SELECT wallet, scope, countIf(NOT closed) AS bets_open
-        FROM bets ARRAY JOIN ['all', toString(category)] AS scope
-        WHERE run_id = run AND cityHash64(wallet) BETWEEN wallet_lo AND wallet_hi
-        GROUP BY wallet, scope
+        SELECT wallet_key, scope, countIf(NOT closed) AS bets_open
+        FROM scoped_bets
+        GROUP BY wallet_key, scope
     ),
     position_stats AS (
-        SELECT w.wallet AS wallet, s.scope AS scope, s.realized_all AS realized_all,
-               s.unrealized AS unrealized, s.incomplete AS incomplete, s.pm AS pm,
-               s.fee_effect AS fee_effect, s.unredeemed AS unredeemed
-        FROM (
-            SELECT p.wallet_key AS wallet_key, scope, sum(p.realized) AS realized_all,
-                   sum(p.unrealized) AS unrealized, countIf(p.unmatched_sell > 0) AS incomplete,
-                   sum(p.pnl_polymarket) AS pm, sum(p.pnl_fee_effect) AS fee_effect,
-                   sum(p.pnl_unredeemed) AS unredeemed
-            FROM (SELECT * FROM position_work
-                  WHERE run_id = run AND wallet_key BETWEEN wallet_lo AND wallet_hi) AS p
-            JOIN trade_tokens AS t ON t.token_key = p.token_key
-            ARRAY JOIN ['all', toString(t.category)] AS scope
-            GROUP BY wallet_key, scope
-        ) AS s
-        JOIN trade_wallets AS w ON w.wallet_key = s.wallet_key
+        SELECT p.wallet_key AS wallet_key, scope, sum(p.realized) AS realized_all,
+               sum(p.unrealized) AS unrealized, countIf(p.unmatched_sell > 0) AS incomplete,
+               sum(p.pnl_polymarket) AS pm, sum(p.pnl_fee_effect) AS fee_effect,
+               sum(p.pnl_unredeemed) AS unredeemed
+        FROM (SELECT * FROM position_work
+              WHERE run_id = run AND wallet_key BETWEEN wallet_lo AND wallet_hi) AS p
+        JOIN tokens AS t ON t.token_key = p.token_key
+        ARRAY JOIN [0, t.category] AS scope
+        GROUP BY wallet_key, scope
     ),
     truncated_wallets AS (
         SELECT wallet, argMax(truncated, updated_at) AS truncated
@@ -204,7 +211,8 @@ WITH
         GROUP BY wallet_key, scope
     ),
     joined AS (
-        SELECT f.wallet AS wallet, window_names[wi] AS window, f.scope AS category,
+        SELECT f.wallet AS wallet, window_names[wi] AS window,
+               if(f.scope = 0, 'all', categories[f.scope]) AS category,
                window_days[wi] AS days,
                indexOf(f.wis, wi) AS fi, indexOf(b.wis, wi) AS bi,
                if(fi = 0, 0, f.n[fi]) AS trades,
@@ -239,9 +247,9 @@ WITH
                if(trades < 2, NULL, f.medians[fi].1) AS median_gap_s,
                if(buys = 0, NULL, f.medians[fi].2) AS median_entry
         FROM fill_stats AS f
-        LEFT JOIN bet_stats AS b ON b.wallet = f.wallet AND b.scope = f.scope
-        LEFT JOIN open_stats AS o ON o.wallet = f.wallet AND o.scope = f.scope
-        LEFT JOIN position_stats AS p ON p.wallet = f.wallet AND p.scope = f.scope
+        LEFT JOIN bet_stats AS b ON b.wallet_key = f.wallet_key AND b.scope = f.scope
+        LEFT JOIN open_stats AS o ON o.wallet_key = f.wallet_key AND o.scope = f.scope
+        LEFT JOIN position_stats AS p ON p.wallet_key = f.wallet_key AND p.scope = f.scope
         LEFT JOIN truncated_wallets AS t ON t.wallet = f.wallet
         LEFT JOIN risk_stats AS rk ON rk.wallet_key = f.wallet_key AND rk.scope = f.scope
         ARRAY JOIN arrayEnumerate(window_days) AS wi

@@ -8,8 +8,11 @@ it converts, so its rows are built last, from the new `trade_rows` and splits an
 Each table is rebuilt whole into `<name>_next` and swapped in with EXCHANGE TABLES, so readers
 never see a half-built table, and a re-run after a catalogue update resolves what was missing.
 An incremental enrich (`polyrank refresh`) appends only the newly loaded fills to `trade_rows`
-(the bulk; a fill's row depends on the fill alone) and rebuilds the others: the catalogue's
-columns live in `trade_tokens`, so a catalogue change reaches every fill through it.
+(the bulk; a fill's row depends on the fill alone), builds the activity rows again only for
+the wallets with new fills or activities or an activity on a market the catalogue changed
+(`activity_wallets.sql`; the others' rows are copied), and rebuilds the small tables: the
+catalogue's columns live in `trade_tokens`, so a catalogue change reaches every fill through
+it.
 """
 
 from __future__ import annotations
@@ -65,14 +68,18 @@ class EnrichReport:
     unresolved_tokens: int = 0
     top_unresolved: list[tuple[str, int, int]] = field(default_factory=list)
     seconds: float = 0.0
+    #: the wallets whose activity rows an incremental enrich built again (None: every one)
+    activity_wallets: int | None = None
 
 
 def enrich(store: Store, *, list_limit: int = 20, incremental: bool = False) -> EnrichReport:
     """Rebuild the enriched tables; `incremental` (with a previous enrich to build on) appends
-    to `trade_rows` only the fills loaded since that enrich and rebuilds the rest, which are
-    small (tokens, wallets) or read every fill of a converted position (activity rows)."""
+    to `trade_rows` only the fills loaded since that enrich, builds the activity rows of the
+    wallets that changed since then (keeping the others') and rebuilds the small tables
+    (tokens, wallets)."""
     started = time.monotonic()
     set_stage(store, "enrich")
+    report = EnrichReport()
     fills_to = store.scalar(LATEST_FILL_LOAD)
     after = _enriched_to(store) if incremental else None
     rebuild = dict(TABLES)
@@ -80,21 +87,26 @@ def enrich(store: Store, *, list_limit: int = 20, incremental: bool = False) -> 
         del rebuild["trade_rows"]
         _run(store, TABLES["trade_rows"], {"target": "trade_rows", "loaded_after": after,
                                            "exchanges": list(EXCHANGES)})
+        store.command("TRUNCATE TABLE enrich_wallets")
+        _run(store, ("activity_wallets.sql",), {"loaded_after": after})
+        report.activity_wallets = store.scalar("SELECT count() FROM enrich_wallets")
     trades = "trade_rows" if after is not None else "trade_rows_next"
     for table, sql_files in rebuild.items():
         nxt = f"{table}_next"
         store.command("DROP TABLE IF EXISTS {t:Identifier}", {"t": nxt})
         # (CREATE ... AS takes no parameter for its source; `table` is one of ours)
         store.command(f"CREATE TABLE {{t:Identifier}} AS {table}", {"t": nxt})
+        if table == "activity_rows" and after is not None:
+            sql_files = ("kept_activity_rows.sql", *sql_files)
         _run(store, sql_files, {"target": nxt, "trades": trades, "loaded_after": EPOCH,
                                 "priority": list(CATEGORY_PRIORITY),
-                                "exchanges": list(EXCHANGES)})
+                                "exchanges": list(EXCHANGES),
+                                "every_wallet": int(after is None)})
     for table in rebuild:
         store.command("EXCHANGE TABLES {t:Identifier} AND {n:Identifier}",
                       {"t": table, "n": f"{table}_next"})
         store.command("DROP TABLE {n:Identifier}", {"n": f"{table}_next"})
     store.insert("pipeline_state", [(ENRICHED_KEY, str(fills_to))], ("key", "value"))
-    report = EnrichReport()
     report.trades = store.scalar("SELECT count() FROM trade_rows")
     report.unresolved_fills, report.unresolved_tokens = store.rows(
         "SELECT count(), uniqExact(token_key) FROM trade_rows WHERE token_key IN "
@@ -102,6 +114,9 @@ def enrich(store: Store, *, list_limit: int = 20, incremental: bool = False) -> 
     report.top_unresolved = store.rows(load_sql(SQL, "unresolved.sql"), {"limit": list_limit})
     set_stage(store, "enriched")
     report.seconds = time.monotonic() - started
-    log.info("enrich: %d trades, %d fills of %d unresolved tokens, %.1f s", report.trades,
-             report.unresolved_fills, report.unresolved_tokens, report.seconds)
+    log.info("enrich: %d trades, %d fills of %d unresolved tokens%s, %.1f s", report.trades,
+             report.unresolved_fills, report.unresolved_tokens,
+             "" if report.activity_wallets is None
+             else f", activity rows of {report.activity_wallets} wallets built again",
+             report.seconds)
     return report

@@ -3,7 +3,8 @@
 -- 0.50 of each. The outcome tokens come from the catalogue's market (Gamma's clobTokenIds).
 -- Redemptions change no P&L here (a resolved position is settled at its payout at the
 -- resolution time, before any redemption); neg-risk conversions are added after these rows
--- (build_conversion_rows.sql). No fee: gross_cash = cash.
+-- (build_conversion_rows.sql). No fee: gross_cash = cash. Every wallet's, or in an incremental
+-- enrich those of enrich_wallets (activity_wallets.sql; the others' rows are kept).
 INSERT INTO {target:Identifier}
     (wallet_key, token_key, ts, tx_key, order_key, is_buy, shares, received, cash, gross_cash,
      kind)
@@ -21,7 +22,11 @@ SELECT
     a.kind                                                       AS kind
 FROM (
     SELECT id, wallet, kind, timestamp, condition_id, amount, tx_hash
-    FROM activities FINAL WHERE kind IN ('split', 'merge')
+    FROM activities FINAL
+    WHERE kind IN ('split', 'merge')
+          -- an incremental enrich: only the wallets it builds again (activity_wallets.sql)
+          AND ({every_wallet:UInt8}
+               OR wallet IN (SELECT wallet FROM enrich_wallets))
 ) AS a
 INNER JOIN (
     SELECT condition_id, token_ids FROM markets FINAL

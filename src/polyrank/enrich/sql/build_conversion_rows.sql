@@ -47,6 +47,14 @@ WITH
         SELECT lower(neg_risk_market_id) AS event, count() AS questions FROM markets FINAL
         WHERE neg_risk = 1 AND neg_risk_market_id != '' GROUP BY event
     ),
+    -- every wallet's conversions, or in an incremental enrich those of enrich_wallets
+    -- (activity_wallets.sql; the others' rows are kept)
+    converted AS (
+        SELECT * FROM activities FINAL
+        WHERE kind = 'conversion'
+              AND ({every_wallet:UInt8}
+                   OR wallet IN (SELECT wallet FROM enrich_wallets))
+    ),
     conversions AS (
         SELECT wallet, id, timestamp AS ts, tx_hash, lower(condition_id) AS event,
                toInt64(amount) AS n,
@@ -54,8 +62,8 @@ WITH
                            range(toUInt32(question_count))) AS converted,
                toInt64(question_count) AS q,
                toUInt32(question_count) AS bound          -- legs: questions below q only
-        FROM activities FINAL
-        WHERE kind = 'conversion' AND question_count > 0
+        FROM converted
+        WHERE question_count > 0
         UNION ALL
         SELECT a.wallet, a.id, a.timestamp, a.tx_hash, a.event, toInt64(a.amount),
                arrayFilter(i -> bitAnd(bitShiftRight(a.index_set, i), 1) = 1,
@@ -64,8 +72,8 @@ WITH
         FROM (
             SELECT wallet, id, timestamp, tx_hash, lower(condition_id) AS event, amount,
                    index_set
-            FROM activities FINAL
-            WHERE kind = 'conversion' AND question_count = 0 AND index_set > 0
+            FROM converted
+            WHERE question_count = 0 AND index_set > 0
         ) AS a
         INNER JOIN event_sizes AS es ON es.event = a.event
         UNION ALL
@@ -73,8 +81,8 @@ WITH
                toInt64(min(a.amount)), arraySort(groupUniqArray(qs.question)),
                toInt64(any(es.questions)), toUInt32(256)
         FROM (
-            SELECT wallet, id, timestamp, tx_hash, condition_id, amount FROM activities FINAL
-            WHERE kind = 'conversion' AND question_count = 0 AND index_set = 0
+            SELECT wallet, id, timestamp, tx_hash, condition_id, amount FROM converted
+            WHERE question_count = 0 AND index_set = 0
         ) AS a
         INNER JOIN questions AS qs ON qs.condition_id = a.condition_id
         INNER JOIN event_sizes AS es ON es.event = qs.event

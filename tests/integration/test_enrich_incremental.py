@@ -1,0 +1,120 @@
+"""An incremental enrich (what `polyrank refresh` runs) equals a full one on every row of every
+enriched table, while it builds the activity rows again only for the wallets that changed.
+
+The suite's loaded world is split at T (at its last 1% of fills): a store holds the fills and
+activities up to T and the catalogue without one neg-risk event's markets, loaded two days
+ago (one fill a day ago: the last load, which an enrich looks at again), and is enriched;
+then the fills and activities after T, the held-back markets and one rewritten market
+arrive, with two late arrivals from before T (a quiet wallet's fills, which its
+conversions' prices read, and another's activities), and an incremental enrich runs. A
+store holding everything, enriched whole, is the reference. Leaving out any of the three
+reasons to build a wallet's rows again (activity_wallets.sql) fails it."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+import pytest
+
+from polyrank.enrich.trades import TABLES, enrich
+from polyrank.store import Store
+from tests.metrics_support import CATALOGUE, export_rows
+
+#: every table an enrich writes, with its columns in a fixed order
+ENRICHED = tuple(TABLES)
+
+
+@pytest.fixture(scope="module")
+def parts(loaded, tmp_path_factory):
+    """The loaded store's fills, activities and catalogue as Parquet files, and the split:
+    T (the fills' 99th percentile time) and the neg-risk event held back (the one with the
+    most conversions before T)."""
+    _, source = loaded
+    root = tmp_path_factory.mktemp("enrich-incremental")
+    with Store.open(source) as src:
+        for table in ("fills", "activities", *CATALOGUE):
+            export_rows(src, root / f"{table}.parquet", f"SELECT * FROM {table}")
+        t = src.scalar("SELECT toUInt32(quantileExact(0.99)(timestamp)) FROM fills")
+        event = src.scalar(
+            "SELECT lower(condition_id) FROM activities WHERE kind = 'conversion' "
+            "AND timestamp <= {t:UInt32} GROUP BY 1 ORDER BY count() DESC, 1 LIMIT 1",
+            {"t": t})
+        # wallets with nothing after T: one whose fills up to T arrive late (its conversions'
+        # prices read them), and one whose activities up to T do
+        quiet = ("wallet NOT IN (SELECT wallet FROM activities WHERE timestamp > {t:UInt32}) "
+                 "AND wallet NOT IN (SELECT maker FROM fills WHERE timestamp > {t:UInt32}) "
+                 "AND wallet NOT IN (SELECT wallet FROM activities "
+                 "WHERE lower(condition_id) = {event:String})")
+        late_fills = src.scalar(
+            f"SELECT wallet FROM activities WHERE kind = 'conversion' AND {quiet} "
+            "GROUP BY wallet ORDER BY count() DESC, wallet LIMIT 1", {"t": t, "event": event})
+        late_activities = src.scalar(
+            f"SELECT wallet FROM activities WHERE kind != 'redeem' AND {quiet} "
+            "AND wallet != {w:String} GROUP BY wallet ORDER BY count() DESC, wallet LIMIT 1",
+            {"t": t, "event": event, "w": late_fills})
+    assert event and late_fills and late_activities, "the world lacks a case"
+    return root, t, event, late_fills, late_activities
+
+
+def load(store: Store, root, table: str, where: str, params: dict, stamp: str = "") -> None:
+    """The rows of a table's file matching `where`, with its load time column set to `stamp`
+    (an SQL expression; default: now, as a load would write it)."""
+    column = {"fills": "loaded_at", "activities": "inserted_at", "markets": "updated_at"}
+    replace = f" REPLACE ({stamp} AS {column[table]})" if stamp and table in column else ""
+    store.command(f"INSERT INTO {{t:Identifier}} SELECT *{replace} FROM "
+                  f"file({{path:String}}, Parquet) WHERE {where}",
+                  {"t": table, "path": str(root / f"{table}.parquet"), **params})
+
+
+def enriched(store: Store) -> dict[str, Counter]:
+    return {table: Counter(store.rows("SELECT * FROM {t:Identifier}", {"t": table}))
+            for table in ENRICHED}
+
+
+def test_an_incremental_enrich_equals_a_full_one(parts, tmp_path):
+    root, t, event, late_fills, late_activities = parts
+    held_back = ("lower(neg_risk_market_id) = {event:String}", {"event": event})
+    with Store.open(f"chdb://{tmp_path / 'whole'}") as whole:
+        for table in ("fills", "activities", *CATALOGUE):
+            load(whole, root, table, "1", {})
+        enrich(whole)
+        expected = enriched(whole)
+        wallets_with_activity_rows = whole.scalar(
+            "SELECT uniqExact(wallet_key) FROM activity_rows")
+
+    with Store.open(f"chdb://{tmp_path / 'refreshed'}") as store:
+        before_t, after_t = "timestamp <= {split:UInt32}", "timestamp > {split:UInt32}"
+        old = "now64(3) - INTERVAL 2 DAY"
+        for table in CATALOGUE:
+            if table != "markets":
+                load(store, root, table, "1", {}, old)
+        load(store, root, "markets", f"NOT ({held_back[0]})", held_back[1], old)
+        early = {"split": t, "lf": late_fills, "la": late_activities}
+        last = f"(SELECT max(id) FROM file({{path:String}}, Parquet) WHERE {before_t})"
+        load(store, root, "fills", f"{before_t} AND maker != {{lf:String}} AND id != {last}",
+             early, old)
+        load(store, root, "fills", f"id = {last}", early, "now64(3) - INTERVAL 1 DAY")
+        load(store, root, "activities", f"{before_t} AND wallet != {{la:String}}", early, old)
+        first = enrich(store)
+        assert first.activity_wallets is None  # the first enrich builds every wallet's rows
+        missing = store.scalar("SELECT count() FROM activity_rows")
+
+        load(store, root, "fills", f"{after_t} OR maker = {{lf:String}}", early)
+        load(store, root, "activities", f"{after_t} OR wallet = {{la:String}}", early)
+        load(store, root, "markets", held_back[0], held_back[1])
+        # a market rewritten by a catalogue sync (its row again, newer): nothing changes
+        load(store, root, "markets", "condition_id = (SELECT min(condition_id) FROM "
+             "file({path:String}, Parquet) WHERE neg_risk = 0)", {})
+        report = enrich(store, incremental=True)
+        got = enriched(store)
+
+    for table in ENRICHED:
+        extra, lacking = got[table] - expected[table], expected[table] - got[table]
+        assert not extra and not lacking, (
+            f"{table}: {sum(extra.values())} rows not in a full enrich's, "
+            f"{sum(lacking.values())} missing; e.g. {list(extra)[:2]} {list(lacking)[:2]}")
+    # the held-back event's activities had no rows before its markets arrived
+    assert missing < sum(expected["activity_rows"].values())
+    # only the wallets that changed were built again
+    assert report.activity_wallets is not None
+    assert 0 < report.activity_wallets < wallets_with_activity_rows

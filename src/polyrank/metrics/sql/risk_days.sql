@@ -85,11 +85,12 @@ WITH
         WHERE previous IS NULL OR value != previous
     ),
     curves AS (
-        -- per token, its value changes in day order: the days, the values from each on, and
-        -- the values before
-        SELECT token_key, groupArray(day) AS days, groupArray(value) AS vals,
-               groupArray(previous_value) AS prevs
-        FROM (SELECT * FROM token_values ORDER BY token_key, day)
+        -- per token, its value changes in day order (sorted here: groupArray keeps no order):
+        -- the days, the values from each on, and the values before
+        SELECT token_key, arraySort(groupArray(day)) AS days,
+               arraySort((v, d) -> d, groupArray(value), groupArray(day)) AS vals,
+               arraySort((v, d) -> d, groupArray(previous_value), groupArray(day)) AS prevs
+        FROM token_values
         GROUP BY token_key
     ),
     changes AS (

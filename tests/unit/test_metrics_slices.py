@@ -48,3 +48,18 @@ def test_steps_other_than_the_wallet_steps_run_once_over_every_wallet():
     assert _plan(TAPE_STEPS + BOARD_STEPS, [(0, 9), (10, 19)]) == [
         (s, 0, WALLET_KEYS - 1) for s in TAPE_STEPS + BOARD_STEPS]
     assert _plan(WALLET_STEPS[:2], [(0, 9)]) == [(s, 0, 9) for s in WALLET_STEPS[:2]]
+
+
+def test_the_categories_are_numbered_by_name_and_at_most_255_fit(tmp_path):
+    from polyrank.errors import PolyrankError
+    from polyrank.metrics.run import numbered
+    from polyrank.store import Store
+
+    columns = ("token_key", "category")
+    with Store.open(f"chdb://{tmp_path / 'store'}") as store:
+        assert numbered(store) == []
+        store.insert("trade_tokens", [(1, "sports"), (2, "crypto"), (3, "sports")], columns)
+        assert numbered(store) == ["crypto", "sports"]
+        store.insert("trade_tokens", [(10 + i, f"c{i:03}") for i in range(254)], columns)
+        with pytest.raises(PolyrankError, match="256 categories"):
+            numbered(store)

@@ -176,6 +176,8 @@ def run_steps(store: Store, steps: tuple[str, ...], config: MetricsConfig, run_i
     `every_wallet` False, over its run_wallets alone."""
     params = sql_params(config, run_id, as_of, every_wallet=every_wallet, base=base)
     sqls = {step: load_sql(SQL, step) for step in steps}
+    if any("{categories:" in sql for sql in sqls.values()):
+        params["categories"] = numbered(store)
     step_s = dict.fromkeys((step.removesuffix(".sql") for step in steps), 0.0)
     for step, lo, hi in _plan(steps, slices or [(0, WALLET_KEYS - 1)]):
         t0 = time.monotonic()
@@ -184,6 +186,17 @@ def run_steps(store: Store, steps: tuple[str, ...], config: MetricsConfig, run_i
         store.command(sql, {k: v for k, v in bound.items() if "{" + k + ":" in sql})
         step_s[step.removesuffix(".sql")] += time.monotonic() - t0
     return step_s
+
+
+def numbered(store: Store) -> list[str]:
+    """The categories of the enriched tokens in the order that numbers them (the n-th is
+    number n; 0 is the scope 'all'): the wallet steps group on the numbers, and the steps of
+    one call of run_steps share them (risk_work's rows meet wallet_rows' on them)."""
+    categories = store.scalar(load_sql(SQL, "categories.sql"))
+    if len(categories) > 255:
+        raise PolyrankError(f"{len(categories)} categories in trade_tokens: the metrics number "
+                            "them in one byte (at most 255)")
+    return list(categories)
 
 
 def _plan(steps: tuple[str, ...],

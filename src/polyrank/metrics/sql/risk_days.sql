@@ -13,8 +13,9 @@ WITH
     {wallet_lo:UInt64} AS wallet_lo, {wallet_hi:UInt64} AS wallet_hi,
     {every_wallet:UInt8} AS every_wallet,
     computed AS (SELECT wallet_key FROM run_wallets WHERE run_id = {run_id:String}),
-    -- the categories by number (1, 2, ...): numbers group several times faster than names
-    (SELECT arraySort(groupUniqArray(toString(category))) FROM trade_tokens) AS categories,
+    -- the categories by number (1, 2, ...; metrics/run.py: numbered): numbers group several
+    -- times faster than names
+    {categories:Array(String)} AS categories,
     flows AS (
         -- per wallet, token and day: shares in and out, cash in and out (a conversion's YES
         -- legs carry a cost basis, not a payment; its NO legs the USDC it paid out)

@@ -27,8 +27,8 @@ WITH
     {wallet_lo:UInt64} AS wallet_lo, {wallet_hi:UInt64} AS wallet_hi,
     {every_wallet:UInt8} AS every_wallet,
     computed AS (SELECT wallet_key FROM run_wallets WHERE run_id = {run_id:String}),
-    -- the categories by number (1, 2, ...; 0 is the scope 'all')
-    (SELECT arraySort(groupUniqArray(toString(category))) FROM trade_tokens) AS categories,
+    -- the categories by number (1, 2, ...; 0 is the scope 'all'; metrics/run.py: numbered)
+    {categories:Array(String)} AS categories,
     tokens AS (
         SELECT token_key, condition_key, bet_hash, condition_id, outcome_index,
                toUInt8(indexOf(categories, toString(category))) AS category

@@ -99,30 +99,28 @@ WITH
         -- sold at the token's value that day; on each later day the value changes while
         -- shares are held (up to and including the next flow day), the shares held times the
         -- change (each in integer micro-USDC: the position's value, rounded, after minus
-        -- before)
-        SELECT p.wallet_key AS wallet_key, p.category AS category, e.1 AS day, e.2 AS r,
-               e.3 AS dcash
+        -- before). The token's days are sorted, so those later days are one slice of them,
+        -- from the first day after the flow day (`at` + 1) on, `k` days long.
+        SELECT p.wallet_key AS wallet_key, p.category AS category, day, r, dcash
         FROM (
-            SELECT p.wallet_key AS wallet_key, p.category AS category, p.day AS day,
-                   p.cash AS cash, p.held AS held, c.days AS days, c.vals AS vals,
-                   c.prevs AS prevs,
+            SELECT p.wallet_key AS wallet_key, p.category AS category, c.days AS days,
                    -- the token's value on the flow day (0 before its first trade)
                    arrayLastIndex(d -> d <= p.day, days) AS at,
-                   if(at = 0, 0, vals[at]) AS v,
-                   arrayConcat(
-                       [(p.day, round(p.cash + p.held * v)
-                                - round(p.cash_before + p.held_before * v),
-                         round(p.cash) - round(p.cash_before))],
-                       if(p.held > 0,
-                          arrayMap(i -> (days[i], round(p.cash + p.held * vals[i])
-                                                  - round(p.cash + p.held * prevs[i]), 0.),
-                                   arrayFilter(i -> days[i] > p.day AND days[i] <= p.next_day,
-                                               arrayEnumerate(days))),
-                          [])) AS events
+                   if(at = 0, 0, c.vals[at]) AS v,
+                   if(p.held > 0, arrayLastIndex(d -> d <= p.next_day, days) - at, 0) AS k,
+                   arrayPushFront(arraySlice(days, at + 1, k), p.day) AS ds,
+                   arrayPushFront(
+                       arrayMap((now, before) -> round(p.cash + p.held * now)
+                                                 - round(p.cash + p.held * before),
+                                arraySlice(c.vals, at + 1, k), arraySlice(c.prevs, at + 1, k)),
+                       round(p.cash + p.held * v) - round(p.cash_before + p.held_before * v))
+                       AS rs,
+                   arrayPushFront(arrayResize([0.], k), round(p.cash) - round(p.cash_before))
+                       AS cs
             FROM positions AS p
             LEFT JOIN curves AS c ON c.token_key = p.token_key
         ) AS p
-        ARRAY JOIN p.events AS e
+        ARRAY JOIN ds AS day, rs AS r, cs AS dcash
     )
 -- E's change and the cash moved per wallet, category (its number) and day (risk_work.sql
 -- adds them up across categories for the scope 'all', number 0)

@@ -3,12 +3,14 @@ enriched table, while it builds the activity rows again only for the wallets tha
 
 The suite's loaded world is split at T (at its last 1% of fills): a store holds the fills and
 activities up to T and the catalogue without one neg-risk event's markets, loaded two days
-ago (one fill a day ago: the last load, which an enrich looks at again), and is enriched;
-then the fills and activities after T, the held-back markets and one rewritten market
-arrive, with two late arrivals from before T (a quiet wallet's fills, which its
-conversions' prices read, and another's activities), and an incremental enrich runs. A
-store holding everything, enriched whole, is the reference. Leaving out any of the three
-reasons to build a wallet's rows again (activity_wallets.sql) fails it."""
+ago (one quiet wallet's fill a day ago: the last load, which an enrich looks at again), and
+is enriched; then the fills and activities after T, the held-back markets and one market
+rewritten with new prices arrive, with two late arrivals from before T (a quiet wallet's
+fills, which its conversions' prices read, and another's activities), and an incremental
+enrich runs. A store holding everything, enriched whole, is the reference. Leaving out any
+of the three reasons to build a wallet's rows again (activity_wallets.sql) fails it; and it
+builds again exactly the wallets with a reason (not the last load's again, not the
+rewritten market's)."""
 
 from __future__ import annotations
 
@@ -52,8 +54,21 @@ def parts(loaded, tmp_path_factory):
             f"SELECT wallet FROM activities WHERE kind != 'redeem' AND {quiet} "
             "AND wallet != {w:String} GROUP BY wallet ORDER BY count() DESC, wallet LIMIT 1",
             {"t": t, "event": event, "w": late_fills})
-    assert event and late_fills and late_activities, "the world lacks a case"
-    return root, t, event, late_fills, late_activities
+        # a question of the neg-risk event with the most other quiet converters: rewritten
+        # with new prices
+        others = f"{quiet} AND wallet NOT IN ({{lf:String}}, {{la:String}})"
+        cases = {"t": t, "event": event, "lf": late_fills, "la": late_activities}
+        repriced = src.scalar(
+            "SELECT min(condition_id) FROM markets WHERE lower(neg_risk_market_id) = ("
+            f"SELECT lower(condition_id) FROM activities WHERE kind = 'conversion' AND {others} "
+            "AND lower(condition_id) != {event:String} "
+            "GROUP BY 1 ORDER BY uniqExact(wallet) DESC, 1 LIMIT 1)", cases)
+        # the last load's fill: of a quiet wallet with activities
+        last = src.scalar(
+            f"SELECT max(id) FROM fills WHERE maker IN (SELECT wallet FROM activities "
+            f"WHERE {others} AND condition_id != {{m:String}})", {**cases, "m": repriced})
+    assert event and late_fills and late_activities and repriced and last, "the world lacks a case"
+    return root, t, event, late_fills, late_activities, repriced, last
 
 
 def load(store: Store, root, table: str, where: str, params: dict, stamp: str = "") -> None:
@@ -72,7 +87,7 @@ def enriched(store: Store) -> dict[str, Counter]:
 
 
 def test_an_incremental_enrich_equals_a_full_one(parts, tmp_path):
-    root, t, event, late_fills, late_activities = parts
+    root, t, event, late_fills, late_activities, repriced, last_fill = parts
     held_back = ("lower(neg_risk_market_id) = {event:String}", {"event": event})
     with Store.open(f"chdb://{tmp_path / 'whole'}") as whole:
         for table in ("fills", "activities", *CATALOGUE):
@@ -89,11 +104,10 @@ def test_an_incremental_enrich_equals_a_full_one(parts, tmp_path):
             if table != "markets":
                 load(store, root, table, "1", {}, old)
         load(store, root, "markets", f"NOT ({held_back[0]})", held_back[1], old)
-        early = {"split": t, "lf": late_fills, "la": late_activities}
-        last = f"(SELECT max(id) FROM file({{path:String}}, Parquet) WHERE {before_t})"
-        load(store, root, "fills", f"{before_t} AND maker != {{lf:String}} AND id != {last}",
-             early, old)
-        load(store, root, "fills", f"id = {last}", early, "now64(3) - INTERVAL 1 DAY")
+        early = {"split": t, "lf": late_fills, "la": late_activities, "last": last_fill}
+        load(store, root, "fills",
+             f"{before_t} AND maker != {{lf:String}} AND id != {{last:String}}", early, old)
+        load(store, root, "fills", "id = {last:String}", early, "now64(3) - INTERVAL 1 DAY")
         load(store, root, "activities", f"{before_t} AND wallet != {{la:String}}", early, old)
         first = enrich(store)
         assert first.activity_wallets is None  # the first enrich builds every wallet's rows
@@ -102,11 +116,27 @@ def test_an_incremental_enrich_equals_a_full_one(parts, tmp_path):
         load(store, root, "fills", f"{after_t} OR maker = {{lf:String}}", early)
         load(store, root, "activities", f"{after_t} OR wallet = {{la:String}}", early)
         load(store, root, "markets", held_back[0], held_back[1])
-        # a market rewritten by a catalogue sync (its row again, newer): nothing changes
-        load(store, root, "markets", "condition_id = (SELECT min(condition_id) FROM "
-             "file({path:String}, Parquet) WHERE neg_risk = 0)", {})
+        # a market rewritten by a catalogue sync with new prices: no activity row changes
+        store.command("INSERT INTO markets SELECT * REPLACE (arrayMap(p -> '0.5', "
+                      "outcome_prices) AS outcome_prices, now64(3) AS updated_at) FROM "
+                      "file({path:String}, Parquet) WHERE condition_id = {m:String}",
+                      {"path": str(root / "markets.parquet"), "m": repriced})
         report = enrich(store, incremental=True)
         got = enriched(store)
+        built = {w for (w,) in store.rows("SELECT wallet FROM enrich_wallets")}
+        # the reasons: a fill or activity loaded now, an activity on the held-back event
+        reasons = {w for (w,) in store.rows(
+            "SELECT maker FROM fills WHERE loaded_at > now64(3) - INTERVAL 1 HOUR UNION ALL "
+            "SELECT wallet FROM activities WHERE inserted_at > now64(3) - INTERVAL 1 HOUR "
+            "UNION ALL SELECT wallet FROM activities WHERE lower(condition_id) = {e:String} "
+            "OR condition_id IN (SELECT condition_id FROM markets "
+            "WHERE lower(neg_risk_market_id) = {e:String})", {"e": event})}
+        repriced_wallets = {w for (w,) in store.rows(
+            "SELECT wallet FROM activities WHERE lower(condition_id) IN (SELECT "
+            "lower(neg_risk_market_id) FROM markets WHERE condition_id = {m:String})",
+            {"m": repriced})}
+        last_maker = store.scalar("SELECT maker FROM fills WHERE id = {i:String}",
+                                  {"i": last_fill})
 
     for table in ENRICHED:
         extra, lacking = got[table] - expected[table], expected[table] - got[table]
@@ -118,3 +148,7 @@ def test_an_incremental_enrich_equals_a_full_one(parts, tmp_path):
     # only the wallets that changed were built again
     assert report.activity_wallets is not None
     assert 0 < report.activity_wallets < wallets_with_activity_rows
+    assert built == reasons
+    # the cases that have no reason: the last load's wallet (its fill has its row) and the
+    # repriced market's quiet wallets
+    assert last_maker not in built and repriced_wallets - reasons

@@ -9,10 +9,11 @@ Each table is rebuilt whole into `<name>_next` and swapped in with EXCHANGE TABL
 never see a half-built table, and a re-run after a catalogue update resolves what was missing.
 An incremental enrich (`polyrank refresh`) appends only the newly loaded fills to `trade_rows`
 (the bulk; a fill's row depends on the fill alone), builds the activity rows again only for
-the wallets with new fills or activities or an activity on a market the catalogue changed
-(`activity_wallets.sql`; the others' rows are copied), and rebuilds the small tables: the
-catalogue's columns live in `trade_tokens`, so a catalogue change reaches every fill through
-it.
+the wallets with new fills or activities or an activity on a market whose tokens, question or
+neg-risk event changed since the last enrich (`activity_wallets.sql`, against what that
+enrich read of the markets: `enriched_markets`; the others' rows are copied), and rebuilds
+the small tables: the catalogue's columns live in `trade_tokens`, so a catalogue change
+reaches every fill through it.
 """
 
 from __future__ import annotations
@@ -36,13 +37,26 @@ TABLES = {"trade_tokens": ("build_trade_tokens.sql",),
           "activity_rows": ("build_activity_rows.sql", "build_conversion_rows.sql")}
 
 
+#: what the last enrich read of each market (enriched_markets.sql), replaced by each enrich
+MARKETS = "enriched_markets"
 EXCHANGES = (*EXCHANGES_V1, *EXCHANGES_V2)  # a fill naming one as taker is a taker's own row
 ENRICHED_KEY = "enriched_fills_to"  # pipeline_state: the latest fill load an enrich covered
 LATEST_FILL_LOAD = "SELECT max(loaded_at) FROM fills"
 EPOCH = "1970-01-01 00:00:00.000"
-# fills loaded this long before the last enrich are looked at again (their rows are kept
-# once): room for a write whose load time was stamped before that enrich read the latest
+# fills and activities loaded this long before the last enrich's latest are looked at again:
+# room for a write whose load time was stamped before that enrich read the latest. A fill
+# keeps one row, and a wallet whose rows stand for all of them is not built again
+# (activity_wallets.sql)
 MARGIN_S = 600
+
+
+def _next_table(store: Store, table: str) -> str:
+    """A new empty `<table>_next` shaped like `table`, to be swapped in for it."""
+    nxt = f"{table}_next"
+    store.command("DROP TABLE IF EXISTS {t:Identifier}", {"t": nxt})
+    # (CREATE ... AS takes no parameter for its source; `table` is one of ours)
+    store.command(f"CREATE TABLE {{t:Identifier}} AS {table}", {"t": nxt})
+    return nxt
 
 
 def _run(store: Store, sql_files: tuple[str, ...], params: dict) -> None:
@@ -83,26 +97,28 @@ def enrich(store: Store, *, list_limit: int = 20, incremental: bool = False) -> 
     fills_to = store.scalar(LATEST_FILL_LOAD)
     after = _enriched_to(store) if incremental else None
     rebuild = dict(TABLES)
+    # what this enrich reads of the markets, taken before it reads them (activity_wallets.sql
+    # compares it with the last enrich's; it replaces that one at the end)
+    _next_table(store, MARKETS)
+    _run(store, ("enriched_markets.sql",), {"target": f"{MARKETS}_next"})
     if after is not None:
         del rebuild["trade_rows"]
-        _run(store, TABLES["trade_rows"], {"target": "trade_rows", "loaded_after": after,
-                                           "exchanges": list(EXCHANGES)})
+        # (before the append: a fill without a row yet is new)
         store.command("TRUNCATE TABLE enrich_wallets")
         _run(store, ("activity_wallets.sql",), {"loaded_after": after})
         report.activity_wallets = store.scalar("SELECT count() FROM enrich_wallets")
+        _run(store, TABLES["trade_rows"], {"target": "trade_rows", "loaded_after": after,
+                                           "exchanges": list(EXCHANGES)})
     trades = "trade_rows" if after is not None else "trade_rows_next"
     for table, sql_files in rebuild.items():
-        nxt = f"{table}_next"
-        store.command("DROP TABLE IF EXISTS {t:Identifier}", {"t": nxt})
-        # (CREATE ... AS takes no parameter for its source; `table` is one of ours)
-        store.command(f"CREATE TABLE {{t:Identifier}} AS {table}", {"t": nxt})
+        nxt = _next_table(store, table)
         if table == "activity_rows" and after is not None:
             sql_files = ("kept_activity_rows.sql", *sql_files)
         _run(store, sql_files, {"target": nxt, "trades": trades, "loaded_after": EPOCH,
                                 "priority": list(CATEGORY_PRIORITY),
                                 "exchanges": list(EXCHANGES),
                                 "every_wallet": int(after is None)})
-    for table in rebuild:
+    for table in (*rebuild, MARKETS):
         store.command("EXCHANGE TABLES {t:Identifier} AND {n:Identifier}",
                       {"t": table, "n": f"{table}_next"})
         store.command("DROP TABLE {n:Identifier}", {"n": f"{table}_next"})

@@ -1,32 +1,61 @@
 -- The wallets whose activity rows an incremental enrich builds again, into enrich_wallets:
--- those with a fill or an activity loaded since {loaded_after} (a conversion's prices fold the
--- wallet's fills of the tokens it converts), and those with an activity on a market the
--- catalogue wrote since then: a split's or merge's outcome tokens are its market's, and a
--- conversion's legs are the questions of its neg-risk event (any market of the event counts,
--- since a new question changes the event's size).
+-- those with a fill or an activity the last enrich did not see (a conversion's prices fold
+-- the wallet's fills of the tokens it converts), and those with an activity on a market whose
+-- signature (enriched_markets.sql) changed since the last enrich, or is new: a split's or
+-- merge's outcome tokens are its market's, and a conversion's legs are the questions of its
+-- neg-risk event (any market of the event counts, since a new question changes the event's
+-- size).
+-- Run before the new fills are appended to trade_rows. {loaded_after} is the last enrich's
+-- latest load less a margin (enrich/trades.py): the rows loaded since are candidates, and of
+-- those the ones an enriched row already stands for are not new. A fill's row has its
+-- maker's key and the fill id's keys (as build_trade_rows.sql derives them), an activity's
+-- rows its wallet's key and cityHash64 of its id.
 INSERT INTO enrich_wallets
 WITH
     {loaded_after:DateTime64(3, 'UTC')} AS after,
+    -- the markets whose signature this enrich took (enriched_markets_next) differs from the
+    -- last enrich's (enriched_markets), with their events then and now
     changed AS (
-        SELECT condition_id, lower(neg_risk_market_id) AS event FROM markets
-        WHERE updated_at > after
+        SELECT condition_id, event FROM enriched_markets_next
+        WHERE (condition_id, signature) NOT IN (
+            SELECT condition_id, signature FROM enriched_markets)
+        UNION ALL
+        SELECT condition_id, event FROM enriched_markets
+        WHERE (condition_id, signature) NOT IN (
+            SELECT condition_id, signature FROM enriched_markets_next)
     ),
     -- the conditions of every market of a changed neg-risk event, and the events themselves
     -- (a conversion names its event, or, as the Data API reports it, one of its questions)
     touched AS (
         SELECT condition_id FROM changed
         UNION ALL
-        SELECT condition_id FROM markets
-        WHERE neg_risk_market_id != ''
-              AND lower(neg_risk_market_id) IN (SELECT event FROM changed WHERE event != '')
+        SELECT condition_id FROM enriched_markets_next
+        WHERE event IN (SELECT event FROM changed WHERE event != '')
         UNION ALL
         SELECT event FROM changed WHERE event != ''
+    ),
+    fills_since AS (
+        SELECT maker, cityHash64(maker) AS wallet_key,
+               reinterpretAsUInt64(reverse(unhex(substring(id, 3, 16)))) AS tx_key,
+               reinterpretAsUInt64(reverse(unhex(substring(
+                   splitByChar('_', id)[2], 3, 16)))) AS order_key
+        FROM fills WHERE loaded_at > after
+    ),
+    activities_since AS (
+        SELECT wallet, cityHash64(wallet) AS wallet_key, cityHash64(id) AS order_key
+        FROM activities WHERE inserted_at > after
     )
 SELECT DISTINCT cityHash64(wallet), wallet
 FROM (
-    SELECT maker AS wallet FROM fills WHERE loaded_at > after
+    SELECT maker AS wallet FROM fills_since
+    WHERE (wallet_key, tx_key, order_key) NOT IN (
+        SELECT wallet_key, tx_key, order_key FROM trade_rows
+        WHERE wallet_key IN (SELECT wallet_key FROM fills_since))
     UNION ALL
-    SELECT wallet FROM activities WHERE inserted_at > after
+    SELECT wallet FROM activities_since
+    WHERE (wallet_key, order_key) NOT IN (
+        SELECT wallet_key, order_key FROM activity_rows
+        WHERE wallet_key IN (SELECT wallet_key FROM activities_since))
     UNION ALL
     SELECT wallet FROM activities
     WHERE kind IN ('split', 'merge', 'conversion')

@@ -13,7 +13,8 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from polyrank.cli import _settings, root_options, run_app
+from polyrank.cli import root_options, run_app
+from polyrank.cli_context import command_settings
 from polyrank.cli_report import err, out
 from polyrank.sim.demo import DEMO_PORT, DEMO_SEED, DEMO_WALLETS
 
@@ -164,7 +165,7 @@ def demo(
     from polyrank.progress import default_progress
     from polyrank.sim.demo import run_demo
 
-    settings = _settings(ctx, store_dsn=store, runtime_dir=runtime_dir)
+    settings = command_settings(ctx, store_dsn=store, runtime_dir=runtime_dir)
     own_the_terminal()
 
     def serving(url: str) -> None:

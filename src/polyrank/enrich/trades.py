@@ -44,10 +44,13 @@ ENRICHED_KEY = "enriched_fills_to"  # pipeline_state: the latest fill load an en
 LATEST_FILL_LOAD = "SELECT max(loaded_at) FROM fills"
 EPOCH = "1970-01-01 00:00:00.000"
 # fills and activities loaded this long before the last enrich's latest are looked at again:
-# room for a write whose load time was stamped before that enrich read the latest. A fill
+# room for a write whose load time was stamped (when its INSERT began) before that enrich read
+# the latest, but committed after. It bounds how long one INSERT of a concurrent writer may
+# take: a load commits each batch of wallets' new rows in one INSERT (ingest/writer.py),
+# which takes seconds at most, and one process's loads end before its enrich begins. A fill
 # keeps one row, and a wallet whose rows stand for all of them is not built again
-# (activity_wallets.sql)
-MARGIN_S = 600
+# (activity_wallets.sql): what the margin costs is reading those rows again
+MARGIN_S = 120
 
 
 def _next_table(store: Store, table: str) -> str:

@@ -124,10 +124,12 @@ def test_an_incremental_enrich_equals_a_full_one(parts, tmp_path):
         report = enrich(store, incremental=True)
         got = enriched(store)
         built = {w for (w,) in store.rows("SELECT wallet FROM enrich_wallets")}
-        # the reasons: a fill or activity loaded now, an activity on the held-back event
+        # the reasons: a fill or activity loaded now (not a redemption: it makes no activity
+        # row), an activity on the held-back event
         reasons = {w for (w,) in store.rows(
             "SELECT maker FROM fills WHERE loaded_at > now64(3) - INTERVAL 1 HOUR UNION ALL "
             "SELECT wallet FROM activities WHERE inserted_at > now64(3) - INTERVAL 1 HOUR "
+            "AND kind != 'redeem' "
             "UNION ALL SELECT wallet FROM activities WHERE lower(condition_id) = {e:String} "
             "OR condition_id IN (SELECT condition_id FROM markets "
             "WHERE lower(neg_risk_market_id) = {e:String})", {"e": event})}

@@ -9,7 +9,8 @@
 -- latest load less a margin (enrich/trades.py): the rows loaded since are candidates, and of
 -- those the ones an enriched row already stands for are not new. A fill's row has its
 -- maker's key and the fill id's keys (as build_trade_rows.sql derives them), an activity's
--- rows its wallet's key and cityHash64 of its id.
+-- rows its wallet's key and cityHash64 of its id (a conversion the Data API reports as one
+-- row per question: of its smallest id, so its other rows count as new while in the margin).
 INSERT INTO enrich_wallets
 WITH
     {loaded_after:DateTime64(3, 'UTC')} AS after,
@@ -41,9 +42,11 @@ WITH
                    splitByChar('_', id)[2], 3, 16)))) AS order_key
         FROM fills WHERE loaded_at > after
     ),
+    -- (redemptions make no activity rows: the metrics read them from activities)
     activities_since AS (
         SELECT wallet, cityHash64(wallet) AS wallet_key, cityHash64(id) AS order_key
-        FROM activities WHERE inserted_at > after
+        FROM activities
+        WHERE inserted_at > after AND kind IN ('split', 'merge', 'conversion')
     )
 SELECT DISTINCT cityHash64(wallet), wallet
 FROM (

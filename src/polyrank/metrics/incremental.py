@@ -26,9 +26,10 @@ log = logging.getLogger(__name__)
 SQL = "polyrank.metrics.sql"
 DAY = 86400
 #: the tables whose rows of the wallets the run does not compute are copied from the base
-#: run; their wallet rows are copied by the skilled step (skilled.sql), which badges them
-#: again over every row of the boards
-CARRIED = ("positions", "bets")
+#: run (and the strings of their positions' tokens: carry_tokens.sql); their wallet rows are
+#: copied by the skilled step (skilled.sql), which badges them again over every row of the
+#: boards
+CARRIED = ("position_rows", "bets")
 
 
 @dataclass(frozen=True)
@@ -90,3 +91,4 @@ def carry_over(store: Store, run_id: str, base: Base) -> None:
     sql = load_sql(SQL, "carry_over.sql")
     for table in CARRIED:
         store.command(sql, {"table": table, "run_id": run_id, "base_run": base.run_id})
+    store.command(load_sql(SQL, "carry_tokens.sql"), {"run_id": run_id, "base_run": base.run_id})

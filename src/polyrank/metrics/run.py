@@ -20,20 +20,23 @@ from polyrank.store import Store, load_sql
 
 log = logging.getLogger(__name__)
 SQL = "polyrank.metrics.sql"
-TABLES = ("positions", "bets", "wallet_metrics", "specialists", "token_prices")
+#: a run's result tables (positions: `position_rows`, with the strings in `run_tokens`; the
+#: `positions` view joins them)
+TABLES = ("position_rows", "run_tokens", "bets", "wallet_metrics", "specialists",
+          "token_prices")
 #: The run's steps in three parts (docs/scaling.md): the first reads every wallet's trades
 #: (on a cluster sharded by wallet, once over all shards, its table replicated), the second
 #: is local to each wallet (each shard alone), the last decides over each board's rows.
 TAPE_STEPS = ("token_prices.sql",)
 #: what the run read, per wallet and token (metrics/incremental.py: a later run compares)
 INPUT_STEPS = ("wallet_inputs.sql", "token_inputs.sql")
-WALLET_STEPS = ("position_work.sql", "positions.sql", "bets.sql", "risk_days.sql",
+WALLET_STEPS = ("positions.sql", "run_tokens.sql", "bets.sql", "risk_days.sql",
                 "risk_work.sql", "wallet_rows.sql")
 BOARD_STEPS = ("skilled.sql", "specialists.sql")
 STEPS = (*TAPE_STEPS, *INPUT_STEPS, *WALLET_STEPS, *BOARD_STEPS)
-#: the run's positions as numbers, its equity changes, risk figures, wallet rows before the
-#: skilled badge and the wallets it computed, dropped once the run is done
-WORK = ("position_work", "risk_days", "risk_work", "wallet_rows_work", "run_wallets")
+#: the run's equity changes, risk figures, wallet rows before the skilled badge and the
+#: wallets it computed, dropped once the run is done
+WORK = ("risk_days", "risk_work", "wallet_rows_work", "run_wallets")
 #: kept with the run's results: what it read (the next run may carry over from it)
 INPUTS = ("wallet_inputs", "token_inputs")
 DAY = 86400
@@ -233,7 +236,7 @@ def publish_run(store: Store, run_id: str, as_of: int, *, inputs: str = "",
                            "{r:String}", {"r": run_id})
     computed = computed if base else wallets
     store.insert("metrics_runs", [(run_id, as_of, started_at or datetime.now(UTC),
-                                   datetime.now(UTC), seconds, trades, counts["positions"],
+                                   datetime.now(UTC), seconds, trades, counts["position_rows"],
                                    counts["bets"], wallets, "complete", base, computed,
                                    config_key(config or MetricsConfig()))],
                  ("run_id", "as_of", "started_at", "finished_at", "seconds", "trades",
@@ -247,10 +250,11 @@ def publish_run(store: Store, run_id: str, as_of: int, *, inputs: str = "",
     # a reader that picked the previous run a moment ago can still finish with it
     _drop_runs_except(store, {run_id, previous or run_id})
     carried = f" ({wallets - computed} carried over from {base})" if base else ""
+    positions = counts["position_rows"]
     log.info("metrics run %s (as of %d): %d positions, %d bets, %d wallets%s in %.1f s",
-             run_id, as_of, counts["positions"], counts["bets"], wallets, carried, seconds)
-    return MetricsReport(run_id, as_of, trades, counts["positions"], counts["bets"], wallets,
-                         seconds, step_s or {}, computed, base)
+             run_id, as_of, positions, counts["bets"], wallets, carried, seconds)
+    return MetricsReport(run_id, as_of, trades, positions, counts["bets"], wallets, seconds,
+                         step_s or {}, computed, base)
 
 
 def _drop_runs_except(store: Store, keep: set[str]) -> None:

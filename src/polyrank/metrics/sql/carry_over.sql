@@ -7,6 +7,6 @@ FROM (
     SELECT *
     FROM {table:Identifier}
     WHERE run_id = {base_run:String}
-          AND cityHash64(wallet) NOT IN (SELECT wallet_key FROM run_wallets
-                                         WHERE run_id = {run_id:String})
+          AND wallet_key NOT IN (SELECT wallet_key FROM run_wallets
+                                 WHERE run_id = {run_id:String})
 )

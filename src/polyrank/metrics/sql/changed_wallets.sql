@@ -27,10 +27,10 @@ FROM (
     GROUP BY wallet_key
     HAVING count() = 1 OR min(digest) != max(digest)
     UNION ALL
-    SELECT cityHash64(wallet)
-    FROM positions
+    SELECT wallet_key
+    FROM position_rows
     WHERE run_id = {base_run:String}
-          AND cityHash64(token_id) IN (SELECT token_key FROM changed_tokens)
+          AND token_key IN (SELECT token_key FROM changed_tokens)
     UNION ALL
     SELECT wallet_key
     FROM trade_rows

@@ -1,5 +1,5 @@
 -- Per wallet, one hash of everything of its own that the run reads (metrics/incremental.py):
--- its enriched fills and activities up to the as-of time, its redemptions (position_work.sql
+-- its enriched fills and activities up to the as-of time, its redemptions (positions.sql
 -- books a resolved position by them) and whether its history was truncated. Rows hashed one
 -- by one and combined by count, XOR and sum: the same rows in any order, the same digest.
 INSERT INTO wallet_inputs

@@ -192,7 +192,7 @@ WITH
                sum(p.unrealized) AS unrealized, countIf(p.unmatched_sell > 0) AS incomplete,
                sum(p.pnl_polymarket) AS pm, sum(p.pnl_fee_effect) AS fee_effect,
                sum(p.pnl_unredeemed) AS unredeemed
-        FROM (SELECT * FROM position_work
+        FROM (SELECT * FROM position_rows
               WHERE run_id = run AND wallet_key BETWEEN wallet_lo AND wallet_hi) AS p
         JOIN tokens AS t ON t.token_key = p.token_key
         ARRAY JOIN [0, t.category] AS scope

@@ -23,7 +23,7 @@ FROM (
 ) AS m
 LEFT JOIN (SELECT id, title, slug, tag_slugs FROM events FINAL) AS e ON e.id = m.event_id
 LEFT JOIN (
-    SELECT condition_id, any(category) AS category FROM positions
+    SELECT condition_id, any(category) AS category FROM run_tokens
     WHERE run_id = {run:String} AND lower(condition_id) IN (
         SELECT lower(condition_id) FROM markets FINAL
         WHERE id = {market:String} OR lower(condition_id) = {market:String})

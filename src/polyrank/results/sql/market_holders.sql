@@ -3,6 +3,21 @@
 -- (the whole-history window), largest holdings first, with the wallet's skill figures and
 -- behaviour flags of its overall row (docs/metrics.md §4.6, §4.8) and its skill figures in
 -- the category. `total`: the skilled open positions before the limit.
+WITH
+    -- the market's tokens as the run kept them, its open positions in the run (by number)
+    -- and their wallets' addresses
+    tokens AS (
+        SELECT token_key, token_id FROM run_tokens
+        WHERE run_id = {run:String} AND condition_id = {condition:String}
+    ),
+    held AS (
+        SELECT wallet_key, token_key, amount, avg_price, mark, unrealized FROM position_rows
+        WHERE run_id = {run:String} AND is_open AND token_key IN (SELECT token_key FROM tokens)
+    ),
+    holders AS (
+        SELECT wallet_key, wallet FROM trade_wallets
+        WHERE wallet_key IN (SELECT wallet_key FROM held)
+    )
 SELECT p.wallet AS wallet, p.token_id AS token_id,
        indexOf({token_ids:Array(String)}, p.token_id) - 1 AS outcome_index,
        {outcomes:Array(String)}[indexOf({token_ids:Array(String)}, p.token_id)] AS outcome,
@@ -15,16 +30,18 @@ SELECT p.wallet AS wallet, p.token_id AS token_id,
        s.favourite_buyer = 1 AS favourite_buyer,
        count() OVER () AS total
 FROM (
-    SELECT wallet, token_id, amount, avg_price, mark, unrealized FROM positions
-    WHERE run_id = {run:String} AND condition_id = {condition:String} AND is_open
+    SELECT w.wallet AS wallet, t.token_id AS token_id, h.amount AS amount,
+           h.avg_price AS avg_price, h.mark AS mark, h.unrealized AS unrealized
+    FROM held AS h
+    JOIN tokens AS t ON t.token_key = h.token_key
+    JOIN holders AS w ON w.wallet_key = h.wallet_key
 ) AS p
 LEFT JOIN (
     SELECT wallet, skilled, edge, edge_lb, skill_z, market_maker, high_frequency,
            favourite_buyer
     FROM wallet_metrics
     WHERE run_id = {run:String} AND window = {window:String} AND category = {every:String}
-      AND wallet IN (SELECT wallet FROM positions
-                     WHERE run_id = {run:String} AND condition_id = {condition:String})
+      AND wallet IN (SELECT wallet FROM holders)
 ) AS s ON s.wallet = p.wallet
 LEFT JOIN (
     SELECT wallet, skilled, edge_lb, skill_z FROM wallet_metrics

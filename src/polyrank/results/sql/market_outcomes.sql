@@ -9,6 +9,10 @@
 -- parts (one per slice), read in parallel, so a plain sum's order (and last bits) would vary
 -- from one request to the next.
 WITH
+    tokens AS (
+        SELECT token_key, token_id FROM run_tokens
+        WHERE run_id = {run:String} AND condition_id = {condition:String}
+    ),
     skilled_all AS (
         SELECT wallet FROM wallet_metrics
         WHERE run_id = {run:String} AND window = {window:String}
@@ -36,11 +40,15 @@ WITH
                arraySum(arraySort(groupArrayIf(unrealized, is_open AND sc)))
                    AS category_unrealized
         FROM (
-            SELECT token_id, mark, is_open, amount, amount * avg_price AS cost, unrealized,
-                   wallet IN (SELECT wallet FROM skilled_all) AS sa,
-                   wallet IN (SELECT wallet FROM skilled_cat) AS sc
-            FROM positions
-            WHERE run_id = {run:String} AND condition_id = {condition:String}
+            -- the market's positions in the run, by number (its tokens as the run kept them)
+            SELECT t.token_id AS token_id, p.mark AS mark, p.is_open AS is_open,
+                   p.amount AS amount, p.amount * p.avg_price AS cost,
+                   p.unrealized AS unrealized,
+                   p.wallet_key IN (SELECT cityHash64(wallet) FROM skilled_all) AS sa,
+                   p.wallet_key IN (SELECT cityHash64(wallet) FROM skilled_cat) AS sc
+            FROM (SELECT * FROM position_rows WHERE run_id = {run:String}
+                  AND token_key IN (SELECT token_key FROM tokens)) AS p
+            JOIN tokens AS t ON t.token_key = p.token_key
         )
         GROUP BY token_id
     )

@@ -14,13 +14,21 @@ WITH
         WHERE run_id = {run:String} AND window = {window:String}
           AND category = {every:String} AND skilled = 1
     ),
-    skilled_open AS (
-        SELECT condition_id, token_id, wallet, amount, amount * avg_price AS cost, mark,
-               category
-        FROM positions
-        WHERE run_id = {run:String} AND is_open AND condition_id != ''
+    -- the run's tokens with a market, as it kept them (of the category asked for)
+    tokens AS (
+        SELECT token_key, token_id, condition_id, category FROM run_tokens
+        WHERE run_id = {run:String} AND condition_id != ''
           AND ({category:String} = {every:String} OR category = {category:String})
-          AND wallet IN (SELECT wallet FROM skilled)
+    ),
+    skilled_open AS (
+        -- (a wallet by its key: only counted here)
+        SELECT t.condition_id AS condition_id, t.token_id AS token_id, p.wallet_key AS wallet,
+               p.amount AS amount, p.amount * p.avg_price AS cost, p.mark AS mark,
+               t.category AS category
+        FROM (SELECT * FROM position_rows
+              WHERE run_id = {run:String} AND is_open
+                AND wallet_key IN (SELECT cityHash64(wallet) FROM skilled)) AS p
+        JOIN tokens AS t ON t.token_key = p.token_key
     ),
     per_outcome AS (
         -- (sums over sorted values, the same last bits whatever order the parts are read in)
@@ -53,9 +61,12 @@ WITH
         FROM skilled_open GROUP BY condition_id
     ),
     everyone AS (
-        SELECT condition_id, uniqExact(wallet) AS holders FROM positions
-        WHERE run_id = {run:String} AND is_open
-          AND condition_id IN (SELECT condition_id FROM skilled_open)
+        SELECT t.condition_id AS condition_id, uniqExact(p.wallet_key) AS holders
+        FROM (SELECT wallet_key, token_key FROM position_rows
+              WHERE run_id = {run:String} AND is_open) AS p
+        JOIN (SELECT token_key, condition_id FROM tokens
+              WHERE condition_id IN (SELECT condition_id FROM skilled_open)) AS t
+            ON t.token_key = p.token_key
         GROUP BY condition_id
     )
 SELECT * FROM (

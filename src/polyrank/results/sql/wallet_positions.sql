@@ -9,9 +9,15 @@ SELECT p.token_id AS token_id, p.condition_id AS condition_id, m.id AS market_id
        p.unmatched_sell AS unmatched_sell, p.is_open AS is_open, p.closed_ts AS closed_ts,
        p.fills AS fills, count() OVER () AS total
 FROM (
-    SELECT * FROM positions
-    WHERE run_id = {run:String} AND wallet = {wallet:String}
-      AND ({state:String} = 'all' OR is_open = ({state:String} = 'open'))
+    -- (the run's positions by number, the token's strings as the run kept them)
+    SELECT p.*, t.token_id AS token_id, t.condition_id AS condition_id, t.category AS category
+    FROM (
+        SELECT * FROM position_rows
+        WHERE run_id = {run:String} AND wallet_key = cityHash64({wallet:String})
+          AND ({state:String} = 'all' OR is_open = ({state:String} = 'open'))
+    ) AS p
+    JOIN (SELECT token_key, token_id, condition_id, category FROM run_tokens
+          WHERE run_id = {run:String}) AS t ON t.token_key = p.token_key
 ) AS p
 LEFT JOIN (SELECT condition_id, id, question, outcomes, token_ids FROM markets FINAL) AS m
     ON m.condition_id = p.condition_id

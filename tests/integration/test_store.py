@@ -38,11 +38,21 @@ def test_open_applies_migrations_once(store_dsn):
         assert st.applied_migrations() == first
 
 
+def _migrate_to(st: Store, version: int) -> None:
+    """Apply (and record) the migrations up to `version`, as a store of that age had them."""
+    from polyrank.store.migrations import BOOTSTRAP, discover
+
+    st.command(BOOTSTRAP)
+    for mig in discover()[:version]:
+        for statement in mig.statements():
+            st.command(statement)
+        st.insert("schema_migrations", [(mig.version, mig.name, mig.checksum)],
+                  ["version", "name", "checksum"])
+
+
 def test_compact_trades_migration_keeps_the_enriched_rows(store_dsn):
     """0006 splits the `trades` table into trade_rows / trade_tokens / trade_wallets and makes
     `trades` a view over them: a store enriched before it reads the same rows after it."""
-    from polyrank.store.migrations import BOOTSTRAP, discover
-
     row = {"wallet": WALLET, "ts": 1_760_000_000, "tx_key": 7, "order_key": 9,
            "token_id": TOKEN, "is_buy": 1, "shares": 5_000_000, "usdc": 2_500_000,
            "received": 4_990_000, "cash": 2_500_000, "fee_usdc": 0, "fee_shares": 10_000,
@@ -50,12 +60,7 @@ def test_compact_trades_migration_keeps_the_enriched_rows(store_dsn):
            "event_id": "3", "neg_risk_market_id": "", "bet_key": "0xc", "category": "crypto",
            "payout": 1.0, "resolved_at": 1_760_086_400}
     with Store.open(store_dsn, migrate=False) as st:
-        st.command(BOOTSTRAP)
-        for mig in discover()[:5]:
-            for statement in mig.statements():
-                st.command(statement)
-            st.insert("schema_migrations", [(mig.version, mig.name, mig.checksum)],
-                      ["version", "name", "checksum"])
+        _migrate_to(st, 5)
         st.command("CREATE TABLE stage AS trades ENGINE = Memory")
         st.insert("stage", [tuple(row.values())], list(row))
         st.command("INSERT INTO trades SELECT * REPLACE (cityHash64(wallet) AS wallet_key, "
@@ -74,20 +79,13 @@ def test_positions_by_number_migration_keeps_a_runs_positions(store_dsn):
     """0028 keeps a run's positions by number (`position_rows`, the tokens' strings in
     `run_tokens`) and makes `positions` a view joining them: a run written before it reads
     the same rows after it, its tokens' strings as the run wrote them."""
-    from polyrank.store.migrations import BOOTSTRAP, discover
-
     row = {"run_id": "r1", "wallet": WALLET, "token_id": TOKEN, "condition_id": "0xc",
            "bet_key": "0xb", "category": "crypto", "amount": 3.5, "avg_price": 0.25,
            "realized": -1.25, "cost": 2.0, "bought": 8.0, "unmatched_sell": 0.0, "fills": 4,
            "is_open": 1, "closed_ts": None, "mark": 0.5, "unrealized": 0.875,
            "pnl_polymarket": -1.0, "pnl_fee_effect": -0.25, "pnl_unredeemed": 0.0}
     with Store.open(store_dsn, migrate=False) as st:
-        st.command(BOOTSTRAP)
-        for mig in discover()[:27]:
-            for statement in mig.statements():
-                st.command(statement)
-            st.insert("schema_migrations", [(mig.version, mig.name, mig.checksum)],
-                      ["version", "name", "checksum"])
+        _migrate_to(st, 27)
         st.insert("positions", [tuple(row.values())], list(row))
         # the wallet's address, as an enrich keeps it (the view joins it)
         st.command("INSERT INTO trade_wallets SELECT cityHash64({w:String}), {w:String}",

@@ -17,27 +17,10 @@ CREATE TABLE IF NOT EXISTS run_tokens (
 PARTITION BY run_id
 ORDER BY token_key;
 
-CREATE TABLE IF NOT EXISTS position_rows (
-    run_id         String,
-    wallet_key     UInt64,
-    token_key      UInt64,
-    amount         Float64,
-    avg_price      Float64,
-    realized       Float64,
-    cost           Float64,
-    bought         Float64,
-    unmatched_sell Float64,
-    fills          UInt32,
-    is_open        UInt8,
-    closed_ts      Nullable(UInt32),
-    mark           Nullable(Float64),
-    unrealized     Float64,
-    pnl_polymarket Float64,
-    pnl_fee_effect Float64,
-    pnl_unredeemed Float64
-) ENGINE = MergeTree
-PARTITION BY run_id
-ORDER BY (wallet_key, token_key);
+-- (its rows were a run in progress: no run is computed beside a migration)
+TRUNCATE TABLE IF EXISTS position_work;
+
+RENAME TABLE position_work TO position_rows;
 
 -- the runs the store keeps, from the table they were written to
 INSERT INTO run_tokens
@@ -53,9 +36,6 @@ SELECT run_id, cityHash64(wallet), cityHash64(token_id), amount, avg_price, real
        pnl_fee_effect, pnl_unredeemed
 FROM positions
 WHERE run_id NOT IN (SELECT run_id FROM position_rows);
-
--- (its rows were a run in progress: no run is computed beside a migration)
-DROP TABLE IF EXISTS position_work;
 
 DROP TABLE IF EXISTS positions;
 

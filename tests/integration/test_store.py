@@ -32,10 +32,19 @@ def test_open_applies_migrations_once(store_dsn):
         first = st.applied_migrations()
         assert [v for v, _ in first] == [m.version for m in discover()]
         assert [v for v, _ in first] == [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16,
-                                            17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28]
+                                            17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29]
     with Store.open(store_dsn) as st:
         assert st.migrate() == []
         assert st.applied_migrations() == first
+
+
+def test_only_wallet_metrics_keeps_a_copy_by_wallet(store):
+    """Wallet pages read wallet_metrics by wallet (its by_wallet projection); the work table
+    the wallet steps write is read whole, and writing a sorted second copy of it was waste."""
+    sql = "SELECT create_table_query FROM system.tables WHERE database = currentDatabase() " \
+          "AND name = {t:String}"
+    assert "PROJECTION by_wallet" in store.scalar(sql, {"t": "wallet_metrics"})
+    assert "PROJECTION" not in store.scalar(sql, {"t": "wallet_rows_work"})
 
 
 def _migrate_to(st: Store, version: int) -> None:
@@ -75,30 +84,36 @@ def test_compact_trades_migration_keeps_the_enriched_rows(store_dsn):
     assert got["wallet_key"] and got["token_key"]
 
 
-def test_positions_by_number_migration_keeps_a_runs_positions(store_dsn):
-    """0028 keeps a run's positions by number (`position_rows`, the tokens' strings in
-    `run_tokens`) and makes `positions` a view joining them: a run written before it reads
-    the same rows after it, its tokens' strings as the run wrote them."""
+def test_positions_and_bets_by_number_migration_keeps_a_runs_rows(store_dsn):
+    """0028 keeps a run's positions and bets by number (`position_rows`, `bet_rows`; the
+    strings in `run_tokens`, `run_bets`) and makes `positions` and `bets` views joining them:
+    a run written before it reads the same rows after it, with the strings it wrote."""
     row = {"run_id": "r1", "wallet": WALLET, "token_id": TOKEN, "condition_id": "0xc",
            "bet_key": "0xb", "category": "crypto", "amount": 3.5, "avg_price": 0.25,
            "realized": -1.25, "cost": 2.0, "bought": 8.0, "unmatched_sell": 0.0, "fills": 4,
            "is_open": 1, "closed_ts": None, "mark": 0.5, "unrealized": 0.875,
            "pnl_polymarket": -1.0, "pnl_fee_effect": -0.25, "pnl_unredeemed": 0.0}
+    bet = {"run_id": "r1", "wallet": WALLET, "bet_key": "0xb", "category": "crypto",
+           "pnl": -1.25, "cost": 2.0, "closed": 0, "closed_ts": None, "positions": 1,
+           "pnl_polymarket": -1.0, "pnl_fee_effect": -0.25, "pnl_unredeemed": 0.0,
+           "shares_bought": 8.0, "event_id": "7"}
     with Store.open(store_dsn, migrate=False) as st:
         _migrate_to(st, 27)
         st.insert("positions", [tuple(row.values())], list(row))
+        st.insert("bets", [tuple(bet.values())], list(bet))
         # the wallet's address, as an enrich keeps it (the view joins it)
         st.command("INSERT INTO trade_wallets SELECT cityHash64({w:String}), {w:String}",
                    {"w": WALLET})
     with Store.open(store_dsn) as st:
         assert [v for v, _ in st.applied_migrations()][-1] >= 28
-        result = st.query("SELECT * FROM positions")
-        assert result.column_names == tuple(row)
-        got = dict(zip(result.column_names, result.result_rows[0], strict=True))
-        assert st.scalar("SELECT engine FROM system.tables WHERE name = 'positions' "
-                         "AND database = currentDatabase()") == "View"
+        for table, written in (("positions", row), ("bets", bet)):
+            result = st.query("SELECT * FROM {t:Identifier}", {"t": table})
+            assert result.column_names == tuple(written)
+            assert [dict(zip(written, r, strict=True)) for r in result.result_rows] == [written]
+            assert st.scalar("SELECT engine FROM system.tables WHERE name = {t:String} "
+                             "AND database = currentDatabase()", {"t": table}) == "View"
         assert st.scalar("SELECT count() FROM position_rows") == 1
-    assert got == row
+        assert st.scalar("SELECT count() FROM bet_rows") == 1
 
 
 def test_loading_the_same_fill_twice_leaves_one_row(store):

@@ -26,10 +26,12 @@ log = logging.getLogger(__name__)
 SQL = "polyrank.metrics.sql"
 DAY = 86400
 #: the tables whose rows of the wallets the run does not compute are copied from the base
-#: run (and the strings of their positions' tokens: carry_tokens.sql); their wallet rows are
+#: run (and the strings of their tokens and bets: carry_strings.sql); their wallet rows are
 #: copied by the skilled step (skilled.sql), which badges them again over every row of the
 #: boards
-CARRIED = ("position_rows", "bets")
+CARRIED = ("position_rows", "bet_rows")
+#: the strings of the tokens and bets the carried rows hold, by their keys
+STRINGS = {"run_tokens": "token_key", "run_bets": "bet_hash"}
 
 
 @dataclass(frozen=True)
@@ -91,4 +93,7 @@ def carry_over(store: Store, run_id: str, base: Base) -> None:
     sql = load_sql(SQL, "carry_over.sql")
     for table in CARRIED:
         store.command(sql, {"table": table, "run_id": run_id, "base_run": base.run_id})
-    store.command(load_sql(SQL, "carry_tokens.sql"), {"run_id": run_id, "base_run": base.run_id})
+    sql = load_sql(SQL, "carry_strings.sql")
+    for table, key in STRINGS.items():
+        store.command(sql, {"table": table, "key": key, "run_id": run_id,
+                            "base_run": base.run_id})

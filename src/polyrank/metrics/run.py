@@ -20,18 +20,18 @@ from polyrank.store import Store, load_sql
 
 log = logging.getLogger(__name__)
 SQL = "polyrank.metrics.sql"
-#: a run's result tables (positions: `position_rows`, with the strings in `run_tokens`; the
-#: `positions` view joins them)
-TABLES = ("position_rows", "run_tokens", "bets", "wallet_metrics", "specialists",
-          "token_prices")
+#: a run's result tables (positions and bets by number in `position_rows` and `bet_rows`,
+#: their strings in `run_tokens` and `run_bets`: the `positions` and `bets` views join them)
+TABLES = ("position_rows", "run_tokens", "bet_rows", "run_bets", "wallet_metrics",
+          "specialists", "token_prices")
 #: The run's steps in three parts (docs/scaling.md): the first reads every wallet's trades
 #: (on a cluster sharded by wallet, once over all shards, its table replicated), the second
 #: is local to each wallet (each shard alone), the last decides over each board's rows.
 TAPE_STEPS = ("token_prices.sql",)
 #: what the run read, per wallet and token (metrics/incremental.py: a later run compares)
 INPUT_STEPS = ("wallet_inputs.sql", "token_inputs.sql")
-WALLET_STEPS = ("positions.sql", "run_tokens.sql", "bets.sql", "risk_days.sql",
-                "risk_work.sql", "wallet_rows.sql")
+WALLET_STEPS = ("positions.sql", "run_tokens.sql", "bets.sql", "run_bets.sql",
+                "risk_days.sql", "risk_work.sql", "wallet_rows.sql")
 BOARD_STEPS = ("skilled.sql", "specialists.sql")
 STEPS = (*TAPE_STEPS, *INPUT_STEPS, *WALLET_STEPS, *BOARD_STEPS)
 #: the run's equity changes, risk figures, wallet rows before the skilled badge and the
@@ -237,7 +237,7 @@ def publish_run(store: Store, run_id: str, as_of: int, *, inputs: str = "",
     computed = computed if base else wallets
     store.insert("metrics_runs", [(run_id, as_of, started_at or datetime.now(UTC),
                                    datetime.now(UTC), seconds, trades, counts["position_rows"],
-                                   counts["bets"], wallets, "complete", base, computed,
+                                   counts["bet_rows"], wallets, "complete", base, computed,
                                    config_key(config or MetricsConfig()))],
                  ("run_id", "as_of", "started_at", "finished_at", "seconds", "trades",
                   "positions", "bets", "wallets", "status", "base_run", "computed_wallets",
@@ -252,8 +252,8 @@ def publish_run(store: Store, run_id: str, as_of: int, *, inputs: str = "",
     carried = f" ({wallets - computed} carried over from {base})" if base else ""
     positions = counts["position_rows"]
     log.info("metrics run %s (as of %d): %d positions, %d bets, %d wallets%s in %.1f s",
-             run_id, as_of, positions, counts["bets"], wallets, carried, seconds)
-    return MetricsReport(run_id, as_of, trades, positions, counts["bets"], wallets, seconds,
+             run_id, as_of, positions, counts["bet_rows"], wallets, carried, seconds)
+    return MetricsReport(run_id, as_of, trades, positions, counts["bet_rows"], wallets, seconds,
                          step_s or {}, computed, base)
 
 

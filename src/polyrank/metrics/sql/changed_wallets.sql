@@ -37,8 +37,8 @@ FROM (
     WHERE ts <= as_of
           AND arrayExists(d -> ts > base_as_of - d * 86400 AND ts <= as_of - d * 86400, windows)
     UNION ALL
-    SELECT cityHash64(wallet)
-    FROM bets
+    SELECT wallet_key
+    FROM bet_rows
     WHERE run_id = {base_run:String} AND closed
           AND arrayExists(d -> ifNull(closed_ts, 0) > base_as_of - d * 86400
                                AND ifNull(closed_ts, 0) <= as_of - d * 86400, windows)

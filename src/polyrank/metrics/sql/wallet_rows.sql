@@ -113,13 +113,18 @@ WITH
         JOIN trade_wallets AS w ON w.wallet_key = f.wallet_key
     ),
     scoped_bets AS (
-        -- the run's bets of the slice, once per scope, by numbers
-        SELECT cityHash64(wallet) AS wallet_key, scope, closed, closed_ts, cost, pnl,
-               pnl_polymarket, pnl_fee_effect, pnl_unredeemed, shares_bought,
-               cityHash64(event_id) AS event
-        FROM bets
-        ARRAY JOIN [0, toUInt8(indexOf(categories, toString(category)))] AS scope
-        WHERE run_id = run AND cityHash64(wallet) BETWEEN wallet_lo AND wallet_hi
+        -- the run's bets of the slice, once per scope, by numbers (a bet's category and
+        -- event as the run kept them: run_bets.sql)
+        SELECT b.wallet_key AS wallet_key, scope, b.closed AS closed, b.closed_ts AS closed_ts,
+               b.cost AS cost, b.pnl AS pnl, b.pnl_polymarket AS pnl_polymarket,
+               b.pnl_fee_effect AS pnl_fee_effect, b.pnl_unredeemed AS pnl_unredeemed,
+               b.shares_bought AS shares_bought, k.event AS event
+        FROM (SELECT * FROM bet_rows
+              WHERE run_id = run AND wallet_key BETWEEN wallet_lo AND wallet_hi) AS b
+        JOIN (SELECT bet_hash, toUInt8(indexOf(categories, toString(category))) AS category,
+                     cityHash64(event_id) AS event
+              FROM run_bets WHERE run_id = run) AS k ON k.bet_hash = b.bet_hash
+        ARRAY JOIN [0, k.category] AS scope
     ),
     bet_windows AS (
         SELECT wallet_key, scope, wi,

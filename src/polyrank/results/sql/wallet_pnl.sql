@@ -78,8 +78,8 @@ WITH
     ),
     closed AS (
         SELECT toDate(toDateTime(closed_ts, 'UTC')) AS day, sum(pnl) AS pnl
-        FROM bets
-        WHERE run_id = {run:String} AND wallet = {wallet:String} AND closed
+        FROM bet_rows
+        WHERE run_id = {run:String} AND wallet_key = cityHash64({wallet:String}) AND closed
         GROUP BY day
     )
 SELECT toString(e.day) AS day,

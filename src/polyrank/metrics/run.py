@@ -235,9 +235,10 @@ def publish_run(store: Store, run_id: str, as_of: int, *, inputs: str = "",
     wallets = store.scalar("SELECT uniqExact(wallet) FROM wallet_metrics WHERE run_id = "
                            "{r:String}", {"r": run_id})
     computed = computed if base else wallets
+    positions, bets = counts["position_rows"], counts["bet_rows"]
     store.insert("metrics_runs", [(run_id, as_of, started_at or datetime.now(UTC),
-                                   datetime.now(UTC), seconds, trades, counts["position_rows"],
-                                   counts["bet_rows"], wallets, "complete", base, computed,
+                                   datetime.now(UTC), seconds, trades, positions, bets,
+                                   wallets, "complete", base, computed,
                                    config_key(config or MetricsConfig()))],
                  ("run_id", "as_of", "started_at", "finished_at", "seconds", "trades",
                   "positions", "bets", "wallets", "status", "base_run", "computed_wallets",
@@ -250,10 +251,9 @@ def publish_run(store: Store, run_id: str, as_of: int, *, inputs: str = "",
     # a reader that picked the previous run a moment ago can still finish with it
     _drop_runs_except(store, {run_id, previous or run_id})
     carried = f" ({wallets - computed} carried over from {base})" if base else ""
-    positions = counts["position_rows"]
     log.info("metrics run %s (as of %d): %d positions, %d bets, %d wallets%s in %.1f s",
-             run_id, as_of, positions, counts["bet_rows"], wallets, carried, seconds)
-    return MetricsReport(run_id, as_of, trades, positions, counts["bet_rows"], wallets, seconds,
+             run_id, as_of, positions, bets, wallets, carried, seconds)
+    return MetricsReport(run_id, as_of, trades, positions, bets, wallets, seconds,
                          step_s or {}, computed, base)
 
 

@@ -25,13 +25,15 @@ from polyrank.store import Store, load_sql
 log = logging.getLogger(__name__)
 SQL = "polyrank.metrics.sql"
 DAY = 86400
-#: the tables whose rows of the wallets the run does not compute are copied from the base
-#: run (and the strings of their tokens and bets: carry_strings.sql); their wallet rows are
-#: copied by the skilled step (skilled.sql), which badges them again over every row of the
-#: boards
-CARRIED = ("position_rows", "bet_rows")
-#: the strings of the tokens and bets the carried rows hold, by their keys
-STRINGS = {"run_tokens": "token_key", "run_bets": "bet_hash"}
+#: what the run copies from the base run, in order (carry_over.sql): the rows of the wallets
+#: it does not compute, then the strings of the tokens and bets they hold that its own rows
+#: did not bring, each as (table, key, the table of the keys the run already has); the
+#: wallet rows are copied by the skilled step (skilled.sql), which badges them again over
+#: every row of the boards
+CARRIED = (("position_rows", "wallet_key", "run_wallets"),
+           ("bet_rows", "wallet_key", "run_wallets"),
+           ("run_tokens", "token_key", "run_tokens"),
+           ("run_bets", "bet_hash", "run_bets"))
 
 
 @dataclass(frozen=True)
@@ -91,9 +93,6 @@ def changed_wallets(store: Store, config: MetricsConfig, run_id: str, as_of: int
 def carry_over(store: Store, run_id: str, base: Base) -> None:
     """Copy the rows of every wallet the run did not compute from the base run."""
     sql = load_sql(SQL, "carry_over.sql")
-    for table in CARRIED:
-        store.command(sql, {"table": table, "run_id": run_id, "base_run": base.run_id})
-    sql = load_sql(SQL, "carry_strings.sql")
-    for table, key in STRINGS.items():
-        store.command(sql, {"table": table, "key": key, "run_id": run_id,
+    for table, key, taken in CARRIED:
+        store.command(sql, {"table": table, "key": key, "taken": taken, "run_id": run_id,
                             "base_run": base.run_id})

@@ -37,7 +37,7 @@ def readme_example() -> str:
 @pytest.fixture(scope="module")
 def world(tmp_path_factory):
     root = tmp_path_factory.mktemp("readme")
-    generate_world(root / "world", WorldParams(seed=11, wallets=150, markets=80, fills=40_000,
+    generate_world(root / "world", WorldParams(seed=11, wallets=50, markets=80, fills=13_000,
                                                start="2025-03-01", end="2026-04-20"))
     with ReplayServer(root / "world") as server:
         yield root / "world", server.url

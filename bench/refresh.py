@@ -151,6 +151,13 @@ def main() -> None:
               f"read again (the overlap), {ref.ingest.activities_new:,} new activities; "
               f"enrich {ref.enrich.seconds:.2f} s vs {rebuilt.enrich.seconds:.2f} s, metrics "
               f"{ref.metrics.seconds:.2f} s vs {rebuilt.metrics.seconds:.2f} s")
+        print(f"refresh's enrich built the activity rows of {ref.enrich.activity_wallets} "
+              "wallets again")
+        for name, rep in (("refresh", ref), ("rebuild", rebuilt)):
+            print(f"{name}'s enrich by step: " + ", ".join(
+                f"{k} {v:.2f}" for k, v in rep.enrich.step_s.items()))
+            print(f"{name}'s metrics by step: " + ", ".join(
+                f"{k} {v:.2f}" for k, v in rep.metrics.step_s.items()))
         run = ref.metrics
         print(f"refresh's metrics run: {run.computed_wallets:,} of {run.wallets:,} wallets "
               "computed" + (f", the others carried over from {run.base_run}" if run.base_run

@@ -62,10 +62,16 @@ def _next_table(store: Store, table: str) -> str:
     return nxt
 
 
-def _run(store: Store, sql_files: tuple[str, ...], params: dict) -> None:
+def _run(store: Store, sql_files: tuple[str, ...], params: dict,
+         step_s: dict[str, float] | None = None) -> None:
+    """Run the .sql files in order; their seconds are added to `step_s` by file name."""
     for sql_file in sql_files:
+        t0 = time.monotonic()
         sql = load_sql(SQL, sql_file)
         store.command(sql, {k: v for k, v in params.items() if "{" + k + ":" in sql})
+        if step_s is not None:
+            name = sql_file.removesuffix(".sql")
+            step_s[name] = step_s.get(name, 0.0) + time.monotonic() - t0
 
 
 def _enriched_to(store: Store) -> str | None:
@@ -87,6 +93,8 @@ class EnrichReport:
     seconds: float = 0.0
     #: the wallets whose activity rows an incremental enrich built again (None: every one)
     activity_wallets: int | None = None
+    #: seconds per step (.sql file), and of the closing counts ("report")
+    step_s: dict[str, float] = field(default_factory=dict)
 
 
 def enrich(store: Store, *, list_limit: int = 20, incremental: bool = False) -> EnrichReport:
@@ -103,15 +111,15 @@ def enrich(store: Store, *, list_limit: int = 20, incremental: bool = False) -> 
     # what this enrich reads of the markets, taken before it reads them (activity_wallets.sql
     # compares it with the last enrich's; it replaces that one at the end)
     _next_table(store, MARKETS)
-    _run(store, ("enriched_markets.sql",), {"target": f"{MARKETS}_next"})
+    _run(store, ("enriched_markets.sql",), {"target": f"{MARKETS}_next"}, report.step_s)
     if after is not None:
         del rebuild["trade_rows"]
         # (before the append: a fill without a row yet is new)
         store.command("TRUNCATE TABLE enrich_wallets")
-        _run(store, ("activity_wallets.sql",), {"loaded_after": after})
+        _run(store, ("activity_wallets.sql",), {"loaded_after": after}, report.step_s)
         report.activity_wallets = store.scalar("SELECT count() FROM enrich_wallets")
         _run(store, TABLES["trade_rows"], {"target": "trade_rows", "loaded_after": after,
-                                           "exchanges": list(EXCHANGES)})
+                                           "exchanges": list(EXCHANGES)}, report.step_s)
     trades = "trade_rows" if after is not None else "trade_rows_next"
     for table, sql_files in rebuild.items():
         nxt = _next_table(store, table)
@@ -120,17 +128,19 @@ def enrich(store: Store, *, list_limit: int = 20, incremental: bool = False) -> 
         _run(store, sql_files, {"target": nxt, "trades": trades, "loaded_after": EPOCH,
                                 "priority": list(CATEGORY_PRIORITY),
                                 "exchanges": list(EXCHANGES),
-                                "every_wallet": int(after is None)})
+                                "every_wallet": int(after is None)}, report.step_s)
     for table in (*rebuild, MARKETS):
         store.command("EXCHANGE TABLES {t:Identifier} AND {n:Identifier}",
                       {"t": table, "n": f"{table}_next"})
         store.command("DROP TABLE {n:Identifier}", {"n": f"{table}_next"})
     store.insert("pipeline_state", [(ENRICHED_KEY, str(fills_to))], ("key", "value"))
+    t0 = time.monotonic()
     report.trades = store.scalar("SELECT count() FROM trade_rows")
     report.unresolved_fills, report.unresolved_tokens = store.rows(
         "SELECT count(), uniqExact(token_key) FROM trade_rows WHERE token_key IN "
         "(SELECT token_key FROM trade_tokens WHERE condition_id = '')")[0]
     report.top_unresolved = store.rows(load_sql(SQL, "unresolved.sql"), {"limit": list_limit})
+    report.step_s["report"] = time.monotonic() - t0
     set_stage(store, "enriched")
     report.seconds = time.monotonic() - started
     log.info("enrich: %d trades, %d fills of %d unresolved tokens%s, %.1f s", report.trades,

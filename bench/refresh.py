@@ -1,14 +1,15 @@
 """Refresh benchmark: what keeping a store current costs, against rebuilding it.
 
-    .venv/bin/python bench/refresh.py [--fills 1000000] [--new-share 0.01 | --span S]
-                                      [--world DIR] [--chain]
+    .venv/bin/python bench/refresh.py [--fills 1000000] [--new-share 0.01 | --span S
+                                      [--rounds R]] [--world DIR] [--chain]
 
 A world is served by the replay (own process) with its clock at t1, the time by which all but
 `--new-share` of its fills had happened (or `--span` seconds before its last fill: 900 is a
 quarter-hour refresh, which stays within the last run's UTC day, so the metrics run carries
 the unchanged wallets over). Store A is built at t1 (discover the tape from the
 world's start, then the pipeline over the registry). The clock moves to t2 (the world's end)
-and A is refreshed (the same discovery, then `refresh`). Store B is built from scratch at t2.
+and A is refreshed (the same discovery, then `refresh`); with `--rounds R`, t1 is R spans
+before the end and A is refreshed once per span, as a store kept current every span is. Store B is built from scratch at t2.
 Side by side, refresh / rebuild:
   requests (counted by the replay, per service), wall time, and compute (enrich + metrics s);
 then a second refresh with nothing new (what an idle round costs), and discovery's requests
@@ -115,6 +116,11 @@ def main() -> None:
     ap.add_argument("--new-share", type=float, default=0.01)
     ap.add_argument("--span", type=int, default=None,
                     help="t1 this many seconds before the world's last fill (not --new-share)")
+    ap.add_argument("--rounds", type=int, default=1,
+                    help="with --span: t1 this many spans before the last fill, and A refreshed "
+                         "once per span (the last round is what each round of a store kept "
+                         "current every span costs: the first also reads the rows loaded in "
+                         "the build's last minutes again, enrich/trades.py: MARGIN_S)")
     ap.add_argument("--chain", action="store_true",
                     help="the chain (the replay's JSON-RPC) as the V2 source and the tape")
     args = ap.parse_args()
@@ -123,7 +129,7 @@ def main() -> None:
                          seed=args.seed, fills=args.fills)
     stamps = pq.read_table(world / "fills.parquet", columns=["timestamp"]).column("timestamp")
     t2 = int(pc.max(stamps).as_py())
-    t1 = t2 - args.span if args.span else int(
+    t1 = t2 - args.span * args.rounds if args.span else int(
         pc.quantile(stamps, q=1 - args.new_share, interpolation="lower")[0].as_py())
     new = pc.sum(pc.greater(stamps, t1)).as_py()
     start = int(pc.min(stamps).as_py())
@@ -133,9 +139,14 @@ def main() -> None:
         a, b = tmp / "a", tmp / "b"
         s, req, (_, first) = timed(url, lambda: build(url, a, start, chain))
         show("build A at t1", s, req, compute_s(first))
-        set_clock(url, t2)
-        ref_s, ref_req, ref = timed(url, lambda: refresh(url, a, start, chain))
-        show("refresh A to t2", ref_s, ref_req, compute_s(ref))
+        rounds = []
+        for r in range(args.rounds, 0, -1):
+            at = t2 - (r - 1) * (args.span or 0)
+            set_clock(url, at)
+            rounds.append(timed(url, lambda: refresh(url, a, start, chain)))
+            show(f"refresh A to t2-{(r - 1) * (args.span or 0)}" if r > 1 else
+                 "refresh A to t2", rounds[-1][0], rounds[-1][1], compute_s(rounds[-1][2]))
+        ref_s, ref_req, ref = rounds[-1]
         idle_s, idle_req, idle = timed(url, lambda: refresh(url, a, start, chain))
         show("refresh A, nothing new", idle_s, idle_req, compute_s(idle))
         reb_s, reb_req, (found_b, rebuilt) = timed(url, lambda: build(url, b, start, chain))
@@ -144,6 +155,10 @@ def main() -> None:
         total_ref, total_reb = sum(ref_req.values()), sum(reb_req.values())
         print(f"\nrefresh / rebuild: requests {total_ref / total_reb:.3f}, wall "
               f"{ref_s / reb_s:.3f}, enrich+metrics {compute_s(ref) / compute_s(rebuilt):.3f}")
+        if len(rounds) > 1:
+            print("  every round's enrich+metrics / the rebuild's: " + ", ".join(
+                f"{compute_s(rep) / compute_s(rebuilt):.3f}" for _, _, rep in rounds)
+                + " (the figures below are the last round's)")
         for name in sorted(set(ref_req) | set(reb_req)):
             print(f"  {name:<10} {ref_req[name]:7d} / {reb_req[name]:7d} = "
                   f"{ref_req[name] / max(1, reb_req[name]):.3f}")

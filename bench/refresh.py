@@ -9,7 +9,8 @@ quarter-hour refresh, which stays within the last run's UTC day, so the metrics 
 the unchanged wallets over). Store A is built at t1 (discover the tape from the
 world's start, then the pipeline over the registry). The clock moves to t2 (the world's end)
 and A is refreshed (the same discovery, then `refresh`); with `--rounds R`, t1 is R spans
-before the end and A is refreshed once per span, as a store kept current every span is. Store B is built from scratch at t2.
+before the end and A is refreshed once per span, as a store kept current every span is.
+Store B is built from scratch at t2.
 Side by side, refresh / rebuild:
   requests (counted by the replay, per service), wall time, and compute (enrich + metrics s);
 then a second refresh with nothing new (what an idle round costs), and discovery's requests

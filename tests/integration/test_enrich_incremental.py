@@ -150,7 +150,7 @@ def test_an_incremental_enrich_equals_a_full_one(parts, tmp_path):
     # each enrich reports the steps it ran: the whole one every table's, the incremental one
     # its appended trade rows and the wallets it built again, not the trade rows rebuilt
     assert set(first.step_s) == {"enriched_markets", "build_trade_tokens", "build_trade_wallets",
-                                 "build_trade_rows", "build_activity_rows",
+                                 "build_trade_rows", "build_activity_rows", "conversion_legs",
                                  "build_conversion_rows", "report"}
     assert set(report.step_s) == set(first.step_s) | {"activity_wallets", "kept_activity_rows"}
     assert all(s >= 0 for s in (*first.step_s.values(), *report.step_s.values()))

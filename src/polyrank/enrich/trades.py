@@ -30,11 +30,13 @@ from polyrank.upstream.chain.abi import EXCHANGES_V1, EXCHANGES_V2
 log = logging.getLogger(__name__)
 SQL = "polyrank.enrich.sql"
 # table -> the .sql files that fill it, in order (tokens and wallets first: the rows are the
-# bulk; activity_rows last: its conversions read the new trade_rows)
+# bulk; activity_rows last: its conversions read the new trade_rows; their legs are written
+# once to the work table conversion_legs, then priced)
 TABLES = {"trade_tokens": ("build_trade_tokens.sql",),
           "trade_wallets": ("build_trade_wallets.sql",),
           "trade_rows": ("build_trade_rows.sql",),
-          "activity_rows": ("build_activity_rows.sql", "build_conversion_rows.sql")}
+          "activity_rows": ("build_activity_rows.sql", "conversion_legs.sql",
+                            "build_conversion_rows.sql")}
 
 
 #: what the last enrich read of each market (enriched_markets.sql), replaced by each enrich
@@ -108,6 +110,7 @@ def enrich(store: Store, *, list_limit: int = 20, incremental: bool = False) -> 
     fills_to = store.scalar(LATEST_FILL_LOAD)
     after = _enriched_to(store) if incremental else None
     rebuild = dict(TABLES)
+    store.command("TRUNCATE TABLE conversion_legs")
     # what this enrich reads of the markets, taken before it reads them (activity_wallets.sql
     # compares it with the last enrich's; it replaces that one at the end)
     _next_table(store, MARKETS)

@@ -36,6 +36,7 @@ import pyarrow.parquet as pq
 
 import polyrank
 from common import ensure_world, fresh_dir, replay_process, replay_reset, replay_stats
+from polyrank.enrich.trades import MARGIN_S
 from polyrank.session import REFRESH_SOURCES
 from polyrank.settings import Settings
 
@@ -140,11 +141,18 @@ def main() -> None:
         a, b = tmp / "a", tmp / "b"
         s, req, (_, first) = timed(url, lambda: build(url, a, start, chain))
         show("build A at t1", s, req, compute_s(first))
-        rounds = []
+        rounds, done = [], time.monotonic()
         for r in range(args.rounds, 0, -1):
             at = t2 - (r - 1) * (args.span or 0)
             set_clock(url, at)
+            # an incremental enrich reads again what was loaded in the MARGIN_S before the
+            # last enrich's latest load (the first round: the build's last minutes). Rounds a
+            # quarter hour apart reach back only to the round before, back-to-back ones past
+            # it: wait that long after a round, as a store kept current does (not counted)
+            if r < args.rounds:
+                time.sleep(max(0.0, MARGIN_S - (time.monotonic() - done)))
             rounds.append(timed(url, lambda: refresh(url, a, start, chain)))
+            done = time.monotonic()
             show(f"refresh A to t2-{(r - 1) * (args.span or 0)}" if r > 1 else
                  "refresh A to t2", rounds[-1][0], rounds[-1][1], compute_s(rounds[-1][2]))
         ref_s, ref_req, ref = rounds[-1]

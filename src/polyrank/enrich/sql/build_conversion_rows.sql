@@ -27,10 +27,11 @@
 -- The three stored forms: the activity subgraph's one row (condition_id = M, index_set = S as
 -- bits, question_count = q then, > 0); the chain's one row (the same, but q unknown: 0, so q =
 -- the catalogue's markets of M); and the Data API's rows, one per converted question
--- (condition_id = that question's condition, index_set and question_count 0), grouped here by
--- wallet, transaction and event: S = their questions, n = the least amount, q = the
--- catalogue's markets of M, the smallest id standing for the conversion. A question's index is the last
--- byte of its Gamma questionID; legs exist only for questions the catalogue knows.
+-- (condition_id = that question's condition, index_set and question_count 0), grouped (in
+-- conversion_legs.sql, which writes the legs this file prices) by wallet, transaction and
+-- event: S = their questions, n = the least amount, q = the catalogue's markets of M, the
+-- smallest id standing for the conversion. A question's index is the last byte of its Gamma
+-- questionID; legs exist only for questions the catalogue knows.
 INSERT INTO {target:Identifier}
     (wallet_key, token_key, ts, tx_key, order_key, is_buy, shares, received, cash, gross_cash,
      kind)

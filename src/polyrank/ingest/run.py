@@ -13,17 +13,13 @@ import random
 import time
 import uuid
 from collections import defaultdict
-from collections.abc import AsyncIterator, Sequence
-from contextlib import asynccontextmanager
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
-from urllib.parse import urlsplit
-
-import aiohttp
 
 from polyrank.errors import UpstreamError
-from polyrank.ingest.chain import ChainReader
+from polyrank.ingest.clients import RunClients, open_clients
 from polyrank.ingest.fetch import Fetch
 from polyrank.ingest.monitor import Monitor, WorkerState
 from polyrank.ingest.options import IngestOptions
@@ -36,28 +32,19 @@ from polyrank.ingest.plan import (
     reads_wanted,
     sized_groups,
 )
-from polyrank.ingest.resolve import TokenResolver
 from polyrank.ingest.sweep import SweepReport, sweep, sweepable
 from polyrank.ingest.writer import Committed, WalletOutcome, WalletState, Writer
 from polyrank.progress import NullProgress, Progress, Task
 from polyrank.settings import (
-    ACTIVITY_SUBGRAPH,
-    ORDERBOOK_SUBGRAPH,
-    PNL_SUBGRAPH,
     V2_MIGRATION_TS,
     Settings,
 )
 from polyrank.stages import set_stage
 from polyrank.store import Store
-from polyrank.upstream.activity_subgraph import ActivitySubgraph
-from polyrank.upstream.chain.rpc import JsonRpc
-from polyrank.upstream.data_api import DataApi
-from polyrank.upstream.gamma import Gamma
-from polyrank.upstream.goldsky import Goldsky, token_of
-from polyrank.upstream.head import upstream_head
-from polyrank.upstream.http import Http, count_requests
-from polyrank.upstream.limiter import RateLimiter, Sleep
-from polyrank.upstream.retry import FailureStreak, RetryPolicy
+from polyrank.upstream.goldsky import token_of
+from polyrank.upstream.http import count_requests
+from polyrank.upstream.limiter import Sleep
+from polyrank.upstream.retry import FailureStreak
 
 log = logging.getLogger(__name__)
 
@@ -133,7 +120,8 @@ class Ingest:
         monitor = Monitor(self.settings.runtime_dir, self.run_id, self.options.workers,
                           len(plan.todo))
         try:
-            async with self._clients() as clients:
+            async with open_clients(self.settings, self.options, self.writer, sleep=self.sleep,
+                                    rng=self.rng) as clients:
                 # how far the upstream reaches as the load begins: each wallet loaded in
                 # full now is complete up to it (its cursor for the next refresh); the
                 # request counts as worker 0's, the first to start
@@ -181,43 +169,6 @@ class Ingest:
                  len(expected), len(todo), len(loaded))
         return expected
 
-    @asynccontextmanager
-    async def _clients(self) -> AsyncIterator[_Clients]:
-        """The upstream clients of one run, on one HTTP session with shared limiters."""
-        opts = self.options
-        limiters = {}
-        goldsky_host = urlsplit(self.settings.goldsky_url).netloc
-        if opts.goldsky_limit:
-            limiters[goldsky_host] = RateLimiter(*opts.goldsky_limit, sleep=self.sleep)
-        data_host = urlsplit(self.settings.data_api_url).netloc
-        if opts.data_api and opts.data_limit and data_host != goldsky_host:
-            limiters[data_host] = RateLimiter(*opts.data_limit, sleep=self.sleep)
-        rpc_host = urlsplit(self.settings.rpc_url).netloc
-        if self.settings.rpc_url and opts.rpc_limit and rpc_host not in limiters:
-            limiters[rpc_host] = RateLimiter(*opts.rpc_limit, sleep=self.sleep)
-        connector = aiohttp.TCPConnector(limit=max(opts.workers * 2, 10))
-        async with aiohttp.ClientSession(connector=connector) as session:
-            http = Http(session, policy=opts.retry, limiters=limiters,
-                        timeout_s=self.settings.http_timeout_s, sleep=self.sleep, rng=self.rng)
-            goldsky = Goldsky(http, self.settings.subgraph_url(ORDERBOOK_SUBGRAPH),
-                              self.settings.subgraph_url(PNL_SUBGRAPH), page=opts.page_size)
-            gamma = Gamma(http, self.settings.gamma_url, page=self.settings.gamma_page_size,
-                          max_offset=self.settings.gamma_max_offset)
-            resolver = TokenResolver(goldsky, await asyncio.to_thread(self.writer.known_tokens),
-                                     gamma)
-            chain = None
-            if self.settings.rpc_url:
-                chain = ChainReader(JsonRpc(http, self.settings.rpc_url),
-                                    max_span=opts.rpc_max_span, v1=opts.chain_v1,
-                                    known_blocks=await asyncio.to_thread(
-                                        self.writer.known_blocks))
-            yield _Clients(http, goldsky, DataApi(http, self.settings.data_api_url,
-                                                  page=opts.data_page_size,
-                                                  max_offset=opts.data_max_offset), resolver,
-                           ActivitySubgraph(http, self.settings.subgraph_url(ACTIVITY_SUBGRAPH),
-                                            page=opts.page_size), opts.retry, opts.data_api,
-                           chain)
-
     def _record_run(self, command: str, wallets: int, status: str, started_at: datetime
                     ) -> None:
         finished = None if status == "running" else datetime.now(UTC)
@@ -227,51 +178,12 @@ class Ingest:
                            "finished_at"))
 
 
-@dataclass(frozen=True)
-class _Clients:
-    """The upstream clients of one run (they live as long as its HTTP session)."""
-
-    http: Http
-    goldsky: Goldsky
-    data_api: DataApi
-    resolver: TokenResolver
-    activity: ActivitySubgraph
-    retry: RetryPolicy
-    use_data_api: bool
-    chain: ChainReader | None = None
-
-    async def head(self) -> tuple[int | None, int]:
-        """How far the upstream reaches (`upstream_head`; with a chain, the time of its
-        finalized block), and that block (0 without a chain). None (no cursor advances this
-        run) when it cannot be read."""
-        if self.chain is not None:
-            # the chain is the V2 era's source: every wallet is read up to one block; a run
-            # that cannot read it cannot load anything, so its error ends the run
-            number, ts = await self.chain.head(FailureStreak(self.retry))
-            return ts, number
-        return await self._upstream_head(), 0
-
-    async def _upstream_head(self) -> int | None:
-        try:
-            # (its own Data API client: the run's counts only the wallets' pages)
-            clock = DataApi(self.http, self.data_api.url) if self.use_data_api else None
-            head = await upstream_head(self.goldsky, clock, FailureStreak(self.retry))
-        except UpstreamError as exc:
-            log.warning("the upstream's present is unreadable (%s): wallets' cursors stay "
-                        "where they were", exc)
-            return None
-        if head is None:
-            log.warning("no source says how far it reaches: wallets' cursors stay where "
-                        "they were")
-        return head
-
-
 class _Run:
     """The state of one ingest run, shared by its workers: the monitor (which holds the run's
     only counters, published as they change and read once for the report), the upstream
     clients, the wallets' attempts so far and the time spent per stage."""
 
-    def __init__(self, ingest: Ingest, monitor: Monitor, clients: _Clients,
+    def __init__(self, ingest: Ingest, monitor: Monitor, clients: RunClients,
                  attempts: dict[str, int], head_block: int) -> None:
         self.run_id, self.options, self.writer = ingest.run_id, ingest.options, ingest.writer
         self.progress, self.line_level = ingest.progress, ingest.line_level

@@ -31,12 +31,12 @@ TAPE_STEPS = ("token_prices.sql",)
 #: what the run read, per wallet and token (metrics/incremental.py: a later run compares)
 INPUT_STEPS = ("wallet_inputs.sql", "token_inputs.sql")
 WALLET_STEPS = ("positions.sql", "run_tokens.sql", "bets.sql", "run_bets.sql",
-                "risk_days.sql", "risk_work.sql", "wallet_rows.sql")
+                "risk.sql", "wallet_rows.sql")
 BOARD_STEPS = ("skilled.sql", "specialists.sql")
 STEPS = (*TAPE_STEPS, *INPUT_STEPS, *WALLET_STEPS, *BOARD_STEPS)
-#: the run's equity changes, risk figures, wallet rows before the skilled badge and the
+#: the run's risk figures, wallet rows before the skilled badge and the
 #: wallets it computed, dropped once the run is done
-WORK = ("risk_days", "risk_work", "wallet_rows_work", "run_wallets")
+WORK = ("risk_work", "wallet_rows_work", "run_wallets")
 #: kept with the run's results: what it read (the next run may carry over from it)
 INPUTS = ("wallet_inputs", "token_inputs")
 DAY = 86400

@@ -310,7 +310,7 @@ FROM (
         if(edge_se IS NULL OR edge_se = 0, NULL, edge / edge_se)    AS skill_z,
         if(edge_se IS NULL, NULL, edge - {edge_z:Float64} * edge_se) AS edge_lb,
         if(skill_z IS NULL, NULL, 0.5 * erfc(skill_z / sqrt(2)))   AS skill_p,
-        -- risk from the daily equity curve (§4.7, risk_work.sql)
+        -- risk from the daily equity curve (§4.7, risk.sql)
         risk.1 AS sharpe_daily, risk.2 AS sortino_daily, risk.3 AS max_drawdown,
         risk.4 AS max_drawdown_pct,
         -- behaviour (§4.8)

@@ -1,13 +1,16 @@
--- The daily equity curve's changes (docs/metrics.md §4.7) per wallet, category and day, into
--- risk_days (risk_work.sql makes the figures from them). E_d, the equity at the end of UTC day d, is the
--- curve of §9: per token, the cash paid and received so far plus the shares held (never
--- below 0) at the payout once resolved by that day, else at the latest trade price by then.
--- Only E's changes are built, never a row per position and day: on a position's flow days,
--- and on the days its token's value changes while shares are held; quiet days count as
--- changes of 0 in the figures.
-INSERT INTO risk_days
+-- Risk from the daily equity curve (docs/metrics.md §4.7) per wallet, scope and window, into
+-- risk_work. E_d, the equity at the end of UTC day d, is the curve of §9: per token, the cash
+-- paid and received so far plus the shares held (never below 0) at the payout once resolved
+-- by that day, else at the latest trade price by then. Only E's changes are built, never a
+-- row per position and day: on a position's flow days, and on the days its token's value
+-- changes while shares are held; quiet days count as changes of 0 in the figures. The
+-- changes are summed per wallet, scope and day and folded into the figures in one statement:
+-- they are never written down.
+INSERT INTO risk_work
 WITH
     {as_of:UInt32} AS as_of,
+    intDiv(as_of, 86400) AS as_of_day,
+    {window_days:Array(UInt32)} AS window_days,
     -- the run's slice of the wallets (metrics/run.py: wallet_slices), and of those only the
     -- ones it computes when it carries the others over (metrics/incremental.py)
     {wallet_lo:UInt64} AS wallet_lo, {wallet_hi:UInt64} AS wallet_hi,
@@ -94,7 +97,7 @@ WITH
         FROM token_values
         GROUP BY token_key
     ),
-    changes AS (
+    position_changes AS (
         -- E's changes, per position: on a flow day, the cash moved and the shares bought or
         -- sold at the token's value that day; on each later day the value changes while
         -- shares are held (up to and including the next flow day), the shares held times the
@@ -121,9 +124,55 @@ WITH
             LEFT JOIN curves AS c ON c.token_key = p.token_key
         ) AS p
         ARRAY JOIN ds AS day, rs AS r, cs AS dcash
+    ),
+    daily AS (
+        -- E's change and the cash moved per wallet, scope and day: per category (its
+        -- number), and over all of them (scope 0, the grouping set without the category)
+        SELECT wallet_key, category AS scope, day, sum(r) AS r, sum(dcash) AS dcash
+        FROM position_changes
+        GROUP BY GROUPING SETS ((wallet_key, category, day), (wallet_key, day))
+    ),
+    wallet_curves AS (
+        -- per wallet and scope, its change days in order and E's change on each
+        SELECT wallet_key, scope,
+               arraySort(groupArray(day)) AS days,
+               arraySort((v, d) -> d, groupArray(r / 1e6), groupArray(day)) AS changes,
+               days[1] AS first_day,
+               -- the capital K: the most cash ever out (over the whole curve)
+               greatest(arrayMax(arrayCumSum(arraySort((v, d) -> d, groupArray(-dcash),
+                                                       groupArray(day)))), 0) / 1e6 AS capital
+        FROM daily
+        GROUP BY wallet_key, scope
+    ),
+    windows AS (
+        SELECT wallet_key, scope, wi, capital,
+               if(window_days[wi] = 0, first_day,
+                  greatest(first_day, as_of_day - window_days[wi] + 1)) AS start_day,
+               as_of_day - start_day + 1 AS n,
+               -- the window's changes, and E the day before it
+               arrayFirstIndex(d -> d >= start_day, days) AS first,
+               if(first = 0, [], arraySlice(changes, first)) AS r,
+               arraySum(arraySlice(changes, 1,
+                                   toUInt64(if(first = 0, length(changes), first - 1)))) AS e0,
+               arraySum(r) / n AS mean,
+               -- Σ (r - mean)² over every day, the quiet ones (r = 0) included
+               arraySum(v -> (v - mean) * (v - mean), r) + (n - length(r)) * mean * mean AS ss,
+               arraySum(v -> if(v < 0, v * v, 0), r) AS downside,
+               -- E's fall below its running peak (from e0) each day: d = max(0, d' - r), so
+               -- the peak that day is E + d; the largest fall, and the largest of V = K + E
+               -- below its own peak: fall / (K + peak)
+               arrayCumSumNonNegative(arrayMap(v -> -v, r)) AS falls,
+               arrayMap(v -> v + e0, arrayCumSum(r)) AS equity,
+               arrayMax(falls) AS fall,
+               arrayMax(arrayMap((d, e) -> if(d > 0 AND capital + e + d > 0,
+                                              d / (capital + e + d), 0),
+                                 falls, equity)) AS fall_pct
+        FROM wallet_curves
+        ARRAY JOIN arrayEnumerate(window_days) AS wi
     )
--- E's change and the cash moved per wallet, category (its number) and day (risk_work.sql
--- adds them up across categories for the scope 'all', number 0)
-SELECT {run_id:String}, wallet_key, category, day, sum(r), sum(dcash)
-FROM changes
-GROUP BY wallet_key, category, day
+SELECT {run_id:String}, wallet_key, scope, wi,
+       if(n < 2 OR ss = 0, NULL, mean / sqrt(ss / (n - 1)))   AS sharpe_daily,
+       if(n < 2 OR downside = 0, NULL, mean / sqrt(downside / n)) AS sortino_daily,
+       fall                                                    AS max_drawdown,
+       if(capital = 0, NULL, fall_pct)                         AS max_drawdown_pct
+FROM windows

@@ -35,35 +35,51 @@ WITH
         FROM trade_tokens
     ),
     scoped_fills AS (
-        -- every fill once per scope ('all' and its category), with the time of the wallet's
-        -- previous fill in that scope (docs/metrics.md §4.8: the gaps between fills)
+        -- every fill once per scope ('all' and its category), with the windows that hold it
+        -- as bits (bit i - 1 for the i-th window)
         SELECT r.wallet_key AS wallet_key, scope, t.condition_key AS condition_key,
                t.bet_hash AS bet_hash, r.usdc AS usdc, r.ts AS ts, r.role AS role,
                r.is_buy AS is_buy, if(r.shares > 0, r.usdc / r.shares, NULL) AS price,
-               lagInFrame(toNullable(r.ts), 1, NULL) OVER (
-                   PARTITION BY r.wallet_key, scope ORDER BY r.ts, r.tx_key, r.order_key
-                   ROWS BETWEEN 1 PRECEDING AND CURRENT ROW) AS prev_ts
+               arraySum(arrayMap(i -> if(window_days[i] = 0
+                                         OR r.ts > as_of - window_days[i] * 86400,
+                                         bitShiftLeft(toUInt8(1), i - 1), 0),
+                                 arrayEnumerate(window_days))) AS windows
         FROM trade_rows AS r
         JOIN tokens AS t ON t.token_key = r.token_key
         ARRAY JOIN [0, t.category] AS scope
         WHERE r.ts <= as_of AND r.wallet_key BETWEEN wallet_lo AND wallet_hi
               AND (every_wallet OR r.wallet_key IN computed)
     ),
-    fill_windows AS (
-        SELECT wallet_key, scope, wi,
-               count() AS n, sum(usdc) AS volume_micro, uniqExact(condition_key) AS markets,
-               uniqExact(intDiv(ts, 86400)) AS days_active, min(ts) AS first_ts,
+    fill_parts AS (
+        -- the fills of a wallet and scope that the same windows hold, summed (distinct
+        -- counts and medians as states a window merges; the times for the gaps)
+        SELECT wallet_key, scope, windows,
+               count() AS n, sum(usdc) AS volume_micro, uniqExactState(condition_key) AS markets,
+               uniqExactState(intDiv(ts, 86400)) AS days_active, min(ts) AS first_ts,
                max(ts) AS last_ts,
                countIf(role = 1) AS passive, countIf(role < 2) AS role_known,
-               countIf(is_buy) AS buys, uniqExactIf(bet_hash, is_buy) AS buy_bets,
-               quantileExactInclusiveIf(0.5)(ts - prev_ts,
-                   prev_ts IS NOT NULL AND (window_days[wi] = 0
-                                            OR prev_ts > as_of - window_days[wi] * 86400))
-                   AS median_gap,
-               quantileExactInclusiveIf(0.5)(price, is_buy AND price IS NOT NULL) AS median_entry
+               countIf(is_buy) AS buys, uniqExactIfState(bet_hash, is_buy) AS buy_bets,
+               groupArray(ts) AS stamps,
+               quantileExactInclusiveIfState(0.5)(price, is_buy AND price IS NOT NULL)
+                   AS median_entry
         FROM scoped_fills
-        ARRAY JOIN arrayFilter(i -> window_days[i] = 0 OR ts > as_of - window_days[i] * 86400,
-                               arrayEnumerate(window_days)) AS wi
+        GROUP BY wallet_key, scope, windows
+    ),
+    fill_windows AS (
+        -- a window's fills are the parts that it holds; the gaps between fills (§4.8) are
+        -- those between its fills in time order (a gap counts when both fills fall in it)
+        SELECT wallet_key, scope, wi,
+               sum(n) AS n, sum(volume_micro) AS volume_micro,
+               uniqExactMerge(markets) AS markets, uniqExactMerge(days_active) AS days_active,
+               min(first_ts) AS first_ts, max(last_ts) AS last_ts,
+               sum(passive) AS passive, sum(role_known) AS role_known,
+               sum(buys) AS buys, uniqExactIfMerge(buy_bets) AS buy_bets,
+               arrayReduce('quantileExactInclusive(0.5)',
+                           arrayPopFront(arrayDifference(arraySort(arrayFlatten(
+                               groupArray(stamps)))))) AS median_gap,
+               quantileExactInclusiveIfMerge(0.5)(median_entry) AS median_entry
+        FROM fill_parts
+        ARRAY JOIN arrayFilter(i -> bitTest(windows, i - 1), arrayEnumerate(window_days)) AS wi
         GROUP BY wallet_key, scope, wi
     ),
     both_windows AS (

@@ -7,8 +7,8 @@ The cluster is played by stores and files: what a Distributed table would read f
 shard is each shard's rows written to Parquet and read into a fourth store, the coordinator;
 what a replicated table would hold on every shard is the coordinator's rows read into each.
 A run's steps go where docs/scaling.md says: TAPE_STEPS on the coordinator over every shard's
-trades, WALLET_STEPS on each shard alone, BOARD_STEPS on the coordinator over every shard's
-rows (their results routed back to the shard of each wallet)."""
+trades, SHARD_STEPS and WALLET_STEPS on each shard alone, BOARD_STEPS on the coordinator over
+every shard's rows (their results routed back to the shard of each wallet)."""
 
 from __future__ import annotations
 
@@ -17,7 +17,14 @@ import pytest
 from polyrank.enrich.trades import enrich
 from polyrank.ingest.wallets import shard
 from polyrank.metrics.config import MetricsConfig
-from polyrank.metrics.run import BOARD_STEPS, TAPE_STEPS, WALLET_STEPS, publish_run, run_steps
+from polyrank.metrics.run import (
+    BOARD_STEPS,
+    SHARD_STEPS,
+    TAPE_STEPS,
+    WALLET_STEPS,
+    publish_run,
+    run_steps,
+)
 from polyrank.results.boards import leaderboard
 from polyrank.store import Store
 from tests.metrics_support import (
@@ -64,16 +71,22 @@ def cluster(loaded, tmp_path_factory):
             for table in CATALOGUE:
                 import_rows(store, table, files / f"{table}.parquet")
             enrich(store)
-            export_rows(store, files / f"trade_rows-{k}.parquet", "SELECT * FROM trade_rows")
-    with Store.open(coordinator) as store:  # the tape step, over every shard's trades
+            for table in ("trade_rows", "trade_tokens"):
+                export_rows(store, files / f"{table}-{k}.parquet", f"SELECT * FROM {table}")
+    with Store.open(coordinator) as store:  # the tape steps, over every shard's trades
         import_rows(store, "trade_rows",
                     *(files / f"trade_rows-{k}.parquet" for k in range(SHARDS)))
+        # and the tokens' catalogue rows, replicated on a cluster: every shard's, each once
+        store.command("INSERT INTO trade_tokens SELECT DISTINCT * FROM file({p:String}, Parquet)",
+                      {"p": str(files / "trade_tokens-*.parquet")})
         run_steps(store, TAPE_STEPS, config, RUN, as_of)
-        export_rows(store, files / "token_prices.parquet", "SELECT * FROM token_prices")
+        for table in ("token_prices", "token_curves"):
+            export_rows(store, files / f"{table}.parquet", f"SELECT * FROM {table}")
     for k, dsn in enumerate(shards):  # each shard alone, with the replicated prices
         with Store.open(dsn) as store:
-            import_rows(store, "token_prices", files / "token_prices.parquet")
-            run_steps(store, WALLET_STEPS, config, RUN, as_of)
+            for table in ("token_prices", "token_curves"):
+                import_rows(store, table, files / f"{table}.parquet")
+            run_steps(store, (*SHARD_STEPS, *WALLET_STEPS), config, RUN, as_of)
             export_rows(store, files / f"wallet_rows-{k}.parquet",
                         "SELECT * FROM wallet_rows_work")
     with Store.open(coordinator) as store:  # the boards, over every shard's rows

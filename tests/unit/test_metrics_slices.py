@@ -12,6 +12,7 @@ import pytest
 from polyrank.metrics.run import (
     BOARD_STEPS,
     INPUT_STEPS,
+    SHARD_STEPS,
     STEPS,
     TAPE_STEPS,
     WALLET_KEYS,
@@ -38,7 +39,7 @@ def test_slices_cover_every_key_once_in_as_many_parts_as_the_rows_need(rows, sli
 def test_each_slice_runs_through_every_wallet_step_before_the_next_slice():
     slices = [(0, 9), (10, 19)]
     plan = _plan(STEPS, slices)
-    expected = ([(s, 0, WALLET_KEYS - 1) for s in TAPE_STEPS + INPUT_STEPS]
+    expected = ([(s, 0, WALLET_KEYS - 1) for s in TAPE_STEPS + INPUT_STEPS + SHARD_STEPS]
                 + [(s, lo, hi) for lo, hi in slices for s in WALLET_STEPS]
                 + [(s, 0, WALLET_KEYS - 1) for s in BOARD_STEPS])
     assert plan == expected

@@ -27,16 +27,19 @@ TABLES = ("position_rows", "run_tokens", "bet_rows", "run_bets", "wallet_metrics
 #: The run's steps in three parts (docs/scaling.md): the first reads every wallet's trades
 #: (on a cluster sharded by wallet, once over all shards, its table replicated), the second
 #: is local to each wallet (each shard alone), the last decides over each board's rows.
-TAPE_STEPS = ("token_prices.sql",)
+TAPE_STEPS = ("token_prices.sql", "token_curves.sql")
 #: what the run read, per wallet and token (metrics/incremental.py: a later run compares)
 INPUT_STEPS = ("wallet_inputs.sql", "token_inputs.sql")
+#: local to each wallet but run once over all of them, not slice by slice: what the wallet
+#: steps would otherwise read whole in every slice (the activities, for the redemptions)
+SHARD_STEPS = ("redeemed.sql",)
 WALLET_STEPS = ("positions.sql", "run_tokens.sql", "bets.sql", "run_bets.sql",
                 "risk.sql", "wallet_rows.sql")
 BOARD_STEPS = ("skilled.sql", "specialists.sql")
-STEPS = (*TAPE_STEPS, *INPUT_STEPS, *WALLET_STEPS, *BOARD_STEPS)
-#: the run's risk figures, wallet rows before the skilled badge and the
-#: wallets it computed, dropped once the run is done
-WORK = ("risk_work", "wallet_rows_work", "run_wallets")
+STEPS = (*TAPE_STEPS, *INPUT_STEPS, *SHARD_STEPS, *WALLET_STEPS, *BOARD_STEPS)
+#: the run's token curves and redemptions, risk figures, wallet rows before the skilled
+#: badge and the wallets it computed, dropped once the run is done
+WORK = ("token_curves", "run_redeemed", "risk_work", "wallet_rows_work", "run_wallets")
 #: kept with the run's results: what it read (the next run may carry over from it)
 INPUTS = ("wallet_inputs", "token_inputs")
 DAY = 86400
@@ -130,7 +133,7 @@ def compute_metrics(store: Store, config: MetricsConfig | None = None, *,
     as_of = default_as_of(store) if as_of is None else int(as_of)
     run_id = new_run_id()
     set_stage(store, "metrics")
-    step_s = run_steps(store, (*TAPE_STEPS, *INPUT_STEPS), config, run_id, as_of)
+    step_s = run_steps(store, (*TAPE_STEPS, *INPUT_STEPS, *SHARD_STEPS), config, run_id, as_of)
     base = base_run(store, config, as_of) if carry else None
     if base is None:
         computed, rows = 0, trades

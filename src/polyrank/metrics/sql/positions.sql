@@ -25,22 +25,17 @@ WITH
                t.payout AS payout, t.resolved_at AS resolved_at
         FROM trade_tokens AS t
         LEFT JOIN (
-            -- a token's mark: its latest trade price (token_prices.sql)
-            SELECT token_key, argMax(price, day) AS mark
-            FROM token_prices WHERE run_id = {run_id:String}
-            GROUP BY token_key
+            -- a token's mark: its latest trade price (token_curves.sql)
+            SELECT token_key, mark FROM token_curves
+            WHERE run_id = {run_id:String} AND mark IS NOT NULL
         ) AS mk ON mk.token_key = t.token_key
     ),
     redeemed AS (
-        -- (wallet, condition) pairs redeemed by the as-of time: Polymarket books a resolved
-        -- position only then
-        SELECT cityHash64(wallet) AS wallet_key, cityHash64(condition_id) AS condition_key,
-               1 AS hit
-        FROM activities FINAL
-        WHERE kind = 'redeem' AND timestamp <= as_of
-              AND cityHash64(wallet) BETWEEN wallet_lo AND wallet_hi
-              AND (every_wallet OR cityHash64(wallet) IN computed)
-        GROUP BY wallet_key, condition_key
+        -- (wallet, condition) pairs redeemed by the as-of time (redeemed.sql): Polymarket
+        -- books a resolved position only then
+        SELECT wallet_key, condition_key, 1 AS hit
+        FROM run_redeemed
+        WHERE run_id = {run_id:String} AND wallet_key BETWEEN wallet_lo AND wallet_hi
     ),
     folded AS (
         SELECT

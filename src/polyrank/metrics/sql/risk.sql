@@ -59,43 +59,10 @@ WITH
         WINDOW w AS (PARTITION BY f.wallet_key, f.token_key ORDER BY f.day
                      ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)
     ),
-    resolutions AS (
-        SELECT token_key, intDiv(assumeNotNull(resolved_at), 86400) AS day,
-               assumeNotNull(payout) AS payout
-        FROM trade_tokens
-        WHERE payout IS NOT NULL AND resolved_at <= as_of
-    ),
-    token_values AS (
-        -- a token's value from a day on: its last trade price of that day until its
-        -- resolution day, then its payout; only the days it changes, with the change
-        SELECT token_key, day, value, ifNull(previous, 0) AS previous_value
-        FROM (
-            SELECT token_key, day, value,
-                   lagInFrame(toNullable(value), 1, NULL) OVER (
-                       PARTITION BY token_key ORDER BY day
-                       ROWS BETWEEN 1 PRECEDING AND CURRENT ROW) AS previous
-            FROM (
-                SELECT p.token_key AS token_key, p.day AS day, p.price AS value
-                FROM (
-                    SELECT token_key, day, price FROM token_prices
-                    WHERE run_id = {run_id:String}
-                ) AS p
-                LEFT JOIN resolutions AS r ON r.token_key = p.token_key
-                WHERE r.token_key != p.token_key OR p.day < r.day
-                UNION ALL
-                SELECT token_key, day, payout FROM resolutions
-            )
-        )
-        WHERE previous IS NULL OR value != previous
-    ),
     curves AS (
-        -- per token, its value changes in day order (sorted here: groupArray keeps no order):
-        -- the days, the values from each on, and the values before
-        SELECT token_key, arraySort(groupArray(day)) AS days,
-               arraySort((v, d) -> d, groupArray(value), groupArray(day)) AS vals,
-               arraySort((v, d) -> d, groupArray(previous_value), groupArray(day)) AS prevs
-        FROM token_values
-        GROUP BY token_key
+        -- per token, its value changes in day order (token_curves.sql): the days, the
+        -- values from each on, and the values before
+        SELECT token_key, days, vals, prevs FROM token_curves WHERE run_id = {run_id:String}
     ),
     position_changes AS (
         -- E's changes, per position: on a flow day, the cash moved and the shares bought or

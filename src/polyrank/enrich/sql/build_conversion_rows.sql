@@ -4,7 +4,7 @@
 -- (k = |S|) into n YES of each other question and n·(k − 1) USDC:
 --   NO legs  (is_buy 2): each converted question's NO token sells n at its own average price:
 --            amount −= min(n, amount), the rest is unmatched; avg_price, realized, cost and
---            bought stay (position_work.sql). `cash` here is not a price: it is this leg's
+--            bought stay (positions.sql). `cash` here is not a price: it is this leg's
 --            share of the USDC received, n·(k − 1) / (booked NO legs), for the P&L curve only.
 --            A whole set (k = q: no YES leg carries that USDC) is is_buy 3 instead: in our
 --            fold a SELL of n for cash = n·(k − 1) / k (P&L realized), in Polymarket's
@@ -22,7 +22,7 @@
 --   paid      = n * yes_price                       n in micro shares (an integer)
 -- The NO averages depend only on each NO position's own events (fills, splits, merges and NO
 -- legs: no YES leg ever touches a NO token), so one fold of those positions, in the order and
--- arithmetic of position_work.sql, gives them exactly.
+-- arithmetic of positions.sql, gives them exactly.
 --
 -- The three stored forms: the activity subgraph's one row (condition_id = M, index_set = S as
 -- bits, question_count = q then, > 0); the chain's one row (the same, but q unknown: 0, so q =
@@ -40,7 +40,7 @@ WITH
     legs AS (SELECT * FROM conversion_legs),
     no_prices AS (
         -- each NO leg with its position's average prices just before it (ours, fee-less): the
-        -- NO positions that have a leg, folded as position_work.sql folds them
+        -- NO positions that have a leg, folded as positions.sql folds them
         SELECT wallet_key, rec.1 AS order_key, rec.2 AS question, rec.3 AS avg_price,
                rec.4 AS pm_avg_price
         FROM (

@@ -26,7 +26,8 @@ TABLES = ("position_rows", "run_tokens", "bet_rows", "run_bets", "wallet_metrics
           "specialists", "token_prices")
 #: The run's steps in three parts (docs/scaling.md): the first reads every wallet's trades
 #: (on a cluster sharded by wallet, once over all shards, its table replicated), the second
-#: is local to each wallet (each shard alone), the last decides over each board's rows.
+#: is local to each wallet (each shard alone: SHARD_STEPS once, then WALLET_STEPS slice by
+#: slice), the last decides over each board's rows.
 TAPE_STEPS = ("token_prices.sql", "token_curves.sql")
 #: what the run read, per wallet and token (metrics/incremental.py: a later run compares)
 INPUT_STEPS = ("wallet_inputs.sql", "token_inputs.sql")

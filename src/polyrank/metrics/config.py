@@ -66,6 +66,8 @@ class MetricsConfig:
     def __post_init__(self) -> None:
         if not self.windows or self.windows[-1][1] is not None:
             raise ValueError("the last window must be the lifetime window (days None)")
+        if len(self.windows) > 64:  # wallet_rows.sql keeps the windows holding a fill as bits
+            raise ValueError("at most 64 windows")
 
     @property
     def window_days(self) -> list[int]:

@@ -42,7 +42,7 @@ WITH
                r.is_buy AS is_buy, if(r.shares > 0, r.usdc / r.shares, NULL) AS price,
                arraySum(arrayMap(i -> if(window_days[i] = 0
                                          OR r.ts > as_of - window_days[i] * 86400,
-                                         bitShiftLeft(toUInt8(1), i - 1), 0),
+                                         bitShiftLeft(toUInt64(1), i - 1), 0),
                                  arrayEnumerate(window_days))) AS windows
         FROM trade_rows AS r
         JOIN tokens AS t ON t.token_key = r.token_key

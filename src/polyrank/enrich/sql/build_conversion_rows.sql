@@ -60,32 +60,39 @@ WITH
                         -- SELL (x.6 shares): the averages stay
                         (acc.1 - least(x.6, acc.1), acc.2, acc.3 - least(x.6, acc.3), acc.4,
                          acc.5)),
-                    arraySort(x -> (x.1, x.2, x.7),
-                              groupArray((ts, tx_key, is_buy, received, cash, shares, order_key,
-                                          gross_received, gross_cash, question))),
+                    events,
                     (toInt64(0), toFloat64(0), toInt64(0), toFloat64(0),
                      CAST([], 'Array(Tuple(UInt64, UInt32, Float64, Float64))'))
                 ).5 AS kept
             FROM (
-                SELECT wallet_key, token_key, ts, tx_key, is_buy, received,
-                       toFloat64(cash) AS cash, shares, order_key,
-                       if(is_buy, shares, 0) AS gross_received, toFloat64(usdc) AS gross_cash,
-                       toUInt32(0) AS question
-                FROM {trades:Identifier}
-                WHERE (wallet_key, token_key) IN (SELECT wallet_key, token_key FROM legs
-                                                  WHERE is_no)
-                UNION ALL
-                SELECT wallet_key, token_key, ts, tx_key, is_buy, received, cash, shares,
-                       order_key, received, gross_cash, toUInt32(0)
-                FROM {target:Identifier}       -- the splits and merges, so far
-                WHERE (wallet_key, token_key) IN (SELECT wallet_key, token_key FROM legs
-                                                  WHERE is_no)
-                UNION ALL
-                SELECT wallet_key, token_key, ts, tx_key, toUInt8(2), toInt64(0),
-                       toFloat64(0), n, order_key, toInt64(0), toFloat64(0), question
-                FROM legs WHERE is_no
+                SELECT wallet_key, token_key,
+                       arraySort(x -> (x.1, x.2, x.7),
+                                 groupArray((ts, tx_key, is_buy, received, cash, shares, order_key,
+                                             gross_received, gross_cash, question))) AS events
+                FROM (
+                    SELECT wallet_key, token_key, ts, tx_key, is_buy, received,
+                           toFloat64(cash) AS cash, shares, order_key,
+                           if(is_buy, shares, 0) AS gross_received, toFloat64(usdc) AS gross_cash,
+                           toUInt32(0) AS question
+                    FROM {trades:Identifier}
+                    WHERE (wallet_key, token_key) IN (SELECT wallet_key, token_key FROM legs
+                                                      WHERE is_no)
+                    UNION ALL
+                    SELECT wallet_key, token_key, ts, tx_key, is_buy, received, cash, shares,
+                           order_key, received, gross_cash, toUInt32(0)
+                    FROM {target:Identifier}       -- the splits and merges, so far
+                    WHERE (wallet_key, token_key) IN (SELECT wallet_key, token_key FROM legs
+                                                      WHERE is_no)
+                    UNION ALL
+                    SELECT wallet_key, token_key, ts, tx_key, toUInt8(2), toInt64(0),
+                           toFloat64(0), n, order_key, toInt64(0), toFloat64(0), question
+                    FROM legs WHERE is_no
+                )
+                GROUP BY wallet_key, token_key
+                -- blocks of like lengths (positions.sql: the fold steps every row of a block as
+                -- often as its longest array)
+                ORDER BY length(events)
             )
-            GROUP BY wallet_key, token_key
         )
         ARRAY JOIN kept AS rec
     ),

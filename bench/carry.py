@@ -6,8 +6,9 @@ A world (the same as bench/metrics.py's) is put straight into a store and enrich
 span, A2 is the world's last fill and A1 = A2 - span (`share`: the time before which 99% of
 the fills happened): a run as of A1 computed whole, then a run as of A2 carrying over from it,
 then one as of A2 computed whole — side by side, with the wallets the carrying run computed,
-the share of the trade rows they hold, and a check that both runs of A2 hold the same wallet
-rows. A span that crosses a UTC day computes every wallet (the risk figures count the days).
+the share of the trade rows they hold, their positions it folded and copied, and a check that
+both runs of A2 hold the same wallet rows. A span that crosses a UTC day computes every wallet
+(the risk figures count the days).
 """
 
 from __future__ import annotations
@@ -59,8 +60,9 @@ def main() -> None:
                   f"{whole_s:5.1f} s = {carry_s / whole_s:.2f}; computed {computed:,} of "
                   f"{carried.wallets:,} wallets" + (" (carried over)" if carried.base_run
                                                     else " (whole: another UTC day)")
-                  + f", {carried.computed_trades / trades:.0%} of the trade rows; same "
-                  f"wallet rows: {same}")
+                  + f", {carried.computed_trades / trades:.0%} of the trade rows "
+                  f"(positions: {carried.computed_positions:,} folded, "
+                  f"{carried.copied_positions:,} copied); same wallet rows: {same}")
             steps = sorted(carried.step_s.items(), key=lambda kv: -kv[1])
             print("  carried steps: " + ", ".join(f"{k} {v:.2f}" for k, v in steps))
 

@@ -42,6 +42,11 @@ MOMENTS = {
     "two busy hours": ("SELECT ts FROM trade_rows", 2 * HOUR),
 }
 
+#: moments whose wallets are computed again for another reason than their own inputs (the
+#: holders of a token that resolves or trades, a window's edge): they copy positions
+COPYING = {"resolution", "a 30-day window's edge", "a bet closing 90 days before",
+           "two busy hours"}
+
 
 @pytest.fixture(scope="module")
 def store(loaded, tmp_path_factory) -> str:
@@ -107,6 +112,11 @@ def test_a_carried_run_equals_one_computed_whole(store, moment):
         carried, whole, got, want = carried_and_whole(s, a1, a2)
     assert carried.base_run
     assert 0 < carried.computed_wallets < whole.wallets == carried.wallets
+    # the positions of the wallets it computed: folded again, or copied when neither the
+    # wallet's own inputs nor the token's changed
+    assert carried.computed_positions + carried.copied_positions < whole.computed_positions
+    if moment in COPYING:
+        assert carried.copied_positions > 0
     assert_same_rows(got, want)
 
 

@@ -6,10 +6,12 @@ token_inputs.sql). A later run of the same UTC day and settings (its windows' ri
 count the days up to the as-of day, so a new day changes every wallet's) compares them
 with its own: changed_wallets.sql lists the wallets with changed inputs, the holders of
 changed tokens and the wallets whose fills or closed bets crossed a window's edge since; the
-wallet steps run over those alone, carry_over.sql brings the rest's positions and bets, and
-the skilled step their wallet rows, badged over every row of the boards as in a run computed
-whole. The result equals a run computed whole
-(tests/integration/test_metrics_incremental.py checks every row and column)."""
+wallet steps run over those alone, folding again only the positions that can have changed
+(every one of a wallet whose own inputs changed, the others' on changed tokens; the rest are
+copied first: carried_positions.sql); carry_over.sql brings the other wallets' positions and
+bets, and the skilled step their wallet rows, badged over every row of the boards as in a run
+computed whole. The result equals a run computed whole (tests/integration/test_metrics_carry.py
+checks every row and column)."""
 
 from __future__ import annotations
 
@@ -77,17 +79,27 @@ def base_run(store: Store, config: MetricsConfig, as_of: int) -> Base | None:
 
 def changed_wallets(store: Store, config: MetricsConfig, run_id: str, as_of: int,
                     base: Base) -> tuple[int, int]:
-    """Record the wallets the run computes (run_wallets); returns how many, and their trade
-    rows up to the as-of time."""
-    store.command(load_sql(SQL, "changed_wallets.sql"), {
-        "run_id": run_id, "as_of": as_of, "base_run": base.run_id, "base_as_of": base.as_of,
-        "window_days": config.window_days})
+    """Record the tokens whose inputs changed (run_changed_tokens) and the wallets the run
+    computes (run_wallets, each whole or only its positions on those tokens); returns how
+    many wallets, and their trade rows up to the as-of time."""
+    params = {"run_id": run_id, "as_of": as_of, "base_run": base.run_id,
+              "base_as_of": base.as_of, "window_days": config.window_days}
+    for step in ("changed_tokens.sql", "changed_wallets.sql"):
+        sql = load_sql(SQL, step)
+        store.command(sql, {k: v for k, v in params.items() if "{" + k + ":" in sql})
     wallets = store.scalar("SELECT count() FROM run_wallets WHERE run_id = {r:String}",
                            {"r": run_id})
     rows = store.scalar("SELECT count() FROM trade_rows WHERE ts <= {as_of:UInt32} AND "
                         "wallet_key IN (SELECT wallet_key FROM run_wallets "
                         "WHERE run_id = {r:String})", {"r": run_id, "as_of": as_of})
     return int(wallets), int(rows)
+
+
+def carry_positions(store: Store, run_id: str, base: Base) -> None:
+    """Copy the positions of the wallets the run computes that it does not fold again
+    (carried_positions.sql), before the wallet steps."""
+    store.command(load_sql(SQL, "carried_positions.sql"), {"run_id": run_id,
+                                                            "base_run": base.run_id})
 
 
 def carry_over(store: Store, run_id: str, base: Base) -> None:

@@ -13,7 +13,13 @@ from datetime import UTC, datetime
 
 from polyrank.errors import PolyrankError
 from polyrank.metrics.config import MetricsConfig
-from polyrank.metrics.incremental import base_run, carry_over, changed_wallets, config_key
+from polyrank.metrics.incremental import (
+    base_run,
+    carry_over,
+    carry_positions,
+    changed_wallets,
+    config_key,
+)
 from polyrank.settings import DEFAULT_METRICS_SLICE_ROWS
 from polyrank.stages import STAGE_SQL, set_stage
 from polyrank.store import Store, load_sql
@@ -39,8 +45,9 @@ WALLET_STEPS = ("positions.sql", "run_tokens.sql", "bets.sql", "run_bets.sql",
 BOARD_STEPS = ("skilled.sql", "specialists.sql")
 STEPS = (*TAPE_STEPS, *INPUT_STEPS, *SHARD_STEPS, *WALLET_STEPS, *BOARD_STEPS)
 #: the run's token curves and redemptions, risk figures, wallet rows before the skilled
-#: badge and the wallets it computed, dropped once the run is done
-WORK = ("token_curves", "run_redeemed", "risk_work", "wallet_rows_work", "run_wallets")
+#: badge, the wallets it computed and the tokens that changed, dropped once the run is done
+WORK = ("token_curves", "run_redeemed", "risk_work", "wallet_rows_work", "run_wallets",
+        "run_changed_tokens")
 #: kept with the run's results: what it read (the next run may carry over from it)
 INPUTS = ("wallet_inputs", "token_inputs")
 DAY = 86400
@@ -64,6 +71,10 @@ class MetricsReport:
     base_run: str = ""
     #: the trade rows of the wallets it computed (all of them with no base run)
     computed_trades: int = 0
+    #: the positions it folded, and those of the wallets it computed that it copied from
+    #: `base_run` instead (their inputs unchanged); with no base run, all of them and 0
+    computed_positions: int = 0
+    copied_positions: int = 0
 
 
 def sql_params(config: MetricsConfig, run_id: str, as_of: int, *, every_wallet: bool = True,
@@ -137,16 +148,22 @@ def compute_metrics(store: Store, config: MetricsConfig | None = None, *,
     step_s = run_steps(store, (*TAPE_STEPS, *INPUT_STEPS, *SHARD_STEPS), config, run_id, as_of)
     base = base_run(store, config, as_of) if carry else None
     if base is None:
-        computed, rows = 0, trades
+        computed, rows, copied = 0, trades, 0
         step_s |= run_steps(store, WALLET_STEPS, config, run_id, as_of,
                             slices=wallet_slices(trades, slice_rows))
+        folded = _positions(store, run_id)
     else:
         t0 = time.monotonic()
         computed, rows = changed_wallets(store, config, run_id, as_of, base)
         step_s["changed_wallets"] = time.monotonic() - t0
+        t0 = time.monotonic()
+        carry_positions(store, run_id, base)
+        copied = _positions(store, run_id)
+        step_s["carried_positions"] = time.monotonic() - t0
         if computed:
             step_s |= run_steps(store, WALLET_STEPS, config, run_id, as_of,
                                 slices=wallet_slices(rows, slice_rows), every_wallet=False)
+        folded = _positions(store, run_id) - copied
         t0 = time.monotonic()
         carry_over(store, run_id, base)
         step_s["carry_over"] = time.monotonic() - t0
@@ -155,7 +172,13 @@ def compute_metrics(store: Store, config: MetricsConfig | None = None, *,
     report = publish_run(store, run_id, as_of, inputs=inputs, started_at=started_at,
                          seconds=time.monotonic() - started, step_s=step_s, config=config,
                          base=base.run_id if base else "", computed=computed)
-    return replace(report, computed_trades=rows)
+    return replace(report, computed_trades=rows, computed_positions=folded,
+                   copied_positions=copied)
+
+
+def _positions(store: Store, run_id: str) -> int:
+    return int(store.scalar("SELECT count() FROM position_rows WHERE run_id = {r:String}",
+                            {"r": run_id}))
 
 
 def new_run_id() -> str:

@@ -2,42 +2,39 @@
 -- run_wallets; the base run is of the same UTC day and settings, as of no later than this
 -- run. A wallet is computed again when
 --   its own inputs changed (wallet_inputs: new, changed or gone fills, activities,
---   redemptions, truncation);
---   it held a token whose catalogue row, resolution or prices changed (token_inputs);
+--   redemptions, truncation): whole, every position folded again;
+--   it held a token whose catalogue row, resolution or prices changed (run_changed_tokens,
+--   changed_tokens.sql): its positions on those tokens folded again, the others copied
+--   (carried_positions.sql);
 --   a fill of its, or a closing of one of its bets, left a window since the base run: with
---   windows ending at the as-of time, what happened in (base as-of - d days, as-of - d days].
+--   windows ending at the as-of time, what happened in (base as-of - d days, as-of - d days]
+--   (positions do not depend on the windows: copied too).
 -- Everything else a wallet's rows read is the same for both runs, so its rows are too.
-INSERT INTO run_wallets
+INSERT INTO run_wallets (run_id, wallet_key, whole)
 WITH
     {as_of:UInt32} AS as_of,
     {base_as_of:UInt32} AS base_as_of,
-    arrayFilter(d -> d > 0, {window_days:Array(UInt32)}) AS windows,
-    changed_tokens AS (
-        SELECT token_key
-        FROM token_inputs
-        WHERE run_id IN ({run_id:String}, {base_run:String})
-        GROUP BY token_key
-        HAVING count() = 1 OR min(digest) != max(digest)
-    )
-SELECT {run_id:String}, wallet_key
+    arrayFilter(d -> d > 0, {window_days:Array(UInt32)}) AS windows
+SELECT {run_id:String}, wallet_key, max(whole)
 FROM (
-    SELECT wallet_key
+    SELECT wallet_key, 1 AS whole
     FROM wallet_inputs
     WHERE run_id IN ({run_id:String}, {base_run:String})
     GROUP BY wallet_key
     HAVING count() = 1 OR min(digest) != max(digest)
     UNION ALL
-    SELECT wallet_key
+    SELECT wallet_key, 0
     FROM position_rows
     WHERE run_id = {base_run:String}
-          AND token_key IN (SELECT token_key FROM changed_tokens)
+          AND token_key IN (SELECT token_key FROM run_changed_tokens
+                            WHERE run_id = {run_id:String})
     UNION ALL
-    SELECT wallet_key
+    SELECT wallet_key, 0
     FROM trade_rows
     WHERE ts <= as_of
           AND arrayExists(d -> ts > base_as_of - d * 86400 AND ts <= as_of - d * 86400, windows)
     UNION ALL
-    SELECT wallet_key
+    SELECT wallet_key, 0
     FROM bet_rows
     WHERE run_id = {base_run:String} AND closed
           AND arrayExists(d -> ifNull(closed_ts, 0) > base_as_of - d * 86400

@@ -1,0 +1,10 @@
+-- The tokens whose inputs (token_inputs.sql: catalogue row, resolution by the as-of, prices)
+-- differ from the base run's, or that only one of the runs has, into run_changed_tokens
+-- (metrics/incremental.py): their holders are computed again, and their positions folded
+-- again.
+INSERT INTO run_changed_tokens
+SELECT {run_id:String}, token_key
+FROM token_inputs
+WHERE run_id IN ({run_id:String}, {base_run:String})
+GROUP BY token_key
+HAVING count() = 1 OR min(digest) != max(digest)

@@ -121,8 +121,7 @@ def main() -> None:
     ap.add_argument("--rounds", type=int, default=1,
                     help="with --span: t1 this many spans before the last fill, and A refreshed "
                          "once per span (the last round is what each round of a store kept "
-                         "current every span costs: the first also reads the rows loaded in "
-                         "the build's last minutes again, enrich/trades.py: MARGIN_S)")
+                         "current every span costs)")
     ap.add_argument("--chain", action="store_true",
                     help="the chain (the replay's JSON-RPC) as the V2 source and the tape")
     args = ap.parse_args()
@@ -146,11 +145,11 @@ def main() -> None:
             at = t2 - (r - 1) * (args.span or 0)
             set_clock(url, at)
             # an incremental enrich reads again what was loaded in the MARGIN_S before the
-            # last enrich's latest load (the first round: the build's last minutes). Rounds a
-            # quarter hour apart reach back only to the round before, back-to-back ones past
-            # it: wait that long after a round, as a store kept current does (not counted)
-            if r < args.rounds:
-                time.sleep(max(0.0, MARGIN_S - (time.monotonic() - done)))
+            # last enrich's latest load. Rounds a quarter hour apart reach back only to the
+            # round before (or the build), back-to-back ones past it (the next round would
+            # read the build's last loads again): wait that long after the build and after
+            # each round, as a store kept current does (not counted)
+            time.sleep(max(0.0, MARGIN_S - (time.monotonic() - done)))
             rounds.append(timed(url, lambda: refresh(url, a, start, chain)))
             done = time.monotonic()
             show(f"refresh A to t2-{(r - 1) * (args.span or 0)}" if r > 1 else

@@ -113,7 +113,8 @@ def test_a_carried_run_equals_one_computed_whole(store, moment):
     assert carried.base_run
     assert 0 < carried.computed_wallets < whole.wallets == carried.wallets
     # the positions of the wallets it computed: folded again, or copied when neither the
-    # wallet's own inputs nor the token's changed
+    # wallet's own inputs nor the token's changed (a whole run folds every one)
+    assert (whole.computed_positions, whole.copied_positions) == (whole.positions, 0)
     assert carried.computed_positions + carried.copied_positions < whole.computed_positions
     if moment in COPYING:
         assert carried.copied_positions > 0

@@ -24,7 +24,12 @@ WITH
         -- legs carry a cost basis, not a payment; its NO legs the USDC it paid out)
         SELECT wallet_key, token_key, intDiv(ts, 86400) AS day,
                sum(if(is_buy = 1, received, -shares)) AS dq,
-               sum(multiIf(kind = 'conversion' AND is_buy = 1, 0, is_buy = 1, -cash, cash)) AS dc
+               -- (summed in the order of the values, not of their arrival: a conversion's
+               -- cash is no whole number of micro-USDC, and a sum in another order could
+               -- move a rounded value below by one)
+               arraySum(arraySort(groupArray(
+                   multiIf(kind = 'conversion' AND is_buy = 1, 0, is_buy = 1, -cash, cash))))
+                   AS dc
         FROM (
             SELECT wallet_key, token_key, ts, is_buy, received, shares, toFloat64(cash) AS cash,
                    '' AS kind

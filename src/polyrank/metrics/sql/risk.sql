@@ -25,8 +25,8 @@ WITH
         SELECT wallet_key, token_key, intDiv(ts, 86400) AS day,
                sum(if(is_buy = 1, received, -shares)) AS dq,
                -- (summed in the order of the values, not of their arrival: a conversion's
-               -- cash is no whole number of micro-USDC, and a sum in another order could
-               -- move a rounded value below by one)
+               -- cash is no whole number of micro-USDC, so another order could change the
+               -- sum's last bits, and one of the changes rounded below by a micro-USDC)
                arraySum(arraySort(groupArray(
                    multiIf(kind = 'conversion' AND is_buy = 1, 0, is_buy = 1, -cash, cash))))
                    AS dc

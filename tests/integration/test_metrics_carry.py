@@ -46,6 +46,11 @@ MOMENTS = {
 #: holders of a token that resolves or trades, a window's edge): they copy positions
 COPYING = {"resolution", "a 30-day window's edge", "a bet closing 90 days before",
            "two busy hours"}
+#: moments whose wallets are computed again for a change their fills do not see (a token's
+#: resolution or new price, a bet closing out of a window): they copy fill figures; in the
+#: first two, every computed wallet's (nothing else happens in that second)
+KEEPING_FILLS = {"resolution", "a bet closing 90 days before", "two busy hours"}
+ONLY_KEEPING_FILLS = {"resolution", "a bet closing 90 days before"}
 
 
 @pytest.fixture(scope="module")
@@ -118,12 +123,20 @@ def test_a_carried_run_equals_one_computed_whole(store, moment):
     assert carried.computed_positions + carried.copied_positions < whole.computed_positions
     if moment in COPYING:
         assert carried.copied_positions > 0
+    # fill figures copied only where the fills cannot tell the runs apart
+    assert whole.copied_fill_figures == 0
+    if moment in ONLY_KEEPING_FILLS:
+        assert carried.copied_fill_figures == carried.computed_wallets
+    else:
+        assert carried.copied_fill_figures < carried.computed_wallets
+    if moment in KEEPING_FILLS:
+        assert carried.copied_fill_figures > 0
     assert_same_rows(got, want)
 
 
 def test_a_retagged_event_between_the_runs(store):
     """An event's tags change between the runs (its markets change category): the holders of
-    its tokens are computed again."""
+    its tokens are computed again, their fill figures too."""
     with Store.open(store) as s:
         a1, a2 = around(s, "two busy hours")
         event, category = s.rows(  # the event the most wallets traded by A1
@@ -147,6 +160,8 @@ def test_a_retagged_event_between_the_runs(store):
                            "WHERE event_id = {e:String})", {"r": whole.run_id, "e": event})
     assert categories == [(retag,)]
     assert carried.base_run and 0 < holders <= carried.computed_wallets < whole.wallets
+    # which of their fills count in which category changed: their fill figures are computed
+    assert holders <= carried.computed_wallets - carried.copied_fill_figures
     assert_same_rows(got, want)
 
 

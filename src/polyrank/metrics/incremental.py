@@ -8,10 +8,12 @@ with its own: changed_wallets.sql lists the wallets with changed inputs, the hol
 changed tokens and the wallets whose fills or closed bets crossed a window's edge since; the
 wallet steps run over those alone, folding again only the positions that can have changed
 (every one of a wallet whose own inputs changed, the others' on changed tokens; the rest are
-copied first: carried_positions.sql); carry_over.sql brings the other wallets' positions and
-bets, and the skilled step their wallet rows, badged over every row of the boards as in a run
-computed whole. The result equals a run computed whole (tests/integration/test_metrics_carry.py
-checks every row and column)."""
+copied first: carried_positions.sql) and reading again only the fills whose figures can have
+changed (a wallet computed for a new price or resolution of a token it holds, or for a bet of
+its closing out of a window, has its fill figures copied: wallet_rows.sql); carry_over.sql
+brings the other wallets' positions and bets, and the skilled step their wallet rows, badged
+over every row of the boards as in a run computed whole. The result equals a run computed
+whole (tests/integration/test_metrics_carry.py checks every row and column)."""
 
 from __future__ import annotations
 
@@ -78,21 +80,22 @@ def base_run(store: Store, config: MetricsConfig, as_of: int) -> Base | None:
 
 
 def changed_wallets(store: Store, config: MetricsConfig, run_id: str, as_of: int,
-                    base: Base) -> tuple[int, int]:
+                    base: Base) -> tuple[int, int, int]:
     """Record the tokens whose inputs changed (run_changed_tokens) and the wallets the run
-    computes (run_wallets, each whole or only its positions on those tokens); returns how
-    many wallets, and their trade rows up to the as-of time."""
+    computes (run_wallets, each whole or only its positions on those tokens, with its fill
+    figures computed or copied); returns how many wallets, their trade rows up to the as-of
+    time, and how many of them have their fill figures copied."""
     params = {"run_id": run_id, "as_of": as_of, "base_run": base.run_id,
               "base_as_of": base.as_of, "window_days": config.window_days}
     for step in ("changed_tokens.sql", "changed_wallets.sql"):
         sql = load_sql(SQL, step)
         store.command(sql, {k: v for k, v in params.items() if "{" + k + ":" in sql})
-    wallets = store.scalar("SELECT count() FROM run_wallets WHERE run_id = {r:String}",
-                           {"r": run_id})
+    wallets, kept = store.rows("SELECT count(), countIf(NOT fills) FROM run_wallets "
+                               "WHERE run_id = {r:String}", {"r": run_id})[0]
     rows = store.scalar("SELECT count() FROM trade_rows WHERE ts <= {as_of:UInt32} AND "
                         "wallet_key IN (SELECT wallet_key FROM run_wallets "
                         "WHERE run_id = {r:String})", {"r": run_id, "as_of": as_of})
-    return int(wallets), int(rows)
+    return int(wallets), int(rows), int(kept)
 
 
 def carry_positions(store: Store, run_id: str, base: Base) -> None:

@@ -75,6 +75,9 @@ class MetricsReport:
     #: `base_run` instead (their inputs unchanged); with no base run, all of them and 0
     computed_positions: int = 0
     copied_positions: int = 0
+    #: of the wallets it computed, those whose fill figures (trades, volume, behaviour) it
+    #: copied from `base_run` (their fills and the tokens' catalogue rows unchanged)
+    copied_fill_figures: int = 0
 
 
 def sql_params(config: MetricsConfig, run_id: str, as_of: int, *, every_wallet: bool = True,
@@ -148,13 +151,13 @@ def compute_metrics(store: Store, config: MetricsConfig | None = None, *,
     step_s = run_steps(store, (*TAPE_STEPS, *INPUT_STEPS, *SHARD_STEPS), config, run_id, as_of)
     base = base_run(store, config, as_of) if carry else None
     if base is None:
-        computed, rows, copied = 0, trades, 0
+        computed, rows, copied, kept = 0, trades, 0, 0
         step_s |= run_steps(store, WALLET_STEPS, config, run_id, as_of,
                             slices=wallet_slices(trades, slice_rows))
         folded = _positions(store, run_id)
     else:
         t0 = time.monotonic()
-        computed, rows = changed_wallets(store, config, run_id, as_of, base)
+        computed, rows, kept = changed_wallets(store, config, run_id, as_of, base)
         step_s["changed_wallets"] = time.monotonic() - t0
         t0 = time.monotonic()
         carry_positions(store, run_id, base)
@@ -162,7 +165,8 @@ def compute_metrics(store: Store, config: MetricsConfig | None = None, *,
         step_s["carried_positions"] = time.monotonic() - t0
         if computed:
             step_s |= run_steps(store, WALLET_STEPS, config, run_id, as_of,
-                                slices=wallet_slices(rows, slice_rows), every_wallet=False)
+                                slices=wallet_slices(rows, slice_rows), every_wallet=False,
+                                base=base.run_id)
         folded = _positions(store, run_id) - copied
         t0 = time.monotonic()
         carry_over(store, run_id, base)
@@ -173,7 +177,7 @@ def compute_metrics(store: Store, config: MetricsConfig | None = None, *,
                          seconds=time.monotonic() - started, step_s=step_s, config=config,
                          base=base.run_id if base else "", computed=computed)
     return replace(report, computed_trades=rows, computed_positions=folded,
-                   copied_positions=copied)
+                   copied_positions=copied, copied_fill_figures=kept)
 
 
 def _positions(store: Store, run_id: str) -> int:

@@ -5,36 +5,38 @@
 --   redemptions, truncation): whole, every position folded again;
 --   it held a token whose catalogue row, resolution or prices changed (run_changed_tokens,
 --   changed_tokens.sql): its positions on those tokens folded again, the others copied
---   (carried_positions.sql);
+--   (carried_positions.sql); its fill figures computed again only if the token's
+--   catalogue row changed (which of its fills count in which category, market and bet),
+--   else copied (wallet_rows.sql);
 --   a fill of its, or a closing of one of its bets, left a window since the base run: with
 --   windows ending at the as-of time, what happened in (base as-of - d days, as-of - d days]
---   (positions do not depend on the windows: copied too).
+--   (positions do not depend on the windows: copied too; fill figures only for a bet).
 -- Everything else a wallet's rows read is the same for both runs, so its rows are too.
-INSERT INTO run_wallets (run_id, wallet_key, whole)
+INSERT INTO run_wallets (run_id, wallet_key, whole, fills)
 WITH
     {as_of:UInt32} AS as_of,
     {base_as_of:UInt32} AS base_as_of,
     arrayFilter(d -> d > 0, {window_days:Array(UInt32)}) AS windows
-SELECT {run_id:String}, wallet_key, max(whole)
+SELECT {run_id:String}, wallet_key, max(whole), max(fills)
 FROM (
-    SELECT wallet_key, 1 AS whole
+    SELECT wallet_key, 1 AS whole, 1 AS fills
     FROM wallet_inputs
     WHERE run_id IN ({run_id:String}, {base_run:String})
     GROUP BY wallet_key
     HAVING count() = 1 OR min(digest) != max(digest)
     UNION ALL
-    SELECT wallet_key, 0
-    FROM position_rows
-    WHERE run_id = {base_run:String}
-          AND token_key IN (SELECT token_key FROM run_changed_tokens
-                            WHERE run_id = {run_id:String})
+    SELECT p.wallet_key, 0, t.catalogue
+    FROM position_rows AS p
+    JOIN (SELECT token_key, catalogue FROM run_changed_tokens
+          WHERE run_id = {run_id:String}) AS t ON t.token_key = p.token_key
+    WHERE p.run_id = {base_run:String}
     UNION ALL
-    SELECT wallet_key, 0
+    SELECT wallet_key, 0, 1
     FROM trade_rows
     WHERE ts <= as_of
           AND arrayExists(d -> ts > base_as_of - d * 86400 AND ts <= as_of - d * 86400, windows)
     UNION ALL
-    SELECT wallet_key, 0
+    SELECT wallet_key, 0, 0
     FROM bet_rows
     WHERE run_id = {base_run:String} AND closed
           AND arrayExists(d -> ifNull(closed_ts, 0) > base_as_of - d * 86400

@@ -4,7 +4,8 @@
 -- Each row is counted once per window that holds it (ARRAY JOIN of those windows only) and
 -- once per scope; rows are grouped on numeric keys (the wallet's key; the scope's number: 0
 -- for 'all', n for the n-th category), the names joined last. Per wallet x scope the window figures
--- are then kept as arrays indexed like the windows, and spread to one row per window last.
+-- are then kept as arrays indexed like the windows; the fill figures are spread to one row
+-- per window (fill_figures), and each row picks the others from their arrays.
 -- Into wallet_rows_work: skilled.sql adds the skilled badge, a decision over each board.
 -- The columns in the order the last SELECT computes them (it drops its helpers cbar, decided, z)
 INSERT INTO wallet_rows_work (
@@ -26,7 +27,11 @@ WITH
     -- ones it computes when it carries the others over (metrics/incremental.py)
     {wallet_lo:UInt64} AS wallet_lo, {wallet_hi:UInt64} AS wallet_hi,
     {every_wallet:UInt8} AS every_wallet,
-    computed AS (SELECT wallet_key FROM run_wallets WHERE run_id = {run_id:String}),
+    -- of those, the ones whose fill figures it computes; the others' (computed again only
+    -- for a change their fills do not see: run_wallets.fills, changed_wallets.sql) are the
+    -- base run's
+    computed AS (SELECT wallet_key FROM run_wallets WHERE run_id = {run_id:String} AND fills),
+    kept AS (SELECT wallet_key FROM run_wallets WHERE run_id = {run_id:String} AND NOT fills),
     -- the categories by number (1, 2, ...; 0 is the scope 'all'; metrics/run.py: numbered)
     {categories:Array(String)} AS categories,
     tokens AS (
@@ -127,6 +132,48 @@ WITH
             GROUP BY f.wallet_key, f.scope
         ) AS f
         JOIN trade_wallets AS w ON w.wallet_key = f.wallet_key
+    ),
+    fill_figures AS (
+        -- per wallet, scope and window, what its fills say (§4.8's flags included); of the
+        -- wallets whose fill figures the run does not compute, the base run's
+        SELECT wallet_key, wallet, scope, wi,
+               indexOf(f.wis, wi) AS fi,
+               if(fi = 0, 0, f.n[fi]) AS trades,
+               if(fi = 0, 0, f.volume_micro[fi]) / 1000000 AS volume_usdc,
+               if(fi = 0, 0, f.markets[fi]) AS markets_traded,
+               if(fi = 0, 0, f.days_active[fi]) AS active_days,
+               if(fi = 0, NULL, f.first_ts[fi]) AS first_trade_at,
+               if(fi = 0, NULL, f.last_ts[fi]) AS last_trade_at,
+               if(fi = 0, 0, f.passive[fi]) AS passive,
+               if(fi = 0, 0, f.role_known[fi]) AS role_known,
+               if(fi = 0, 0, f.buys[fi]) AS buys, if(fi = 0, 0, f.buy_bets[fi]) AS buy_bets,
+               if(fi = 0, 0, f.both_bets[fi]) AS both_bets,
+               if(role_known = 0, NULL, passive / role_known)              AS passive_share,
+               if(buy_bets = 0, NULL, both_bets / buy_bets)                AS both_sides_share,
+               if(trades < 2, NULL, f.medians[fi].1)                       AS median_gap_s,
+               if(buys = 0, NULL, f.medians[fi].2)                         AS median_entry,
+               trades >= {flag_min_fills:UInt32}
+                   AND (ifNull(passive_share >= {mm_passive_share:Float64}, 0)
+                        OR ifNull(both_sides_share >= {mm_both_sides_share:Float64}, 0))
+                                                                           AS market_maker,
+               trades >= {flag_min_fills:UInt32}
+                   AND ifNull(median_gap_s < {hf_median_gap_s:Float64}, 0) AS high_frequency,
+               buys >= {flag_min_fills:UInt32}
+                   AND ifNull(median_entry >= {favourite_median_entry:Float64}, 0)
+                                                                           AS favourite_buyer
+        FROM fill_stats AS f
+        ARRAY JOIN arrayEnumerate(window_days) AS wi
+        UNION ALL
+        SELECT cityHash64(wallet), wallet,
+               toUInt8(if(category = 'all', 0, indexOf(categories, toString(category)))),
+               toUInt32(indexOf(window_names, toString(window))), 0, trades, volume_usdc,
+               markets_traded, active_days, first_trade_at, last_trade_at, 0, 0, 0, 0, 0,
+               passive_share, both_sides_share, median_gap_s, median_entry, market_maker,
+               high_frequency, favourite_buyer
+        FROM wallet_metrics
+        WHERE NOT every_wallet AND run_id = {base_run:String}
+              AND cityHash64(wallet) BETWEEN wallet_lo AND wallet_hi
+              AND cityHash64(wallet) IN kept
     ),
     scoped_bets AS (
         -- the run's bets of the slice, once per scope, by numbers (a bet's category and
@@ -232,16 +279,12 @@ WITH
         GROUP BY wallet_key, scope
     ),
     joined AS (
-        SELECT f.wallet AS wallet, window_names[wi] AS window,
+        SELECT f.wallet AS wallet, window_names[f.wi] AS window,
                if(f.scope = 0, 'all', categories[f.scope]) AS category,
-               window_days[wi] AS days,
-               indexOf(f.wis, wi) AS fi, indexOf(b.wis, wi) AS bi,
-               if(fi = 0, 0, f.n[fi]) AS trades,
-               if(fi = 0, 0, f.volume_micro[fi]) / 1000000 AS volume_usdc,
-               if(fi = 0, 0, f.markets[fi]) AS markets_traded,
-               if(fi = 0, 0, f.days_active[fi]) AS active_days,
-               if(fi = 0, NULL, f.first_ts[fi]) AS first_trade_at,
-               if(fi = 0, NULL, f.last_ts[fi]) AS last_trade_at,
+               window_days[f.wi] AS days, indexOf(b.wis, f.wi) AS bi,
+               f.trades AS trades, f.volume_usdc AS volume_usdc,
+               f.markets_traded AS markets_traded, f.active_days AS active_days,
+               f.first_trade_at AS first_trade_at, f.last_trade_at AS last_trade_at,
                if(bi = 0, 0, b.bets_closed[bi]) AS bets_closed, o.bets_open AS bets_open,
                if(bi = 0, 0, b.bets_won[bi]) AS bets_won,
                if(bi = 0, 0, b.bets_lost[bi]) AS bets_lost,
@@ -260,20 +303,17 @@ WITH
                p.incomplete AS incomplete, t.truncated AS truncated, p.pm AS pm_all,
                p.fee_effect AS fee_effect_all, p.unredeemed AS unredeemed_all,
                if(bi = 0, NULL, b.edge[bi].1) AS edge, if(bi = 0, NULL, b.edge[bi].2) AS edge_se,
-               rk.risk[wi] AS risk,
-               if(fi = 0, 0, f.passive[fi]) AS passive,
-               if(fi = 0, 0, f.role_known[fi]) AS role_known,
-               if(fi = 0, 0, f.buys[fi]) AS buys, if(fi = 0, 0, f.buy_bets[fi]) AS buy_bets,
-               if(fi = 0, 0, f.both_bets[fi]) AS both_bets,
-               if(trades < 2, NULL, f.medians[fi].1) AS median_gap_s,
-               if(buys = 0, NULL, f.medians[fi].2) AS median_entry
-        FROM fill_stats AS f
+               rk.risk[f.wi] AS risk,
+               f.passive_share AS passive_share, f.both_sides_share AS both_sides_share,
+               f.median_gap_s AS median_gap_s, f.median_entry AS median_entry,
+               f.market_maker AS market_maker, f.high_frequency AS high_frequency,
+               f.favourite_buyer AS favourite_buyer
+        FROM fill_figures AS f
         LEFT JOIN bet_stats AS b ON b.wallet_key = f.wallet_key AND b.scope = f.scope
         LEFT JOIN open_stats AS o ON o.wallet_key = f.wallet_key AND o.scope = f.scope
         LEFT JOIN position_stats AS p ON p.wallet_key = f.wallet_key AND p.scope = f.scope
         LEFT JOIN truncated_wallets AS t ON t.wallet = f.wallet
         LEFT JOIN risk_stats AS rk ON rk.wallet_key = f.wallet_key AND rk.scope = f.scope
-        ARRAY JOIN arrayEnumerate(window_days) AS wi
     )
 SELECT * EXCEPT (cbar, decided, z)
 FROM (
@@ -329,16 +369,8 @@ FROM (
         -- risk from the daily equity curve (§4.7, risk.sql)
         risk.1 AS sharpe_daily, risk.2 AS sortino_daily, risk.3 AS max_drawdown,
         risk.4 AS max_drawdown_pct,
-        -- behaviour (§4.8)
-        if(role_known = 0, NULL, passive / role_known)              AS passive_share,
-        if(buy_bets = 0, NULL, both_bets / buy_bets)                AS both_sides_share,
-        median_gap_s, median_entry,
-        trades >= {flag_min_fills:UInt32}
-            AND (ifNull(passive_share >= {mm_passive_share:Float64}, 0)
-                 OR ifNull(both_sides_share >= {mm_both_sides_share:Float64}, 0)) AS market_maker,
-        trades >= {flag_min_fills:UInt32}
-            AND ifNull(median_gap_s < {hf_median_gap_s:Float64}, 0)  AS high_frequency,
-        buys >= {flag_min_fills:UInt32}
-            AND ifNull(median_entry >= {favourite_median_entry:Float64}, 0) AS favourite_buyer
+        -- behaviour (§4.8: fill_figures)
+        passive_share, both_sides_share, median_gap_s, median_entry, market_maker,
+        high_frequency, favourite_buyer
     FROM joined
 )

@@ -99,10 +99,16 @@ WITH
     ),
     daily AS (
         -- E's change and the cash moved per wallet, scope and day: per category (its
-        -- number), and over all of them (scope 0, the grouping set without the category)
-        SELECT wallet_key, category AS scope, day, sum(r) AS r, sum(dcash) AS dcash
-        FROM position_changes
-        GROUP BY GROUPING SETS ((wallet_key, category, day), (wallet_key, day))
+        -- number), then over all of them (scope 0) from those sums, each row counted in
+        -- both scopes (far fewer rows than the changes)
+        SELECT wallet_key, scope, day, sum(r) AS r, sum(dcash) AS dcash
+        FROM (
+            SELECT wallet_key, category, day, sum(r) AS r, sum(dcash) AS dcash
+            FROM position_changes
+            GROUP BY wallet_key, category, day
+        )
+        ARRAY JOIN [category, toUInt8(0)] AS scope
+        GROUP BY wallet_key, scope, day
     ),
     wallet_curves AS (
         -- per wallet and scope, its change days in order and E's change on each

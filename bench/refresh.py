@@ -183,7 +183,9 @@ def main() -> None:
                 f"{k} {v:.2f}" for k, v in rep.metrics.step_s.items()))
         run = ref.metrics
         print(f"refresh's metrics run: {run.computed_wallets:,} of {run.wallets:,} wallets "
-              "computed" + (f", the others carried over from {run.base_run}" if run.base_run
+              "computed" + (f" ({run.copied_positions:,} positions and the fill figures of "
+                            f"{run.copied_fill_figures:,} of them copied), the others carried "
+                            f"over from {run.base_run}" if run.base_run
                             else " (whole: not the last run's UTC day)"))
         stages = {"discover": ref.discover.seconds if ref.discover else 0.0,
                   "catalogue": ref.catalogue.seconds, "ingest": ref.ingest.seconds,

@@ -136,40 +136,47 @@ WITH
     fill_figures AS (
         -- per wallet, scope and window, what its fills say (§4.8's flags included); of the
         -- wallets whose fill figures the run does not compute, the base run's
-        SELECT wallet_key, wallet, scope, wi,
-               indexOf(f.wis, wi) AS fi,
-               if(fi = 0, 0, f.n[fi]) AS trades,
-               if(fi = 0, 0, f.volume_micro[fi]) / 1000000 AS volume_usdc,
-               if(fi = 0, 0, f.markets[fi]) AS markets_traded,
-               if(fi = 0, 0, f.days_active[fi]) AS active_days,
-               if(fi = 0, NULL, f.first_ts[fi]) AS first_trade_at,
-               if(fi = 0, NULL, f.last_ts[fi]) AS last_trade_at,
-               if(fi = 0, 0, f.passive[fi]) AS passive,
-               if(fi = 0, 0, f.role_known[fi]) AS role_known,
-               if(fi = 0, 0, f.buys[fi]) AS buys, if(fi = 0, 0, f.buy_bets[fi]) AS buy_bets,
-               if(fi = 0, 0, f.both_bets[fi]) AS both_bets,
-               if(role_known = 0, NULL, passive / role_known)              AS passive_share,
-               if(buy_bets = 0, NULL, both_bets / buy_bets)                AS both_sides_share,
-               if(trades < 2, NULL, f.medians[fi].1)                       AS median_gap_s,
-               if(buys = 0, NULL, f.medians[fi].2)                         AS median_entry,
-               trades >= {flag_min_fills:UInt32}
-                   AND (ifNull(passive_share >= {mm_passive_share:Float64}, 0)
-                        OR ifNull(both_sides_share >= {mm_both_sides_share:Float64}, 0))
-                                                                           AS market_maker,
-               trades >= {flag_min_fills:UInt32}
-                   AND ifNull(median_gap_s < {hf_median_gap_s:Float64}, 0) AS high_frequency,
-               buys >= {flag_min_fills:UInt32}
-                   AND ifNull(median_entry >= {favourite_median_entry:Float64}, 0)
-                                                                           AS favourite_buyer
-        FROM fill_stats AS f
-        ARRAY JOIN arrayEnumerate(window_days) AS wi
+        SELECT wallet_key, wallet, scope, wi, trades, volume_usdc, markets_traded, active_days,
+               first_trade_at, last_trade_at, passive_share, both_sides_share, median_gap_s,
+               median_entry, market_maker, high_frequency, favourite_buyer
+        FROM (
+            SELECT wallet_key, wallet, scope, wi, indexOf(f.wis, wi) AS fi,
+                   if(fi = 0, 0, f.n[fi]) AS trades,
+                   if(fi = 0, 0, f.volume_micro[fi]) / 1000000 AS volume_usdc,
+                   if(fi = 0, 0, f.markets[fi]) AS markets_traded,
+                   if(fi = 0, 0, f.days_active[fi]) AS active_days,
+                   if(fi = 0, NULL, f.first_ts[fi]) AS first_trade_at,
+                   if(fi = 0, NULL, f.last_ts[fi]) AS last_trade_at,
+                   if(fi = 0, 0, f.passive[fi]) AS passive,
+                   if(fi = 0, 0, f.role_known[fi]) AS role_known,
+                   if(fi = 0, 0, f.buys[fi]) AS buys,
+                   if(fi = 0, 0, f.buy_bets[fi]) AS buy_bets,
+                   if(fi = 0, 0, f.both_bets[fi]) AS both_bets,
+                   if(role_known = 0, NULL, passive / role_known) AS passive_share,
+                   if(buy_bets = 0, NULL, both_bets / buy_bets) AS both_sides_share,
+                   if(trades < 2, NULL, f.medians[fi].1) AS median_gap_s,
+                   if(buys = 0, NULL, f.medians[fi].2) AS median_entry,
+                   trades >= {flag_min_fills:UInt32}
+                       AND (ifNull(passive_share >= {mm_passive_share:Float64}, 0)
+                            OR ifNull(both_sides_share >= {mm_both_sides_share:Float64}, 0))
+                       AS market_maker,
+                   trades >= {flag_min_fills:UInt32}
+                       AND ifNull(median_gap_s < {hf_median_gap_s:Float64}, 0)
+                       AS high_frequency,
+                   buys >= {flag_min_fills:UInt32}
+                       AND ifNull(median_entry >= {favourite_median_entry:Float64}, 0)
+                       AS favourite_buyer
+            FROM fill_stats AS f
+            ARRAY JOIN arrayEnumerate(window_days) AS wi
+        )
         UNION ALL
-        SELECT cityHash64(wallet), wallet,
-               toUInt8(if(category = 'all', 0, indexOf(categories, toString(category)))),
-               toUInt32(indexOf(window_names, toString(window))), 0, trades, volume_usdc,
-               markets_traded, active_days, first_trade_at, last_trade_at, 0, 0, 0, 0, 0,
-               passive_share, both_sides_share, median_gap_s, median_entry, market_maker,
-               high_frequency, favourite_buyer
+        SELECT cityHash64(wallet) AS wallet_key, wallet,
+               toUInt8(if(category = 'all', 0, indexOf(categories, toString(category))))
+                   AS scope,
+               toUInt32(indexOf(window_names, toString(window))) AS wi, trades, volume_usdc,
+               markets_traded, active_days, first_trade_at, last_trade_at, passive_share,
+               both_sides_share, median_gap_s, median_entry, market_maker, high_frequency,
+               favourite_buyer
         FROM wallet_metrics
         WHERE NOT every_wallet AND run_id = {base_run:String}
               AND cityHash64(wallet) BETWEEN wallet_lo AND wallet_hi

@@ -2,6 +2,7 @@ from pathlib import Path
 
 import pytest
 
+from polyrank.enrich.trades import MARGIN_S, margin_s
 from polyrank.errors import ConfigError
 from polyrank.store.dsn import parse_dsn
 
@@ -31,3 +32,10 @@ def test_bad_dsns_say_what_is_accepted(dsn):
 def test_server_dsn_without_host():
     with pytest.raises(ConfigError, match="no host"):
         parse_dsn("http://")
+
+
+def test_only_a_server_store_has_an_incremental_enrich_look_again_at_recent_loads():
+    # an embedded store has one writer, whose loads end before its enrich: nothing loaded
+    # before the last enrich's latest load can still be arriving
+    assert margin_s(parse_dsn("chdb:///var/x")) == 0
+    assert margin_s(parse_dsn("clickhouse://u:p@db.example:8123/polyrank")) == MARGIN_S > 0

@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from polyrank.categories import PRIORITY as CATEGORY_PRIORITY
 from polyrank.stages import STAGE_SQL, set_stage
 from polyrank.store import Store, load_sql
+from polyrank.store.dsn import StoreTarget
 from polyrank.upstream.chain.abi import EXCHANGES_V1, EXCHANGES_V2
 
 log = logging.getLogger(__name__)
@@ -51,7 +52,10 @@ EPOCH = "1970-01-01 00:00:00.000"
 # take: a load commits each batch of wallets' new rows in one INSERT (ingest/writer.py),
 # which takes seconds at most, and one process's loads end before its enrich begins. A fill
 # keeps one row, and a wallet whose rows stand for all of them is not built again
-# (activity_wallets.sql): what the margin costs is reading those rows again
+# (activity_wallets.sql): what the margin costs is reading those rows again. An embedded
+# store has no concurrent writer (one process opens it: store/lock.py, and its loads end
+# before its enrich begins), so it needs no margin; refreshes seconds apart, as a test or a
+# benchmark runs them, would otherwise read every fill of the margin again.
 MARGIN_S = 120
 
 
@@ -83,7 +87,13 @@ def _enriched_to(store: Store) -> str | None:
     if not last or not store.scalar("SELECT count() FROM trade_rows"):
         return None
     return store.scalar("SELECT toString(parseDateTime64BestEffort({t:String}, 3, 'UTC') - "
-                        "toIntervalSecond({m:UInt32}))", {"t": last, "m": MARGIN_S})
+                        "toIntervalSecond({m:UInt32}))", {"t": last, "m": margin_s(store.target)})
+
+
+def margin_s(target: StoreTarget) -> int:
+    """How long before the last enrich's latest load an incremental enrich looks again: none
+    on an embedded store (no concurrent writer), MARGIN_S on a server."""
+    return 0 if target.embedded else MARGIN_S
 
 
 @dataclass

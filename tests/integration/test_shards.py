@@ -94,14 +94,20 @@ def cluster(loaded, tmp_path_factory):
                 *(files / f"wallet_rows-{k}.parquet" for k in range(SHARDS)))
         run_steps(store, BOARD_STEPS, config, RUN, as_of)
         for k, part in enumerate(parts):
-            for table in ("wallet_metrics", "specialists"):
+            for table, wallet in (("wallet_metric_rows", "wallet"), ("specialists", "wallet"),
+                                  ("run_sources", "wallet_key")):
+                key = "cityHash64(w)" if wallet == "wallet_key" else "w"
                 export_rows(store, files / f"{table}-{k}.parquet",
-                        f"SELECT * FROM {table} WHERE wallet IN {{w:Array(String)}}",
-                        {"w": list(part)})
+                            f"SELECT * FROM {table} WHERE {wallet} IN "
+                            f"(SELECT arrayJoin(arrayMap(w -> {key}, {{w:Array(String)}})))",
+                            {"w": list(part)})
+        # each board's badge threshold: replicated on a cluster
+        export_rows(store, files / "board_thresholds.parquet", "SELECT * FROM board_thresholds")
     for k, dsn in enumerate(shards):  # the boards' rows routed back to their shards
         with Store.open(dsn) as store:
-            for table in ("wallet_metrics", "specialists"):
+            for table in ("wallet_metric_rows", "specialists", "run_sources"):
                 import_rows(store, table, files / f"{table}-{k}.parquet")
+            import_rows(store, "board_thresholds", files / "board_thresholds.parquet")
             publish_run(store, RUN, as_of)
     return single, shards, coordinator, parts
 

@@ -33,18 +33,19 @@ def test_open_applies_migrations_once(store_dsn):
         assert [v for v, _ in first] == [m.version for m in discover()]
         assert [v for v, _ in first] == [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16,
                                             17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29,
-                                            30, 31, 32, 33, 34]
+                                            30, 31, 32, 33, 34, 35]
     with Store.open(store_dsn) as st:
         assert st.migrate() == []
         assert st.applied_migrations() == first
 
 
 def test_only_wallet_metrics_keeps_a_copy_by_wallet(store):
-    """Wallet pages read wallet_metrics by wallet (its by_wallet projection); the work table
-    the wallet steps write is read whole, and writing a sorted second copy of it was waste."""
+    """Wallet pages read wallet_metrics (a view of wallet_metric_rows) by wallet (its by_wallet
+    projection); the work table the wallet steps write is read whole, and writing a sorted
+    second copy of it was waste."""
     sql = "SELECT create_table_query FROM system.tables WHERE database = currentDatabase() " \
           "AND name = {t:String}"
-    assert "PROJECTION by_wallet" in store.scalar(sql, {"t": "wallet_metrics"})
+    assert "PROJECTION by_wallet" in store.scalar(sql, {"t": "wallet_metric_rows"})
     assert "PROJECTION" not in store.scalar(sql, {"t": "wallet_rows_work"})
 
 
@@ -115,6 +116,31 @@ def test_positions_and_bets_by_number_migration_keeps_a_runs_rows(store_dsn):
                              "AND database = currentDatabase()", {"t": table}) == "View"
         assert st.scalar("SELECT count() FROM position_rows") == 1
         assert st.scalar("SELECT count() FROM bet_rows") == 1
+
+
+def test_wallet_rows_by_source_migration_keeps_a_runs_rows_and_badges(store_dsn):
+    """0035 keeps each run's wallet rows where the run wrote them (`wallet_metric_rows`) and
+    makes `wallet_metrics` a view reading them through `run_sources`, badged by
+    `board_thresholds`: a run written before it reads the same rows and badges after it."""
+    def metric_row(wallet: str, p: float | None, skilled: int, ranked: bool = True) -> dict:
+        return {"run_id": "r1", "wallet": wallet, "window": "lifetime", "category": "all",
+                "eligibility": "ranked" if ranked else "provisional", "skill_p": p,
+                "skilled": skilled}
+    rows = [metric_row("0xa", 0.001, 1), metric_row("0xb", 0.004, 1),
+            metric_row("0xc", 0.002, 0, ranked=False),  # below the threshold, not ranked
+            metric_row("0xd", None, 0), metric_row("0xe", 0.5, 0)]
+    with Store.open(store_dsn, migrate=False) as st:
+        _migrate_to(st, 34)
+        st.insert("wallet_metrics", [tuple(r.values()) for r in rows], list(rows[0]))
+    with Store.open(store_dsn) as st:
+        assert [v for v, _ in st.applied_migrations()][-1] >= 35
+        got = st.rows("SELECT run_id, wallet, skilled FROM wallet_metrics ORDER BY wallet")
+        assert got == [("r1", r["wallet"], r["skilled"]) for r in rows]
+        assert st.rows("SELECT run_id, window, category, threshold FROM board_thresholds") == [
+            ("r1", "lifetime", "all", 0.004)]
+        assert st.scalar("SELECT count() FROM wallet_metric_rows") == 5
+        assert st.scalar("SELECT engine FROM system.tables WHERE name = 'wallet_metrics' "
+                         "AND database = currentDatabase()") == "View"
 
 
 def test_loading_the_same_fill_twice_leaves_one_row(store):

@@ -11,9 +11,11 @@ wallet steps run over those alone, folding again only the positions that can hav
 copied first: carried_positions.sql) and reading again only the fills whose figures can have
 changed (a wallet computed for a new price or resolution of a token it holds, or for a bet of
 its closing out of a window, has its fill figures copied: wallet_rows.sql); carry_over.sql
-brings the other wallets' positions and bets, and the skilled step their wallet rows, badged
-over every row of the boards as in a run computed whole. The result equals a run computed
-whole (tests/integration/test_metrics_carry.py checks every row and column)."""
+brings the other wallets' positions and bets. Their wallet rows are not copied: run_sources.sql
+records that the run reads them where the base run did (the `wallet_metrics` view), and the
+skilled step decides each board's threshold over every row the run reads, as in a run
+computed whole. The result equals a run computed whole
+(tests/integration/test_metrics_carry.py checks every row and column)."""
 
 from __future__ import annotations
 
@@ -32,8 +34,7 @@ DAY = 86400
 #: what the run copies from the base run, in order (carry_over.sql): the rows of the wallets
 #: it does not compute, then the strings of the tokens and bets they hold that its own rows
 #: did not bring, each as (table, key, the table of the keys the run already has); the
-#: wallet rows are copied by the skilled step (skilled.sql), which badges them again over
-#: every row of the boards
+#: wallet rows are not copied (run_sources.sql)
 CARRIED = (("position_rows", "wallet_key", "run_wallets"),
            ("bet_rows", "wallet_key", "run_wallets"),
            ("run_tokens", "token_key", "run_tokens"),

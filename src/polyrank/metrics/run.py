@@ -26,10 +26,16 @@ from polyrank.store import Store, load_sql
 
 log = logging.getLogger(__name__)
 SQL = "polyrank.metrics.sql"
-#: a run's result tables (positions and bets by number in `position_rows` and `bet_rows`,
-#: their strings in `run_tokens` and `run_bets`: the `positions` and `bets` views join them)
-TABLES = ("position_rows", "run_tokens", "bet_rows", "run_bets", "wallet_metrics",
-          "specialists", "token_prices")
+#: a run's own result tables, each partitioned by run: positions and bets by number
+#: (`position_rows`, `bet_rows`; their strings in `run_tokens` and `run_bets`: the `positions`
+#: and `bets` views join them), where its wallet rows are (`run_sources`: per wallet, the run
+#: that computed them) and each board's badge threshold (`board_thresholds`); the
+#: `wallet_metrics` view reads each wallet's rows from `wallet_metric_rows` through them
+#: (store/schema/0035)
+OWN = ("position_rows", "run_tokens", "bet_rows", "run_bets", "specialists", "token_prices",
+       "run_sources", "board_thresholds")
+#: rows kept for as long as a kept run reads them (its run_sources name their run)
+SOURCED = ("wallet_metric_rows",)
 #: The run's steps in three parts (docs/scaling.md): the first reads every wallet's trades
 #: (on a cluster sharded by wallet, once over all shards, its table replicated), the second
 #: is local to each wallet (each shard alone: SHARD_STEPS once, then WALLET_STEPS slice by
@@ -42,7 +48,7 @@ INPUT_STEPS = ("wallet_inputs.sql", "token_inputs.sql")
 SHARD_STEPS = ("redeemed.sql",)
 WALLET_STEPS = ("positions.sql", "run_tokens.sql", "bets.sql", "run_bets.sql",
                 "risk.sql", "wallet_rows.sql")
-BOARD_STEPS = ("skilled.sql", "specialists.sql")
+BOARD_STEPS = ("run_sources.sql", "wallet_metric_rows.sql", "skilled.sql", "specialists.sql")
 STEPS = (*TAPE_STEPS, *INPUT_STEPS, *SHARD_STEPS, *WALLET_STEPS, *BOARD_STEPS)
 #: the run's token curves and redemptions, risk figures, wallet rows before the skilled
 #: badge, the wallets it computed and the tokens that changed, dropped once the run is done
@@ -262,7 +268,7 @@ def publish_run(store: Store, run_id: str, as_of: int, *, inputs: str = "",
                       {"t": work, "p": run_id})
     trades = store.scalar("SELECT count() FROM trade_rows")
     counts = {t: store.scalar("SELECT count() FROM {t:Identifier} WHERE run_id = {r:String}",
-                              {"t": t, "r": run_id}) for t in TABLES}
+                              {"t": t, "r": run_id}) for t in ("position_rows", "bet_rows")}
     wallets = store.scalar("SELECT uniqExact(wallet) FROM wallet_metrics WHERE run_id = "
                            "{r:String}", {"r": run_id})
     computed = computed if base else wallets
@@ -289,10 +295,15 @@ def publish_run(store: Store, run_id: str, as_of: int, *, inputs: str = "",
 
 
 def _drop_runs_except(store: Store, keep: set[str]) -> None:
-    for table in (*TABLES, *INPUTS, *WORK):
+    """Drop every run's rows but those of the runs in `keep` (and the wallet rows they read,
+    which earlier runs computed)."""
+    read = {r for (r,) in store.rows("SELECT DISTINCT source_run FROM run_sources WHERE run_id "
+                                     "IN {keep:Array(String)}", {"keep": sorted(keep)})}
+    for table in (*OWN, *SOURCED, *INPUTS, *WORK):
+        kept = keep | read if table in SOURCED else keep
         old = store.rows("SELECT DISTINCT partition FROM system.parts WHERE database = "
                          "currentDatabase() AND table = {t:String} AND active AND partition "
-                         "NOT IN {keep:Array(String)}", {"t": table, "keep": sorted(keep)})
+                         "NOT IN {keep:Array(String)}", {"t": table, "keep": sorted(kept)})
         for (partition,) in old:
             store.command("ALTER TABLE {t:Identifier} DROP PARTITION {p:String}",
                           {"t": table, "p": partition})

@@ -2,9 +2,16 @@
 INSERT INTO specialists
 WITH
     {run_id:String} AS run,
+    -- the run's lifetime rows, each wallet's from the run that computed it (run_sources.sql;
+    -- the run id replaced outside the filter, as in carry_over.sql)
     lifetime AS (
-        SELECT * FROM wallet_metrics
-        WHERE run_id = run AND window = {lifetime:String}
+        SELECT * REPLACE (run AS run_id)
+        FROM (
+            SELECT * FROM wallet_metric_rows
+            WHERE window = {lifetime:String}
+                  AND (run_id, cityHash64(wallet)) IN (
+                      SELECT source_run, wallet_key FROM run_sources WHERE run_id = run)
+        )
     ),
     totals AS (
         SELECT wallet, cost AS total_cost FROM lifetime WHERE category = 'all'

@@ -6,7 +6,7 @@
 -- for 'all', n for the n-th category), the names joined last. Per wallet x scope the window figures
 -- are then kept as arrays indexed like the windows; the fill figures are spread to one row
 -- per window (fill_figures), and each row picks the others from their arrays.
--- Into wallet_rows_work: skilled.sql adds the skilled badge, a decision over each board.
+-- Into wallet_rows_work: the skilled badge, a decision over each board, is skilled.sql's.
 -- The columns in the order the last SELECT computes them (it drops its helpers cbar, decided, z)
 INSERT INTO wallet_rows_work (
        run_id, wallet, window, category, trades, volume_usdc, markets_traded, active_days,
@@ -177,10 +177,12 @@ WITH
                markets_traded, active_days, first_trade_at, last_trade_at, passive_share,
                both_sides_share, median_gap_s, median_entry, market_maker, high_frequency,
                favourite_buyer
-        FROM wallet_metrics
-        WHERE NOT every_wallet AND run_id = {base_run:String}
-              AND cityHash64(wallet) BETWEEN wallet_lo AND wallet_hi
-              AND cityHash64(wallet) IN kept
+        FROM wallet_metric_rows
+        WHERE NOT every_wallet
+              AND (run_id, cityHash64(wallet)) IN (
+                  SELECT source_run, wallet_key FROM run_sources
+                  WHERE run_id = {base_run:String} AND wallet_key BETWEEN wallet_lo AND wallet_hi
+                        AND wallet_key IN kept)
     ),
     scoped_bets AS (
         -- the run's bets of the slice, once per scope, by numbers (a bet's category and

@@ -173,3 +173,41 @@ def test_another_day_or_other_settings_compute_every_wallet(store):
             compute_metrics(s, config, as_of=base_as_of)
             report = compute_metrics(s, as_of=a2, carry=True)
             assert report.base_run == "" and report.computed_wallets == report.wallets
+
+
+def test_a_chain_of_carrying_runs_reads_each_wallet_where_it_was_computed(store):
+    """Runs as of A1 (whole), A2 and A3 (each carrying over from the last): the third reads
+    some wallets' rows from each of the three runs (run_sources), equals a run as of A3
+    computed whole, and the store keeps the wallet rows of a dropped run for as long as a
+    kept run reads them, and no longer."""
+    def partitions(s: Store) -> set[str]:
+        return {p for (p,) in s.rows("SELECT DISTINCT partition FROM system.parts WHERE "
+                                     "database = currentDatabase() AND active "
+                                     "AND table = 'wallet_metric_rows'")}
+
+    with Store.open(store) as s:
+        a1, a3 = around(s, "two busy hours")
+        a2 = (a1 + a3) // 2
+        first = compute_metrics(s, as_of=a1)
+        second = compute_metrics(s, as_of=a2, slice_rows=SLICE_ROWS, carry=True)
+        third = compute_metrics(s, as_of=a3, slice_rows=SLICE_ROWS, carry=True)
+        assert (second.base_run, third.base_run) == (first.run_id, second.run_id)
+        read_from = dict(s.rows("SELECT source_run, count() FROM run_sources WHERE run_id = "
+                                "{r:String} GROUP BY source_run", {"r": third.run_id}))
+        runs = (first.run_id, second.run_id, third.run_id)
+        assert set(read_from) == set(runs) and min(read_from.values()) > 0
+        assert read_from[third.run_id] == third.computed_wallets
+        # the first run's own tables are gone (only the last two runs are kept), its wallet
+        # rows stay: the third reads some of them
+        assert partitions(s) == set(runs)
+        assert not s.scalar("SELECT count() FROM run_sources WHERE run_id = {r:String}",
+                            {"r": first.run_id})
+        got = {t: keyed_rows(s, t, "run_id = {r:String}", {"r": third.run_id}, keys)
+               for t, keys in TABLES.items()}
+        whole = compute_metrics(s, as_of=a3)
+        want = {t: keyed_rows(s, t, "run_id = {r:String}", {"r": whole.run_id}, keys)
+                for t, keys in TABLES.items()}
+        assert partitions(s) == {*runs, whole.run_id}  # the third run is still kept
+        again = compute_metrics(s, as_of=a3)
+        assert partitions(s) == {whole.run_id, again.run_id}
+    assert_same_rows(got, want)

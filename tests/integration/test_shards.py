@@ -88,14 +88,13 @@ def cluster(loaded, tmp_path_factory):
                 import_rows(store, table, files / f"{table}.parquet")
             run_steps(store, (*SHARD_STEPS, *WALLET_STEPS), config, RUN, as_of)
             export_rows(store, files / f"wallet_rows-{k}.parquet",
-                        "SELECT * FROM wallet_rows_work")
+                        "SELECT * FROM wallet_metric_rows")
     with Store.open(coordinator) as store:  # the boards, over every shard's rows
-        import_rows(store, "wallet_rows_work",
+        import_rows(store, "wallet_metric_rows",
                 *(files / f"wallet_rows-{k}.parquet" for k in range(SHARDS)))
         run_steps(store, BOARD_STEPS, config, RUN, as_of)
         for k, part in enumerate(parts):
-            for table, wallet in (("wallet_metric_rows", "wallet"), ("specialists", "wallet"),
-                                  ("run_sources", "wallet_key")):
+            for table, wallet in (("specialists", "wallet"), ("run_sources", "wallet_key")):
                 key = "cityHash64(w)" if wallet == "wallet_key" else "w"
                 export_rows(store, files / f"{table}-{k}.parquet",
                             f"SELECT * FROM {table} WHERE {wallet} IN "
@@ -105,7 +104,7 @@ def cluster(loaded, tmp_path_factory):
         export_rows(store, files / "board_thresholds.parquet", "SELECT * FROM board_thresholds")
     for k, dsn in enumerate(shards):  # the boards' rows routed back to their shards
         with Store.open(dsn) as store:
-            for table in ("wallet_metric_rows", "specialists", "run_sources"):
+            for table in ("specialists", "run_sources"):
                 import_rows(store, table, files / f"{table}-{k}.parquet")
             import_rows(store, "board_thresholds", files / "board_thresholds.parquet")
             publish_run(store, RUN, as_of)

@@ -48,12 +48,11 @@ INPUT_STEPS = ("wallet_inputs.sql", "token_inputs.sql")
 SHARD_STEPS = ("redeemed.sql",)
 WALLET_STEPS = ("positions.sql", "run_tokens.sql", "bets.sql", "run_bets.sql",
                 "risk.sql", "wallet_rows.sql")
-BOARD_STEPS = ("run_sources.sql", "wallet_metric_rows.sql", "skilled.sql", "specialists.sql")
+BOARD_STEPS = ("run_sources.sql", "skilled.sql", "specialists.sql")
 STEPS = (*TAPE_STEPS, *INPUT_STEPS, *SHARD_STEPS, *WALLET_STEPS, *BOARD_STEPS)
-#: the run's token curves and redemptions, risk figures, wallet rows before the skilled
-#: badge, the wallets it computed and the tokens that changed, dropped once the run is done
-WORK = ("token_curves", "run_redeemed", "risk_work", "wallet_rows_work", "run_wallets",
-        "run_changed_tokens")
+#: the run's token curves and redemptions, risk figures, the wallets it computed and the
+#: tokens that changed, dropped once the run is done
+WORK = ("token_curves", "run_redeemed", "risk_work", "run_wallets", "run_changed_tokens")
 #: kept with the run's results: what it read (the next run may carry over from it)
 INPUTS = ("wallet_inputs", "token_inputs")
 DAY = 86400

@@ -5,7 +5,7 @@
 INSERT INTO run_sources
 SELECT {run_id:String}, wallet_key, {run_id:String}
 FROM (
-    SELECT DISTINCT cityHash64(wallet) AS wallet_key FROM wallet_rows_work
+    SELECT DISTINCT cityHash64(wallet) AS wallet_key FROM wallet_metric_rows
     WHERE run_id = {run_id:String} AND {base_run:String} = ''
     UNION ALL
     SELECT wallet_key FROM run_wallets

@@ -6,9 +6,11 @@
 -- for 'all', n for the n-th category), the names joined last. Per wallet x scope the window figures
 -- are then kept as arrays indexed like the windows; the fill figures are spread to one row
 -- per window (fill_figures), and each row picks the others from their arrays.
--- Into wallet_rows_work: the skilled badge, a decision over each board, is skilled.sql's.
+-- Into wallet_metric_rows, where they stay for as long as a kept run reads them
+-- (run_sources.sql); the skilled badge, a decision over each board, is skilled.sql's (the
+-- `wallet_metrics` view badges the rows by it, so `skilled` is not written here).
 -- The columns in the order the last SELECT computes them (it drops its helpers cbar, decided, z)
-INSERT INTO wallet_rows_work (
+INSERT INTO wallet_metric_rows (
        run_id, wallet, window, category, trades, volume_usdc, markets_traded, active_days,
        first_trade_at, last_trade_at, bets_closed, bets_open, bets_won, bets_lost, cost,
        realized_pnl, realized_pnl_all, unrealized_pnl, total_pnl, pnl_polymarket,

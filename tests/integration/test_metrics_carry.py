@@ -9,17 +9,22 @@ the runs. A run of another day, or with other settings, computes every wallet.""
 
 from __future__ import annotations
 
+from dataclasses import asdict
+
 import pytest
 
 from polyrank.enrich.trades import enrich
 from polyrank.metrics.config import MetricsConfig
 from polyrank.metrics.run import MetricsReport, compute_metrics
+from polyrank.results import markets as market_pages
+from polyrank.results import wallets as wallet_pages
 from polyrank.store import Store
 from tests.metrics_support import (
     CATALOGUE,
     KEYS,
     SLICE_ROWS,
     WALLET_INPUTS,
+    _same,
     differences,
     export_rows,
     import_rows,
@@ -178,12 +183,16 @@ def test_another_day_or_other_settings_compute_every_wallet(store):
 def test_a_chain_of_carrying_runs_reads_each_wallet_where_it_was_computed(store):
     """Runs as of A1 (whole), A2 and A3 (each carrying over from the last): the third reads
     some wallets' rows from each of the three runs (run_sources), equals a run as of A3
-    computed whole, and the store keeps the wallet rows of a dropped run for as long as a
-    kept run reads them, and no longer."""
+    computed whole, and the store keeps the positions, bets and wallet rows of a dropped run
+    for as long as a kept run reads them, and no longer."""
     def partitions(s: Store) -> set[str]:
-        return {p for (p,) in s.rows("SELECT DISTINCT partition FROM system.parts WHERE "
-                                     "database = currentDatabase() AND active "
-                                     "AND table = 'wallet_metric_rows'")}
+        """The runs whose rows the store keeps, the same in each table of wallets' rows."""
+        kept = [{p for (p,) in s.rows("SELECT DISTINCT partition FROM system.parts WHERE "
+                                      "database = currentDatabase() AND active "
+                                      "AND table = {t:String}", {"t": table})}
+                for table in ("wallet_metric_rows", "position_rows", "bet_rows")]
+        assert kept[0] == kept[1] == kept[2]
+        return kept[0]
 
     with Store.open(store) as s:
         a1, a3 = around(s, "two busy hours")
@@ -204,10 +213,59 @@ def test_a_chain_of_carrying_runs_reads_each_wallet_where_it_was_computed(store)
                             {"r": first.run_id})
         got = {t: keyed_rows(s, t, "run_id = {r:String}", {"r": third.run_id}, keys)
                for t, keys in TABLES.items()}
+        sampled = pages_wallets(s, third.run_id)
+        shown = pages(s, sampled)
         whole = compute_metrics(s, as_of=a3)
         want = {t: keyed_rows(s, t, "run_id = {r:String}", {"r": whole.run_id}, keys)
                 for t, keys in TABLES.items()}
+        # what the pages show of the carried run is what they show of the whole one
+        assert shown["markets"] and all(shown["wallets"].values())
+        assert page_differences(pages(s, sampled), shown) == []
         assert partitions(s) == {*runs, whole.run_id}  # the third run is still kept
         again = compute_metrics(s, as_of=a3)
         assert partitions(s) == {whole.run_id, again.run_id}
     assert_same_rows(got, want)
+
+
+def pages_wallets(s: Store, run_id: str) -> list[str]:
+    """Some wallets of each source of the run: three it computed, three of each earlier run."""
+    return [w for (w,) in s.rows(
+        "SELECT w.wallet FROM run_sources AS r JOIN trade_wallets AS w "
+        "ON w.wallet_key = r.wallet_key WHERE r.run_id = {r:String} "
+        "ORDER BY r.source_run, r.wallet_key LIMIT 3 BY r.source_run", {"r": run_id})]
+
+
+def pages(s: Store, wallets: list[str]) -> dict:
+    """What the readable run's pages say: the markets list, each wallet's metrics, positions
+    and P&L curve, and the pages of the first listed markets and of the markets the wallets
+    hold open positions in (run ids left out)."""
+    listed = asdict(market_pages.markets(s, limit=500))
+    shown = {w: [asdict(wallet_pages.wallet(s, w)),
+                 asdict(wallet_pages.positions(s, w, limit=500)),
+                 asdict(wallet_pages.pnl(s, w))] for w in wallets}
+    held = [p["market_id"] for w in wallets for p in shown[w][1]["rows"]
+            if p["is_open"] and p["market_id"]]
+    ids = list(dict.fromkeys([m["market_id"] for m in listed["rows"]][:4] + held[::7]))[:12]
+    return strip({"markets": listed, "wallets": shown,
+                  "market": [asdict(market_pages.market(s, i)) for i in ids]})
+
+
+def strip(value):
+    if isinstance(value, dict):
+        return {k: strip(v) for k, v in value.items() if k not in ("run_id", "run")}
+    if isinstance(value, list | tuple):
+        return [strip(v) for v in value]
+    return value
+
+
+def page_differences(want, got, path: str = "") -> list[str]:
+    if isinstance(want, dict) and isinstance(got, dict):
+        if want.keys() != got.keys():
+            return [f"{path}: keys {sorted(want.keys() ^ got.keys())}"]
+        return [d for k in want for d in page_differences(want[k], got[k], f"{path}.{k}")]
+    if isinstance(want, list) and isinstance(got, list):
+        if len(want) != len(got):
+            return [f"{path}: {len(want)} != {len(got)} items"]
+        return [d for i, (a, b) in enumerate(zip(want, got, strict=True))
+                for d in page_differences(a, b, f"{path}[{i}]")]
+    return [] if _same(want, got) else [f"{path}: {want!r} != {got!r}"]

@@ -87,11 +87,11 @@ def cluster(loaded, tmp_path_factory):
             for table in ("token_prices", "token_curves"):
                 import_rows(store, table, files / f"{table}.parquet")
             run_steps(store, (*SHARD_STEPS, *WALLET_STEPS), config, RUN, as_of)
-            export_rows(store, files / f"wallet_rows-{k}.parquet",
-                        "SELECT * FROM wallet_metric_rows")
+            for table in ("wallet_metric_rows", "position_rows", "bet_rows"):
+                export_rows(store, files / f"{table}-{k}.parquet", f"SELECT * FROM {table}")
     with Store.open(coordinator) as store:  # the boards, over every shard's rows
-        import_rows(store, "wallet_metric_rows",
-                *(files / f"wallet_rows-{k}.parquet" for k in range(SHARDS)))
+        for table in ("wallet_metric_rows", "position_rows", "bet_rows"):
+            import_rows(store, table, *(files / f"{table}-{k}.parquet" for k in range(SHARDS)))
         run_steps(store, BOARD_STEPS, config, RUN, as_of)
         for k, part in enumerate(parts):
             for table, wallet in (("specialists", "wallet"), ("run_sources", "wallet_key")):

@@ -1,5 +1,5 @@
 """Runs that carry over: a run computes again only the wallets whose figures can differ from
-an earlier run's, and copies every other wallet's rows from it.
+an earlier run's, and reads every other wallet's rows where that run did.
 
 Each run records, per wallet and per token, one hash of what it read (wallet_inputs.sql,
 token_inputs.sql). A later run of the same UTC day and settings (its windows' risk figures
@@ -10,12 +10,13 @@ wallet steps run over those alone, folding again only the positions that can hav
 (every one of a wallet whose own inputs changed, the others' on changed tokens; the rest are
 copied first: carried_positions.sql) and reading again only the fills whose figures can have
 changed (a wallet computed for a new price or resolution of a token it holds, or for a bet of
-its closing out of a window, has its fill figures copied: wallet_rows.sql); carry_over.sql
-brings the other wallets' positions and bets. Their wallet rows are not copied: run_sources.sql
-records that the run reads them where the base run did (the `wallet_metrics` view), and the
-skilled step decides each board's threshold over every row the run reads, as in a run
-computed whole. The result equals a run computed whole
-(tests/integration/test_metrics_carry.py checks every row and column)."""
+its closing out of a window, has its fill figures copied: wallet_rows.sql). The other
+wallets' positions, bets and wallet rows are not copied: run_sources.sql records that the run
+reads them where the base run did (the `positions`, `bets` and `wallet_metrics` views), and
+carry_over.sql brings only the strings of their tokens and bets; the skilled step decides
+each board's threshold over every row the run reads, as in a run computed whole. The
+result equals a run computed whole (tests/integration/test_metrics_carry.py checks every row
+and column)."""
 
 from __future__ import annotations
 
@@ -31,13 +32,11 @@ from polyrank.store import Store, load_sql
 log = logging.getLogger(__name__)
 SQL = "polyrank.metrics.sql"
 DAY = 86400
-#: what the run copies from the base run, in order (carry_over.sql): the rows of the wallets
-#: it does not compute, then the strings of the tokens and bets they hold that its own rows
-#: did not bring, each as (table, key, the table of the keys the run already has); the
-#: wallet rows are not copied (run_sources.sql)
-CARRIED = (("position_rows", "wallet_key", "run_wallets"),
-           ("bet_rows", "wallet_key", "run_wallets"),
-           ("run_tokens", "token_key", "run_tokens"),
+#: what the run copies from the base run (carry_over.sql): the strings of the tokens and bets
+#: the wallets it does not compute hold that its own rows did not bring, each as (table,
+#: key, the table of the keys the run already has); their positions, bets and wallet rows
+#: are not copied (run_sources.sql)
+CARRIED = (("run_tokens", "token_key", "run_tokens"),
            ("run_bets", "bet_hash", "run_bets"))
 
 
@@ -107,7 +106,8 @@ def carry_positions(store: Store, run_id: str, base: Base) -> None:
 
 
 def carry_over(store: Store, run_id: str, base: Base) -> None:
-    """Copy the rows of every wallet the run did not compute from the base run."""
+    """Copy from the base run the strings of the tokens and bets of every wallet the run did
+    not compute."""
     sql = load_sql(SQL, "carry_over.sql")
     for table, key, taken in CARRIED:
         store.command(sql, {"table": table, "key": key, "taken": taken, "run_id": run_id,

@@ -26,16 +26,16 @@ from polyrank.store import Store, load_sql
 
 log = logging.getLogger(__name__)
 SQL = "polyrank.metrics.sql"
-#: a run's own result tables, each partitioned by run: positions and bets by number
-#: (`position_rows`, `bet_rows`; their strings in `run_tokens` and `run_bets`: the `positions`
-#: and `bets` views join them), where its wallet rows are (`run_sources`: per wallet, the run
-#: that computed them) and each board's badge threshold (`board_thresholds`); the
-#: `wallet_metrics` view reads each wallet's rows from `wallet_metric_rows` through them
-#: (store/schema/0035)
-OWN = ("position_rows", "run_tokens", "bet_rows", "run_bets", "specialists", "token_prices",
-       "run_sources", "board_thresholds")
+#: a run's own result tables, each partitioned by run: the strings of the tokens and bets its
+#: positions and bets are in (`run_tokens`, `run_bets`), specialists, the tape's prices,
+#: where each wallet's rows are (`run_sources`: per wallet, the run that computed them) and
+#: each board's badge threshold (`board_thresholds`). The `positions`, `bets` and
+#: `wallet_metrics` views read each wallet's rows in `position_rows`, `bet_rows` and
+#: `wallet_metric_rows` (numbers only) from its source run (store/schema/0035, 0037)
+OWN = ("run_tokens", "run_bets", "specialists", "token_prices", "run_sources",
+       "board_thresholds")
 #: rows kept for as long as a kept run reads them (its run_sources name their run)
-SOURCED = ("wallet_metric_rows",)
+SOURCED = ("wallet_metric_rows", "position_rows", "bet_rows")
 #: The run's steps in three parts (docs/scaling.md): the first reads every wallet's trades
 #: (on a cluster sharded by wallet, once over all shards, its table replicated), the second
 #: is local to each wallet (each shard alone: SHARD_STEPS once, then WALLET_STEPS slice by
@@ -266,8 +266,11 @@ def publish_run(store: Store, run_id: str, as_of: int, *, inputs: str = "",
         store.command("ALTER TABLE {t:Identifier} DROP PARTITION {p:String}",
                       {"t": work, "p": run_id})
     trades = store.scalar("SELECT count() FROM trade_rows")
-    counts = {t: store.scalar("SELECT count() FROM {t:Identifier} WHERE run_id = {r:String}",
-                              {"t": t, "r": run_id}) for t in ("position_rows", "bet_rows")}
+    # (the run's positions and bets: each wallet's where the run reads them)
+    counts = {t: store.scalar("SELECT count() FROM {t:Identifier} WHERE (run_id, wallet_key) IN "
+                              "(SELECT source_run, wallet_key FROM run_sources "
+                              "WHERE run_id = {r:String})", {"t": t, "r": run_id})
+              for t in ("position_rows", "bet_rows")}
     wallets = store.scalar("SELECT uniqExact(wallet) FROM wallet_metrics WHERE run_id = "
                            "{r:String}", {"r": run_id})
     computed = computed if base else wallets

@@ -10,9 +10,12 @@ SELECT * REPLACE ({run_id:String} AS run_id)
 FROM (
     SELECT *
     FROM position_rows
-    WHERE run_id = {base_run:String}
-          AND wallet_key IN (SELECT wallet_key FROM run_wallets
-                             WHERE run_id = {run_id:String} AND NOT whole)
+    -- the base run's positions of those wallets, where it read them (run_sources.sql)
+    WHERE (run_id, wallet_key) IN (
+              SELECT source_run, wallet_key FROM run_sources
+              WHERE run_id = {base_run:String}
+                    AND wallet_key IN (SELECT wallet_key FROM run_wallets
+                                       WHERE run_id = {run_id:String} AND NOT whole))
           AND token_key NOT IN (SELECT token_key FROM run_changed_tokens
                                 WHERE run_id = {run_id:String})
 )

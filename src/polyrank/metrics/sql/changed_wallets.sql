@@ -16,7 +16,10 @@ INSERT INTO run_wallets (run_id, wallet_key, whole, fills)
 WITH
     {as_of:UInt32} AS as_of,
     {base_as_of:UInt32} AS base_as_of,
-    arrayFilter(d -> d > 0, {window_days:Array(UInt32)}) AS windows
+    arrayFilter(d -> d > 0, {window_days:Array(UInt32)}) AS windows,
+    -- where the base run read each wallet's positions and bets (run_sources.sql)
+    base_rows AS (SELECT source_run, wallet_key FROM run_sources
+                  WHERE run_id = {base_run:String})
 SELECT {run_id:String}, wallet_key, max(whole), max(fills)
 FROM (
     SELECT wallet_key, 1 AS whole, 1 AS fills
@@ -29,7 +32,7 @@ FROM (
     FROM position_rows AS p
     JOIN (SELECT token_key, catalogue FROM run_changed_tokens
           WHERE run_id = {run_id:String}) AS t ON t.token_key = p.token_key
-    WHERE p.run_id = {base_run:String}
+    WHERE (p.run_id, p.wallet_key) IN base_rows
     UNION ALL
     SELECT wallet_key, 0, 1
     FROM trade_rows
@@ -38,7 +41,7 @@ FROM (
     UNION ALL
     SELECT wallet_key, 0, 0
     FROM bet_rows
-    WHERE run_id = {base_run:String} AND closed
+    WHERE (run_id, wallet_key) IN base_rows AND closed
           AND arrayExists(d -> ifNull(closed_ts, 0) > base_as_of - d * 86400
                                AND ifNull(closed_ts, 0) <= as_of - d * 86400, windows)
 )

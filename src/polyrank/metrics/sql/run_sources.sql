@@ -1,12 +1,20 @@
--- Where the run's wallet rows are (store/schema/0035): the wallets it computed have theirs in
--- its own rows, the others in the rows their base run read them from. With no base run
--- (base_run = ''), every wallet of the run's rows is computed; a carrying run computed the
--- wallets of run_wallets (which may have no rows now: then they have none).
+-- Where the run's positions, bets and wallet rows are (store/schema/0035, 0037): the wallets
+-- it computed have theirs under its own id, the others where their base run read them. With
+-- no base run (base_run = ''), every wallet with a position, a bet or a wallet row in the run
+-- is computed; a carrying run computed the wallets of run_wallets (which may have no rows
+-- now: then they have none).
 INSERT INTO run_sources
 SELECT {run_id:String}, wallet_key, {run_id:String}
 FROM (
-    SELECT DISTINCT cityHash64(wallet) AS wallet_key FROM wallet_metric_rows
-    WHERE run_id = {run_id:String} AND {base_run:String} = ''
+    SELECT wallet_key FROM (
+        SELECT cityHash64(wallet) AS wallet_key FROM wallet_metric_rows
+        WHERE run_id = {run_id:String}
+        UNION DISTINCT
+        SELECT wallet_key FROM position_rows WHERE run_id = {run_id:String}
+        UNION DISTINCT
+        SELECT wallet_key FROM bet_rows WHERE run_id = {run_id:String}
+    )
+    WHERE {base_run:String} = ''
     UNION ALL
     SELECT wallet_key FROM run_wallets
     WHERE run_id = {run_id:String} AND {base_run:String} != ''

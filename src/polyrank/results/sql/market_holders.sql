@@ -12,7 +12,10 @@ WITH
     ),
     held AS (
         SELECT wallet_key, token_key, amount, avg_price, mark, unrealized FROM position_rows
-        WHERE run_id = {run:String} AND is_open AND token_key IN (SELECT token_key FROM tokens)
+        WHERE is_open AND token_key IN (SELECT token_key FROM tokens)
+          -- each wallet's positions where the run reads them (run_sources)
+          AND (run_id, wallet_key) IN (SELECT source_run, wallet_key FROM run_sources
+                                       WHERE run_id = {run:String})
     ),
     holders AS (
         SELECT wallet_key, wallet FROM trade_wallets

@@ -46,8 +46,11 @@ WITH
                    p.unrealized AS unrealized,
                    p.wallet_key IN (SELECT cityHash64(wallet) FROM skilled_all) AS sa,
                    p.wallet_key IN (SELECT cityHash64(wallet) FROM skilled_cat) AS sc
-            FROM (SELECT * FROM position_rows WHERE run_id = {run:String}
-                  AND token_key IN (SELECT token_key FROM tokens)) AS p
+            FROM (SELECT * FROM position_rows
+                  WHERE token_key IN (SELECT token_key FROM tokens)
+                    -- each wallet's positions where the run reads them (run_sources)
+                    AND (run_id, wallet_key) IN (SELECT source_run, wallet_key FROM run_sources
+                                                 WHERE run_id = {run:String})) AS p
             JOIN tokens AS t ON t.token_key = p.token_key
         )
         GROUP BY token_id

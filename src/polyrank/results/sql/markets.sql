@@ -9,6 +9,8 @@
 -- Sorted by a whitelisted column, nulls last either way, `sign` = -1 for descending; ties by
 -- skilled cost basis, then condition id. `total`: the markets before paging.
 WITH
+    -- where the run reads each wallet's positions (run_sources)
+    sources AS (SELECT source_run, wallet_key FROM run_sources WHERE run_id = {run:String}),
     skilled AS (
         SELECT wallet FROM wallet_metrics
         WHERE run_id = {run:String} AND window = {window:String}
@@ -26,7 +28,7 @@ WITH
                p.amount AS amount, p.amount * p.avg_price AS cost, p.mark AS mark,
                t.category AS category
         FROM (SELECT * FROM position_rows
-              WHERE run_id = {run:String} AND is_open
+              WHERE is_open AND (run_id, wallet_key) IN sources
                 AND wallet_key IN (SELECT cityHash64(wallet) FROM skilled)) AS p
         JOIN tokens AS t ON t.token_key = p.token_key
     ),
@@ -63,7 +65,7 @@ WITH
     everyone AS (
         SELECT t.condition_id AS condition_id, uniqExact(p.wallet_key) AS holders
         FROM (SELECT wallet_key, token_key FROM position_rows
-              WHERE run_id = {run:String} AND is_open) AS p
+              WHERE is_open AND (run_id, wallet_key) IN sources) AS p
         JOIN (SELECT token_key, condition_id FROM tokens
               WHERE condition_id IN (SELECT condition_id FROM skilled_open)) AS t
             ON t.token_key = p.token_key

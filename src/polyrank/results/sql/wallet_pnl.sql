@@ -79,7 +79,11 @@ WITH
     closed AS (
         SELECT toDate(toDateTime(closed_ts, 'UTC')) AS day, sum(pnl) AS pnl
         FROM bet_rows
-        WHERE run_id = {run:String} AND wallet_key = cityHash64({wallet:String}) AND closed
+        WHERE closed
+          -- the wallet's bets where the run reads them (run_sources)
+          AND (run_id, wallet_key) IN (SELECT source_run, wallet_key FROM run_sources
+                                       WHERE run_id = {run:String}
+                                             AND wallet_key = cityHash64({wallet:String}))
         GROUP BY day
     )
 SELECT toString(e.day) AS day,

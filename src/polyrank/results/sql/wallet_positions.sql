@@ -13,7 +13,10 @@ FROM (
     SELECT p.*, t.token_id AS token_id, t.condition_id AS condition_id, t.category AS category
     FROM (
         SELECT * FROM position_rows
-        WHERE run_id = {run:String} AND wallet_key = cityHash64({wallet:String})
+        -- the wallet's positions where the run reads them (run_sources)
+        WHERE (run_id, wallet_key) IN (SELECT source_run, wallet_key FROM run_sources
+                                       WHERE run_id = {run:String}
+                                             AND wallet_key = cityHash64({wallet:String}))
           AND ({state:String} = 'all' OR is_open = ({state:String} = 'open'))
     ) AS p
     JOIN (SELECT token_key, token_id, condition_id, category FROM run_tokens

@@ -91,12 +91,15 @@ def around(store: Store, moment: str) -> tuple[int, int]:
     return t - width, t
 
 
-def carried_and_whole(store: Store, a1: int, a2: int, *, change=None
+def carried_and_whole(store: Store, a1: int, a2: int, *, change=None, a0: int | None = None
                       ) -> tuple[MetricsReport, MetricsReport, dict, dict]:
-    """A run as of a1, `change` (a function of the store) if any, then a run as of a2
-    carrying over from it and one as of a2 computed whole: both reports and both runs' rows.
-    (The carrying run goes in slices, the whole one not: either way, the same rows.)"""
-    compute_metrics(store, as_of=a1)
+    """A run as of a1 (with `a0`, one as of a0 computed whole, then the one as of a1 carrying
+    over from it), `change` (a function of the store) if any, then a run as of a2 carrying
+    over from it and one as of a2 computed whole: both reports and both runs' rows. (The
+    carrying run goes in slices, the whole one not: either way, the same rows.)"""
+    if a0 is not None:
+        compute_metrics(store, as_of=a0)
+    compute_metrics(store, as_of=a1, carry=a0 is not None)
     if change is not None:
         change(store)
     carried = compute_metrics(store, as_of=a2, slice_rows=SLICE_ROWS, carry=True)
@@ -136,6 +139,9 @@ def test_a_carried_run_equals_one_computed_whole(store, moment):
         assert carried.copied_fill_figures < carried.computed_wallets
     if moment in KEEPING_FILLS:
         assert carried.copied_fill_figures > 0
+    # equity curves: built whole, as the base run was computed whole and so wrote none down
+    # (a carrying run does: test_fills_of_an_earlier_day_loaded_late, and the chain below)
+    assert whole.kept_curves == carried.kept_curves == 0
     assert_same_rows(got, want)
 
 
@@ -170,6 +176,57 @@ def test_a_retagged_event_between_the_runs(store):
     assert_same_rows(got, want)
 
 
+def test_fills_of_an_earlier_day_loaded_late(store):
+    """Runs as of A0 (whole), A1 and A2 of one day, each carrying over from the last, so that
+    the second writes down the equity curves of the wallets it computes (those that traded
+    in (A0, A1]) and the third can take their days before its day. Two fills of the day before
+    reach the store only between A1 and A2: the last trade of its token that day, of the token
+    most wallets held (its value curve changes before the runs' day), and a fill of a wallet
+    that traded in (A0, A1] that was not its token's last that day (no curve changes). The
+    curves of that wallet and of the token's holders are built whole again, not taken from
+    the base run; the other wallets that traded in both hours keep theirs."""
+    with Store.open(store) as s:
+        a1, a2 = around(s, "two busy hours")
+        a0 = a1 - HOUR // 2
+        keys = {"d": a2 // DAY * DAY, "a0": a0, "a1": a1}
+        keys["t"], keys["ts"] = s.rows(
+            "SELECT token_key, max(ts) FROM trade_rows WHERE ts >= {d:UInt32} - 86400 "
+            "AND ts < {d:UInt32} GROUP BY token_key "
+            "ORDER BY (SELECT uniqExact(wallet_key) FROM trade_rows AS h WHERE "
+            "h.token_key = trade_rows.token_key AND h.ts < {d:UInt32}) DESC, token_key "
+            "LIMIT 1", keys)[0]
+        holders = s.scalar("SELECT uniqExact(wallet_key) FROM trade_rows WHERE "
+                           "token_key = {t:UInt64} AND ts < {d:UInt32}", keys)
+        keys["w2"], keys["t2"], keys["ts2"] = s.rows(
+            "SELECT wallet_key, token_key, ts FROM trade_rows AS r "
+            "WHERE ts >= {d:UInt32} - 86400 AND ts < (SELECT max(ts) FROM trade_rows "
+            "WHERE token_key = r.token_key AND ts < {d:UInt32}) "
+            "AND wallet_key NOT IN (SELECT wallet_key FROM trade_rows WHERE token_key = "
+            "{t:UInt64} UNION ALL SELECT wallet_key FROM activity_rows WHERE token_key = "
+            "{t:UInt64}) AND wallet_key IN (SELECT wallet_key FROM "
+            "trade_rows WHERE ts > {a0:UInt32} AND ts <= {a1:UInt32}) "
+            "ORDER BY wallet_key, ts LIMIT 1", keys)[0]
+        late = ("(token_key = {t:UInt64} AND ts = {ts:UInt32}) OR (wallet_key = {w2:UInt64} "
+                "AND token_key = {t2:UInt64} AND ts = {ts2:UInt32})")
+        s.command("DROP TABLE IF EXISTS late_rows")
+        s.command("CREATE TABLE late_rows AS trade_rows")
+        s.command(f"INSERT INTO late_rows SELECT * FROM trade_rows WHERE {late}", keys)
+        s.command(f"ALTER TABLE trade_rows DELETE WHERE {late} SETTINGS mutations_sync = 2",
+                  keys)
+
+        def change(st: Store) -> None:
+            st.command("INSERT INTO trade_rows SELECT * FROM late_rows")
+
+        carried, _, got, want = carried_and_whole(s, a1, a2, change=change, a0=a0)
+        s.command("DROP TABLE late_rows")
+    assert holders > 1 and carried.base_run
+    # the holders and the second wallet computed again, their curves built whole (a busy
+    # hour's other wallets keep theirs)
+    assert carried.computed_wallets - carried.kept_curves >= holders + 1
+    assert carried.kept_curves > 0
+    assert_same_rows(got, want)
+
+
 def test_another_day_or_other_settings_compute_every_wallet(store):
     """(The same day and settings carry over: the tests above.)"""
     with Store.open(store) as s:
@@ -190,8 +247,10 @@ def test_a_chain_of_carrying_runs_reads_each_wallet_where_it_was_computed(store)
         kept = [{p for (p,) in s.rows("SELECT DISTINCT partition FROM system.parts WHERE "
                                       "database = currentDatabase() AND active "
                                       "AND table = {t:String}", {"t": table})}
-                for table in ("wallet_metric_rows", "position_rows", "bet_rows")]
-        assert kept[0] == kept[1] == kept[2]
+                for table in ("wallet_metric_rows", "position_rows", "bet_rows",
+                              "risk_curves")]
+        # (the equity curves: only the carrying runs write theirs down)
+        assert kept[0] == kept[1] == kept[2] >= kept[3]
         return kept[0]
 
     with Store.open(store) as s:
@@ -201,6 +260,9 @@ def test_a_chain_of_carrying_runs_reads_each_wallet_where_it_was_computed(store)
         second = compute_metrics(s, as_of=a2, slice_rows=SLICE_ROWS, carry=True)
         third = compute_metrics(s, as_of=a3, slice_rows=SLICE_ROWS, carry=True)
         assert (second.base_run, third.base_run) == (first.run_id, second.run_id)
+        # the second run's wallets that the third computes again keep their curves' earlier
+        # days (the first, computed whole, wrote none down)
+        assert second.kept_curves == 0 < third.kept_curves < third.computed_wallets
         read_from = dict(s.rows("SELECT source_run, count() FROM run_sources WHERE run_id = "
                                 "{r:String} GROUP BY source_run", {"r": third.run_id}))
         runs = (first.run_id, second.run_id, third.run_id)

@@ -10,7 +10,9 @@ wallet steps run over those alone, folding again only the positions that can hav
 (every one of a wallet whose own inputs changed, the others' on changed tokens; the rest are
 copied first: carried_positions.sql) and reading again only the fills whose figures can have
 changed (a wallet computed for a new price or resolution of a token it holds, or for a bet of
-its closing out of a window, has its fill figures copied: wallet_rows.sql). The other
+its closing out of a window, has its fill figures copied: wallet_rows.sql; and a wallet
+whose history up to the base run's as-of time did not change, nor any curve before the day
+of a token it held, has only its equity curve's as-of day built: risk_curves.sql). The other
 wallets' positions, bets and wallet rows are not copied: run_sources.sql records that the run
 reads them where the base run did (the `positions`, `bets` and `wallet_metrics` views), and
 carry_over.sql brings only the strings of their tokens and bets; the skilled step decides
@@ -80,11 +82,12 @@ def base_run(store: Store, config: MetricsConfig, as_of: int) -> Base | None:
 
 
 def changed_wallets(store: Store, config: MetricsConfig, run_id: str, as_of: int,
-                    base: Base) -> tuple[int, int, int]:
+                    base: Base) -> tuple[int, int, int, int]:
     """Record the tokens whose inputs changed (run_changed_tokens) and the wallets the run
     computes (run_wallets, each whole or only its positions on those tokens, with its fill
-    figures computed or copied); returns how many wallets, their trade rows up to the as-of
-    time, and how many of them have their fill figures copied."""
+    figures computed or copied, its equity curve before the as-of day built or the base
+    run's); returns how many wallets, their trade rows up to the as-of time, and how many of
+    them have their fill figures copied, and their curve's earlier days."""
     params = {"run_id": run_id, "as_of": as_of, "base_run": base.run_id,
               "base_as_of": base.as_of, "window_days": config.window_days}
     for step in ("changed_tokens.sql", "changed_wallets.sql"):
@@ -92,10 +95,12 @@ def changed_wallets(store: Store, config: MetricsConfig, run_id: str, as_of: int
         store.command(sql, {k: v for k, v in params.items() if "{" + k + ":" in sql})
     wallets, kept = store.rows("SELECT count(), countIf(NOT fills) FROM run_wallets "
                                "WHERE run_id = {r:String}", {"r": run_id})[0]
+    past = store.scalar(load_sql(SQL, "kept_curves.sql"), {"run_id": run_id,
+                                                           "base_run": base.run_id})
     rows = store.scalar("SELECT count() FROM trade_rows WHERE ts <= {as_of:UInt32} AND "
                         "wallet_key IN (SELECT wallet_key FROM run_wallets "
                         "WHERE run_id = {r:String})", {"r": run_id, "as_of": as_of})
-    return int(wallets), int(rows), int(kept)
+    return int(wallets), int(rows), int(kept), int(past)
 
 
 def carry_positions(store: Store, run_id: str, base: Base) -> None:

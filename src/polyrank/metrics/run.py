@@ -6,6 +6,7 @@ older runs are dropped."""
 from __future__ import annotations
 
 import logging
+import re
 import time
 import uuid
 from dataclasses import dataclass, replace
@@ -27,15 +28,18 @@ from polyrank.store import Store, load_sql
 log = logging.getLogger(__name__)
 SQL = "polyrank.metrics.sql"
 #: a run's own result tables, each partitioned by run: the strings of the tokens and bets its
-#: positions and bets are in (`run_tokens`, `run_bets`), specialists, the tape's prices,
-#: where each wallet's rows are (`run_sources`: per wallet, the run that computed them) and
+#: positions and bets are in (`run_tokens`, `run_bets`), specialists, the tape's prices and
+#: the tokens' curves from them (the next run compares its curves with them), where each
+#: wallet's rows are (`run_sources`: per wallet, the run that computed them) and
 #: each board's badge threshold (`board_thresholds`). The `positions`, `bets` and
 #: `wallet_metrics` views read each wallet's rows in `position_rows`, `bet_rows` and
 #: `wallet_metric_rows` (numbers only) from its source run (store/schema/0035, 0037)
-OWN = ("run_tokens", "run_bets", "specialists", "token_prices", "run_sources",
+OWN = ("run_tokens", "run_bets", "specialists", "token_prices", "token_curves", "run_sources",
        "board_thresholds")
-#: rows kept for as long as a kept run reads them (its run_sources name their run)
-SOURCED = ("wallet_metric_rows", "position_rows", "bet_rows")
+#: rows kept for as long as a kept run reads them (its run_sources name their run): the
+#: wallet rows, positions and bets, and the equity curves (a carrying run of the same day
+#: builds again only the as-of day's change of a wallet whose history before it is the same)
+SOURCED = ("wallet_metric_rows", "position_rows", "bet_rows", "risk_curves")
 #: The run's steps in three parts (docs/scaling.md): the first reads every wallet's trades
 #: (on a cluster sharded by wallet, once over all shards, its table replicated), the second
 #: is local to each wallet (each shard alone: SHARD_STEPS once, then WALLET_STEPS slice by
@@ -48,11 +52,19 @@ INPUT_STEPS = ("wallet_inputs.sql", "token_inputs.sql")
 SHARD_STEPS = ("redeemed.sql",)
 WALLET_STEPS = ("positions.sql", "run_tokens.sql", "bets.sql", "run_bets.sql",
                 "risk.sql", "wallet_rows.sql")
+#: the wallet steps of a run that carries over: the equity curves of the wallets it computes
+#: are written down (the next carrying run of the day takes their earlier days) and the risk
+#: figures folded from them
+CARRYING_STEPS = tuple(s for step in WALLET_STEPS
+                       for s in (("risk_curves.sql", "risk_of_curves.sql") if step == "risk.sql"
+                                 else (step,)))
+#: a line of a step's SQL replaced by a shared part's text (metrics_sql)
+INCLUDE = re.compile(r"^-- include: (\S+\.sql)$", re.MULTILINE)
 BOARD_STEPS = ("run_sources.sql", "skilled.sql", "specialists.sql")
 STEPS = (*TAPE_STEPS, *INPUT_STEPS, *SHARD_STEPS, *WALLET_STEPS, *BOARD_STEPS)
-#: the run's token curves and redemptions, risk figures, the wallets it computed and the
-#: tokens that changed, dropped once the run is done
-WORK = ("token_curves", "run_redeemed", "risk_work", "run_wallets", "run_changed_tokens")
+#: the run's redemptions, risk figures, the wallets it computed and the tokens that changed,
+#: dropped once the run is done
+WORK = ("run_redeemed", "risk_work", "run_wallets", "run_changed_tokens")
 #: kept with the run's results: what it read (the next run may carry over from it)
 INPUTS = ("wallet_inputs", "token_inputs")
 DAY = 86400
@@ -83,11 +95,15 @@ class MetricsReport:
     #: of the wallets it computed, those whose fill figures (trades, volume, behaviour) it
     #: copied from `base_run` (their fills and the tokens' catalogue rows unchanged)
     copied_fill_figures: int = 0
+    #: of the wallets it computed, those whose equity curve before the as-of day it took from
+    #: `base_run` (their history up to its as-of, and their tokens' curves, unchanged)
+    kept_curves: int = 0
 
 
 def sql_params(config: MetricsConfig, run_id: str, as_of: int, *, every_wallet: bool = True,
-               base: str = "") -> dict:
-    """Every bound parameter the metrics SQL uses (`every_wallet`, `base`: run_steps)."""
+               base: str = "", base_as_of: int = 0) -> dict:
+    """Every bound parameter the metrics SQL uses (`every_wallet`, `base`, `base_as_of`:
+    run_steps)."""
     return {
         "run_id": run_id, "as_of": as_of, "dust": config.dust,
         "window_names": [name for name, _ in config.windows],
@@ -107,7 +123,7 @@ def sql_params(config: MetricsConfig, run_id: str, as_of: int, *, every_wallet: 
         "mm_both_sides_share": config.mm_both_sides_share,
         "hf_median_gap_s": config.hf_median_gap_s,
         "favourite_median_entry": config.favourite_median_entry,
-        "every_wallet": int(every_wallet), "base_run": base,
+        "every_wallet": int(every_wallet), "base_run": base, "base_as_of": base_as_of,
     }
 
 
@@ -153,23 +169,24 @@ def compute_metrics(store: Store, config: MetricsConfig | None = None, *,
     as_of = default_as_of(store) if as_of is None else int(as_of)
     run_id = new_run_id()
     set_stage(store, "metrics")
-    step_s = run_steps(store, (*TAPE_STEPS, *INPUT_STEPS, *SHARD_STEPS), config, run_id, as_of)
     base = base_run(store, config, as_of) if carry else None
+    step_s = run_steps(store, (*TAPE_STEPS, *INPUT_STEPS, *SHARD_STEPS), config, run_id, as_of,
+                       base_as_of=base.as_of if base else 0)
     if base is None:
-        computed, rows, copied, kept = 0, trades, 0, 0
+        computed, rows, copied, kept, curves = 0, trades, 0, 0, 0
         step_s |= run_steps(store, WALLET_STEPS, config, run_id, as_of,
                             slices=wallet_slices(trades, slice_rows))
         folded = _positions(store, run_id)
     else:
         t0 = time.monotonic()
-        computed, rows, kept = changed_wallets(store, config, run_id, as_of, base)
+        computed, rows, kept, curves = changed_wallets(store, config, run_id, as_of, base)
         step_s["changed_wallets"] = time.monotonic() - t0
         t0 = time.monotonic()
         carry_positions(store, run_id, base)
         copied = _positions(store, run_id)
         step_s["carried_positions"] = time.monotonic() - t0
         if computed:
-            step_s |= run_steps(store, WALLET_STEPS, config, run_id, as_of,
+            step_s |= run_steps(store, CARRYING_STEPS, config, run_id, as_of,
                                 slices=wallet_slices(rows, slice_rows), every_wallet=False,
                                 base=base.run_id)
         folded = _positions(store, run_id) - copied
@@ -182,7 +199,7 @@ def compute_metrics(store: Store, config: MetricsConfig | None = None, *,
                          seconds=time.monotonic() - started, step_s=step_s, config=config,
                          base=base.run_id if base else "", computed=computed)
     return replace(report, computed_trades=rows, computed_positions=folded,
-                   copied_positions=copied, copied_fill_figures=kept)
+                   copied_positions=copied, copied_fill_figures=kept, kept_curves=curves)
 
 
 def _positions(store: Store, run_id: str) -> int:
@@ -206,15 +223,18 @@ def wallet_slices(rows: int, slice_rows: int) -> list[tuple[int, int]]:
 
 def run_steps(store: Store, steps: tuple[str, ...], config: MetricsConfig, run_id: str,
               as_of: int, *, slices: list[tuple[int, int]] | None = None,
-              every_wallet: bool = True, base: str = "") -> dict[str, float]:
+              every_wallet: bool = True, base: str = "", base_as_of: int = 0
+              ) -> dict[str, float]:
     """Run some of the run's SQL steps (in order); returns the seconds of each. A whole run is
     STEPS; a cluster runs TAPE_STEPS once over every shard, WALLET_STEPS on each shard and
     BOARD_STEPS over every shard's rows (docs/scaling.md). The wallet steps run slice by
     slice (`wallet_slices`), each slice through all of them before the next. A run that
     carries over from run `base` (metrics/incremental.py) runs the wallet steps with
-    `every_wallet` False, over its run_wallets alone."""
-    params = sql_params(config, run_id, as_of, every_wallet=every_wallet, base=base)
-    sqls = {step: load_sql(SQL, step) for step in steps}
+    `every_wallet` False, over its run_wallets alone (`base_as_of`: the base run's as-of,
+    for the inputs' digests up to it)."""
+    params = sql_params(config, run_id, as_of, every_wallet=every_wallet, base=base,
+                        base_as_of=base_as_of)
+    sqls = {step: metrics_sql(step) for step in steps}
     if any("{categories:" in sql for sql in sqls.values()):
         params["categories"] = numbered(store)
     step_s = dict.fromkeys((step.removesuffix(".sql") for step in steps), 0.0)
@@ -225,6 +245,12 @@ def run_steps(store: Store, steps: tuple[str, ...], config: MetricsConfig, run_i
         store.command(sql, {k: v for k, v in bound.items() if "{" + k + ":" in sql})
         step_s[step.removesuffix(".sql")] += time.monotonic() - t0
     return step_s
+
+
+def metrics_sql(step: str) -> str:
+    """A step's SQL, each `-- include: part.sql` line replaced by that part's text (parts that
+    several steps share: risk.sql builds the equity curves that risk_curves.sql writes)."""
+    return INCLUDE.sub(lambda m: load_sql(SQL, m[1]).rstrip("\n"), load_sql(SQL, step))
 
 
 def numbered(store: Store) -> list[str]:
@@ -245,7 +271,7 @@ def _plan(steps: tuple[str, ...],
     plan: list[tuple[str, int, int]] = []
     block: list[str] = []
     for step in (*steps, None):
-        if step in WALLET_STEPS:
+        if step in WALLET_STEPS or step in CARRYING_STEPS:
             block.append(step)
             continue
         plan += [(each, lo, hi) for lo, hi in slices for each in block]

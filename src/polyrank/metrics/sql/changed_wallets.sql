@@ -11,8 +11,12 @@
 --   a fill of its, or a closing of one of its bets, left a window since the base run: with
 --   windows ending at the as-of time, what happened in (base as-of - d days, as-of - d days]
 --   (positions do not depend on the windows: copied too; fill figures only for a bet).
+-- `past`: nothing the wallet's equity curve reads before the as-of day changed, so the
+-- curve's days before it are the base run's (risk_curves.sql): its own inputs up to the base
+-- run's as-of time (wallet_inputs.prefix) and every curve before the day of a token it held
+-- by then (run_changed_tokens.past; a token it first holds later counts from later on).
 -- Everything else a wallet's rows read is the same for both runs, so its rows are too.
-INSERT INTO run_wallets (run_id, wallet_key, whole, fills)
+INSERT INTO run_wallets (run_id, wallet_key, whole, fills, past)
 WITH
     {as_of:UInt32} AS as_of,
     {base_as_of:UInt32} AS base_as_of,
@@ -20,26 +24,29 @@ WITH
     -- where the base run read each wallet's positions and bets (run_sources.sql)
     base_rows AS (SELECT source_run, wallet_key FROM run_sources
                   WHERE run_id = {base_run:String})
-SELECT {run_id:String}, wallet_key, max(whole), max(fills)
+SELECT {run_id:String}, wallet_key, max(whole), max(fills), min(past)
 FROM (
-    SELECT wallet_key, 1 AS whole, 1 AS fills
+    SELECT wallet_key, 1 AS whole, 1 AS fills,
+           countIf(run_id = {base_run:String}) = 1
+               AND anyIf(prefix, run_id = {run_id:String})
+                   = anyIf(digest, run_id = {base_run:String}) AS past
     FROM wallet_inputs
     WHERE run_id IN ({run_id:String}, {base_run:String})
     GROUP BY wallet_key
     HAVING count() = 1 OR min(digest) != max(digest)
     UNION ALL
-    SELECT p.wallet_key, 0, t.catalogue
+    SELECT p.wallet_key, 0, t.catalogue, NOT t.past
     FROM position_rows AS p
-    JOIN (SELECT token_key, catalogue FROM run_changed_tokens
+    JOIN (SELECT token_key, catalogue, past FROM run_changed_tokens
           WHERE run_id = {run_id:String}) AS t ON t.token_key = p.token_key
     WHERE (p.run_id, p.wallet_key) IN base_rows
     UNION ALL
-    SELECT wallet_key, 0, 1
+    SELECT wallet_key, 0, 1, 1
     FROM trade_rows
     WHERE ts <= as_of
           AND arrayExists(d -> ts > base_as_of - d * 86400 AND ts <= as_of - d * 86400, windows)
     UNION ALL
-    SELECT wallet_key, 0, 0
+    SELECT wallet_key, 0, 0, 1
     FROM bet_rows
     WHERE (run_id, wallet_key) IN base_rows AND closed
           AND arrayExists(d -> ifNull(closed_ts, 0) > base_as_of - d * 86400

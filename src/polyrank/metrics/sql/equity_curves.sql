@@ -1,0 +1,169 @@
+-- Included in risk.sql and risk_curves.sql (metrics/run.py: metrics_sql), after their
+-- bound parameters: the daily equity curve of §4.7 (docs/metrics.md) per wallet and scope,
+-- as `equity_curves` (wallet_key, scope, days, changes, cash). E_d, the equity at the end of
+-- UTC day d, is the curve of §9: per token, the cash paid and received so far plus the
+-- shares held (never below 0) at the payout once resolved by that day, else at the latest
+-- trade price by then. Only E's changes are built, never a row per position and day: on a
+-- position's flow days, and on the days its token's value changes while shares are held;
+-- quiet days count as changes of 0 in the figures. Each change is a whole number of
+-- micro-USDC (the position's value, rounded, after minus before), so their sums are exact in
+-- any order.
+-- A run that carries over (metrics/incremental.py) builds, for a wallet whose history up to
+-- the base run's as-of time and whose tokens' curves before the as-of day are the base run's
+-- (run_wallets.past), only the as-of day: its changes before that day are the base run's,
+-- read from the curve a carrying run that computed the wallet wrote (risk_curves, through
+-- run_sources; a wallet last computed by a run computed whole has its curve built whole). A
+-- position's change on the as-of day, from its last flow day before it or a flow that day,
+-- needs the cash and shares of its whole history, so those flows are read whole.
+    -- the slice's wallets whose curve's days before the as-of day are the base run's (none
+    -- in a run computed whole), and where the base run reads their curves
+    kept_curves AS (
+        SELECT source_run, wallet_key FROM run_sources
+        WHERE run_id = {base_run:String} AND wallet_key BETWEEN wallet_lo AND wallet_hi
+              AND wallet_key IN (SELECT wallet_key FROM run_wallets
+                                 WHERE run_id = {run_id:String} AND past)
+    ),
+    kept AS (SELECT DISTINCT wallet_key FROM risk_curves
+             WHERE (run_id, wallet_key) IN kept_curves),
+    -- of a kept wallet, only the positions that can change on the as-of day are read: those
+    -- with a flow that day, and those on a token whose value changes that day
+    moved AS (
+        SELECT wallet_key, token_key FROM trade_rows
+        WHERE ts >= as_of_day * 86400 AND ts <= as_of AND wallet_key IN kept
+        UNION DISTINCT
+        SELECT wallet_key, token_key FROM activity_rows
+        WHERE ts >= as_of_day * 86400 AND ts <= as_of AND wallet_key IN kept
+    ),
+    revalued AS (SELECT token_key FROM token_curves
+                 WHERE run_id = {run_id:String} AND has(days, as_of_day)),
+    flows AS (
+        -- per wallet, token and day: shares in and out, cash in and out (a conversion's YES
+        -- legs carry a cost basis, not a payment; its NO legs the USDC it paid out)
+        SELECT wallet_key, token_key, intDiv(ts, 86400) AS day,
+               sum(if(is_buy = 1, received, -shares)) AS dq,
+               -- (summed in the order of the values, not of their arrival: a conversion's
+               -- cash is no whole number of micro-USDC, so another order could change the
+               -- sum's last bits, and one of the changes rounded below by a micro-USDC)
+               arraySum(arraySort(groupArray(
+                   multiIf(kind = 'conversion' AND is_buy = 1, 0, is_buy = 1, -cash, cash))))
+                   AS dc
+        FROM (
+            SELECT wallet_key, token_key, ts, is_buy, received, shares, toFloat64(cash) AS cash,
+                   '' AS kind
+            FROM trade_rows
+            WHERE ts <= as_of AND wallet_key BETWEEN wallet_lo AND wallet_hi
+                  AND (every_wallet OR wallet_key IN computed)
+                  AND (wallet_key NOT IN kept OR token_key IN revalued
+                       OR (wallet_key, token_key) IN moved)
+            UNION ALL
+            SELECT wallet_key, token_key, ts, is_buy, received, shares, cash, toString(kind)
+            FROM activity_rows
+            WHERE ts <= as_of AND wallet_key BETWEEN wallet_lo AND wallet_hi
+                  AND (every_wallet OR wallet_key IN computed)
+                  AND (wallet_key NOT IN kept OR token_key IN revalued
+                       OR (wallet_key, token_key) IN moved)
+        )
+        GROUP BY wallet_key, token_key, day
+    ),
+    positions AS (
+        -- per position and flow day: the shares held after it (never below 0), the cash so
+        -- far, and the next flow day; with the token's category (its number)
+        SELECT f.wallet_key AS wallet_key, f.token_key AS token_key,
+               toUInt8(indexOf(categories, toString(t.category))) AS category,
+               f.day AS day, f.dc AS dc,
+               -- the cash so far after and before the day, each summed in day order
+               sum(f.dc) OVER w AS cash,
+               sum(f.dc) OVER (PARTITION BY f.wallet_key, f.token_key ORDER BY f.day
+                               ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS cash_before,
+               greatest(sum(f.dq) OVER w, 0) AS held,
+               greatest(sum(f.dq) OVER w - f.dq, 0) AS held_before,
+               leadInFrame(f.day, 1, toUInt32(4294967295)) OVER (
+                   PARTITION BY f.wallet_key, f.token_key ORDER BY f.day
+                   ROWS BETWEEN CURRENT ROW AND 1 FOLLOWING) AS next_day,
+               f.wallet_key IN kept AS is_kept
+        FROM flows AS f
+        JOIN trade_tokens AS t ON t.token_key = f.token_key
+        WINDOW w AS (PARTITION BY f.wallet_key, f.token_key ORDER BY f.day
+                     ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)
+    ),
+    curves AS (
+        -- per token, its value changes in day order (token_curves.sql): the days, the
+        -- values from each on, and the values before
+        SELECT token_key, days, vals, prevs FROM token_curves WHERE run_id = {run_id:String}
+    ),
+    position_changes AS (
+        -- E's changes, per position: on a flow day, the cash moved and the shares bought or
+        -- sold at the token's value that day; on each later day the value changes while
+        -- shares are held (up to and including the next flow day), the shares held times the
+        -- change (each in integer micro-USDC: the position's value, rounded, after minus
+        -- before). The token's days are sorted, so those later days are one slice of them,
+        -- from the first day after the flow day (`at` + 1) on, `k` days long.
+        SELECT p.wallet_key AS wallet_key, p.category AS category, day, r, dcash, p.is_kept
+        FROM (
+            SELECT p.wallet_key AS wallet_key, p.category AS category, p.is_kept AS is_kept,
+                   c.days AS days,
+                   -- the token's value on the flow day (0 before its first trade)
+                   arrayLastIndex(d -> d <= p.day, days) AS at,
+                   if(at = 0, 0, c.vals[at]) AS v,
+                   if(p.held > 0, arrayLastIndex(d -> d <= p.next_day, days) - at, 0) AS k,
+                   arrayPushFront(arraySlice(days, at + 1, k), p.day) AS ds,
+                   arrayPushFront(
+                       arrayMap((now, before) -> round(p.cash + p.held * now)
+                                                 - round(p.cash + p.held * before),
+                                arraySlice(c.vals, at + 1, k), arraySlice(c.prevs, at + 1, k)),
+                       round(p.cash + p.held * v) - round(p.cash_before + p.held_before * v))
+                       AS rs,
+                   arrayPushFront(arrayResize([0.], k), round(p.cash) - round(p.cash_before))
+                       AS cs
+            FROM positions AS p
+            LEFT JOIN curves AS c ON c.token_key = p.token_key
+            -- (a kept wallet: only its positions' changes on the as-of day, from a flow that
+            -- day or from the last flow day before it while shares are held)
+            WHERE NOT p.is_kept OR p.day = as_of_day
+                  OR p.day < as_of_day AND p.next_day >= as_of_day AND p.held > 0
+        ) AS p
+        ARRAY JOIN ds AS day, rs AS r, cs AS dcash
+        WHERE NOT p.is_kept OR day = as_of_day
+    ),
+    daily AS (
+        -- E's change and the cash moved per wallet, scope and day: per category (its
+        -- number), then over all of them (scope 0) from those sums, each row counted in
+        -- both scopes (far fewer rows than the changes)
+        SELECT wallet_key, scope, day, sum(r) AS r, sum(dcash) AS dcash
+        FROM (
+            SELECT wallet_key, category, day, sum(r) AS r, sum(dcash) AS dcash
+            FROM position_changes
+            GROUP BY wallet_key, category, day
+        )
+        ARRAY JOIN [category, toUInt8(0)] AS scope
+        GROUP BY wallet_key, scope, day
+    ),
+    built AS (
+        -- the curves built here: per wallet and scope, its change days in order, and E's
+        -- change and the cash moved on each
+        SELECT wallet_key, scope,
+               arraySort(groupArray(day)) AS days,
+               arraySort((v, d) -> d, groupArray(toInt64(r)), groupArray(day)) AS changes,
+               arraySort((v, d) -> d, groupArray(toInt64(dcash)), groupArray(day)) AS cash
+        FROM daily
+        GROUP BY wallet_key, scope
+    ),
+    base_curves AS (
+        -- a kept wallet's curves from the base run, each cut before the as-of day
+        SELECT wallet_key,
+               toUInt8(if(category = 'all', 0, indexOf(categories, toString(category))))
+                   AS scope,
+               length(arrayFilter(d -> d < as_of_day, days)) AS n,
+               arraySlice(days, 1, n) AS days_before,
+               arraySlice(changes, 1, n) AS changes_before, arraySlice(cash, 1, n) AS cash_before
+        FROM risk_curves
+        WHERE (run_id, wallet_key) IN kept_curves
+    ),
+    equity_curves AS (
+        -- a kept wallet's curve is the base run's before the as-of day, then that day's
+        SELECT wallet_key, scope, arrayConcat(b.days_before, c.days) AS days,
+               arrayConcat(b.changes_before, c.changes) AS changes,
+               arrayConcat(b.cash_before, c.cash) AS cash
+        FROM built AS c
+        FULL OUTER JOIN base_curves AS b USING (wallet_key, scope)
+    )

@@ -29,10 +29,12 @@
     -- with a flow that day, and those on a token whose value changes that day
     moved AS (
         SELECT wallet_key, token_key FROM trade_rows
-        WHERE ts >= as_of_day * 86400 AND ts <= as_of AND wallet_key IN kept
-        UNION DISTINCT
+        WHERE ts >= as_of_day * 86400 AND ts <= as_of AND NOT every_wallet
+              AND wallet_key IN computed
+        UNION ALL
         SELECT wallet_key, token_key FROM activity_rows
-        WHERE ts >= as_of_day * 86400 AND ts <= as_of AND wallet_key IN kept
+        WHERE ts >= as_of_day * 86400 AND ts <= as_of AND NOT every_wallet
+              AND wallet_key IN computed
     ),
     revalued AS (SELECT token_key FROM token_curves
                  WHERE run_id = {run_id:String} AND has(days, as_of_day)),
@@ -53,16 +55,14 @@
             FROM trade_rows
             WHERE ts <= as_of AND wallet_key BETWEEN wallet_lo AND wallet_hi
                   AND (every_wallet OR wallet_key IN computed)
-                  AND (wallet_key NOT IN kept OR token_key IN revalued
-                       OR (wallet_key, token_key) IN moved)
             UNION ALL
             SELECT wallet_key, token_key, ts, is_buy, received, shares, cash, toString(kind)
             FROM activity_rows
             WHERE ts <= as_of AND wallet_key BETWEEN wallet_lo AND wallet_hi
                   AND (every_wallet OR wallet_key IN computed)
-                  AND (wallet_key NOT IN kept OR token_key IN revalued
-                       OR (wallet_key, token_key) IN moved)
         )
+        WHERE every_wallet OR wallet_key NOT IN kept OR token_key IN revalued
+              OR (wallet_key, token_key) IN moved
         GROUP BY wallet_key, token_key, day
     ),
     positions AS (

@@ -11,6 +11,7 @@ import pytest
 
 from polyrank.metrics.run import (
     BOARD_STEPS,
+    CARRYING_STEPS,
     INPUT_STEPS,
     SHARD_STEPS,
     STEPS,
@@ -18,6 +19,7 @@ from polyrank.metrics.run import (
     WALLET_KEYS,
     WALLET_STEPS,
     _plan,
+    metrics_sql,
     wallet_slices,
 )
 
@@ -64,3 +66,23 @@ def test_the_categories_are_numbered_by_name_and_at_most_255_fit(tmp_path):
         store.insert("trade_tokens", [(10 + i, f"c{i:03}") for i in range(254)], columns)
         with pytest.raises(PolyrankError, match="256 categories"):
             numbered(store)
+
+
+def test_a_carrying_run_plans_its_own_risk_steps_slice_by_slice_too():
+    assert [s for s in CARRYING_STEPS if s not in WALLET_STEPS] == [
+        "risk_curves.sql", "risk_of_curves.sql"]
+    assert _plan(CARRYING_STEPS, [(0, 9), (10, 19)]) == [
+        (s, lo, hi) for lo, hi in [(0, 9), (10, 19)] for s in CARRYING_STEPS]
+
+
+def test_a_step_includes_the_parts_it_shares_in_place_of_their_lines():
+    """risk.sql builds the equity curves risk_curves.sql writes down, and folds them as
+    risk_of_curves.sql does: each part's text once, where its line was."""
+    for step in (*STEPS, *CARRYING_STEPS):
+        assert "-- include:" not in metrics_sql(step), step
+    whole, curves, folded = (metrics_sql(s) for s in
+                             ("risk.sql", "risk_curves.sql", "risk_of_curves.sql"))
+    assert whole.count("    equity_curves AS (") == curves.count("    equity_curves AS (") == 1
+    assert whole.count("    windows AS (") == folded.count("    windows AS (") == 1
+    assert "    windows AS (" not in curves and "INSERT INTO risk_curves" in curves
+    assert whole.index("    equity_curves AS (") < whole.index("    windows AS (")

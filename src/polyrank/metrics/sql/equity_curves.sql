@@ -1,5 +1,5 @@
--- Included in risk.sql and risk_curves.sql (metrics/run.py: metrics_sql), after their
--- bound parameters: the daily equity curve of §4.7 (docs/metrics.md) per wallet and scope,
+-- Included in risk.sql and risk_curves.sql (metrics/run.py: metrics_sql), first in their
+-- WITH, bound parameters included: the daily equity curve of §4.7 (docs/metrics.md) per wallet and scope,
 -- as `equity_curves` (wallet_key, scope, days, changes, cash). E_d, the equity at the end of
 -- UTC day d, is the curve of §9: per token, the cash paid and received so far plus the
 -- shares held (never below 0) at the payout once resolved by that day, else at the latest
@@ -15,6 +15,16 @@
 -- run_sources; a wallet last computed by a run computed whole has its curve built whole). A
 -- position's change on the as-of day, from its last flow day before it or a flow that day,
 -- needs the cash and shares of its whole history, so those flows are read whole.
+    {as_of:UInt32} AS as_of,
+    intDiv(as_of, 86400) AS as_of_day,
+    -- the run's slice of the wallets (metrics/run.py: wallet_slices), and of those only the
+    -- ones it computes when it carries the others over (metrics/incremental.py)
+    {wallet_lo:UInt64} AS wallet_lo, {wallet_hi:UInt64} AS wallet_hi,
+    {every_wallet:UInt8} AS every_wallet,
+    computed AS (SELECT wallet_key FROM run_wallets WHERE run_id = {run_id:String}),
+    -- the categories by number (1, 2, ...; metrics/run.py: numbered): numbers group several
+    -- times faster than names
+    {categories:Array(String)} AS categories,
     -- the slice's wallets whose curve's days before the as-of day are the base run's (none
     -- in a run computed whole), and where the base run reads their curves
     kept_curves AS (

@@ -55,9 +55,8 @@ WALLET_STEPS = ("positions.sql", "run_tokens.sql", "bets.sql", "run_bets.sql",
 #: the wallet steps of a run that carries over: the equity curves of the wallets it computes
 #: are written down (the next carrying run of the day takes their earlier days) and the risk
 #: figures folded from them
-CARRYING_STEPS = tuple(s for step in WALLET_STEPS
-                       for s in (("risk_curves.sql", "risk_of_curves.sql") if step == "risk.sql"
-                                 else (step,)))
+CARRYING_STEPS = ("positions.sql", "run_tokens.sql", "bets.sql", "run_bets.sql",
+                  "risk_curves.sql", "risk_of_curves.sql", "wallet_rows.sql")
 #: a line of a step's SQL replaced by a shared part's text (metrics_sql)
 INCLUDE = re.compile(r"^-- include: (\S+\.sql)$", re.MULTILINE)
 BOARD_STEPS = ("run_sources.sql", "skilled.sql", "specialists.sql")

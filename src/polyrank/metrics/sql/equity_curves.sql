@@ -102,13 +102,19 @@
         SELECT token_key, days, vals, prevs FROM token_curves WHERE run_id = {run_id:String}
     ),
     position_changes AS (
-        -- E's changes, per position: on a flow day, the cash moved and the shares bought or
-        -- sold at the token's value that day; on each later day the value changes while
-        -- shares are held (up to and including the next flow day), the shares held times the
-        -- change (each in integer micro-USDC: the position's value, rounded, after minus
-        -- before). The token's days are sorted, so those later days are one slice of them,
-        -- from the first day after the flow day (`at` + 1) on, `k` days long.
-        SELECT p.wallet_key AS wallet_key, p.category AS category, day, r, dcash, p.is_kept
+        -- E's changes, per position, as arrays: on a flow day, the cash moved and the shares
+        -- bought or sold at the token's value that day; on each later day the value changes
+        -- while shares are held (up to and including the next flow day), the shares held
+        -- times the change (each in integer micro-USDC: the position's value, rounded, after
+        -- minus before). The token's days are sorted, so those later days are one slice of
+        -- them, from the first day after the flow day (`at` + 1) on, `k` days long. Each day
+        -- is keyed with the position's category (category * 2^32 + day) for the wallet's merge.
+        SELECT wallet_key,
+               -- (a kept wallet: only the changes on the as-of day)
+               if(is_kept, arrayFilter(d -> d = as_of_day, ds0), ds0) AS ds,
+               arrayMap(d -> bitOr(bitShiftLeft(toUInt64(category), 32), d), ds) AS keys,
+               if(is_kept, arrayFilter((x, d) -> d = as_of_day, rs0, ds0), rs0) AS rs,
+               if(is_kept, arrayFilter((x, d) -> d = as_of_day, cs0, ds0), cs0) AS cs
         FROM (
             SELECT p.wallet_key AS wallet_key, p.category AS category, p.is_kept AS is_kept,
                    c.days AS days,
@@ -116,47 +122,82 @@
                    arrayLastIndex(d -> d <= p.day, days) AS at,
                    if(at = 0, 0, c.vals[at]) AS v,
                    if(p.held > 0, arrayLastIndex(d -> d <= p.next_day, days) - at, 0) AS k,
-                   arrayPushFront(arraySlice(days, at + 1, k), p.day) AS ds,
+                   arrayPushFront(arraySlice(days, at + 1, k), p.day) AS ds0,
                    arrayPushFront(
-                       arrayMap((now, before) -> round(p.cash + p.held * now)
-                                                 - round(p.cash + p.held * before),
+                       arrayMap((now, before) -> toInt64(round(p.cash + p.held * now)
+                                                         - round(p.cash + p.held * before)),
                                 arraySlice(c.vals, at + 1, k), arraySlice(c.prevs, at + 1, k)),
-                       round(p.cash + p.held * v) - round(p.cash_before + p.held_before * v))
-                       AS rs,
-                   arrayPushFront(arrayResize([0.], k), round(p.cash) - round(p.cash_before))
-                       AS cs
+                       toInt64(round(p.cash + p.held * v)
+                               - round(p.cash_before + p.held_before * v))) AS rs0,
+                   arrayPushFront(arrayResize([toInt64(0)], k),
+                                  toInt64(round(p.cash) - round(p.cash_before))) AS cs0
             FROM positions AS p
             LEFT JOIN curves AS c ON c.token_key = p.token_key
             -- (a kept wallet: only its positions' changes on the as-of day, from a flow that
             -- day or from the last flow day before it while shares are held)
             WHERE NOT p.is_kept OR p.day = as_of_day
                   OR p.day < as_of_day AND p.next_day >= as_of_day AND p.held > 0
-        ) AS p
-        ARRAY JOIN ds AS day, rs AS r, cs AS dcash
-        WHERE NOT p.is_kept OR day = as_of_day
-    ),
-    daily AS (
-        -- E's change and the cash moved per wallet, scope and day: per category (its
-        -- number), then over all of them (scope 0) from those sums, each row counted in
-        -- both scopes (far fewer rows than the changes)
-        SELECT wallet_key, scope, day, sum(r) AS r, sum(dcash) AS dcash
-        FROM (
-            SELECT wallet_key, category, day, sum(r) AS r, sum(dcash) AS dcash
-            FROM position_changes
-            GROUP BY wallet_key, category, day
         )
-        ARRAY JOIN [category, toUInt8(0)] AS scope
-        GROUP BY wallet_key, scope, day
+    ),
+    merged AS (
+        -- per wallet, its changes merged twice: by (category, day), E's change and the cash
+        -- moved per category and day (`by_key`); by day, the same over every category (the
+        -- scope 'all'). Each sort is one permutation of the wallet's changes; a day's sum is
+        -- the running sum at its last change less the one before it (whole micro-USDC, so
+        -- exact in any order). No row per change and no hash table of days: a wallet's
+        -- changes are a few arrays.
+        SELECT wallet_key,
+               groupArrayArray(keys) AS k0, groupArrayArray(rs) AS r0,
+               groupArrayArray(cs) AS c0,
+               -- by category and day
+               arraySort((i, k) -> k, arrayEnumerate(k0), k0) AS pk,
+               arrayMap(i -> k0[i], pk) AS sk,
+               arrayMap((k, next) -> k != next, sk,
+                        arrayPushBack(arrayPopFront(sk), toUInt64(0))) AS k_last,
+               arrayFilter((k, l) -> l, sk, k_last) AS by_key,
+               arrayFilter((x, l) -> l, arrayCumSum(arrayMap(i -> r0[i], pk)), k_last) AS kr,
+               arrayFilter((x, l) -> l, arrayCumSum(arrayMap(i -> c0[i], pk)), k_last) AS kc,
+               -- by day
+               arrayMap(k -> toUInt32(bitAnd(k, 4294967295)), k0) AS d0,
+               arraySort((i, d) -> d, arrayEnumerate(d0), d0) AS pd,
+               arrayMap(i -> d0[i], pd) AS sd,
+               arrayMap((d, next) -> d != next, sd,
+                        arrayPushBack(arrayPopFront(sd), toUInt32(4294967295))) AS d_last,
+               arrayFilter((x, l) -> l, arrayCumSum(arrayMap(i -> r0[i], pd)), d_last) AS dr,
+               arrayFilter((x, l) -> l, arrayCumSum(arrayMap(i -> c0[i], pd)), d_last) AS dc,
+               -- one array of days, changes and cash: the scope 'all' first, then each
+               -- category's in category order
+               arrayConcat(arrayFilter((d, l) -> l, sd, d_last),
+                           arrayMap(k -> toUInt32(bitAnd(k, 4294967295)), by_key)) AS days,
+               arrayConcat(arrayMap((x, before) -> x - before, dr,
+                                    arrayPushFront(arrayPopBack(dr), toInt64(0))),
+                           arrayMap((x, before) -> x - before, kr,
+                                    arrayPushFront(arrayPopBack(kr), toInt64(0)))) AS changes,
+               arrayConcat(arrayMap((x, before) -> x - before, dc,
+                                    arrayPushFront(arrayPopBack(dc), toInt64(0))),
+                           arrayMap((x, before) -> x - before, kc,
+                                    arrayPushFront(arrayPopBack(kc), toInt64(0)))) AS cash,
+               -- the scopes' parts of them: (scope, offset, length)
+               length(dr) AS n_all,
+               arrayMap(k -> toUInt8(bitShiftRight(k, 32)), by_key) AS cats,
+               arrayFilter((i, c, before) -> i = 1 OR c != before, arrayEnumerate(cats), cats,
+                           arrayPushFront(arrayPopBack(cats), toUInt8(0))) AS starts,
+               arrayPushFront(
+                   arrayMap((s, e) -> (cats[s], toUInt64(n_all + s), toUInt64(e - s)), starts,
+                            arrayPushBack(arrayPopFront(starts), length(by_key) + 1)),
+                   (toUInt8(0), toUInt64(1), toUInt64(n_all))) AS scopes
+        FROM position_changes
+        GROUP BY wallet_key
     ),
     built AS (
         -- the curves built here: per wallet and scope, its change days in order, and E's
         -- change and the cash moved on each
-        SELECT wallet_key, scope,
-               arraySort(groupArray(day)) AS days,
-               arraySort((v, d) -> d, groupArray(toInt64(r)), groupArray(day)) AS changes,
-               arraySort((v, d) -> d, groupArray(toInt64(dcash)), groupArray(day)) AS cash
-        FROM daily
-        GROUP BY wallet_key, scope
+        SELECT wallet_key, part.1 AS scope, arraySlice(days, part.2, part.3) AS days,
+               arraySlice(changes, part.2, part.3) AS changes,
+               arraySlice(cash, part.2, part.3) AS cash
+        FROM merged
+        ARRAY JOIN scopes AS part
+        WHERE part.3 > 0
     ),
     base_curves AS (
         -- a kept wallet's curves from the base run, each cut before the as-of day

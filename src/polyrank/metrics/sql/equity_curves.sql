@@ -141,15 +141,15 @@
     ),
     merged AS (
         -- per wallet, its changes merged twice: by (category, day), E's change and the cash
-        -- moved per category and day (`by_key`); by day, the same over every category (the
-        -- scope 'all'). Each sort is one permutation of the wallet's changes; a day's sum is
-        -- the running sum at its last change less the one before it (whole micro-USDC, so
-        -- exact in any order). No row per change and no hash table of days: a wallet's
-        -- changes are a few arrays.
+        -- moved per category and day (`by_key`); then those by day, the same over every
+        -- category (the scope 'all'). Each merge sorts once (a permutation applied to the
+        -- values); sums are whole micro-USDC, so exact in any order. No row per change and
+        -- no hash table of days: a wallet's changes are a few arrays.
         SELECT wallet_key,
                groupArrayArray(keys) AS k0, groupArrayArray(rs) AS r0,
                groupArrayArray(cs) AS c0,
-               -- by category and day
+               -- by category and day: a key's sum is the running sum at its last change
+               -- less the one before it
                arraySort((i, k) -> k, arrayEnumerate(k0), k0) AS pk,
                arrayMap(i -> k0[i], pk) AS sk,
                arrayMap((k, next) -> k != next, sk,
@@ -157,26 +157,29 @@
                arrayFilter((k, l) -> l, sk, k_last) AS by_key,
                arrayFilter((x, l) -> l, arrayCumSum(arrayMap(i -> r0[i], pk)), k_last) AS kr,
                arrayFilter((x, l) -> l, arrayCumSum(arrayMap(i -> c0[i], pk)), k_last) AS kc,
-               -- by day
-               arrayMap(k -> toUInt32(bitAnd(k, 4294967295)), k0) AS d0,
-               arraySort((i, d) -> d, arrayEnumerate(d0), d0) AS pd,
-               arrayMap(i -> d0[i], pd) AS sd,
+               arrayMap((x, before) -> x - before, kr,
+                        arrayPushFront(arrayPopBack(kr), toInt64(0))) AS key_changes,
+               arrayMap((x, before) -> x - before, kc,
+                        arrayPushFront(arrayPopBack(kc), toInt64(0))) AS key_cash,
+               -- by day: the same from the categories' sums
+               arrayMap(k -> toUInt32(bitAnd(k, 4294967295)), by_key) AS key_days,
+               arraySort((i, d) -> d, arrayEnumerate(key_days), key_days) AS pd,
+               arrayMap(i -> key_days[i], pd) AS sd,
                arrayMap((d, next) -> d != next, sd,
                         arrayPushBack(arrayPopFront(sd), toUInt32(4294967295))) AS d_last,
-               arrayFilter((x, l) -> l, arrayCumSum(arrayMap(i -> r0[i], pd)), d_last) AS dr,
-               arrayFilter((x, l) -> l, arrayCumSum(arrayMap(i -> c0[i], pd)), d_last) AS dc,
+               arrayFilter((x, l) -> l, arrayCumSum(arrayMap(i -> key_changes[i], pd)), d_last)
+                   AS dr,
+               arrayFilter((x, l) -> l, arrayCumSum(arrayMap(i -> key_cash[i], pd)), d_last)
+                   AS dc,
                -- one array of days, changes and cash: the scope 'all' first, then each
                -- category's in category order
-               arrayConcat(arrayFilter((d, l) -> l, sd, d_last),
-                           arrayMap(k -> toUInt32(bitAnd(k, 4294967295)), by_key)) AS days,
+               arrayConcat(arrayFilter((d, l) -> l, sd, d_last), key_days) AS days,
                arrayConcat(arrayMap((x, before) -> x - before, dr,
                                     arrayPushFront(arrayPopBack(dr), toInt64(0))),
-                           arrayMap((x, before) -> x - before, kr,
-                                    arrayPushFront(arrayPopBack(kr), toInt64(0)))) AS changes,
+                           key_changes) AS changes,
                arrayConcat(arrayMap((x, before) -> x - before, dc,
                                     arrayPushFront(arrayPopBack(dc), toInt64(0))),
-                           arrayMap((x, before) -> x - before, kc,
-                                    arrayPushFront(arrayPopBack(kc), toInt64(0)))) AS cash,
+                           key_cash) AS cash,
                -- the scopes' parts of them: (scope, offset, length)
                length(dr) AS n_all,
                arrayMap(k -> toUInt8(bitShiftRight(k, 32)), by_key) AS cats,

@@ -77,24 +77,28 @@
     ),
     positions AS (
         -- per position and flow day: the shares held after it (never below 0), the cash so
-        -- far, and the next flow day; with the token's category (its number)
-        SELECT f.wallet_key AS wallet_key, f.token_key AS token_key,
+        -- far after and before the day (each summed in day order), and the next flow day;
+        -- with the token's category (its number). A position's days are one group's arrays,
+        -- sorted once: running sums over them, not window functions over every row.
+        SELECT p.wallet_key AS wallet_key, p.token_key AS token_key,
                toUInt8(indexOf(categories, toString(t.category))) AS category,
-               f.day AS day, f.dc AS dc,
-               -- the cash so far after and before the day, each summed in day order
-               sum(f.dc) OVER w AS cash,
-               sum(f.dc) OVER (PARTITION BY f.wallet_key, f.token_key ORDER BY f.day
-                               ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS cash_before,
-               greatest(sum(f.dq) OVER w, 0) AS held,
-               greatest(sum(f.dq) OVER w - f.dq, 0) AS held_before,
-               leadInFrame(f.day, 1, toUInt32(4294967295)) OVER (
-                   PARTITION BY f.wallet_key, f.token_key ORDER BY f.day
-                   ROWS BETWEEN CURRENT ROW AND 1 FOLLOWING) AS next_day,
-               f.wallet_key IN kept AS is_kept
-        FROM flows AS f
-        JOIN trade_tokens AS t ON t.token_key = f.token_key
-        WINDOW w AS (PARTITION BY f.wallet_key, f.token_key ORDER BY f.day
-                     ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)
+               day, dc, cash, cash_before, held, held_before, next_day,
+               p.wallet_key IN kept AS is_kept
+        FROM (
+            SELECT wallet_key, token_key,
+                   arraySort(groupArray(f.day)) AS days,
+                   arraySort((v, d) -> d, groupArray(f.dc), groupArray(f.day)) AS dcs,
+                   arraySort((v, d) -> d, groupArray(f.dq), groupArray(f.day)) AS dqs,
+                   arrayCumSum(dcs) AS cash_after, arrayCumSum(dqs) AS shares_after
+            FROM flows AS f
+            GROUP BY wallet_key, token_key
+        ) AS p
+        ARRAY JOIN days AS day, dcs AS dc, cash_after AS cash,
+                   arrayPushFront(arrayPopBack(cash_after), 0.) AS cash_before,
+                   arrayMap(q -> greatest(q, 0), shares_after) AS held,
+                   arrayMap((q, d) -> greatest(q - d, 0), shares_after, dqs) AS held_before,
+                   arrayPushBack(arrayPopFront(days), toUInt32(4294967295)) AS next_day
+        JOIN trade_tokens AS t ON t.token_key = p.token_key
     ),
     curves AS (
         -- per token, its value changes in day order (token_curves.sql): the days, the

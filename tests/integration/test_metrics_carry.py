@@ -14,8 +14,9 @@ from dataclasses import asdict
 import pytest
 
 from polyrank.enrich.trades import enrich
+from polyrank.metrics import compaction
 from polyrank.metrics.config import MetricsConfig
-from polyrank.metrics.run import MetricsReport, compute_metrics
+from polyrank.metrics.run import SOURCED, MetricsReport, compute_metrics
 from polyrank.results import markets as market_pages
 from polyrank.results import wallets as wallet_pages
 from polyrank.store import Store
@@ -286,6 +287,57 @@ def test_a_chain_of_carrying_runs_reads_each_wallet_where_it_was_computed(store)
         assert partitions(s) == {*runs, whole.run_id}  # the third run is still kept
         again = compute_metrics(s, as_of=a3)
         assert partitions(s) == {whole.run_id, again.run_id}
+    assert_same_rows(got, want)
+
+
+def test_rows_no_kept_run_reads_are_compacted_away(store, monkeypatch):
+    """Runs over two busy hours, one computed whole, then five carrying over each from the
+    last: the busy wallets, computed again in each, leave rows that no kept run reads. With
+    compaction as soon as position_rows holds more than the readable run reads (BLOAT 1, not
+    3), after each run no partition of a table of wallets' rows holds as many such dead rows
+    as live ones (those are replaced by their live rows), the rows dropped are the ones
+    counted, and the last run still equals one computed whole, its pages too."""
+    monkeypatch.setattr(compaction, "BLOAT", 1)
+
+    def rows(s: Store, keep: set[str]) -> dict[str, list[tuple[str, int, int]]]:
+        """Per table, per partition: its rows, and those a run of `keep` reads."""
+        return {table: s.rows(
+            f"SELECT run_id, count(), countIf((run_id, {key}) IN (SELECT source_run, "
+            "wallet_key FROM run_sources WHERE run_id IN {keep:Array(String)})) "
+            f"FROM {table} GROUP BY run_id ORDER BY run_id", {"keep": sorted(keep)})
+            for table, key in zip(SOURCED, ("cityHash64(wallet)", "wallet_key", "wallet_key",
+                                            "wallet_key"), strict=True)}
+
+    with Store.open(store) as s:
+        a1, a2 = around(s, "two busy hours")
+        times = [a1 + i * (a2 - a1) // 5 for i in range(6)]
+        runs = [compute_metrics(s, as_of=times[0])]
+        dropped = 0
+        for t in times[1:]:
+            before = sum(n for table in rows(s, set()).values() for _, n, _ in table)
+            runs.append(compute_metrics(s, as_of=t, slice_rows=SLICE_ROWS, carry=True))
+            assert runs[-1].base_run == runs[-2].run_id
+            after = rows(s, {runs[-1].run_id, runs[-2].run_id})
+            for table, partitions in after.items():
+                for run, total, live in partitions:
+                    assert total - live < max(live, 1), (table, run, total, live)
+            written = sum(s.scalar(f"SELECT count() FROM {table} WHERE run_id = {{r:String}}",
+                                   {"r": runs[-1].run_id}) for table in SOURCED)
+            # what the tables hold now: what they held, what the run wrote, less what the
+            # dropped runs and the compaction took
+            gone = sum(n for table in rows(s, set()).values() for _, n, _ in table)
+            assert gone <= before + written - runs[-1].compacted_rows
+            dropped += runs[-1].compacted_rows
+        assert dropped > 0
+        last = runs[-1].run_id
+        got = {t: keyed_rows(s, t, "run_id = {r:String}", {"r": last}, keys)
+               for t, keys in TABLES.items()}
+        sampled = pages_wallets(s, last)
+        shown = pages(s, sampled)
+        whole = compute_metrics(s, as_of=times[-1])
+        want = {t: keyed_rows(s, t, "run_id = {r:String}", {"r": whole.run_id}, keys)
+                for t, keys in TABLES.items()}
+        assert page_differences(pages(s, sampled), shown) == []
     assert_same_rows(got, want)
 
 

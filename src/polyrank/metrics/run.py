@@ -13,6 +13,7 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
 from polyrank.errors import PolyrankError
+from polyrank.metrics.compaction import compact
 from polyrank.metrics.config import MetricsConfig
 from polyrank.metrics.incremental import (
     base_run,
@@ -97,6 +98,9 @@ class MetricsReport:
     #: of the wallets it computed, those whose equity curve before the as-of day it took from
     #: `base_run` (their history up to its as-of, and their tokens' curves, unchanged)
     kept_curves: int = 0
+    #: the rows of earlier runs that no kept run reads any more, dropped once the run was
+    #: readable (metrics/compaction.py)
+    compacted_rows: int = 0
 
 
 def sql_params(config: MetricsConfig, run_id: str, as_of: int, *, every_wallet: bool = True,
@@ -313,17 +317,21 @@ def publish_run(store: Store, run_id: str, as_of: int, *, inputs: str = "",
     store.insert("pipeline_state", [("metrics_run", run_id), ("stage", "ready"),
                                     (INPUTS_KEY, inputs)], ("key", "value"))
     # a reader that picked the previous run a moment ago can still finish with it
-    _drop_runs_except(store, {run_id, previous or run_id})
+    t0 = time.monotonic()
+    compacted = _drop_runs_except(store, {run_id, previous or run_id}, positions)
+    step_s = {**(step_s or {}), "compact": time.monotonic() - t0}
     carried = f" ({wallets - computed} carried over from {base})" if base else ""
     log.info("metrics run %s (as of %d): %d positions, %d bets, %d wallets%s in %.1f s",
              run_id, as_of, positions, bets, wallets, carried, seconds)
     return MetricsReport(run_id, as_of, trades, positions, bets, wallets, seconds,
-                         step_s or {}, computed, base)
+                         step_s, computed, base, compacted_rows=compacted)
 
 
-def _drop_runs_except(store: Store, keep: set[str]) -> None:
+def _drop_runs_except(store: Store, keep: set[str], positions: int) -> int:
     """Drop every run's rows but those of the runs in `keep` (and the wallet rows they read,
-    which earlier runs computed)."""
+    which earlier runs computed), and compact what is kept of the wallet rows when they hold
+    too many more than the readable run's `positions` (metrics/compaction.py); returns how
+    many rows that dropped."""
     read = {r for (r,) in store.rows("SELECT DISTINCT source_run FROM run_sources WHERE run_id "
                                      "IN {keep:Array(String)}", {"keep": sorted(keep)})}
     for table in (*OWN, *SOURCED, *INPUTS, *WORK):
@@ -334,3 +342,4 @@ def _drop_runs_except(store: Store, keep: set[str]) -> None:
         for (partition,) in old:
             store.command("ALTER TABLE {t:Identifier} DROP PARTITION {p:String}",
                           {"t": table, "p": partition})
+    return compact(store, SOURCED, keep, positions)

@@ -36,9 +36,10 @@ import pyarrow.parquet as pq
 
 import polyrank
 from common import ensure_world, fresh_dir, replay_process, replay_reset, replay_stats
-from polyrank.enrich.trades import MARGIN_S
+from polyrank.enrich.trades import margin_s
 from polyrank.session import REFRESH_SOURCES
 from polyrank.settings import Settings
+from polyrank.store.dsn import parse_dsn
 
 
 def service(route: str) -> str:
@@ -141,15 +142,17 @@ def main() -> None:
         s, req, (_, first) = timed(url, lambda: build(url, a, start, chain))
         show("build A at t1", s, req, compute_s(first))
         rounds, done = [], time.monotonic()
+        margin = margin_s(parse_dsn(f"chdb://{a / 'store'}"))
         for r in range(args.rounds, 0, -1):
             at = t2 - (r - 1) * (args.span or 0)
             set_clock(url, at)
-            # an incremental enrich reads again what was loaded in the MARGIN_S before the
-            # last enrich's latest load. Rounds a quarter hour apart reach back only to the
-            # round before (or the build), back-to-back ones past it (the next round would
-            # read the build's last loads again): wait that long after the build and after
-            # each round, as a store kept current does (not counted)
-            time.sleep(max(0.0, MARGIN_S - (time.monotonic() - done)))
+            # an incremental enrich reads again what was loaded in the margin before the
+            # last enrich's latest load (none on an embedded store, as here; a server
+            # store's). Rounds a quarter hour apart reach back only to the round before (or
+            # the build), back-to-back ones past it (the next round would read the build's
+            # last loads again): wait that long after the build and after each round, as a
+            # store kept current does (not counted)
+            time.sleep(max(0.0, margin - (time.monotonic() - done)))
             rounds.append(timed(url, lambda: refresh(url, a, start, chain)))
             done = time.monotonic()
             show(f"refresh A to t2-{(r - 1) * (args.span or 0)}" if r > 1 else
@@ -167,6 +170,10 @@ def main() -> None:
             print("  every round's enrich+metrics / the rebuild's: " + ", ".join(
                 f"{compute_s(rep) / compute_s(rebuilt):.3f}" for _, _, rep in rounds)
                 + " (the figures below are the last round's)")
+            compacted = [rep.metrics.compacted_rows for _, _, rep in rounds
+                         if rep.metrics is not None]
+            print(f"  compaction: {sum(n > 0 for n in compacted)} of {len(rounds)} rounds "
+                  f"dropped {sum(compacted):,} rows no kept run read")
         for name in sorted(set(ref_req) | set(reb_req)):
             print(f"  {name:<10} {ref_req[name]:7d} / {reb_req[name]:7d} = "
                   f"{ref_req[name] / max(1, reb_req[name]):.3f}")
@@ -187,7 +194,8 @@ def main() -> None:
                             f"{run.copied_fill_figures:,} of them copied, the equity curve's "
                             f"earlier days of {run.kept_curves:,} kept), the others carried "
                             f"over from {run.base_run}" if run.base_run
-                            else " (whole: not the last run's UTC day)"))
+                            else " (whole: not the last run's UTC day)")
+              + f"; {run.compacted_rows:,} rows no kept run reads dropped (compaction)")
         stages = {"discover": ref.discover.seconds if ref.discover else 0.0,
                   "catalogue": ref.catalogue.seconds, "ingest": ref.ingest.seconds,
                   "enrich": ref.enrich.seconds, "metrics": ref.metrics.seconds}

@@ -72,7 +72,8 @@ def compute(store_dir: Path, out: Path, whole: bool) -> dict:
         n_activities = store.scalar("SELECT count() FROM activities")
     out.write_text(json.dumps([list(r) for r in rows]))
     return {"enrich_s": t1 - t0, "metrics_s": t2 - t1, "total_s": t2 - t0,
-            "peak_rss": rss.peak, "steps": report.step_s,
+            "peak_rss": rss.peak, "steps": report.step_s, "positions": report.positions,
+            "bets": report.bets, "wallets": report.wallets,
             "unresolved": enriched.unresolved_fills, "activities": n_activities}
 
 
@@ -117,17 +118,39 @@ def _steps(side_result: dict) -> str:
                                     for k, v in side_result["steps"].items())
 
 
-def report(target: int, world: Path, skip_baselines: bool, whole: bool) -> dict:
-    """Every side on one world, printed; returns {side: (seconds, peak bytes)}."""
+def scaling(sizes: list[dict]) -> None:
+    """How each step grows from the smallest world to each larger one, beside how the data
+    grows: fills, and the positions and bets the fold, the bets and the risk steps work on
+    (a world's wallets hold more positions each as its markets grow, so these outgrow the
+    fills). Steps under 0.05 s in the smallest world are left out (too small to time)."""
+    first = sizes[0]
+    print("\nscaling from the smallest world (x = larger / smallest):")
+    for size in sizes[1:]:
+        grow = {k: size[k] / first[k] for k in ("fills", "positions", "bets", "total_s")}
+        print(f"  {first['fills']:,} -> {size['fills']:,} fills: fills x{grow['fills']:.1f}, "
+              f"positions x{grow['positions']:.1f}, bets x{grow['bets']:.1f}; time "
+              f"x{grow['total_s']:.1f} (enrich x{size['enrich_s'] / first['enrich_s']:.1f})")
+        steps = [f"{k} x{v / first['steps'][k]:.1f}" for k, v in size["steps"].items()
+                 if first["steps"].get(k, 0) >= 0.05]
+        print("    steps: " + ", ".join(steps))
+
+
+def report(target: int, world: Path, skip_baselines: bool, whole: bool,
+           sizes: list[dict]) -> dict:
+    """Every side on one world, printed (its SQL side's figures appended to `sizes`);
+    returns {side: (seconds, peak bytes)}."""
     gb = 1024 ** 3
     with fresh_dir("bench-metrics-out-") as tmp:
         sql = side("sql", world, tmp / "sql.json")
+        sizes.append(sql)
         print(f"\n[{sql['fills']:,} fills]")
         print(f"  SQL (chDB): enrich {sql['enrich_s']:.1f} s + metrics {sql['metrics_s']:.1f}"
               f" s = {sql['total_s']:.1f} s -> {sql['fills'] / sql['total_s']:,.0f} fills/s;"
               f" peak RSS {sql['peak_rss'] / gb:.2f} GB (loading the store took "
               f"{sql['load_s']:.1f} s, not timed)")
         print(_steps(sql))
+        print(f"    over {sql['wallets']:,} wallets, {sql['positions']:,} positions, "
+              f"{sql['bets']:,} bets")
         costs = {"chDB, every figure": (sql["total_s"], sql["peak_rss"])}
         act = side("sql+activities", world, tmp / "sql-activities.json")
         print(f"  SQL, fills + {act['activities']:,} activities: enrich "
@@ -210,14 +233,17 @@ def main() -> None:
         print(json.dumps(result))
         return
     curve: dict[str, list[tuple[int, float, int]]] = {}
+    sizes: list[dict] = []
     for target in args.fills:
         world = ensure_world(args.world_dir / f"bench-metrics-{target}", seed=7, fills=target)
         skip = args.skip_pandas_above is not None and target > args.skip_pandas_above
-        for name, point in report(target, world, skip, args.whole).items():
+        for name, point in report(target, world, skip, args.whole, sizes).items():
             curve.setdefault(name, []).append(point)
     print("\nside                    " + "".join(f"{t:>14,}" for t in args.fills))
     for name, points in curve.items():
         print(f"{name:24s}" + "".join(f"{p[1]:>9.1f} s   " for p in points))
+    if len(sizes) > 1:
+        scaling(sizes)
     if args.plot:
         plot(curve, args.plot)
 

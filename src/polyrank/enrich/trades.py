@@ -61,11 +61,7 @@ MARGIN_S = 120
 
 def _next_table(store: Store, table: str) -> str:
     """A new empty `<table>_next` shaped like `table`, to be swapped in for it."""
-    nxt = f"{table}_next"
-    store.command("DROP TABLE IF EXISTS {t:Identifier}", {"t": nxt})
-    # (CREATE ... AS takes no parameter for its source; `table` is one of ours)
-    store.command(f"CREATE TABLE {{t:Identifier}} AS {table}", {"t": nxt})
-    return nxt
+    return store.empty_like(table, f"{table}_next")
 
 
 def _run(store: Store, sql_files: tuple[str, ...], params: dict,

@@ -42,13 +42,10 @@ def compact(store: Store, tables: tuple[str, ...], keep: set[str], positions: in
             dead = total - live
             if dead == 0 or dead < live:
                 continue
-            stage = f"{table}_compacted"
-            store.command("DROP TABLE IF EXISTS {t:Identifier}", {"t": stage})
-            # (CREATE ... AS takes no parameter for its source; `table` is one of ours)
-            store.command(f"CREATE TABLE {{t:Identifier}} AS {table}", {"t": stage})
+            stage = store.empty_like(table, f"{table}_compacted")
             store.command(load_sql(SQL, "live_rows.sql"),
                           {**params, "table": table, "target": stage, "partition": run})
-            # (nor does REPLACE ... FROM for its source: `stage` is ours too)
+            # (REPLACE ... FROM takes no parameter for its source: `stage` is ours)
             store.command(f"ALTER TABLE {{t:Identifier}} REPLACE PARTITION {{p:String}} "
                           f"FROM {stage}", {"t": table, "p": run})
             store.command("DROP TABLE {t:Identifier}", {"t": stage})

@@ -167,6 +167,15 @@ class Store:
         except Exception as exc:
             raise _store_error(exc, sql) from exc
 
+    def empty_like(self, table: str, name: str) -> str:
+        """A new empty table `name` shaped like `table` (columns, engine, keys, projections),
+        any earlier one of that name dropped first (a step killed half way leaves it);
+        returns `name`. Both names are the project's own, never a user's: CREATE ... AS
+        takes no parameter for its source."""
+        self.command("DROP TABLE IF EXISTS {t:Identifier}", {"t": name})
+        self.command(f"CREATE TABLE {{t:Identifier}} AS {table}", {"t": name})
+        return name
+
     def insert(self, table: str, rows: Sequence[Sequence[Any]], columns: Sequence[str]) -> int:
         if not rows:
             return 0

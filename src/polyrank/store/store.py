@@ -232,12 +232,23 @@ class Store:
         return self._client
 
 
+#: Settings of every statement, on chDB and on a server alike. ClickHouse compiles an
+#: expression to machine code once it has run it three times (compile_*). A store kept current
+#: runs the same statements every round with a new run id and as-of, and in one process each
+#: round from the fourth on took ~1.6x as long (bench/refresh.py --rounds 5: metrics 1.9 s in
+#: a fresh process, 3.0 s in the fifth round); without compiling, every round costs what the
+#: first does and a whole run is unchanged (docs/architecture.md, "Refresh").
+ENGINE_SETTINGS = {"compile_expressions": 0, "compile_aggregate_expressions": 0,
+                   "compile_sort_description": 0}
+
+
 def _connect(target: StoreTarget) -> Any:
     import clickhouse_connect
 
     if target.embedded:
         try:
-            return clickhouse_connect.get_client(dsn=f"chdb://{target.path}")
+            return clickhouse_connect.get_client(dsn=f"chdb://{target.path}",
+                                                settings=ENGINE_SETTINGS)
         except Exception as exc:
             text = str(exc)
             if "already initialized" in text:
@@ -248,7 +259,7 @@ def _connect(target: StoreTarget) -> Any:
             raise StoreError(f"cannot open the embedded store at {target.path}: "
                              f"{_first_line(exc)}") from exc
     try:
-        return clickhouse_connect.get_client(dsn=target.dsn)
+        return clickhouse_connect.get_client(dsn=target.dsn, settings=ENGINE_SETTINGS)
     except Exception as exc:
         raise StoreError(f"cannot connect to {target.describe()}: {_first_line(exc)}") from exc
 

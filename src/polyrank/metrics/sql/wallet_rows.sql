@@ -57,35 +57,21 @@ WITH
         WHERE r.ts <= as_of AND r.wallet_key BETWEEN wallet_lo AND wallet_hi
               AND (every_wallet OR r.wallet_key IN computed)
     ),
-    fill_parts AS (
-        -- the fills of a wallet and scope that the same windows hold, summed (distinct
-        -- counts and medians as states a window merges; the times for the gaps)
-        SELECT wallet_key, scope, windows,
-               count() AS n, sum(usdc) AS volume_micro, uniqExactState(condition_key) AS markets,
-               uniqExactState(intDiv(ts, 86400)) AS days_active, min(ts) AS first_ts,
-               max(ts) AS last_ts,
-               countIf(role = 1) AS passive, countIf(role < 2) AS role_known,
-               countIf(is_buy) AS buys, uniqExactIfState(bet_hash, is_buy) AS buy_bets,
-               groupArray(ts) AS stamps,
-               quantileExactInclusiveIfState(0.5)(price, is_buy AND price IS NOT NULL)
+    fill_windows AS (
+        -- per window, the fills it holds (each fill once per window that holds it); the gaps
+        -- between fills (§4.8) are those between its fills in time order (a gap counts when
+        -- both fills fall in it)
+        SELECT wallet_key, scope, wi,
+               count() AS n, sum(usdc) AS volume_micro, uniqExact(condition_key) AS markets,
+               uniqExact(intDiv(ts, 86400)) AS days_active, min(ts) AS first_ts,
+               max(ts) AS last_ts, countIf(role = 1) AS passive, countIf(role < 2) AS role_known,
+               countIf(is_buy) AS buys, uniqExactIf(bet_hash, is_buy) AS buy_bets,
+               arrayReduce('quantileExactInclusive(0.5)',
+                           arrayPopFront(arrayDifference(arraySort(groupArray(ts)))))
+                   AS median_gap,
+               quantileExactInclusiveIf(0.5)(price, is_buy AND price IS NOT NULL)
                    AS median_entry
         FROM scoped_fills
-        GROUP BY wallet_key, scope, windows
-    ),
-    fill_windows AS (
-        -- a window's fills are the parts that it holds; the gaps between fills (§4.8) are
-        -- those between its fills in time order (a gap counts when both fills fall in it)
-        SELECT wallet_key, scope, wi,
-               sum(n) AS n, sum(volume_micro) AS volume_micro,
-               uniqExactMerge(markets) AS markets, uniqExactMerge(days_active) AS days_active,
-               min(first_ts) AS first_ts, max(last_ts) AS last_ts,
-               sum(passive) AS passive, sum(role_known) AS role_known,
-               sum(buys) AS buys, uniqExactIfMerge(buy_bets) AS buy_bets,
-               arrayReduce('quantileExactInclusive(0.5)',
-                           arrayPopFront(arrayDifference(arraySort(arrayFlatten(
-                               groupArray(stamps)))))) AS median_gap,
-               quantileExactInclusiveIfMerge(0.5)(median_entry) AS median_entry
-        FROM fill_parts
         ARRAY JOIN arrayFilter(i -> bitTest(windows, i - 1), arrayEnumerate(window_days)) AS wi
         GROUP BY wallet_key, scope, wi
     ),

@@ -334,12 +334,13 @@ def _drop_runs_except(store: Store, keep: set[str], positions: int) -> int:
     many rows that dropped."""
     read = {r for (r,) in store.rows("SELECT DISTINCT source_run FROM run_sources WHERE run_id "
                                      "IN {keep:Array(String)}", {"keep": sorted(keep)})}
-    for table in (*OWN, *SOURCED, *INPUTS, *WORK):
-        kept = keep | read if table in SOURCED else keep
-        old = store.rows("SELECT DISTINCT partition FROM system.parts WHERE database = "
-                         "currentDatabase() AND table = {t:String} AND active AND partition "
-                         "NOT IN {keep:Array(String)}", {"t": table, "keep": sorted(kept)})
-        for (partition,) in old:
+    # (every table's partitions in one look: one statement per table cost ~0.04 s a run)
+    partitions = store.rows("SELECT DISTINCT table, partition FROM system.parts WHERE "
+                            "database = currentDatabase() AND active AND table IN "
+                            "{tables:Array(String)}",
+                            {"tables": [*OWN, *SOURCED, *INPUTS, *WORK]})
+    for table, partition in sorted(partitions):
+        if partition not in (keep | read if table in SOURCED else keep):
             store.command("ALTER TABLE {t:Identifier} DROP PARTITION {p:String}",
                           {"t": table, "p": partition})
     return compact(store, SOURCED, keep, positions)

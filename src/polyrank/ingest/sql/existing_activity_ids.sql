@@ -1,2 +1,2 @@
 -- activity ids already stored for these wallets (the activity id determines its wallet)
-SELECT id FROM activities WHERE wallet IN {wallets:Array(String)}
+SELECT id FROM activities WHERE wallet IN (SELECT arrayJoin({wallets:Array(String)}))

@@ -1,2 +1,2 @@
 -- fill ids already stored for these makers (the fill id determines its maker)
-SELECT id FROM fills WHERE maker IN {makers:Array(String)}
+SELECT id FROM fills WHERE maker IN (SELECT arrayJoin({makers:Array(String)}))

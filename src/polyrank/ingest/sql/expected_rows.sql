@@ -6,7 +6,7 @@
 -- and the chain's count). Wallets the store knows nothing of are absent.
 SELECT maker AS wallet, toFloat64(count()) AS expected, 0 AS kind
 FROM fills FINAL
-WHERE maker IN {loaded:Array(String)} AND exchange_version = 1
+WHERE maker IN (SELECT arrayJoin({loaded:Array(String)})) AND exchange_version = 1
   AND timestamp >= transform(maker, {loaded:Array(String)}, {loaded_since:Array(UInt32)},
                              toUInt32(0))
 GROUP BY maker
@@ -14,7 +14,7 @@ UNION ALL
 SELECT address AS wallet, toFloat64(sum(fills)) AS expected, 1 AS kind
 FROM (SELECT address, day, max(fills) AS fills
       FROM discovered FINAL
-      WHERE address IN {fresh:Array(String)} AND source IN ('tape', 'chain')
+      WHERE address IN (SELECT arrayJoin({fresh:Array(String)})) AND source IN ('tape', 'chain')
         AND day < {migration:UInt32} AND day + 86400 > {since:UInt32}
       GROUP BY address, day)
 GROUP BY address

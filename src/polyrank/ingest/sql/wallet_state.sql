@@ -5,5 +5,5 @@ SELECT wallet, argMax(status, updated_at) AS latest_status, max(attempts) AS att
        argMax(loaded_to, updated_at) AS loaded_to,
        argMaxIf(v2_source, updated_at, status = 'done') AS v2_source
 FROM ingest_wallets
-WHERE wallet IN {wallets:Array(String)}
+WHERE wallet IN (SELECT arrayJoin({wallets:Array(String)}))
 GROUP BY wallet

@@ -339,8 +339,9 @@ def _drop_runs_except(store: Store, keep: set[str], positions: int) -> int:
                             "database = currentDatabase() AND active AND table IN "
                             "{tables:Array(String)}",
                             {"tables": [*OWN, *SOURCED, *INPUTS, *WORK]})
-    for table, partition in sorted(partitions):
-        if partition not in (keep | read if table in SOURCED else keep):
+    sourced = keep | read
+    for table, partition in partitions:
+        if partition not in (sourced if table in SOURCED else keep):
             store.command("ALTER TABLE {t:Identifier} DROP PARTITION {p:String}",
                           {"t": table, "p": partition})
     return compact(store, SOURCED, keep, positions)

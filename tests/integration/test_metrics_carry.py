@@ -228,6 +228,37 @@ def test_fills_of_an_earlier_day_loaded_late(store):
     assert_same_rows(got, want)
 
 
+def test_a_run_computed_whole_for_a_refresh_writes_its_curves_down(store):
+    """A run with `carry` that has no run to carry over from (the readable one is of another
+    day, as at a refresh's first round of a day) is computed whole and writes down the equity
+    curve of every wallet with a flow by then (a run without `carry` writes none), so the
+    next run of the day keeps the earlier days of the wallets it computes again, and equals
+    a run computed whole."""
+    def curves(s: Store, run: str) -> int:
+        return s.scalar("SELECT uniqExact(wallet_key) FROM risk_curves WHERE run_id = "
+                        "{r:String}", {"r": run})
+
+    with Store.open(store) as s:
+        a1, a2 = around(s, "two busy hours")
+        plain = compute_metrics(s, as_of=a1 - DAY)
+        first = compute_metrics(s, as_of=a1, carry=True)
+        flowed = s.scalar("SELECT uniqExact(wallet_key) FROM (SELECT wallet_key FROM trade_rows "
+                          "WHERE ts <= {t:UInt32} UNION ALL SELECT wallet_key FROM activity_rows "
+                          "WHERE ts <= {t:UInt32})", {"t": a1})
+        assert curves(s, plain.run_id) == 0 and first.base_run == ""
+        assert curves(s, first.run_id) == flowed > 0
+        carried = compute_metrics(s, as_of=a2, slice_rows=SLICE_ROWS, carry=True)
+        got = {t: keyed_rows(s, t, "run_id = {r:String}", {"r": carried.run_id}, keys)
+               for t, keys in TABLES.items()}
+        whole = compute_metrics(s, as_of=a2)
+        want = {t: keyed_rows(s, t, "run_id = {r:String}", {"r": whole.run_id}, keys)
+                for t, keys in TABLES.items()}
+    assert carried.base_run == first.run_id
+    # (a wallet holding a token whose curve before the day changed builds its curve whole)
+    assert 0 < carried.kept_curves <= carried.computed_wallets
+    assert_same_rows(got, want)
+
+
 def test_another_day_or_other_settings_compute_every_wallet(store):
     """(The same day and settings carry over: the tests above.)"""
     with Store.open(store) as s:

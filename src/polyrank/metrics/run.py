@@ -53,9 +53,10 @@ INPUT_STEPS = ("wallet_inputs.sql", "token_inputs.sql")
 SHARD_STEPS = ("redeemed.sql",)
 WALLET_STEPS = ("positions.sql", "run_tokens.sql", "bets.sql", "run_bets.sql",
                 "risk.sql", "wallet_rows.sql")
-#: the wallet steps of a run that carries over: the equity curves of the wallets it computes
-#: are written down (the next carrying run of the day takes their earlier days) and the risk
-#: figures folded from them
+#: the wallet steps of a run that carries over, or that a later one may carry over from (a
+#: run computed whole with `carry`, as a refresh's first of the day is): the equity curves of
+#: the wallets it computes are written down (the next carrying run of the day takes their
+#: earlier days) and the risk figures folded from them
 CARRYING_STEPS = ("positions.sql", "run_tokens.sql", "bets.sql", "run_bets.sql",
                   "risk_curves.sql", "risk_of_curves.sql", "wallet_rows.sql")
 #: a line of a step's SQL replaced by a shared part's text (metrics_sql)
@@ -162,7 +163,8 @@ def compute_metrics(store: Store, config: MetricsConfig | None = None, *,
     """A new metrics run as of `as_of` (default: the data's present), made readable once
     complete. `carry`: compute only the wallets whose figures can differ from the readable
     run's and carry the others' rows over, when that run allows it (metrics/incremental.py);
-    the result is the same."""
+    the result is the same. A run with `carry` computed whole (no run to carry over from)
+    writes its wallets' equity curves down for the runs that will carry over from it."""
     config = config or MetricsConfig()
     started_at, started = datetime.now(UTC), time.monotonic()
     trades = store.scalar("SELECT count() FROM trade_rows")
@@ -177,8 +179,10 @@ def compute_metrics(store: Store, config: MetricsConfig | None = None, *,
                        base_as_of=base.as_of if base else 0)
     if base is None:
         computed, rows, copied, kept, curves = 0, trades, 0, 0, 0
-        step_s |= run_steps(store, WALLET_STEPS, config, run_id, as_of,
-                            slices=wallet_slices(trades, slice_rows))
+        # (a run that may be carried from writes its equity curves down, so that the next
+        # run of the day builds only their last day for the wallets it computes again)
+        step_s |= run_steps(store, CARRYING_STEPS if carry else WALLET_STEPS, config, run_id,
+                            as_of, slices=wallet_slices(trades, slice_rows))
         folded = _positions(store, run_id)
     else:
         t0 = time.monotonic()

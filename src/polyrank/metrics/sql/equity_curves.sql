@@ -12,7 +12,8 @@
 -- the base run's as-of time and whose tokens' curves before the as-of day are the base run's
 -- (run_wallets.past), only the as-of day: its changes before that day are the base run's,
 -- read from the curve a carrying run that computed the wallet wrote (risk_curves, through
--- run_sources; a wallet last computed by a run computed whole has its curve built whole). A
+-- run_sources; a wallet last computed by a run computed whole without `carry`, which writes
+-- no curves, has its curve built whole). A
 -- position's change on the as-of day, from its last flow day before it or a flow that day,
 -- needs the cash and shares of its whole history, so those flows are read whole.
     {as_of:UInt32} AS as_of,

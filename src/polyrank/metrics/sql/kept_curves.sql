@@ -1,7 +1,8 @@
 -- How many of the wallets a carrying run computes have their equity curve's days before the
 -- as-of day taken from the base run (equity_curves.sql): those whose history before it did
 -- not change (run_wallets.past) and whose curve the run that computed them last wrote down
--- (a carrying run; one computed whole writes none).
+-- (a run with `carry`, computed whole or carrying over; a run computed whole without it
+-- writes none).
 SELECT count()
 FROM run_wallets
 WHERE run_id = {run_id:String} AND past

@@ -49,9 +49,11 @@ MOMENTS = {
 }
 
 #: moments whose wallets are computed again for another reason than their own inputs (the
-#: holders of a token that resolves or trades, a window's edge): they copy positions
+#: holders of a token that resolves or trades, a window's edge), or for inputs of their own
+#: that came after an unchanged history (a redemption, a split or merge): they copy
+#: positions (the latter those that did not move: moved_positions.sql)
 COPYING = {"resolution", "a 30-day window's edge", "a bet closing 90 days before",
-           "two busy hours"}
+           "two busy hours", "redemption", "split or merge"}
 #: moments whose wallets are computed again for a change their fills do not see (a token's
 #: resolution or new price, a bet closing out of a window): they copy fill figures; in the
 #: first two, every computed wallet's (nothing else happens in that second)

@@ -7,8 +7,10 @@ count the days up to the as-of day, so a new day changes every wallet's) compare
 with its own: changed_wallets.sql lists the wallets with changed inputs, the holders of
 changed tokens and the wallets whose fills or closed bets crossed a window's edge since; the
 wallet steps run over those alone, folding again only the positions that can have changed
-(every one of a wallet whose own inputs changed, the others' on changed tokens; the rest are
-copied first: carried_positions.sql) and reading again only the fills whose figures can have
+(every one of a wallet that is new or whose history up to the base run's as-of changed; of a
+wallet whose own inputs changed only after it, those that moved since:
+moved_positions.sql; the others' on changed tokens; the rest are copied first:
+carried_positions.sql) and reading again only the fills whose figures can have
 changed (a wallet computed for a new price or resolution of a token it holds, or for a bet of
 its closing out of a window, has its fill figures copied: wallet_rows.sql; and a wallet
 whose history up to the base run's as-of time did not change, nor any curve before the day
@@ -84,13 +86,14 @@ def base_run(store: Store, config: MetricsConfig, as_of: int) -> Base | None:
 def changed_wallets(store: Store, config: MetricsConfig, run_id: str, as_of: int,
                     base: Base) -> tuple[int, int, int, int]:
     """Record the tokens whose inputs changed (run_changed_tokens) and the wallets the run
-    computes (run_wallets, each whole or only its positions on those tokens, with its fill
+    computes (run_wallets, each whole or only its positions on those tokens and those that
+    moved since the base run: run_moved_positions, with its fill
     figures computed or copied, its equity curve before the as-of day built or the base
     run's); returns how many wallets, their trade rows up to the as-of time, and how many of
     them have their fill figures copied, and their curve's earlier days."""
     params = {"run_id": run_id, "as_of": as_of, "base_run": base.run_id,
               "base_as_of": base.as_of, "window_days": config.window_days}
-    for step in ("changed_tokens.sql", "changed_wallets.sql"):
+    for step in ("changed_tokens.sql", "changed_wallets.sql", "moved_positions.sql"):
         sql = load_sql(SQL, step)
         store.command(sql, {k: v for k, v in params.items() if "{" + k + ":" in sql})
     wallets, kept = store.rows("SELECT count(), countIf(NOT fills) FROM run_wallets "

@@ -63,9 +63,10 @@ CARRYING_STEPS = ("positions.sql", "run_tokens.sql", "bets.sql", "run_bets.sql",
 INCLUDE = re.compile(r"^-- include: (\S+\.sql)$", re.MULTILINE)
 BOARD_STEPS = ("run_sources.sql", "skilled.sql", "specialists.sql")
 STEPS = (*TAPE_STEPS, *INPUT_STEPS, *SHARD_STEPS, *WALLET_STEPS, *BOARD_STEPS)
-#: the run's redemptions, risk figures, the wallets it computed and the tokens that changed,
-#: dropped once the run is done
-WORK = ("run_redeemed", "risk_work", "run_wallets", "run_changed_tokens")
+#: the run's redemptions, risk figures, the wallets it computed, the tokens that changed and
+#: the positions that moved, dropped once the run is done
+WORK = ("run_redeemed", "risk_work", "run_wallets", "run_changed_tokens",
+        "run_moved_positions")
 #: kept with the run's results: what it read (the next run may carry over from it)
 INPUTS = ("wallet_inputs", "token_inputs")
 DAY = 86400

@@ -2,7 +2,9 @@
 -- run_wallets; the base run is of the same UTC day and settings, as of no later than this
 -- run. A wallet is computed again when
 --   its own inputs changed (wallet_inputs: new, changed or gone fills, activities,
---   redemptions, truncation): whole, every position folded again;
+--   redemptions, truncation): whole, every position folded again, when it is new or its
+--   history up to the base run's as-of time changed (a late fill, a truncation); else only
+--   its positions that moved since (moved_positions.sql), the others copied;
 --   it held a token whose catalogue row, resolution or prices changed (run_changed_tokens,
 --   changed_tokens.sql): its positions on those tokens folded again, the others copied
 --   (carried_positions.sql); its fill figures computed again only if the token's
@@ -26,7 +28,7 @@ WITH
                   WHERE run_id = {base_run:String})
 SELECT {run_id:String}, wallet_key, max(whole), max(fills), min(past)
 FROM (
-    SELECT wallet_key, 1 AS whole, 1 AS fills,
+    SELECT wallet_key, NOT past AS whole, 1 AS fills,
            countIf(run_id = {base_run:String}) = 1
                AND anyIf(prefix, run_id = {run_id:String})
                    = anyIf(digest, run_id = {base_run:String}) AS past

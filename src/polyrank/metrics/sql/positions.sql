@@ -14,12 +14,15 @@ WITH
     -- the run's slice of the wallets (metrics/run.py: wallet_slices), and of those, when it
     -- carries the others over (metrics/incremental.py), the positions it folds again: every
     -- one of a wallet computed whole, and of the other wallets it computes those on a token
-    -- whose inputs changed (their other positions are copied: carried_positions.sql)
+    -- whose inputs changed and those that moved since the base run (moved_positions.sql;
+    -- their other positions are copied: carried_positions.sql)
     {wallet_lo:UInt64} AS wallet_lo, {wallet_hi:UInt64} AS wallet_hi,
     {every_wallet:UInt8} AS every_wallet,
     whole AS (SELECT wallet_key FROM run_wallets WHERE run_id = {run_id:String} AND whole),
     computed AS (SELECT wallet_key FROM run_wallets WHERE run_id = {run_id:String}),
     changed AS (SELECT token_key FROM run_changed_tokens WHERE run_id = {run_id:String}),
+    moved AS (SELECT wallet_key, token_key FROM run_moved_positions
+              WHERE run_id = {run_id:String}),
     tokens AS (
         SELECT t.token_key AS token_key,
                -- no trade of the token: no mark (a LEFT JOIN would give 0)
@@ -89,14 +92,16 @@ WITH
                 FROM trade_rows
                 WHERE ts <= as_of AND wallet_key BETWEEN wallet_lo AND wallet_hi
                       AND (every_wallet OR wallet_key IN whole
-                           OR (wallet_key IN computed AND token_key IN changed))
+                           OR (wallet_key IN computed AND token_key IN changed)
+                           OR (wallet_key, token_key) IN moved)
                 UNION ALL
                 SELECT wallet_key, token_key, ts, tx_key, is_buy, received, cash, shares,
                        order_key, 0 AS is_fill, received AS gross_received, gross_cash
                 FROM activity_rows
                 WHERE ts <= as_of AND wallet_key BETWEEN wallet_lo AND wallet_hi
                       AND (every_wallet OR wallet_key IN whole
-                           OR (wallet_key IN computed AND token_key IN changed))
+                           OR (wallet_key IN computed AND token_key IN changed)
+                           OR (wallet_key, token_key) IN moved)
             )
             GROUP BY wallet_key, token_key
             -- arrayFold steps every row of a block as often as the block's longest array:

@@ -63,12 +63,24 @@ def parts(loaded, tmp_path_factory):
             f"SELECT lower(condition_id) FROM activities WHERE kind = 'conversion' AND {others} "
             "AND lower(condition_id) != {event:String} "
             "GROUP BY 1 ORDER BY uniqExact(wallet) DESC, 1 LIMIT 1)", cases)
-        # the last load's fill: of a quiet wallet with activities
+        # a token first traded in the fills that arrive later (all of its fills are held
+        # back): of a market outside any neg-risk event, the one with the fewest fills; its
+        # condition's splits and merges are left out of both stores (they would bring its
+        # tokens into trade_tokens without a fill: build_trade_tokens.sql)
+        fresh, fresh_condition = src.rows(
+            "SELECT m.token_id, m.condition_id FROM (SELECT token_id, count() AS n FROM fills "
+            "GROUP BY token_id) AS f JOIN (SELECT arrayJoin(token_ids) AS token_id, "
+            "condition_id FROM markets WHERE neg_risk = 0) AS m ON m.token_id = f.token_id "
+            "ORDER BY f.n, m.token_id LIMIT 1")[0]
+        # the last load's fill: of a quiet wallet with activities (none of the token's)
         last = src.scalar(
             f"SELECT max(id) FROM fills WHERE maker IN (SELECT wallet FROM activities "
-            f"WHERE {others} AND condition_id != {{m:String}})", {**cases, "m": repriced})
-    assert event and late_fills and late_activities and repriced and last, "the world lacks a case"
-    return root, t, event, late_fills, late_activities, repriced, last
+            f"WHERE {others} AND condition_id != {{m:String}}) AND maker NOT IN ("
+            "SELECT maker FROM fills WHERE token_id = {f:String})",
+            {**cases, "m": repriced, "f": fresh})
+    assert event and late_fills and late_activities and repriced and fresh and last, \
+        "the world lacks a case"
+    return root, t, event, late_fills, late_activities, repriced, (fresh, fresh_condition), last
 
 
 def load(store: Store, root, table: str, where: str, params: dict, stamp: str = "") -> None:
@@ -87,11 +99,16 @@ def enriched(store: Store) -> dict[str, Counter]:
 
 
 def test_an_incremental_enrich_equals_a_full_one(parts, tmp_path):
-    root, t, event, late_fills, late_activities, repriced, last_fill = parts
+    root, t, event, late_fills, late_activities, repriced, (fresh, fresh_condition), \
+        last_fill = parts
+    # (the fills' file has no materialized token_id)
+    of_fresh = "if(maker_asset_id = '0', taker_asset_id, maker_asset_id) = {fresh:String}"
+    kept = {"fc": fresh_condition}
+    no_splits = "condition_id != {fc:String}"
     held_back = ("lower(neg_risk_market_id) = {event:String}", {"event": event})
     with Store.open(f"chdb://{tmp_path / 'whole'}") as whole:
         for table in ("fills", "activities", *CATALOGUE):
-            load(whole, root, table, "1", {})
+            load(whole, root, table, no_splits if table == "activities" else "1", kept)
         enrich(whole)
         expected = enriched(whole)
         wallets_with_activity_rows = whole.scalar(
@@ -104,17 +121,23 @@ def test_an_incremental_enrich_equals_a_full_one(parts, tmp_path):
             if table != "markets":
                 load(store, root, table, "1", {}, old)
         load(store, root, "markets", f"NOT ({held_back[0]})", held_back[1], old)
-        early = {"split": t, "lf": late_fills, "la": late_activities, "last": last_fill}
-        load(store, root, "fills",
-             f"{before_t} AND maker != {{lf:String}} AND id != {{last:String}}", early, old)
+        early = {"split": t, "lf": late_fills, "la": late_activities, "last": last_fill,
+                 "fresh": fresh, **kept}
+        load(store, root, "fills", f"{before_t} AND maker != {{lf:String}} AND id != "
+             f"{{last:String}} AND NOT {of_fresh}", early, old)
         load(store, root, "fills", "id = {last:String}", early, "now64(3) - INTERVAL 1 DAY")
-        load(store, root, "activities", f"{before_t} AND wallet != {{la:String}}", early, old)
+        load(store, root, "activities", f"{before_t} AND wallet != {{la:String}} AND "
+             f"{no_splits}", early, old)
         first = enrich(store)
         assert first.activity_wallets is None  # the first enrich builds every wallet's rows
         missing = store.scalar("SELECT count() FROM activity_rows")
+        assert not store.scalar("SELECT count() FROM trade_tokens WHERE token_id = "
+                                "{f:String}", {"f": fresh})
 
-        load(store, root, "fills", f"{after_t} OR maker = {{lf:String}}", early)
-        load(store, root, "activities", f"{after_t} OR wallet = {{la:String}}", early)
+        load(store, root, "fills", f"({after_t} OR maker = {{lf:String}} OR {of_fresh}) "
+             f"AND id != {{last:String}}", early)
+        load(store, root, "activities", f"({after_t} OR wallet = {{la:String}}) AND "
+             f"{no_splits}", early)
         load(store, root, "markets", held_back[0], held_back[1])
         # a market rewritten by a catalogue sync with new prices: no activity row changes
         store.command("INSERT INTO markets SELECT * REPLACE (arrayMap(p -> '0.5', "
@@ -145,8 +168,10 @@ def test_an_incremental_enrich_equals_a_full_one(parts, tmp_path):
         assert not extra and not lacking, (
             f"{table}: {sum(extra.values())} rows not in a full enrich's, "
             f"{sum(lacking.values())} missing; e.g. {list(extra)[:2]} {list(lacking)[:2]}")
-    # the held-back event's activities had no rows before its markets arrived
+    # the held-back event's activities had no rows before its markets arrived; the token
+    # first traded in the new fills has its row (compared above)
     assert missing < sum(expected["activity_rows"].values())
+    assert any(row[1] == fresh for row in got["trade_tokens"])
     # each enrich reports the steps it ran: the whole one every table's, the incremental one
     # its appended trade rows and the wallets it built again, not the trade rows rebuilt
     assert set(first.step_s) == {"enriched_markets", "build_trade_tokens", "build_trade_wallets",

@@ -13,7 +13,8 @@ the wallets with new fills or activities or an activity on a market whose tokens
 neg-risk event changed since the last enrich (`activity_wallets.sql`, against what that
 enrich read of the markets: `enriched_markets`; the others' rows are copied), and rebuilds
 the small tables: the catalogue's columns live in `trade_tokens`, so a catalogue change
-reaches every fill through it.
+reaches every fill through it (its tokens are the last enrich's that the trade rows hold and
+the new fills', not read again from every fill).
 """
 
 from __future__ import annotations
@@ -135,6 +136,7 @@ def enrich(store: Store, *, list_limit: int = 20, incremental: bool = False) -> 
         if table == "activity_rows" and after is not None:
             sql_files = ("kept_activity_rows.sql", *sql_files)
         _run(store, sql_files, {"target": nxt, "trades": trades, "loaded_after": EPOCH,
+                                "fills_after": EPOCH if after is None else after,
                                 "priority": list(CATEGORY_PRIORITY),
                                 "exchanges": list(EXCHANGES),
                                 "every_wallet": int(after is None)}, report.step_s)

@@ -15,8 +15,11 @@ INSERT INTO enrich_wallets
 WITH
     {loaded_after:DateTime64(3, 'UTC')} AS after,
     -- the markets whose signature this enrich took (enriched_markets_next) differs from the
-    -- last enrich's (enriched_markets), with their events then and now
-    changed AS (
+    -- last enrich's (enriched_markets), with their events then and now: (conditions,
+    -- events), one value worked out once (a scalar subquery; a CTE would be worked out again
+    -- at each use: 0.05 s of 0.14 s on a 1M-fill store)
+    (SELECT (groupUniqArray(condition_id), groupUniqArrayIf(event, event != ''))
+     FROM (
         SELECT condition_id, event FROM enriched_markets_next
         WHERE (condition_id, signature) NOT IN (
             SELECT condition_id, signature FROM enriched_markets)
@@ -24,19 +27,18 @@ WITH
         SELECT condition_id, event FROM enriched_markets
         WHERE (condition_id, signature) NOT IN (
             SELECT condition_id, signature FROM enriched_markets_next)
-    ),
+     )) AS changed,
     -- the conditions of every market of a changed neg-risk event, and the events themselves
     -- (a conversion names its event, or, as the Data API reports it, one of its questions)
     touched AS (
-        SELECT condition_id FROM changed
+        SELECT arrayJoin(changed.1) AS condition_id
         UNION ALL
-        SELECT condition_id FROM enriched_markets_next
-        WHERE event IN (SELECT event FROM changed WHERE event != '')
+        SELECT condition_id FROM enriched_markets_next WHERE has(changed.2, event)
         UNION ALL
-        SELECT event FROM changed WHERE event != ''
+        SELECT arrayJoin(changed.2)
     ),
     fills_since AS (
-        SELECT maker, cityHash64(maker) AS wallet_key,
+        SELECT maker, cityHash64(maker) AS wallet_key, cityHash64(token_id) AS token_key,
                reinterpretAsUInt64(reverse(unhex(substring(id, 3, 16)))) AS tx_key,
                reinterpretAsUInt64(reverse(unhex(substring(
                    splitByChar('_', id)[2], 3, 16)))) AS order_key
@@ -52,15 +54,17 @@ SELECT DISTINCT cityHash64(wallet), wallet
 FROM (
     SELECT maker AS wallet FROM fills_since
     WHERE (wallet_key, tx_key, order_key) NOT IN (
+        -- (by wallet and token, the key's prefix: a market maker's rows are ~100k)
         SELECT wallet_key, tx_key, order_key FROM trade_rows
-        WHERE wallet_key IN (SELECT wallet_key FROM fills_since))
+        WHERE (wallet_key, token_key) IN (SELECT wallet_key, token_key FROM fills_since))
     UNION ALL
     SELECT wallet FROM activities_since
     WHERE (wallet_key, order_key) NOT IN (
         SELECT wallet_key, order_key FROM activity_rows
         WHERE wallet_key IN (SELECT wallet_key FROM activities_since))
     UNION ALL
+    -- (no market changed: no activity read)
     SELECT wallet FROM activities
-    WHERE kind IN ('split', 'merge', 'conversion')
+    WHERE notEmpty(changed.1) AND kind IN ('split', 'merge', 'conversion')
           AND (condition_id IN touched OR lower(condition_id) IN touched)
 )

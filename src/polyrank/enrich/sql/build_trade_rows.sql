@@ -26,10 +26,17 @@ FROM fills FINAL
 -- only fills loaded after a time (a refresh appends its new fills; a rebuild takes all), and
 -- none already in the target: a re-run after a crash adds what is missing, doubles nothing.
 -- FINAL merges every part it reads: the makers with such fills (the key's prefix) keep it to
--- their granules.
+-- their granules, and PREWHERE, which runs before the merge, to the rows loaded since (a
+-- market maker's granules hold ~100k fills: merged whole, a refresh's 5 new fills took
+-- 0.21-0.26 s, 0.045 s so; a rebuild's PREWHERE keeps every row). The same rows as a filter
+-- after the merge: of a fill loaded more than once, FINAL keeps the last copy written, whose
+-- load time is the latest, so it is loaded after the time whenever any copy is.
+PREWHERE loaded_at > {loaded_after:DateTime64(3, 'UTC')}
 WHERE maker IN (SELECT maker FROM fills WHERE loaded_at > {loaded_after:DateTime64(3, 'UTC')})
-  AND loaded_at > {loaded_after:DateTime64(3, 'UTC')}
   AND (wallet_key, tx_key, order_key) NOT IN (
       SELECT wallet_key, tx_key, order_key FROM {target:Identifier}
+      -- (the wallets' rows on those tokens: the key's prefix; a market maker's rows are ~100k)
       WHERE wallet_key IN (SELECT cityHash64(maker) FROM fills
-                           WHERE loaded_at > {loaded_after:DateTime64(3, 'UTC')}))
+                           WHERE loaded_at > {loaded_after:DateTime64(3, 'UTC')})
+        AND token_key IN (SELECT cityHash64(token_id) FROM fills
+                          WHERE loaded_at > {loaded_after:DateTime64(3, 'UTC')}))

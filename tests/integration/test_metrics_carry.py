@@ -105,6 +105,13 @@ def carried_and_whole(store: Store, a1: int, a2: int, *, change=None, a0: int | 
     compute_metrics(store, as_of=a1, carry=a0 is not None)
     if change is not None:
         change(store)
+    return carried_then_whole(store, a2)
+
+
+def carried_then_whole(store: Store, a2: int
+                       ) -> tuple[MetricsReport, MetricsReport, dict, dict]:
+    """A run as of a2 carrying over from the readable run, then one computed whole: both
+    reports and both runs' rows."""
     carried = compute_metrics(store, as_of=a2, slice_rows=SLICE_ROWS, carry=True)
     got = {t: keyed_rows(store, t, "run_id = {r:String}", {"r": carried.run_id}, keys)
            for t, keys in TABLES.items()}
@@ -249,12 +256,7 @@ def test_a_run_computed_whole_for_a_refresh_writes_its_curves_down(store):
                           "WHERE ts <= {t:UInt32})", {"t": a1})
         assert curves(s, plain.run_id) == 0 and first.base_run == ""
         assert curves(s, first.run_id) == flowed > 0
-        carried = compute_metrics(s, as_of=a2, slice_rows=SLICE_ROWS, carry=True)
-        got = {t: keyed_rows(s, t, "run_id = {r:String}", {"r": carried.run_id}, keys)
-               for t, keys in TABLES.items()}
-        whole = compute_metrics(s, as_of=a2)
-        want = {t: keyed_rows(s, t, "run_id = {r:String}", {"r": whole.run_id}, keys)
-                for t, keys in TABLES.items()}
+        carried, _, got, want = carried_then_whole(s, a2)
     assert carried.base_run == first.run_id
     # (a wallet holding a token whose curve before the day changed builds its curve whole)
     assert 0 < carried.kept_curves <= carried.computed_wallets

@@ -135,8 +135,10 @@ def enrich(store: Store, *, list_limit: int = 20, incremental: bool = False) -> 
         nxt = _next_table(store, table)
         if table == "activity_rows" and after is not None:
             sql_files = ("kept_activity_rows.sql", *sql_files)
-        _run(store, sql_files, {"target": nxt, "trades": trades, "loaded_after": EPOCH,
-                                "fills_after": EPOCH if after is None else after,
+        # (loaded_after: the rebuild's build_trade_rows takes every fill; an incremental
+        # enrich's build_trade_tokens, the tokens of the fills loaded since the last enrich)
+        _run(store, sql_files, {"target": nxt, "trades": trades,
+                                "loaded_after": EPOCH if after is None else after,
                                 "priority": list(CATEGORY_PRIORITY),
                                 "exchanges": list(EXCHANGES),
                                 "every_wallet": int(after is None)}, report.step_s)

@@ -30,14 +30,14 @@ FROM (
            t.outcome_index AS outcome_index, t.market_id AS market_id
     FROM (
         SELECT token_id, max(hint) AS hint FROM (
-            -- the fills' tokens: in a rebuild (every_wallet), every fill's; in an incremental
-            -- enrich, which has appended the new fills' rows to trade_rows first, those of
-            -- the fills loaded since the last enrich and the last enrich's tokens that a trade
-            -- row holds (its fills' tokens: a fill is never dropped without a rebuild), so
-            -- the stored fills are not read whole (0.06 s of 1M fills' strings, 0.008 s of
-            -- their rows' keys)
+            -- the fills' tokens: in a rebuild (every_wallet; loaded_after the epoch), every
+            -- fill's; in an incremental enrich, which has appended the new fills' rows to
+            -- trade_rows first, those of the fills loaded since the last enrich and the last
+            -- enrich's tokens that a trade row holds (its fills' tokens: a fill is never
+            -- dropped without a rebuild), so the stored fills are not read whole (0.06 s of
+            -- 1M fills' strings, 0.008 s of their rows' keys)
             SELECT DISTINCT token_id, '' AS hint FROM fills
-            WHERE {every_wallet:UInt8} OR loaded_at > {fills_after:DateTime64(3, 'UTC')}
+            WHERE loaded_at > {loaded_after:DateTime64(3, 'UTC')}
             UNION ALL
             SELECT token_id, '' FROM trade_tokens
             WHERE NOT {every_wallet:UInt8}

@@ -7,7 +7,8 @@ ago (one quiet wallet's fill a day ago: the last load, which an enrich looks at 
 is enriched; then the fills and activities after T, the held-back markets and one market
 rewritten with new prices arrive, with two late arrivals from before T (a quiet wallet's
 fills, which its conversions' prices read, and another's activities), and an incremental
-enrich runs. A store holding everything, enriched whole, is the reference. Leaving out any
+enrich runs; then again, as if the first had been killed after its appends. A store holding
+everything, enriched whole, is the reference. Leaving out any
 of the three reasons to build a wallet's rows again (activity_wallets.sql) fails it; and it
 builds again exactly the wallets with a reason (not the last load's again, not the
 rewritten market's)."""
@@ -18,7 +19,7 @@ from collections import Counter
 
 import pytest
 
-from polyrank.enrich.trades import TABLES, enrich
+from polyrank.enrich.trades import ENRICHED_KEY, TABLES, enrich
 from polyrank.store import Store
 from tests.metrics_support import CATALOGUE, export_rows
 
@@ -144,6 +145,8 @@ def test_an_incremental_enrich_equals_a_full_one(parts, tmp_path):
                       "outcome_prices) AS outcome_prices, now64(3) AS updated_at) FROM "
                       "file({path:String}, Parquet) WHERE condition_id = {m:String}",
                       {"path": str(root / "markets.parquet"), "m": repriced})
+        covered = store.scalar("SELECT argMax(value, updated_at) FROM pipeline_state "
+                               "WHERE key = {k:String}", {"k": ENRICHED_KEY})
         report = enrich(store, incremental=True)
         got = enriched(store)
         built = {w for (w,) in store.rows("SELECT wallet FROM enrich_wallets")}
@@ -162,12 +165,18 @@ def test_an_incremental_enrich_equals_a_full_one(parts, tmp_path):
             {"m": repriced})}
         last_maker = store.scalar("SELECT maker FROM fills WHERE id = {i:String}",
                                   {"i": last_fill})
+        # killed after its appends, before it recorded what it covered: the rerun appends
+        # the same fills again, and must double none of them
+        store.insert("pipeline_state", [(ENRICHED_KEY, covered)], ("key", "value"))
+        enrich(store, incremental=True)
+        rerun = enriched(store)
 
     for table in ENRICHED:
-        extra, lacking = got[table] - expected[table], expected[table] - got[table]
-        assert not extra and not lacking, (
-            f"{table}: {sum(extra.values())} rows not in a full enrich's, "
-            f"{sum(lacking.values())} missing; e.g. {list(extra)[:2]} {list(lacking)[:2]}")
+        for run, rows in (("incremental", got), ("rerun", rerun)):
+            extra, lacking = rows[table] - expected[table], expected[table] - rows[table]
+            assert not extra and not lacking, (
+                f"{run}, {table}: {sum(extra.values())} rows not in a full enrich's, "
+                f"{sum(lacking.values())} missing; e.g. {list(extra)[:2]} {list(lacking)[:2]}")
     # the held-back event's activities had no rows before its markets arrived; the token
     # first traded in the new fills has its row (compared above)
     assert missing < sum(expected["activity_rows"].values())

@@ -129,7 +129,8 @@ def enrich(store: Store, *, list_limit: int = 20, incremental: bool = False) -> 
         _run(store, ("activity_wallets.sql",), {"loaded_after": after}, report.step_s)
         report.activity_wallets = store.scalar("SELECT count() FROM enrich_wallets")
         _run(store, TABLES["trade_rows"], {"target": "trade_rows", "loaded_after": after,
-                                           "exchanges": list(EXCHANGES)}, report.step_s)
+                                           "exchanges": list(EXCHANGES), "every_wallet": 0},
+             report.step_s)
     trades = "trade_rows" if after is not None else "trade_rows_next"
     for table, sql_files in rebuild.items():
         nxt = _next_table(store, table)

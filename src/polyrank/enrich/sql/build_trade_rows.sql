@@ -25,6 +25,8 @@ SELECT
 FROM fills FINAL
 -- only fills loaded after a time (a refresh appends its new fills; a rebuild takes all), and
 -- none already in the target: a re-run after a crash adds what is missing, doubles nothing.
+-- A rebuild (every_wallet) writes into an empty table: its filters are constant true, so no
+-- set of every maker and every written key is built (10M fills: 4.5 -> 3.4 s).
 -- FINAL merges every part it reads: the makers with such fills (the key's prefix) keep it to
 -- their granules, and PREWHERE, which runs before the merge, to the rows loaded since (a
 -- market maker's granules hold ~100k fills: merged whole, a refresh's 5 new fills took
@@ -32,11 +34,12 @@ FROM fills FINAL
 -- after the merge: of a fill loaded more than once, FINAL keeps the last copy written, whose
 -- load time is the latest, so it is loaded after the time whenever any copy is.
 PREWHERE loaded_at > {loaded_after:DateTime64(3, 'UTC')}
-WHERE maker IN (SELECT maker FROM fills WHERE loaded_at > {loaded_after:DateTime64(3, 'UTC')})
+WHERE {every_wallet:UInt8} OR (
+    maker IN (SELECT maker FROM fills WHERE loaded_at > {loaded_after:DateTime64(3, 'UTC')})
   AND (wallet_key, tx_key, order_key) NOT IN (
       SELECT wallet_key, tx_key, order_key FROM {target:Identifier}
       -- (the wallets' rows on those tokens: the key's prefix; a market maker's rows are ~100k)
       WHERE wallet_key IN (SELECT cityHash64(maker) FROM fills
                            WHERE loaded_at > {loaded_after:DateTime64(3, 'UTC')})
         AND token_key IN (SELECT cityHash64(token_id) FROM fills
-                          WHERE loaded_at > {loaded_after:DateTime64(3, 'UTC')}))
+                          WHERE loaded_at > {loaded_after:DateTime64(3, 'UTC')})))

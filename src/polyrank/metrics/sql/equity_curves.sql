@@ -147,34 +147,35 @@
     merged AS (
         -- per wallet, its changes merged twice: by (category, day), E's change and the cash
         -- moved per category and day (`by_key`); then those by day, the same over every
-        -- category (the scope 'all'). Each merge sorts once (a permutation applied to the
-        -- values); sums are whole micro-USDC, so exact in any order. No row per change and
+        -- category (the scope 'all'). Each merge sorts the (key, change, cash) triples once by
+        -- key (a permutation and gathers by index through lambdas took ~15% longer); sums are
+        -- whole micro-USDC, so exact in any order. No row per change and
         -- no hash table of days: a wallet's changes are a few arrays.
         SELECT wallet_key,
                groupArrayArray(keys) AS k0, groupArrayArray(rs) AS r0,
                groupArrayArray(cs) AS c0,
                -- by category and day: a key's sum is the running sum at its last change
                -- less the one before it
-               arraySort((i, k) -> k, arrayEnumerate(k0), k0) AS pk,
-               arrayMap(i -> k0[i], pk) AS sk,
+               arraySort(x -> x.1, arrayZip(k0, r0, c0)) AS sorted,
+               sorted.1 AS sk,
                arrayMap((k, next) -> k != next, sk,
                         arrayPushBack(arrayPopFront(sk), toUInt64(0))) AS k_last,
                arrayFilter((k, l) -> l, sk, k_last) AS by_key,
-               arrayFilter((x, l) -> l, arrayCumSum(arrayMap(i -> r0[i], pk)), k_last) AS kr,
-               arrayFilter((x, l) -> l, arrayCumSum(arrayMap(i -> c0[i], pk)), k_last) AS kc,
+               arrayFilter((x, l) -> l, arrayCumSum(sorted.2), k_last) AS kr,
+               arrayFilter((x, l) -> l, arrayCumSum(sorted.3), k_last) AS kc,
                arrayMap((x, before) -> x - before, kr,
                         arrayPushFront(arrayPopBack(kr), toInt64(0))) AS key_changes,
                arrayMap((x, before) -> x - before, kc,
                         arrayPushFront(arrayPopBack(kc), toInt64(0))) AS key_cash,
                -- by day: the same from the categories' sums
                arrayMap(k -> toUInt32(bitAnd(k, 4294967295)), by_key) AS key_days,
-               arraySort((i, d) -> d, arrayEnumerate(key_days), key_days) AS pd,
-               arrayMap(i -> key_days[i], pd) AS sd,
+               arraySort(x -> x.1, arrayZip(key_days, key_changes, key_cash)) AS by_day,
+               by_day.1 AS sd,
                arrayMap((d, next) -> d != next, sd,
                         arrayPushBack(arrayPopFront(sd), toUInt32(4294967295))) AS d_last,
-               arrayFilter((x, l) -> l, arrayCumSum(arrayMap(i -> key_changes[i], pd)), d_last)
+               arrayFilter((x, l) -> l, arrayCumSum(by_day.2), d_last)
                    AS dr,
-               arrayFilter((x, l) -> l, arrayCumSum(arrayMap(i -> key_cash[i], pd)), d_last)
+               arrayFilter((x, l) -> l, arrayCumSum(by_day.3), d_last)
                    AS dc,
                -- one array of days, changes and cash: the scope 'all' first, then each
                -- category's in category order

@@ -23,10 +23,11 @@ SELECT
 FROM (
     SELECT id, wallet, kind, timestamp, condition_id, amount, tx_hash
     FROM activities FINAL
-    WHERE kind IN ('split', 'merge')
-          -- an incremental enrich: only the wallets it builds again (activity_wallets.sql)
-          AND ({every_wallet:UInt8}
-               OR wallet IN (SELECT wallet FROM enrich_wallets))
+    -- (before FINAL merges: every copy of an activity has its kind, so this keeps the same
+    -- rows, and FINAL merges only the splits and merges)
+    PREWHERE kind IN ('split', 'merge')
+    -- an incremental enrich: only the wallets it builds again (activity_wallets.sql)
+    WHERE {every_wallet:UInt8} OR wallet IN (SELECT wallet FROM enrich_wallets)
 ) AS a
 INNER JOIN (
     SELECT condition_id, token_ids FROM markets FINAL

@@ -20,9 +20,10 @@ WITH
     -- (activity_wallets.sql; the others' rows are kept)
     converted AS (
         SELECT * FROM activities FINAL
-        WHERE kind = 'conversion'
-              AND ({every_wallet:UInt8}
-                   OR wallet IN (SELECT wallet FROM enrich_wallets))
+        -- (before FINAL merges: every copy of an activity has its kind, so this keeps the
+        -- same rows, and FINAL merges only the conversions, not every activity)
+        PREWHERE kind = 'conversion'
+        WHERE {every_wallet:UInt8} OR wallet IN (SELECT wallet FROM enrich_wallets)
     ),
     conversions AS (
         SELECT wallet, id, timestamp AS ts, tx_hash, lower(condition_id) AS event,

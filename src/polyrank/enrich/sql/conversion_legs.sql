@@ -26,37 +26,41 @@ WITH
         WHERE {every_wallet:UInt8} OR wallet IN (SELECT wallet FROM enrich_wallets)
     ),
     conversions AS (
-        SELECT wallet, id, timestamp AS ts, tx_hash, lower(condition_id) AS event,
-               toInt64(amount) AS n,
-               arrayFilter(i -> bitAnd(bitShiftRight(index_set, i), 1) = 1,
-                           range(toUInt32(question_count))) AS converted,
-               toInt64(question_count) AS q,
-               toUInt32(question_count) AS bound          -- legs: questions below q only
-        FROM converted
-        WHERE question_count > 0
-        UNION ALL
-        SELECT a.wallet, a.id, a.timestamp, a.tx_hash, a.event, toInt64(a.amount),
-               arrayFilter(i -> bitAnd(bitShiftRight(a.index_set, i), 1) = 1,
-                           range(toUInt32(es.questions))),
-               toInt64(es.questions), toUInt32(es.questions)
+        -- the three forms of a conversion's row (build_conversion_rows.sql), from one read of
+        -- the conversions: (1) with the question count q at the time, the questions below q
+        -- whose bits index_set sets; (2) with index_set but no q, the same against the
+        -- event's questions now; (3) neither, a row per question converted (its condition),
+        -- grouped by transaction and event. A row of the first two forms is a group of its
+        -- own (its id), the third form's rows group by ''.
+        SELECT wallet, min(row_id) AS id, min(ts0) AS ts, tx_hash, event,
+               toInt64(min(amount)) AS n,
+               if(any(form) = 3, arraySort(groupUniqArray(question)), any(bits)) AS converted,
+               toInt64(any(questions)) AS q,
+               toUInt32(if(any(form) = 3, 256, any(questions))) AS bound  -- legs: below it only
         FROM (
-            SELECT wallet, id, timestamp, tx_hash, lower(condition_id) AS event, amount,
-                   index_set
-            FROM converted
-            WHERE question_count = 0 AND index_set > 0
-        ) AS a
-        INNER JOIN event_sizes AS es ON es.event = a.event
-        UNION ALL
-        SELECT a.wallet, min(a.id), min(a.timestamp), a.tx_hash, qs.event,
-               toInt64(min(a.amount)), arraySort(groupUniqArray(qs.question)),
-               toInt64(any(es.questions)), toUInt32(256)
-        FROM (
-            SELECT wallet, id, timestamp, tx_hash, condition_id, amount FROM converted
-            WHERE question_count = 0 AND index_set = 0
-        ) AS a
-        INNER JOIN questions AS qs ON qs.condition_id = a.condition_id
-        INNER JOIN event_sizes AS es ON es.event = qs.event
-        GROUP BY a.wallet, a.tx_hash, qs.event
+            SELECT a.wallet AS wallet, a.id AS row_id, a.timestamp AS ts0, a.tx_hash AS tx_hash,
+                   a.amount AS amount, a.form AS form, a.event AS event,
+                   a.question AS question,
+                   if(a.form = 1, toUInt32(a.question_count), toUInt32(es.questions))
+                       AS questions,
+                   arrayFilter(i -> bitAnd(bitShiftRight(a.index_set, i), 1) = 1,
+                               range(if(a.form = 3, 0, questions))) AS bits
+            FROM (
+                SELECT c.wallet AS wallet, c.id AS id, c.timestamp AS timestamp,
+                       c.tx_hash AS tx_hash, c.amount AS amount, c.index_set AS index_set,
+                       c.question_count AS question_count,
+                       multiIf(c.question_count > 0, 1, c.index_set > 0, 2, 3) AS form,
+                       -- (the first two forms name the event; the third, its question)
+                       if(form = 3, qs.event, lower(c.condition_id)) AS event,
+                       qs.question AS question, qs.event != '' AS asked
+                FROM converted AS c
+                LEFT JOIN questions AS qs ON qs.condition_id = c.condition_id
+                WHERE form != 3 OR asked
+            ) AS a
+            LEFT JOIN event_sizes AS es ON es.event = a.event
+            WHERE a.form = 1 OR es.questions > 0
+        )
+        GROUP BY wallet, tx_hash, event, if(form = 3, '', row_id)
     ),
     legs AS (
         SELECT cityHash64(c.wallet) AS wallet_key,

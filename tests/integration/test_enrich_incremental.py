@@ -20,6 +20,7 @@ from collections import Counter
 import pytest
 
 from polyrank.enrich.trades import ENRICHED_KEY, TABLES, enrich
+from polyrank.stages import STAGE_SQL
 from polyrank.store import Store
 from tests.metrics_support import CATALOGUE, export_rows
 
@@ -145,8 +146,7 @@ def test_an_incremental_enrich_equals_a_full_one(parts, tmp_path):
                       "outcome_prices) AS outcome_prices, now64(3) AS updated_at) FROM "
                       "file({path:String}, Parquet) WHERE condition_id = {m:String}",
                       {"path": str(root / "markets.parquet"), "m": repriced})
-        covered = store.scalar("SELECT argMax(value, updated_at) FROM pipeline_state "
-                               "WHERE key = {k:String}", {"k": ENRICHED_KEY})
+        covered = store.scalar(STAGE_SQL, {"key": ENRICHED_KEY})
         report = enrich(store, incremental=True)
         got = enriched(store)
         built = {w for (w,) in store.rows("SELECT wallet FROM enrich_wallets")}

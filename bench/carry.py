@@ -1,6 +1,6 @@
 """What a metrics run that carries over costs against one computed whole (metrics/incremental.py).
 
-    .venv/bin/python bench/carry.py [--fills 1000000] [--spans 900 21600 share]
+    .venv/bin/python bench/carry.py [--fills 1000000] [--spans 900 21600 share] [--base-curves]
 
 A world (the same as bench/metrics.py's) is put straight into a store and enriched. For each
 span, A2 is the world's last fill and A1 = A2 - span (`share`: the time before which 99% of
@@ -8,7 +8,9 @@ the fills happened): a run as of A1 computed whole, then a run as of A2 carrying
 then one as of A2 computed whole — side by side, with the wallets the carrying run computed,
 the share of the trade rows they hold, their positions it folded and copied, and a check that
 both runs of A2 hold the same wallet rows. A span that crosses a UTC day computes every wallet
-(the risk figures count the days).
+(the risk figures count the days), most from copied positions and fill figures.
+--base-curves: the run as of A1 is computed with `carry`, as a refresh's runs are, so it writes
+its equity curves down and the carrying run builds only their days from A1's day on.
 """
 
 from __future__ import annotations
@@ -38,6 +40,8 @@ def main() -> None:
     ap.add_argument("--fills", type=int, default=1_000_000)
     ap.add_argument("--seed", type=int, default=7)
     ap.add_argument("--spans", nargs="+", default=["900", "21600", "share"])
+    ap.add_argument("--base-curves", action="store_true",
+                    help="compute the run as of A1 with `carry` (its curves written down)")
     args = ap.parse_args()
     world = ensure_world(Path(f"worlds/bench-metrics-{args.fills}"), seed=args.seed,
                          fills=args.fills)
@@ -50,7 +54,8 @@ def main() -> None:
             a2 = last
             a1 = (store.scalar("SELECT quantileExactLow(0.99)(ts) FROM trade_rows")
                   if span == "share" else a2 - int(span))
-            compute_metrics(store, as_of=a1)
+            # (no base for A1: the readable run is the last span's, as of A2)
+            compute_metrics(store, as_of=a1, carry=args.base_curves)
             carry_s, carried = timed(compute_metrics, store, as_of=a2, carry=True)
             got = store.rows(ROWS, {"r": carried.run_id})
             whole_s, whole = timed(compute_metrics, store, as_of=a2)
@@ -59,7 +64,7 @@ def main() -> None:
             print(f"span {(a2 - a1) / 3600:7.2f} h: carried {carry_s:5.1f} s, whole "
                   f"{whole_s:5.1f} s = {carry_s / whole_s:.2f}; computed {computed:,} of "
                   f"{carried.wallets:,} wallets" + (" (carried over)" if carried.base_run
-                                                    else " (whole: another UTC day)")
+                                                    else " (whole)")
                   + f", {carried.computed_trades / trades:.0%} of the trade rows "
                   f"(positions: {carried.computed_positions:,} folded, "
                   f"{carried.copied_positions:,} copied; fill figures of "

@@ -5,8 +5,8 @@
 
 A world is served by the replay (own process) with its clock at t1, the time by which all but
 `--new-share` of its fills had happened (or `--span` seconds before its last fill: 900 is a
-quarter-hour refresh, which stays within the last run's UTC day, so the metrics run carries
-the unchanged wallets over). Store A is built at t1 (discover the tape from the
+quarter-hour refresh; the metrics run carries the unchanged wallets over, and computes every
+wallet when the span crosses a UTC day). Store A is built at t1 (discover the tape from the
 world's start, then the pipeline over the registry). The clock moves to t2 (the world's end)
 and A is refreshed (the same discovery, then `refresh`); with `--rounds R`, t1 is R spans
 before the end and A is refreshed once per span, as a store kept current every span is.
@@ -194,7 +194,7 @@ def main() -> None:
                             f"{run.copied_fill_figures:,} of them copied, the equity curve's "
                             f"earlier days of {run.kept_curves:,} kept), the others carried "
                             f"over from {run.base_run}" if run.base_run
-                            else " (whole: not the last run's UTC day)")
+                            else " (whole: no run to carry over from)")
               + f"; {run.compacted_rows:,} rows no kept run reads dropped (compaction)")
         stages = {"discover": ref.discover.seconds if ref.discover else 0.0,
                   "catalogue": ref.catalogue.seconds, "ingest": ref.ingest.seconds,

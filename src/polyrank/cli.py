@@ -126,7 +126,7 @@ def metrics_cmd(
              "fill and the latest resolution known.")] = None,
     carry: Annotated[bool, typer.Option(
         help="Compute only the wallets whose figures can differ from the current run's (same "
-             "UTC day and settings) and carry the others' rows over; the same result.")] = False,
+             "settings, no later) and carry the others' rows over; the same result.")] = False,
     store: StoreOpt = None,
 ) -> None:
     """Compute positions, bets, wallet metrics and specialists in the store.

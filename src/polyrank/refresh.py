@@ -8,8 +8,9 @@
    whole;
 4. when anything that the metrics read changed: enrich only the new fills (the catalogue's
    columns reach every fill through `trade_tokens`, rebuilt) and compute a new metrics run,
-   which within the readable run's UTC day computes only the wallets whose figures can have
-   changed and carries the others over (metrics/incremental.py). When nothing changed,
+   which computes only the wallets whose figures can have changed and carries the others
+   over (metrics/incremental.py; on a new UTC day every wallet, for its risk figures, with
+   most of what it read carried over). When nothing changed,
    nothing is computed and the readable run stays.
 
 Every step is resumable on its own, so a refresh killed anywhere and run again ends with the

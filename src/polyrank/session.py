@@ -195,7 +195,7 @@ class Polyrank:
         specialists, as SQL in the store; readers switch to the new run once it is complete.
         `as_of` ends the windows (default: the later of the latest fill and the latest
         resolution the catalogue knows). `carry`: compute only the wallets whose figures can
-        differ from the readable run's (same UTC day and settings) and carry the others'
+        differ from the readable run's (same settings, as of no later) and carry the others'
         rows over — the same result, for the cost of what changed."""
         from polyrank.metrics.run import compute_metrics
 

@@ -5,7 +5,8 @@ whole. Most A1 -> A2 are one second holding one thing that changes figures (so t
 reason to compute a wallet again is needed on its own): a market's resolution, a
 redemption, a split or merge (of a wallet with no fill then), a wallet's first fill, a fill
 and a bet's closing leaving a window; then two busy hours, and an event re-tagged between
-the runs. A run of another day, or with other settings, computes every wallet."""
+the runs. A run of a later day carries over too (every wallet computed, most of what they
+read kept); a run with other settings computes every wallet."""
 
 from __future__ import annotations
 
@@ -238,18 +239,18 @@ def test_fills_of_an_earlier_day_loaded_late(store):
 
 
 def test_a_run_computed_whole_for_a_refresh_writes_its_curves_down(store):
-    """A run with `carry` that has no run to carry over from (the readable one is of another
-    day, as at a refresh's first round of a day) is computed whole and writes down the equity
-    curve of every wallet with a flow by then (a run without `carry` writes none), so the
-    next run of the day keeps the earlier days of the wallets it computes again, and equals
-    a run computed whole."""
+    """A run with `carry` that has no run to carry over from (the readable one has other
+    settings, as at a refresh's first round after they changed) is computed whole and writes
+    down the equity curve of every wallet with a flow by then (a run without `carry` writes
+    none), so the next run keeps the earlier days of the wallets it computes again, and
+    equals a run computed whole."""
     def curves(s: Store, run: str) -> int:
         return s.scalar("SELECT uniqExact(wallet_key) FROM risk_curves WHERE run_id = "
                         "{r:String}", {"r": run})
 
     with Store.open(store) as s:
         a1, a2 = around(s, "two busy hours")
-        plain = compute_metrics(s, as_of=a1 - DAY)
+        plain = compute_metrics(s, MetricsConfig(dust=0.02), as_of=a1)
         first = compute_metrics(s, as_of=a1, carry=True)
         flowed = s.scalar("SELECT uniqExact(wallet_key) FROM (SELECT wallet_key FROM trade_rows "
                           "WHERE ts <= {t:UInt32} UNION ALL SELECT wallet_key FROM activity_rows "
@@ -263,11 +264,37 @@ def test_a_run_computed_whole_for_a_refresh_writes_its_curves_down(store):
     assert_same_rows(got, want)
 
 
-def test_another_day_or_other_settings_compute_every_wallet(store):
-    """(The same day and settings carry over: the tests above.)"""
+@pytest.mark.parametrize("days", [1, 3])
+@pytest.mark.parametrize("base", ["whole", "carrying"])
+def test_a_run_of_a_later_day_carries_over(store, days, base):
+    """A run as of A2, `days` UTC days after the readable run as of A1: every wallet is
+    computed again, as its risk figures count the days up to the as-of day, but most keep
+    their positions and fill figures (copied), and their equity curve's days before A1's day
+    (kept); the run equals one computed whole. The run as of A1 is computed whole with
+    `carry` (its curves written down), or carries over itself from a run as of A1 - 1 h
+    computed whole without it (only the curves of the wallets it computed written down)."""
+    with Store.open(store) as s:
+        _, a2 = around(s, "two busy hours")
+        a1 = a2 - days * DAY - HOUR
+        if base == "whole":
+            compute_metrics(s, as_of=a1, carry=True)
+        else:
+            compute_metrics(s, as_of=a1 - HOUR)
+            compute_metrics(s, as_of=a1, carry=True)
+        carried, whole, got, want = carried_then_whole(s, a2)
+    assert carried.base_run and a1 // DAY + days == a2 // DAY
+    assert carried.computed_wallets >= whole.wallets == carried.wallets
+    assert 0 < carried.computed_positions < carried.copied_positions
+    assert 0 < carried.copied_fill_figures < carried.computed_wallets
+    assert 0 < carried.kept_curves <= carried.computed_wallets
+    assert_same_rows(got, want)
+
+
+def test_other_settings_or_a_later_run_compute_every_wallet(store):
+    """A run carries over only from a run with the same settings, as of no later."""
     with Store.open(store) as s:
         a1, a2 = around(s, "two busy hours")
-        for base_as_of, config in ((a2 - DAY, None), (a1, MetricsConfig(dust=0.02))):
+        for base_as_of, config in ((a2 + HOUR, None), (a1, MetricsConfig(dust=0.02))):
             compute_metrics(s, config, as_of=base_as_of)
             report = compute_metrics(s, as_of=a2, carry=True)
             assert report.base_run == "" and report.computed_wallets == report.wallets

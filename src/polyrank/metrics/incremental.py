@@ -2,25 +2,26 @@
 an earlier run's, and reads every other wallet's rows where that run did.
 
 Each run records, per wallet and per token, one hash of what it read (wallet_inputs.sql,
-token_inputs.sql). A later run of the same UTC day and settings (its windows' risk figures
-count the days up to the as-of day, so a new day changes every wallet's) compares them
-with its own: changed_wallets.sql lists the wallets with changed inputs, the holders of
-changed tokens and the wallets whose fills or closed bets crossed a window's edge since; the
-wallet steps run over those alone, folding again only the positions that can have changed
-(every one of a wallet that is new or whose history up to the base run's as-of changed; of a
-wallet whose own inputs changed only after it, those that moved since:
-moved_positions.sql; the others' on changed tokens; the rest are copied first:
-carried_positions.sql) and reading again only the fills whose figures can have
-changed (a wallet computed for a new price or resolution of a token it holds, or for a bet of
-its closing out of a window, has its fill figures copied: wallet_rows.sql; and a wallet
-whose history up to the base run's as-of time did not change, nor any curve before the day
-of a token it held, has only its equity curve's as-of day built: risk_curves.sql). The other
-wallets' positions, bets and wallet rows are not copied: run_sources.sql records that the run
-reads them where the base run did (the `positions`, `bets` and `wallet_metrics` views), and
-carry_over.sql brings only the strings of their tokens and bets; the skilled step decides
-each board's threshold over every row the run reads, as in a run computed whole. The
-result equals a run computed whole (tests/integration/test_metrics_carry.py checks every row
-and column)."""
+token_inputs.sql). A later run with the same settings compares them with its own:
+changed_wallets.sql lists the wallets with changed inputs, the holders of changed tokens and
+the wallets whose fills or closed bets crossed a window's edge since, and, when the run is
+of a later UTC day than the base run, every wallet (the windows' risk figures count the days
+up to the as-of day: a new day changes every wallet's, though rarely its positions or its
+fill figures). The wallet steps run over those alone, folding again only the positions
+that can have changed (every one of a wallet that is new or whose history up to the base
+run's as-of changed; of a wallet whose own inputs changed only after it, those that moved
+since: moved_positions.sql; the others' on changed tokens; the rest are copied first:
+carried_positions.sql) and reading again only the fills whose figures can have changed (a
+wallet computed for a new price or resolution of a token it holds, for a bet of its closing
+out of a window or for a new day has its fill figures copied: wallet_rows.sql; and a wallet
+whose history up to the base run's as-of time did not change, nor any curve before the base
+run's day of a token it held, has only its equity curve's days from the base run's day on
+built: risk_curves.sql). The other wallets' positions, bets and wallet rows are not copied:
+run_sources.sql records that the run reads them where the base run did (the `positions`,
+`bets` and `wallet_metrics` views), and carry_over.sql brings only the strings of their
+tokens and bets; the skilled step decides each board's threshold over every row the run
+reads, as in a run computed whole. The result equals a run computed whole
+(tests/integration/test_metrics_carry.py checks every row and column)."""
 
 from __future__ import annotations
 
@@ -35,7 +36,6 @@ from polyrank.store import Store, load_sql
 
 log = logging.getLogger(__name__)
 SQL = "polyrank.metrics.sql"
-DAY = 86400
 #: what the run copies from the base run (carry_over.sql): the strings of the tokens and bets
 #: the wallets it does not compute hold that its own rows did not bring, each as (table,
 #: key, the table of the keys the run already has); their positions, bets and wallet rows
@@ -63,7 +63,7 @@ def config_key(config: MetricsConfig) -> str:
 
 def base_run(store: Store, config: MetricsConfig, as_of: int) -> Base | None:
     """The readable run, if a run as of `as_of` with `config` can carry over from it: the same
-    settings and UTC day, an as-of no later, and its inputs recorded."""
+    settings, an as-of no later, and its inputs recorded."""
     run_id = store.scalar(STAGE_SQL, {"key": "metrics_run"})
     if not run_id:
         return None
@@ -75,8 +75,8 @@ def base_run(store: Store, config: MetricsConfig, as_of: int) -> Base | None:
         reason = "its inputs were not recorded"
     elif rows[0][1] != config_key(config):
         reason = "its settings differ"
-    elif not rows[0][0] <= as_of or rows[0][0] // DAY != as_of // DAY:
-        reason = f"it is as of {rows[0][0]}, another day than {as_of}"
+    elif not rows[0][0] <= as_of:
+        reason = f"it is as of {rows[0][0]}, later than {as_of}"
     else:
         return Base(run_id, int(rows[0][0]))
     log.info("metrics: computing every wallet, not carrying over run %s: %s", run_id, reason)

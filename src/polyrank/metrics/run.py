@@ -38,8 +38,8 @@ SQL = "polyrank.metrics.sql"
 OWN = ("run_tokens", "run_bets", "specialists", "token_prices", "token_curves", "run_sources",
        "board_thresholds")
 #: rows kept for as long as a kept run reads them (its run_sources name their run): the
-#: wallet rows, positions and bets, and the equity curves (a carrying run of the same day
-#: builds again only the as-of day's change of a wallet whose history before it is the same)
+#: wallet rows, positions and bets, and the equity curves (a carrying run builds again only
+#: the changes from the base run's day on of a wallet whose history before it is the same)
 SOURCED = ("wallet_metric_rows", "position_rows", "bet_rows", "risk_curves")
 #: The run's steps in three parts (docs/scaling.md): the first reads every wallet's trades
 #: (on a cluster sharded by wallet, once over all shards, its table replicated), the second
@@ -54,9 +54,9 @@ SHARD_STEPS = ("redeemed.sql",)
 WALLET_STEPS = ("positions.sql", "run_tokens.sql", "bets.sql", "run_bets.sql",
                 "risk.sql", "wallet_rows.sql")
 #: the wallet steps of a run that carries over, or that a later one may carry over from (a
-#: run computed whole with `carry`, as a refresh's first of the day is): the equity curves of
-#: the wallets it computes are written down (the next carrying run of the day takes their
-#: earlier days) and the risk figures folded from them
+#: run computed whole with `carry`, as a refresh's first is): the equity curves of the
+#: wallets it computes are written down (the next carrying run takes their earlier days) and
+#: the risk figures folded from them
 CARRYING_STEPS = ("positions.sql", "run_tokens.sql", "bets.sql", "run_bets.sql",
                   "risk_curves.sql", "risk_of_curves.sql", "wallet_rows.sql")
 #: a line of a step's SQL replaced by a shared part's text (metrics_sql)
@@ -181,7 +181,7 @@ def compute_metrics(store: Store, config: MetricsConfig | None = None, *,
     if base is None:
         computed, rows, copied, kept, curves = 0, trades, 0, 0, 0
         # (a run that may be carried from writes its equity curves down, so that the next
-        # run of the day builds only their last day for the wallets it computes again)
+        # run builds only their last days for the wallets it computes again)
         step_s |= run_steps(store, CARRYING_STEPS if carry else WALLET_STEPS, config, run_id,
                             as_of, slices=wallet_slices(trades, slice_rows))
         folded = _positions(store, run_id)
@@ -196,7 +196,7 @@ def compute_metrics(store: Store, config: MetricsConfig | None = None, *,
         if computed:
             step_s |= run_steps(store, CARRYING_STEPS, config, run_id, as_of,
                                 slices=wallet_slices(rows, slice_rows), every_wallet=False,
-                                base=base.run_id)
+                                base=base.run_id, base_as_of=base.as_of)
         folded = _positions(store, run_id) - copied
         t0 = time.monotonic()
         carry_over(store, run_id, base)

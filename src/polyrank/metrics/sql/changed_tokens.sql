@@ -3,12 +3,13 @@
 -- (metrics/incremental.py): their holders are computed again, and their positions folded
 -- again; `catalogue` when their catalogue row changed (or only one run has them): their
 -- holders' fill figures are computed again too; `past` when their value curve before the
--- as-of day (token_curves.sql) changed too, or their catalogue row (which of their holders'
--- scopes they count in): their holders' equity curves are built whole (risk_curves.sql).
--- A token only one run has a curve for changed before the day if that curve has days then.
+-- base run's as-of day (token_curves.sql) changed too, or their catalogue row (which of their
+-- holders' scopes they count in): their holders' equity curves are built whole
+-- (risk_curves.sql; else only their days from that day on). A token only one run has a
+-- curve for changed before the day if that curve has days then.
 INSERT INTO run_changed_tokens (run_id, token_key, catalogue, past)
 WITH
-    intDiv({as_of:UInt32}, 86400) AS today,
+    intDiv({base_as_of:UInt32}, 86400) AS today,
     curves AS (
         SELECT token_key, count() = 2 AND min(h) != max(h) OR count() = 1 AND max(n) > 0
                               AS past

@@ -1,6 +1,6 @@
 -- The wallets whose figures can differ from the base run's (metrics/incremental.py), into
--- run_wallets; the base run is of the same UTC day and settings, as of no later than this
--- run. A wallet is computed again when
+-- run_wallets; the base run has the same settings, as of no later than this run. A wallet
+-- is computed again when
 --   its own inputs changed (wallet_inputs: new, changed or gone fills, activities,
 --   redemptions, truncation): whole, every position folded again, when it is new or its
 --   history up to the base run's as-of time changed (a late fill, a truncation); else only
@@ -12,11 +12,15 @@
 --   else copied (wallet_rows.sql);
 --   a fill of its, or a closing of one of its bets, left a window since the base run: with
 --   windows ending at the as-of time, what happened in (base as-of - d days, as-of - d days]
---   (positions do not depend on the windows: copied too; fill figures only for a bet).
--- `past`: nothing the wallet's equity curve reads before the as-of day changed, so the
--- curve's days before it are the base run's (risk_curves.sql): its own inputs up to the base
--- run's as-of time (wallet_inputs.prefix) and every curve before the day of a token it held
--- by then (run_changed_tokens.past; a token it first holds later counts from later on).
+--   (positions do not depend on the windows: copied too; fill figures only for a bet);
+--   the run is of a later UTC day than the base run: every wallet the base run reads, for
+--   its risk figures (their windows count the days up to the as-of day); positions and fill
+--   figures copied, as for a window's edge, and its equity curve's new days built.
+-- `past`: nothing the wallet's equity curve reads before the base run's as-of day changed,
+-- so the curve's days before it are the base run's (risk_curves.sql): its own inputs up to
+-- the base run's as-of time (wallet_inputs.prefix) and every curve before that day of a
+-- token it held by then (run_changed_tokens.past; a token it first holds later counts from
+-- later on).
 -- Everything else a wallet's rows read is the same for both runs, so its rows are too.
 INSERT INTO run_wallets (run_id, wallet_key, whole, fills, past)
 WITH
@@ -53,5 +57,9 @@ FROM (
     WHERE (run_id, wallet_key) IN base_rows AND closed
           AND arrayExists(d -> ifNull(closed_ts, 0) > base_as_of - d * 86400
                                AND ifNull(closed_ts, 0) <= as_of - d * 86400, windows)
+    UNION ALL
+    SELECT wallet_key, 0, 0, 1
+    FROM base_rows
+    WHERE intDiv(base_as_of, 86400) < intDiv(as_of, 86400)
 )
 GROUP BY wallet_key

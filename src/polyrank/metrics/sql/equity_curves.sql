@@ -9,15 +9,18 @@
 -- micro-USDC (the position's value, rounded, after minus before), so their sums are exact in
 -- any order.
 -- A run that carries over (metrics/incremental.py) builds, for a wallet whose history up to
--- the base run's as-of time and whose tokens' curves before the as-of day are the base run's
--- (run_wallets.past), only the as-of day: its changes before that day are the base run's,
--- read from the curve a carrying run that computed the wallet wrote (risk_curves, through
--- run_sources; a wallet last computed by a run computed whole without `carry`, which writes
--- no curves, has its curve built whole). A
--- position's change on the as-of day, from its last flow day before it or a flow that day,
--- needs the cash and shares of its whole history, so those flows are read whole.
+-- the base run's as-of time and whose tokens' curves before the base run's as-of day are the
+-- base run's (run_wallets.past), only the days from that day on (the as-of day alone when
+-- both runs are of one day): its changes before are the base run's, read from the curve a
+-- carrying run that computed the wallet wrote (risk_curves, through run_sources; a wallet
+-- last computed by a run computed whole without `carry`, which writes no curves, has its
+-- curve built whole). A position's changes on those days, from its last flow day before
+-- them or a flow then, need the cash and shares of its whole history, so those flows are
+-- read whole.
     {as_of:UInt32} AS as_of,
     intDiv(as_of, 86400) AS as_of_day,
+    -- the first day a kept wallet's curve is built from (0 in a run computed whole)
+    intDiv({base_as_of:UInt32}, 86400) AS base_day,
     -- the run's slice of the wallets (metrics/run.py: wallet_slices), and of those only the
     -- ones it computes when it carries the others over (metrics/incremental.py)
     {wallet_lo:UInt64} AS wallet_lo, {wallet_hi:UInt64} AS wallet_hi,
@@ -26,8 +29,8 @@
     -- the categories by number (1, 2, ...; metrics/run.py: numbered): numbers group several
     -- times faster than names
     {categories:Array(String)} AS categories,
-    -- the slice's wallets whose curve's days before the as-of day are the base run's (none
-    -- in a run computed whole), and where the base run reads their curves
+    -- the slice's wallets whose curve's days before base_day are the base run's (none in a
+    -- run computed whole), and where the base run reads their curves
     kept_curves AS (
         SELECT source_run, wallet_key FROM run_sources
         WHERE run_id = {base_run:String} AND wallet_key BETWEEN wallet_lo AND wallet_hi
@@ -36,19 +39,19 @@
     ),
     kept AS (SELECT DISTINCT wallet_key FROM risk_curves
              WHERE (run_id, wallet_key) IN kept_curves),
-    -- of a kept wallet, only the positions that can change on the as-of day are read: those
-    -- with a flow that day, and those on a token whose value changes that day
+    -- of a kept wallet, only the positions that can change from base_day on are read: those
+    -- with a flow then, and those on a token whose value changes then
     moved AS (
         SELECT wallet_key, token_key FROM trade_rows
-        WHERE ts >= as_of_day * 86400 AND ts <= as_of AND NOT every_wallet
+        WHERE ts >= base_day * 86400 AND ts <= as_of AND NOT every_wallet
               AND wallet_key IN computed
         UNION ALL
         SELECT wallet_key, token_key FROM activity_rows
-        WHERE ts >= as_of_day * 86400 AND ts <= as_of AND NOT every_wallet
+        WHERE ts >= base_day * 86400 AND ts <= as_of AND NOT every_wallet
               AND wallet_key IN computed
     ),
     revalued AS (SELECT token_key FROM token_curves
-                 WHERE run_id = {run_id:String} AND has(days, as_of_day)),
+                 WHERE run_id = {run_id:String} AND arrayExists(d -> d >= base_day, days)),
     flows AS (
         -- per wallet, token and day: shares in and out, cash in and out (a conversion's YES
         -- legs carry a cost basis, not a payment; its NO legs the USDC it paid out)
@@ -115,11 +118,11 @@
         -- them, from the first day after the flow day (`at` + 1) on, `k` days long. Each day
         -- is keyed with the position's category (category * 2^32 + day) for the wallet's merge.
         SELECT wallet_key,
-               -- (a kept wallet: only the changes on the as-of day)
-               if(is_kept, arrayFilter(d -> d = as_of_day, ds0), ds0) AS ds,
+               -- (a kept wallet: only the changes from base_day on)
+               if(is_kept, arrayFilter(d -> d >= base_day, ds0), ds0) AS ds,
                arrayMap(d -> bitOr(bitShiftLeft(toUInt64(category), 32), d), ds) AS keys,
-               if(is_kept, arrayFilter((x, d) -> d = as_of_day, rs0, ds0), rs0) AS rs,
-               if(is_kept, arrayFilter((x, d) -> d = as_of_day, cs0, ds0), cs0) AS cs
+               if(is_kept, arrayFilter((x, d) -> d >= base_day, rs0, ds0), rs0) AS rs,
+               if(is_kept, arrayFilter((x, d) -> d >= base_day, cs0, ds0), cs0) AS cs
         FROM (
             SELECT p.wallet_key AS wallet_key, p.category AS category, p.is_kept AS is_kept,
                    c.days AS days,
@@ -138,10 +141,10 @@
                                   toInt64(round(p.cash) - round(p.cash_before))) AS cs0
             FROM positions AS p
             LEFT JOIN curves AS c ON c.token_key = p.token_key
-            -- (a kept wallet: only its positions' changes on the as-of day, from a flow that
-            -- day or from the last flow day before it while shares are held)
-            WHERE NOT p.is_kept OR p.day = as_of_day
-                  OR p.day < as_of_day AND p.next_day >= as_of_day AND p.held > 0
+            -- (a kept wallet: only its positions' changes from base_day on, from a flow then
+            -- or from the last flow day before it while shares are held)
+            WHERE NOT p.is_kept OR p.day >= base_day
+                  OR p.day < base_day AND p.next_day >= base_day AND p.held > 0
         )
     ),
     merged AS (
@@ -209,18 +212,18 @@
         WHERE part.3 > 0
     ),
     base_curves AS (
-        -- a kept wallet's curves from the base run, each cut before the as-of day
+        -- a kept wallet's curves from the base run, each cut before base_day
         SELECT wallet_key,
                toUInt8(if(category = 'all', 0, indexOf(categories, toString(category))))
                    AS scope,
-               length(arrayFilter(d -> d < as_of_day, days)) AS n,
+               length(arrayFilter(d -> d < base_day, days)) AS n,
                arraySlice(days, 1, n) AS days_before,
                arraySlice(changes, 1, n) AS changes_before, arraySlice(cash, 1, n) AS cash_before
         FROM risk_curves
         WHERE (run_id, wallet_key) IN kept_curves
     ),
     equity_curves AS (
-        -- a kept wallet's curve is the base run's before the as-of day, then that day's
+        -- a kept wallet's curve is the base run's before base_day, then the days built
         SELECT wallet_key, scope, arrayConcat(b.days_before, c.days) AS days,
                arrayConcat(b.changes_before, c.changes) AS changes,
                arrayConcat(b.cash_before, c.cash) AS cash

@@ -9,12 +9,12 @@
 -- curve for changed before the day if that curve has days then.
 INSERT INTO run_changed_tokens (run_id, token_key, catalogue, past)
 WITH
-    intDiv({base_as_of:UInt32}, 86400) AS today,
+    intDiv({base_as_of:UInt32}, 86400) AS base_day,
     curves AS (
         SELECT token_key, count() = 2 AND min(h) != max(h) OR count() = 1 AND max(n) > 0
                               AS past
         FROM (
-            SELECT token_key, length(arrayFilter(d -> d < today, days)) AS n,
+            SELECT token_key, length(arrayFilter(d -> d < base_day, days)) AS n,
                    cityHash64(arraySlice(days, 1, n), arraySlice(vals, 1, n),
                               arraySlice(prevs, 1, n)) AS h
             FROM token_curves

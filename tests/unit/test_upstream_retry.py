@@ -74,3 +74,37 @@ def test_limiter_block_for_holds_everyone():
     limiter.block_for(7.5)
     asyncio.run(limiter.acquire())
     assert clock.now == pytest.approx(7.5) and limiter.waited_s == pytest.approx(7.5)
+
+
+def test_limiter_lowers_its_limit_when_the_host_says_slow_down_then_gives_it_back():
+    """A 429 (block_for) cuts the limit in force by a fifth, once per window however many
+    answers of a burst say so; each window without one gives back a request, up to the
+    limit given."""
+    clock = FakeClock()
+    limiter = RateLimiter(30, 1.0, margin_s=0.0, clock=clock, sleep=clock.sleep)
+    for _ in range(5):  # one burst's answers
+        limiter.block_for(0.5)
+    assert limiter.requests == 24 and limiter.limit == 30
+    clock.now += 0.5
+    limiter.block_for(0.5)  # the same window: no second cut
+    assert limiter.requests == 24
+    clock.now += 0.6
+    limiter.block_for(0.0)  # a window later: cut again
+    assert limiter.requests == 19
+    stamps: list[float] = []
+
+    async def burst(n: int) -> None:
+        for _ in range(n):
+            await limiter.acquire()
+            stamps.append(clock.now)
+
+    asyncio.run(burst(19))
+    assert len(stamps) == 19 and stamps[-1] == stamps[0]  # 19 fit in the window at once
+    asyncio.run(burst(1))
+    assert stamps[-1] >= stamps[0] + 1.0  # the 20th waits for the window
+    for _ in range(20):
+        clock.now += 1.0
+        asyncio.run(limiter.acquire())
+    assert limiter.requests == 30  # back to the limit given, no further
+    limiter.block_for(0.0)
+    assert limiter.requests == 24

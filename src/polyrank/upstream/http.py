@@ -140,8 +140,8 @@ class Http:
             except TransientUpstreamError as exc:
                 last = exc
                 self.stats.failures[_kind(exc)] += 1
-                if exc.status == 429 and exc.retry_after:
-                    limiter.block_for(exc.retry_after)
+                if exc.status == 429:
+                    limiter.block_for(exc.retry_after or 0.0)
                 pause = streak.failure()
                 if pause:
                     self.stats.pauses += 1

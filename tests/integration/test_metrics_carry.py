@@ -278,10 +278,9 @@ def test_a_run_of_a_later_day_carries_over(store, days, base):
         a1 = a2 - days * DAY - HOUR
         if base == "whole":
             compute_metrics(s, as_of=a1, carry=True)
+            carried, whole, got, want = carried_then_whole(s, a2)
         else:
-            compute_metrics(s, as_of=a1 - HOUR)
-            compute_metrics(s, as_of=a1, carry=True)
-        carried, whole, got, want = carried_then_whole(s, a2)
+            carried, whole, got, want = carried_and_whole(s, a1, a2, a0=a1 - HOUR)
     assert carried.base_run and a1 // DAY + days == a2 // DAY
     assert carried.computed_wallets >= whole.wallets == carried.wallets
     assert 0 < carried.computed_positions < carried.copied_positions

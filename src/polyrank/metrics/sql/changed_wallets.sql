@@ -14,8 +14,8 @@
 --   windows ending at the as-of time, what happened in (base as-of - d days, as-of - d days]
 --   (positions do not depend on the windows: copied too; fill figures only for a bet);
 --   the run is of a later UTC day than the base run: every wallet the base run reads, for
---   its risk figures (their windows count the days up to the as-of day); positions and fill
---   figures copied, as for a window's edge, and its equity curve's new days built.
+--   its risk figures (their windows count the days up to the as-of day): its positions and
+--   its fill figures copied, and its equity curve's days from the base run's day built.
 -- `past`: nothing the wallet's equity curve reads before the base run's as-of day changed,
 -- so the curve's days before it are the base run's (risk_curves.sql): its own inputs up to
 -- the base run's as-of time (wallet_inputs.prefix) and every curve before that day of a

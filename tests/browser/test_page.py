@@ -35,6 +35,10 @@ if not CHROMIUM.exists() or not CHROMIUM.is_file():
     pytest.skip(f"{CHROMIUM} is missing (make test installs it)", allow_module_level=True)
 
 from playwright.sync_api import Page, expect, sync_playwright  # noqa: E402
+from playwright.sync_api import TimeoutError as PlaywrightTimeout  # noqa: E402
+
+# per page, its API requests as sent and answered, for a wait that times out to show
+NETWORK: dict[Page, list[str]] = {}
 
 
 def _env() -> dict[str, str]:
@@ -128,7 +132,19 @@ def page(browser) -> Iterator[Page]:
             route.abort()
 
     pg.route("**/*", guard)
+    seen = NETWORK.setdefault(pg, [])
+
+    def note(request, what: str) -> None:
+        if "/api/" in request.url:
+            seen.append(f"{time.strftime('%H:%M:%S')} {request.method} "
+                        f"/{request.url.split('/', 3)[-1]} {what}")
+
+    pg.on("request", lambda req: note(req, "sent"))
+    pg.on("response", lambda res: note(
+        res.request, f"-> {res.status} after {res.request.timing['responseStart']:.0f} ms"))
+    pg.on("requestfailed", lambda req: note(req, f"failed: {req.failure}"))
     yield pg
+    NETWORK.pop(pg, None)
     context.close()
     assert errors == [], f"JavaScript errors on the page: {errors}"
     assert outside == [], f"the page asked another host: {outside}"
@@ -136,15 +152,34 @@ def page(browser) -> Iterator[Page]:
 
 # ---- helpers -----------------------------------------------------------------------------
 
+def wait_table(page: Page, table: str, expected: dict[str, str | int]) -> None:
+    """Until the table (a CSS selector) shows the answer to a query with these parameters;
+    on a timeout, the failure says what the page showed and which API requests it made."""
+    want = {k: str(v) for k, v in expected.items()}
+    try:
+        page.wait_for_function(
+            """([table, want]) => {
+                const t = document.querySelector(table);
+                if (!t || t.getAttribute('aria-busy') !== 'false') return false;
+                const q = new URLSearchParams(t.dataset.query || '');
+                return Object.entries(want).every(([k, v]) => q.get(k) === String(v));
+            }""", arg=[table, want])
+    except PlaywrightTimeout:
+        shown = page.evaluate(
+            """(table) => {
+                const t = document.querySelector(table), e = document.querySelector('#error');
+                return { busy: t && t.getAttribute('aria-busy'), query: t && t.dataset.query,
+                         error: e && !e.hidden ? e.textContent : null };
+            }""", table)
+        requests = "\n  ".join(NETWORK.get(page, [])[-12:])
+        raise AssertionError(
+            f"{table} did not show {want} within {TIMEOUT_MS} ms: at {page.url} it shows "
+            f"{shown}; the page's last API requests:\n  {requests}") from None
+
+
 def wait_board(page: Page, **expected: str | int) -> None:
-    """Until the table shows the answer to a query with these parameters."""
-    page.wait_for_function(
-        """(want) => {
-            const t = document.querySelector('#leaderboard');
-            if (!t || t.getAttribute('aria-busy') !== 'false') return false;
-            const q = new URLSearchParams(t.dataset.query || '');
-            return Object.entries(want).every(([k, v]) => q.get(k) === String(v));
-        }""", arg={k: str(v) for k, v in expected.items()})
+    """Until the leaderboard shows the answer to a query with these parameters."""
+    wait_table(page, "#leaderboard", expected)
 
 
 def dom_wallets(page: Page) -> list[str]:
@@ -633,13 +668,7 @@ def test_a_wallet_page_says_how_far_it_is_loaded_and_who_found_it(server, page):
 
 def wait_markets(page: Page, **expected: str | int) -> None:
     """Until the markets table shows the answer to a query with these parameters."""
-    page.wait_for_function(
-        """(want) => {
-            const t = document.querySelector('#markets-table');
-            if (!t || t.getAttribute('aria-busy') !== 'false') return false;
-            const q = new URLSearchParams(t.dataset.query || '');
-            return Object.entries(want).every(([k, v]) => q.get(k) === String(v));
-        }""", arg={k: str(v) for k, v in expected.items()})
+    wait_table(page, "#markets-table", expected)
 
 
 def per_share(value: float | None) -> str:

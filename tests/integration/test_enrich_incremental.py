@@ -150,10 +150,13 @@ def test_an_incremental_enrich_equals_a_full_one(parts, tmp_path):
         report = enrich(store, incremental=True)
         got = enriched(store)
         built = {w for (w,) in store.rows("SELECT wallet FROM enrich_wallets")}
-        # the reasons: a fill or activity loaded now (not a redemption: it makes no activity
-        # row), an activity on the held-back event
+        # the reasons: an activity loaded now (not a redemption: it makes no activity row),
+        # a fill loaded now of a wallet with a conversion (its prices read the fills), an
+        # activity on the held-back event
+        converters = "SELECT wallet FROM activities WHERE kind = 'conversion'"
         reasons = {w for (w,) in store.rows(
-            "SELECT maker FROM fills WHERE loaded_at > now64(3) - INTERVAL 1 HOUR UNION ALL "
+            "SELECT maker FROM fills WHERE loaded_at > now64(3) - INTERVAL 1 HOUR AND maker "
+            f"IN ({converters}) UNION ALL "
             "SELECT wallet FROM activities WHERE inserted_at > now64(3) - INTERVAL 1 HOUR "
             "AND kind != 'redeem' "
             "UNION ALL SELECT wallet FROM activities WHERE lower(condition_id) = {e:String} "
@@ -170,6 +173,14 @@ def test_an_incremental_enrich_equals_a_full_one(parts, tmp_path):
         store.insert("pipeline_state", [(ENRICHED_KEY, covered)], ("key", "value"))
         enrich(store, incremental=True)
         rerun = enriched(store)
+        # the wallets with fills loaded now and no conversion (their activity rows read no
+        # fill), of which some have no reason to be built again
+        fillers = {w for (w,) in store.rows(
+            "SELECT maker FROM fills WHERE loaded_at > now64(3) - INTERVAL 1 HOUR AND maker "
+            f"NOT IN ({converters}) AND maker IN (SELECT wallet FROM activities)")}
+        # nothing new since: no wallet to build again, and the activity rows kept as they are
+        quiet = enrich(store, incremental=True)
+        kept_rows = enriched(store)["activity_rows"]
 
     for table in ENRICHED:
         for run, rows in (("incremental", got), ("rerun", rerun)):
@@ -195,3 +206,7 @@ def test_an_incremental_enrich_equals_a_full_one(parts, tmp_path):
     # the cases that have no reason: the last load's wallet (its fill has its row) and the
     # repriced market's quiet wallets
     assert last_maker not in built and repriced_wallets - reasons
+    assert fillers - reasons  # (built == reasons: none of them was built again)
+    assert quiet.activity_wallets == 0 and kept_rows == expected["activity_rows"]
+    assert "build_activity_rows" not in quiet.step_s
+    assert "kept_activity_rows" not in quiet.step_s

@@ -9,9 +9,10 @@ Each table is rebuilt whole into `<name>_next` and swapped in with EXCHANGE TABL
 never see a half-built table, and a re-run after a catalogue update resolves what was missing.
 An incremental enrich (`polyrank refresh`) appends only the newly loaded fills to `trade_rows`
 (the bulk; a fill's row depends on the fill alone), builds the activity rows again only for
-the wallets with new fills or activities or an activity on a market whose tokens, question or
-neg-risk event changed since the last enrich (`activity_wallets.sql`, against what that
-enrich read of the markets: `enriched_markets`; the others' rows are copied), and rebuilds
+the wallets with new activities, new fills and a conversion (whose prices read them), or an
+activity on a market whose tokens, question or neg-risk event changed since the last enrich
+(`activity_wallets.sql`, against what that enrich read of the markets: `enriched_markets`;
+the others' rows are copied, and with no such wallet the table is kept as it is), and rebuilds
 the small tables: the catalogue's columns live in `trade_tokens`, so a catalogue change
 reaches every fill through it (its tokens are the last enrich's that the trade rows hold and
 the new fills', not read again from every fill).
@@ -128,6 +129,9 @@ def enrich(store: Store, *, list_limit: int = 20, incremental: bool = False) -> 
         store.command("TRUNCATE TABLE enrich_wallets")
         _run(store, ("activity_wallets.sql",), {"loaded_after": after}, report.step_s)
         report.activity_wallets = store.scalar("SELECT count() FROM enrich_wallets")
+        if not report.activity_wallets:
+            # no wallet's activity rows can have changed: the table stays as it is
+            del rebuild["activity_rows"]
         _run(store, TABLES["trade_rows"], {"target": "trade_rows", "loaded_after": after,
                                            "exchanges": list(EXCHANGES), "every_wallet": 0},
              report.step_s)

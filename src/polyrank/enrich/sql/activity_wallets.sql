@@ -1,6 +1,8 @@
 -- The wallets whose activity rows an incremental enrich builds again, into enrich_wallets:
--- those with a fill or an activity the last enrich did not see (a conversion's prices fold
--- the wallet's fills of the tokens it converts), and those with an activity on a market whose
+-- those with an activity the last enrich did not see, those with a conversion and a fill
+-- the last enrich did not see (a conversion's prices fold the wallet's fills of the tokens
+-- it converts; a split's or merge's rows read no fill, so a wallet without conversions is
+-- not built again for its fills), and those with an activity on a market whose
 -- signature (enriched_markets.sql) changed since the last enrich, or is new: a split's or
 -- merge's outcome tokens are its market's, and a conversion's legs are the questions of its
 -- neg-risk event (any market of the event counts, since a new question changes the event's
@@ -37,12 +39,15 @@ WITH
         UNION ALL
         SELECT arrayJoin(changed.2)
     ),
+    -- (of the wallets with a conversion, stored before or now)
     fills_since AS (
         SELECT maker, cityHash64(maker) AS wallet_key, cityHash64(token_id) AS token_key,
                reinterpretAsUInt64(reverse(unhex(substring(id, 3, 16)))) AS tx_key,
                reinterpretAsUInt64(reverse(unhex(substring(
                    splitByChar('_', id)[2], 3, 16)))) AS order_key
-        FROM fills WHERE loaded_at > after
+        FROM fills
+        WHERE loaded_at > after
+              AND maker IN (SELECT wallet FROM activities WHERE kind = 'conversion')
     ),
     -- (redemptions make no activity rows: the metrics read them from activities)
     activities_since AS (

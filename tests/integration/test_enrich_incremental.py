@@ -151,12 +151,14 @@ def test_an_incremental_enrich_equals_a_full_one(parts, tmp_path):
         got = enriched(store)
         built = {w for (w,) in store.rows("SELECT wallet FROM enrich_wallets")}
         # the reasons: an activity loaded now (not a redemption: it makes no activity row),
-        # a fill loaded now of a wallet with a conversion (its prices read the fills), an
-        # activity on the held-back event
-        converters = "SELECT wallet FROM activities WHERE kind = 'conversion'"
+        # a fill loaded now no later than a conversion of its wallet (whose prices read the
+        # fills before it), an activity on the held-back event
+        converts_later = ("(maker, timestamp) IN (SELECT f.maker, f.timestamp FROM fills AS f "
+                          "JOIN activities AS a ON a.wallet = f.maker WHERE a.kind = "
+                          "'conversion' AND f.timestamp <= a.timestamp)")
         reasons = {w for (w,) in store.rows(
-            "SELECT maker FROM fills WHERE loaded_at > now64(3) - INTERVAL 1 HOUR AND maker "
-            f"IN ({converters}) UNION ALL "
+            "SELECT maker FROM fills WHERE loaded_at > now64(3) - INTERVAL 1 HOUR AND "
+            f"{converts_later} UNION ALL "
             "SELECT wallet FROM activities WHERE inserted_at > now64(3) - INTERVAL 1 HOUR "
             "AND kind != 'redeem' "
             "UNION ALL SELECT wallet FROM activities WHERE lower(condition_id) = {e:String} "
@@ -173,11 +175,13 @@ def test_an_incremental_enrich_equals_a_full_one(parts, tmp_path):
         store.insert("pipeline_state", [(ENRICHED_KEY, covered)], ("key", "value"))
         enrich(store, incremental=True)
         rerun = enriched(store)
-        # the wallets with fills loaded now and no conversion (their activity rows read no
-        # fill), of which some have no reason to be built again
+        # the wallets with fills loaded now after each of their conversions, if any (none
+        # changes a conversion's prices), of which some have no reason to be built again
         fillers = {w for (w,) in store.rows(
-            "SELECT maker FROM fills WHERE loaded_at > now64(3) - INTERVAL 1 HOUR AND maker "
-            f"NOT IN ({converters}) AND maker IN (SELECT wallet FROM activities)")}
+            "SELECT maker FROM fills WHERE loaded_at > now64(3) - INTERVAL 1 HOUR AND NOT "
+            f"{converts_later} AND maker IN (SELECT wallet FROM activities)")}
+        converters = {w for (w,) in store.rows(
+            "SELECT DISTINCT wallet FROM activities WHERE kind = 'conversion'")}
         # nothing new since: no wallet to build again, and the activity rows kept as they are
         quiet = enrich(store, incremental=True)
         kept_rows = enriched(store)["activity_rows"]
@@ -206,7 +210,8 @@ def test_an_incremental_enrich_equals_a_full_one(parts, tmp_path):
     # the cases that have no reason: the last load's wallet (its fill has its row) and the
     # repriced market's quiet wallets
     assert last_maker not in built and repriced_wallets - reasons
-    assert fillers - reasons  # (built == reasons: none of them was built again)
+    # (built == reasons: none of them was built again), with and without conversions
+    assert (fillers - reasons) & converters and (fillers - reasons) - converters
     assert quiet.activity_wallets == 0 and kept_rows == expected["activity_rows"]
     assert "build_activity_rows" not in quiet.step_s
     assert "kept_activity_rows" not in quiet.step_s

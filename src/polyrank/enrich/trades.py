@@ -9,8 +9,9 @@ Each table is rebuilt whole into `<name>_next` and swapped in with EXCHANGE TABL
 never see a half-built table, and a re-run after a catalogue update resolves what was missing.
 An incremental enrich (`polyrank refresh`) appends only the newly loaded fills to `trade_rows`
 (the bulk; a fill's row depends on the fill alone), builds the activity rows again only for
-the wallets with new activities, new fills and a conversion (whose prices read them), or an
-activity on a market whose tokens, question or neg-risk event changed since the last enrich
+the wallets with new activities, new fills no later than one of their conversions (whose
+prices read them), or an activity on a market whose tokens, question or neg-risk event
+changed since the last enrich
 (`activity_wallets.sql`, against what that enrich read of the markets: `enriched_markets`;
 the others' rows are copied, and with no such wallet the table is kept as it is), and rebuilds
 the small tables: the catalogue's columns live in `trade_tokens`, so a catalogue change

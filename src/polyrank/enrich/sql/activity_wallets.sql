@@ -1,8 +1,9 @@
 -- The wallets whose activity rows an incremental enrich builds again, into enrich_wallets:
--- those with an activity the last enrich did not see, those with a conversion and a fill
--- the last enrich did not see (a conversion's prices fold the wallet's fills of the tokens
--- it converts; a split's or merge's rows read no fill, so a wallet without conversions is
--- not built again for its fills), and those with an activity on a market whose
+-- those with an activity the last enrich did not see, those with a fill the last enrich did
+-- not see that is no later than one of their conversions (a conversion's prices fold the
+-- wallet's fills of the tokens it converts, in time order, up to the conversion: a fill
+-- after every conversion of its wallet changes none of them, and a split's or merge's rows
+-- read no fill), and those with an activity on a market whose
 -- signature (enriched_markets.sql) changed since the last enrich, or is new: a split's or
 -- merge's outcome tokens are its market's, and a conversion's legs are the questions of its
 -- neg-risk event (any market of the event counts, since a new question changes the event's
@@ -39,15 +40,17 @@ WITH
         UNION ALL
         SELECT arrayJoin(changed.2)
     ),
-    -- (of the wallets with a conversion, stored before or now)
+    -- (the fills no later than their wallet's last conversion, stored before or now; one at
+    -- the same second may come first in the fold's order)
     fills_since AS (
         SELECT maker, cityHash64(maker) AS wallet_key, cityHash64(token_id) AS token_key,
                reinterpretAsUInt64(reverse(unhex(substring(id, 3, 16)))) AS tx_key,
                reinterpretAsUInt64(reverse(unhex(substring(
                    splitByChar('_', id)[2], 3, 16)))) AS order_key
-        FROM fills
-        WHERE loaded_at > after
-              AND maker IN (SELECT wallet FROM activities WHERE kind = 'conversion')
+        FROM fills AS f
+        JOIN (SELECT wallet, max(timestamp) AS last_conversion FROM activities
+              WHERE kind = 'conversion' GROUP BY wallet) AS c ON c.wallet = f.maker
+        WHERE f.loaded_at > after AND f.timestamp <= c.last_conversion
     ),
     -- (redemptions make no activity rows: the metrics read them from activities)
     activities_since AS (

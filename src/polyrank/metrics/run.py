@@ -49,7 +49,8 @@ TAPE_STEPS = ("token_prices.sql", "token_curves.sql")
 #: what the run read, per wallet and token (metrics/incremental.py: a later run compares)
 INPUT_STEPS = ("wallet_inputs.sql", "token_inputs.sql")
 #: local to each wallet but run once over all of them, not slice by slice: what the wallet
-#: steps would otherwise read whole in every slice (the activities, for the redemptions)
+#: steps would otherwise read whole in every slice (the activities, for the redemptions); in
+#: a run that carries over, once over the wallets it computes
 SHARD_STEPS = ("redeemed.sql",)
 WALLET_STEPS = ("positions.sql", "run_tokens.sql", "bets.sql", "run_bets.sql",
                 "risk.sql", "wallet_rows.sql")
@@ -176,10 +177,11 @@ def compute_metrics(store: Store, config: MetricsConfig | None = None, *,
     run_id = new_run_id()
     set_stage(store, "metrics")
     base = base_run(store, config, as_of) if carry else None
-    step_s = run_steps(store, (*TAPE_STEPS, *INPUT_STEPS, *SHARD_STEPS), config, run_id, as_of,
+    step_s = run_steps(store, (*TAPE_STEPS, *INPUT_STEPS), config, run_id, as_of,
                        base_as_of=base.as_of if base else 0)
     if base is None:
         computed, rows, copied, kept, curves = 0, trades, 0, 0, 0
+        step_s |= run_steps(store, SHARD_STEPS, config, run_id, as_of)
         # (a run that may be carried from writes its equity curves down, so that the next
         # run builds only their last days for the wallets it computes again)
         step_s |= run_steps(store, CARRYING_STEPS if carry else WALLET_STEPS, config, run_id,
@@ -189,6 +191,7 @@ def compute_metrics(store: Store, config: MetricsConfig | None = None, *,
         t0 = time.monotonic()
         computed, rows, kept, curves = changed_wallets(store, config, run_id, as_of, base)
         step_s["changed_wallets"] = time.monotonic() - t0
+        step_s |= run_steps(store, SHARD_STEPS, config, run_id, as_of, every_wallet=False)
         t0 = time.monotonic()
         carry_positions(store, run_id, base)
         copied = _positions(store, run_id)

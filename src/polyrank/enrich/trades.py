@@ -11,12 +11,11 @@ An incremental enrich (`polyrank refresh`) appends only the newly loaded fills t
 (the bulk; a fill's row depends on the fill alone), builds the activity rows again only for
 the wallets with new activities, new fills no later than one of their conversions (whose
 prices read them), or an activity on a market whose tokens, question or neg-risk event
-changed since the last enrich
-(`activity_wallets.sql`, against what that enrich read of the markets: `enriched_markets`;
-the others' rows are copied, and with no such wallet the table is kept as it is), and rebuilds
-the small tables: the catalogue's columns live in `trade_tokens`, so a catalogue change
-reaches every fill through it (its tokens are the last enrich's that the trade rows hold and
-the new fills', not read again from every fill).
+changed since the last enrich (`activity_wallets.sql`, against what that enrich read of the
+markets: `enriched_markets`; the others' rows are copied, and with no such wallet the table
+is kept as it is), and rebuilds the small tables: the catalogue's columns live in
+`trade_tokens`, so a catalogue change reaches every fill through it (its tokens are the last
+enrich's that the trade rows hold and the new fills', not read again from every fill).
 """
 
 from __future__ import annotations

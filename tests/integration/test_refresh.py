@@ -408,6 +408,9 @@ def test_a_refresh_within_the_day_computes_only_what_changed(server, world, tmp_
     run = report.metrics
     assert report.ingest.fills_new > 0 and run is not None
     assert run.base_run and 0 < run.computed_wallets < run.wallets
+    # the pipeline's run wrote its equity curves down: the refresh built only the as-of
+    # day's part of some computed wallets' curves
+    assert 0 < run.kept_curves <= run.computed_wallets
     assert (latest["run_id"], latest["base_run"], latest["computed_wallets"]) == (
         run.run_id, run.base_run, run.computed_wallets)  # what `status` and /api/status say
     assert_same(snapshot(refreshed), snapshot(rebuilt))

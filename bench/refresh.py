@@ -191,7 +191,8 @@ def main() -> None:
         run = ref.metrics
         print(f"refresh's metrics run: {run.computed_wallets:,} of {run.wallets:,} wallets "
               "computed" + (f" ({run.copied_positions:,} positions and the fill figures of "
-                            f"{run.copied_fill_figures:,} of them copied, the equity curve's "
+                            f"{run.copied_fill_figures:,} of them copied, of "
+                            f"{run.partly_copied_fill_figures:,} some windows', the equity curve's "
                             f"earlier days of {run.kept_curves:,} kept), the others carried "
                             f"over from {run.base_run}" if run.base_run
                             else " (whole: no run to carry over from)")

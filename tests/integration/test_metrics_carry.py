@@ -60,6 +60,9 @@ COPYING = {"resolution", "a 30-day window's edge", "a bet closing 90 days before
 #: first two, every computed wallet's (nothing else happens in that second)
 KEEPING_FILLS = {"resolution", "a bet closing 90 days before", "two busy hours"}
 ONLY_KEEPING_FILLS = {"resolution", "a bet closing 90 days before"}
+#: moments with wallets computed again for a fill leaving a window (and nothing else): the
+#: fill figures of that window computed again, the other windows' copied
+PARTLY_KEEPING_FILLS = {"a 30-day window's edge", "two busy hours"}
 
 
 @pytest.fixture(scope="module")
@@ -150,6 +153,11 @@ def test_a_carried_run_equals_one_computed_whole(store, moment):
         assert carried.copied_fill_figures < carried.computed_wallets
     if moment in KEEPING_FILLS:
         assert carried.copied_fill_figures > 0
+    assert whole.partly_copied_fill_figures == 0
+    if moment in PARTLY_KEEPING_FILLS:
+        assert carried.partly_copied_fill_figures > 0
+    if moment in ONLY_KEEPING_FILLS:
+        assert carried.partly_copied_fill_figures == 0
     # equity curves: built whole, as the base run was computed whole and so wrote none down
     # (a carrying run does: test_fills_of_an_earlier_day_loaded_late, and the chain below)
     assert whole.kept_curves == carried.kept_curves == 0
@@ -285,6 +293,8 @@ def test_a_run_of_a_later_day_carries_over(store, days, base):
     assert carried.computed_wallets >= whole.wallets == carried.wallets
     assert 0 < carried.computed_positions < carried.copied_positions
     assert 0 < carried.copied_fill_figures < carried.computed_wallets
+    # (fills left the windows: those windows' fill figures computed, the others' copied)
+    assert 0 < carried.partly_copied_fill_figures < carried.computed_wallets
     assert 0 < carried.kept_curves <= carried.computed_wallets
     assert_same_rows(got, want)
 

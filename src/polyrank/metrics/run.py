@@ -98,6 +98,9 @@ class MetricsReport:
     #: of the wallets it computed, those whose fill figures (trades, volume, behaviour) it
     #: copied from `base_run` (their fills and the tokens' catalogue rows unchanged)
     copied_fill_figures: int = 0
+    #: ... and those whose fill figures it copied for some windows, computing the others'
+    #: (a fill of theirs left those windows alone)
+    partly_copied_fill_figures: int = 0
     #: of the wallets it computed, those whose equity curve before the as-of day it took from
     #: `base_run` (their history up to its as-of, and their tokens' curves, unchanged)
     kept_curves: int = 0
@@ -180,7 +183,7 @@ def compute_metrics(store: Store, config: MetricsConfig | None = None, *,
     step_s = run_steps(store, (*TAPE_STEPS, *INPUT_STEPS), config, run_id, as_of,
                        base_as_of=base.as_of if base else 0)
     if base is None:
-        computed, rows, copied, kept, curves = 0, trades, 0, 0, 0
+        computed, rows, copied, kept, partly, curves = 0, trades, 0, 0, 0, 0
         step_s |= run_steps(store, SHARD_STEPS, config, run_id, as_of)
         # (a run that may be carried from writes its equity curves down, so that the next
         # run builds only their last days for the wallets it computes again)
@@ -189,7 +192,8 @@ def compute_metrics(store: Store, config: MetricsConfig | None = None, *,
         folded = _positions(store, run_id)
     else:
         t0 = time.monotonic()
-        computed, rows, kept, curves = changed_wallets(store, config, run_id, as_of, base)
+        computed, rows, kept, partly, curves = changed_wallets(store, config, run_id, as_of,
+                                                               base)
         step_s["changed_wallets"] = time.monotonic() - t0
         step_s |= run_steps(store, SHARD_STEPS, config, run_id, as_of, every_wallet=False)
         t0 = time.monotonic()
@@ -210,7 +214,8 @@ def compute_metrics(store: Store, config: MetricsConfig | None = None, *,
                          seconds=time.monotonic() - started, step_s=step_s, config=config,
                          base=base.run_id if base else "", computed=computed)
     return replace(report, computed_trades=rows, computed_positions=folded,
-                   copied_positions=copied, copied_fill_figures=kept, kept_curves=curves)
+                   copied_positions=copied, copied_fill_figures=kept,
+                   partly_copied_fill_figures=partly, kept_curves=curves)
 
 
 def _positions(store: Store, run_id: str) -> int:

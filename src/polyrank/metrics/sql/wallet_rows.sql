@@ -29,11 +29,29 @@ WITH
     -- ones it computes when it carries the others over (metrics/incremental.py)
     {wallet_lo:UInt64} AS wallet_lo, {wallet_hi:UInt64} AS wallet_hi,
     {every_wallet:UInt8} AS every_wallet,
-    -- of those, the ones whose fill figures it computes; the others' (computed again only
-    -- for a change their fills do not see: run_wallets.fills, changed_wallets.sql) are the
-    -- base run's
-    computed AS (SELECT wallet_key FROM run_wallets WHERE run_id = {run_id:String} AND fills),
-    kept AS (SELECT wallet_key FROM run_wallets WHERE run_id = {run_id:String} AND NOT fills),
+    -- every window, as bits (bit i - 1 for the i-th window)
+    arrayReduce('groupBitOr', arrayMap(i -> bitShiftLeft(toUInt64(1), toUInt8(i - 1)),
+                                       arrayEnumerate(window_days))) AS all_windows,
+    -- of those, the ones whose fill figures it computes, in the windows it computes them
+    -- (run_wallets.fill_windows, changed_wallets.sql: every window but for a fill that left
+    -- some), and the time after which the fills those windows hold are (0: every fill); the
+    -- fill figures of the other windows, and of every window of the other wallets (computed
+    -- again only for a change their fills do not see) are the base run's
+    computed AS (
+        SELECT wallet_key, fill_windows,
+               arrayMin(arrayMap(i -> if(window_days[i] = 0, 0,
+                                         toInt64(as_of) - window_days[i] * 86400),
+                                 arrayFilter(i -> bitTest(fill_windows, i - 1),
+                                             arrayEnumerate(window_days)))) AS since
+        FROM run_wallets
+        WHERE run_id = {run_id:String} AND fill_windows != 0
+              AND wallet_key BETWEEN wallet_lo AND wallet_hi
+    ),
+    kept AS (
+        SELECT wallet_key, fill_windows FROM run_wallets
+        WHERE run_id = {run_id:String} AND fill_windows != all_windows
+              AND wallet_key BETWEEN wallet_lo AND wallet_hi
+    ),
     -- the categories by number (1, 2, ...; 0 is the scope 'all'; metrics/run.py: numbered)
     {categories:Array(String)} AS categories,
     tokens AS (
@@ -41,27 +59,66 @@ WITH
                toUInt8(indexOf(categories, toString(category))) AS category
         FROM trade_tokens
     ),
+    fill_rows AS (
+        -- the fills the fill figures read, each with the windows computed for its wallet:
+        -- in a run computed whole, every fill and every window; else those of the wallets it
+        -- computes, since the earliest window computed
+        SELECT wallet_key, token_key, usdc, ts, role, is_buy, shares, all_windows AS computing
+        FROM trade_rows
+        WHERE every_wallet AND ts <= as_of AND wallet_key BETWEEN wallet_lo AND wallet_hi
+        UNION ALL
+        SELECT r.wallet_key AS wallet_key, r.token_key AS token_key, r.usdc AS usdc, r.ts AS ts,
+               r.role AS role, r.is_buy AS is_buy, r.shares AS shares,
+               c.fill_windows AS computing
+        FROM trade_rows AS r
+        JOIN computed AS c ON c.wallet_key = r.wallet_key
+        WHERE NOT every_wallet AND r.ts <= as_of AND r.ts > c.since
+              AND r.wallet_key BETWEEN wallet_lo AND wallet_hi
+              AND r.wallet_key IN (SELECT wallet_key FROM computed)
+    ),
     scoped_fills AS (
-        -- every fill once per scope ('all' and its category), with the windows that hold it
-        -- as bits (bit i - 1 for the i-th window)
+        -- every fill once per scope ('all' and its category), with the windows computed that
+        -- hold it as bits
         SELECT r.wallet_key AS wallet_key, scope, t.condition_key AS condition_key,
                t.bet_hash AS bet_hash, r.usdc AS usdc, r.ts AS ts, r.role AS role,
                r.is_buy AS is_buy, if(r.shares > 0, r.usdc / r.shares, NULL) AS price,
-               arraySum(arrayMap(i -> if(window_days[i] = 0
-                                         OR r.ts > as_of - window_days[i] * 86400,
-                                         bitShiftLeft(toUInt64(1), i - 1), 0),
-                                 arrayEnumerate(window_days))) AS windows
-        FROM trade_rows AS r
+               r.computing AS computing,
+               bitAnd(r.computing,
+                      arraySum(arrayMap(i -> if(window_days[i] = 0
+                                                OR r.ts > as_of - window_days[i] * 86400,
+                                                bitShiftLeft(toUInt64(1), toUInt8(i - 1)), 0),
+                                        arrayEnumerate(window_days)))) AS windows
+        FROM fill_rows AS r
         JOIN tokens AS t ON t.token_key = r.token_key
         ARRAY JOIN [0, t.category] AS scope
-        WHERE r.ts <= as_of AND r.wallet_key BETWEEN wallet_lo AND wallet_hi
-              AND (every_wallet OR r.wallet_key IN computed)
+    ),
+    base_rows AS (
+        -- the base run's wallet rows of the wallets whose fill figures it copies in some
+        -- windows, with the windows computed
+        SELECT cityHash64(m.wallet) AS wallet_key, m.wallet AS wallet,
+               toUInt8(if(m.category = 'all', 0, indexOf(categories, toString(m.category))))
+                   AS scope,
+               toUInt32(indexOf(window_names, toString(m.window))) AS wi, k.fill_windows AS computing,
+               m.trades AS trades, m.volume_usdc AS volume_usdc,
+               m.markets_traded AS markets_traded, m.active_days AS active_days,
+               m.first_trade_at AS first_trade_at, m.last_trade_at AS last_trade_at,
+               m.passive_share AS passive_share, m.both_sides_share AS both_sides_share,
+               m.median_gap_s AS median_gap_s, m.median_entry AS median_entry,
+               m.market_maker AS market_maker, m.high_frequency AS high_frequency,
+               m.favourite_buyer AS favourite_buyer
+        FROM wallet_metric_rows AS m
+        JOIN kept AS k ON k.wallet_key = cityHash64(m.wallet)
+        WHERE NOT every_wallet
+              AND (m.run_id, cityHash64(m.wallet)) IN (
+                  SELECT source_run, wallet_key FROM run_sources
+                  WHERE run_id = {base_run:String} AND wallet_key BETWEEN wallet_lo AND wallet_hi
+                        AND wallet_key IN (SELECT wallet_key FROM kept))
     ),
     fill_windows AS (
-        -- per window, the fills it holds (each fill once per window that holds it); the gaps
-        -- between fills (§4.8) are those between its fills in time order (a gap counts when
-        -- both fills fall in it)
-        SELECT wallet_key, scope, wi,
+        -- per window computed, the fills it holds (each fill once per window that holds it);
+        -- the gaps between fills (§4.8) are those between its fills in time order (a gap
+        -- counts when both fills fall in it)
+        SELECT wallet_key, scope, wi, any(computing) AS computing,
                count() AS n, sum(usdc) AS volume_micro, uniqExact(condition_key) AS markets,
                uniqExact(intDiv(ts, 86400)) AS days_active, min(ts) AS first_ts,
                max(ts) AS last_ts, countIf(role = 1) AS passive, countIf(role < 2) AS role_known,
@@ -74,11 +131,18 @@ WITH
         FROM scoped_fills
         ARRAY JOIN arrayFilter(i -> bitTest(windows, i - 1), arrayEnumerate(window_days)) AS wi
         GROUP BY wallet_key, scope, wi
+        UNION ALL
+        -- (no window: a wallet's scopes whose windows computed hold no fill, from the base
+        -- run's rows, so that those windows' figures are zeros, not missing)
+        SELECT wallet_key, scope, 0, any(computing), 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0., 0.
+        FROM base_rows
+        WHERE computing != 0
+        GROUP BY wallet_key, scope
     ),
     both_windows AS (
         -- bets in which both outcomes of one condition were bought on one UTC day: counted
         -- in a window when both of that day's buys fall in it (the later of the two sides'
-        -- last buys of the day)
+        -- last buys of the day; the buys before the earliest window computed count in none)
         SELECT wallet_key, scope, wi, count() AS both_bets
         FROM (
             SELECT wallet_key, bet_hash, any(category) AS category, max(both_ts) AS both_ts
@@ -87,11 +151,9 @@ WITH
                        any(t.category) AS category,
                        least(maxIf(r.ts, t.outcome_index = 0),
                              maxIf(r.ts, t.outcome_index = 1)) AS both_ts
-                FROM trade_rows AS r
+                FROM fill_rows AS r
                 JOIN tokens AS t ON t.token_key = r.token_key
-                WHERE r.ts <= as_of AND r.is_buy AND t.condition_id != ''
-                      AND r.wallet_key BETWEEN wallet_lo AND wallet_hi
-                      AND (every_wallet OR r.wallet_key IN computed)
+                WHERE r.is_buy AND t.condition_id != ''
                 GROUP BY wallet_key, bet_hash, t.condition_key, intDiv(r.ts, 86400)
                 HAVING countIf(t.outcome_index = 0) > 0 AND countIf(t.outcome_index = 1) > 0
             )
@@ -105,7 +167,8 @@ WITH
     fill_stats AS (
         SELECT w.wallet AS wallet, f.*
         FROM (
-            SELECT f.wallet_key AS wallet_key, f.scope AS scope, groupArray(f.wi) AS wis,
+            SELECT f.wallet_key AS wallet_key, f.scope AS scope,
+                   any(f.computing) AS computing, groupArray(f.wi) AS wis,
                    groupArray(f.n) AS n, groupArray(f.volume_micro) AS volume_micro,
                    groupArray(f.markets) AS markets, groupArray(f.days_active) AS days_active,
                    groupArray(f.first_ts) AS first_ts, groupArray(f.last_ts) AS last_ts,
@@ -122,8 +185,8 @@ WITH
         JOIN trade_wallets AS w ON w.wallet_key = f.wallet_key
     ),
     fill_figures AS (
-        -- per wallet, scope and window, what its fills say (§4.8's flags included); of the
-        -- wallets whose fill figures the run does not compute, the base run's
+        -- per wallet, scope and window, what its fills say (§4.8's flags included), in the
+        -- windows the run computes; in the others, the base run's
         SELECT wallet_key, wallet, scope, wi, trades, volume_usdc, markets_traded, active_days,
                first_trade_at, last_trade_at, passive_share, both_sides_share, median_gap_s,
                median_entry, market_maker, high_frequency, favourite_buyer
@@ -155,22 +218,15 @@ WITH
                        AND ifNull(median_entry >= {favourite_median_entry:Float64}, 0)
                        AS favourite_buyer
             FROM fill_stats AS f
-            ARRAY JOIN arrayEnumerate(window_days) AS wi
+            ARRAY JOIN arrayFilter(i -> bitTest(f.computing, i - 1),
+                                   arrayEnumerate(window_days)) AS wi
         )
         UNION ALL
-        SELECT cityHash64(wallet) AS wallet_key, wallet,
-               toUInt8(if(category = 'all', 0, indexOf(categories, toString(category))))
-                   AS scope,
-               toUInt32(indexOf(window_names, toString(window))) AS wi, trades, volume_usdc,
-               markets_traded, active_days, first_trade_at, last_trade_at, passive_share,
-               both_sides_share, median_gap_s, median_entry, market_maker, high_frequency,
-               favourite_buyer
-        FROM wallet_metric_rows
-        WHERE NOT every_wallet
-              AND (run_id, cityHash64(wallet)) IN (
-                  SELECT source_run, wallet_key FROM run_sources
-                  WHERE run_id = {base_run:String} AND wallet_key BETWEEN wallet_lo AND wallet_hi
-                        AND wallet_key IN kept)
+        SELECT wallet_key, wallet, scope, wi, trades, volume_usdc, markets_traded, active_days,
+               first_trade_at, last_trade_at, passive_share, both_sides_share, median_gap_s,
+               median_entry, market_maker, high_frequency, favourite_buyer
+        FROM base_rows
+        WHERE NOT bitTest(computing, wi - 1)
     ),
     scoped_bets AS (
         -- the run's bets of the slice, once per scope, by numbers (a bet's category and

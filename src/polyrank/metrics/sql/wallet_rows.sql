@@ -98,7 +98,8 @@ WITH
         SELECT cityHash64(m.wallet) AS wallet_key, m.wallet AS wallet,
                toUInt8(if(m.category = 'all', 0, indexOf(categories, toString(m.category))))
                    AS scope,
-               toUInt32(indexOf(window_names, toString(m.window))) AS wi, k.fill_windows AS computing,
+               toUInt32(indexOf(window_names, toString(m.window))) AS wi,
+               k.fill_windows AS computing,
                m.trades AS trades, m.volume_usdc AS volume_usdc,
                m.markets_traded AS markets_traded, m.active_days AS active_days,
                m.first_trade_at AS first_trade_at, m.last_trade_at AS last_trade_at,

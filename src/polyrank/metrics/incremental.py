@@ -13,8 +13,8 @@ run's as-of changed; of a wallet whose own inputs changed only after it, those t
 since: moved_positions.sql; the others' on changed tokens; the rest are copied first:
 carried_positions.sql) and reading again only the fills whose figures can have changed (a
 wallet computed for a new price or resolution of a token it holds, for a bet of its closing
-out of a window or for a new day has its fill figures copied, one for a fill of its leaving
-some windows those of the other windows: wallet_rows.sql; and a wallet
+out of a window or for a new day has its fill figures copied, and one computed for a fill
+of its that left some windows has the other windows' copied: wallet_rows.sql; and a wallet
 whose history up to the base run's as-of time did not change, nor any curve before the base
 run's day of a token it held, has only its equity curve's days from the base run's day on
 built: risk_curves.sql). The other wallets' positions, bets and wallet rows are not copied:

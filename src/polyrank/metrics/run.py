@@ -98,8 +98,8 @@ class MetricsReport:
     #: of the wallets it computed, those whose fill figures (trades, volume, behaviour) it
     #: copied from `base_run` (their fills and the tokens' catalogue rows unchanged)
     copied_fill_figures: int = 0
-    #: ... and those whose fill figures it copied for some windows, computing the others'
-    #: (a fill of theirs left those windows alone)
+    #: ... and those whose fill figures it copied in some windows and computed in the
+    #: others (the windows a fill of theirs left since `base_run`)
     partly_copied_fill_figures: int = 0
     #: of the wallets it computed, those whose equity curve before the as-of day it took from
     #: `base_run` (their history up to its as-of, and their tokens' curves, unchanged)

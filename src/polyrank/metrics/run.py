@@ -61,6 +61,10 @@ WALLET_STEPS = ("positions.sql", "run_tokens.sql", "bets.sql", "run_bets.sql",
 #: the risk figures folded from them
 CARRYING_STEPS = ("positions.sql", "run_tokens.sql", "bets.sql", "run_bets.sql",
                   "risk_curves.sql", "risk_of_curves.sql", "wallet_rows.sql")
+#: once after a carrying run's wallet steps, over every wallet: the rows of the wallets it
+#: computes for a new price or a new day alone, copied from the base run but for their marks
+#: and risk figures (one read of those rows, not one per slice)
+REMARKED_STEPS = ("remarked_rows.sql",)
 #: a line of a step's SQL replaced by a shared part's text (metrics_sql)
 INCLUDE = re.compile(r"^-- include: (\S+\.sql)$", re.MULTILINE)
 BOARD_STEPS = ("run_sources.sql", "skilled.sql", "specialists.sql")
@@ -209,6 +213,9 @@ def compute_metrics(store: Store, config: MetricsConfig | None = None, *,
                                 slices=wallet_slices(changed.trades, slice_rows),
                                 every_wallet=False,
                                 base=base.run_id, base_as_of=base.as_of)
+        if changed.remarked:
+            step_s |= run_steps(store, REMARKED_STEPS, config, run_id, as_of,
+                                every_wallet=False, base=base.run_id, base_as_of=base.as_of)
         folded = _positions(store, run_id) - copied
         t0 = time.monotonic()
         carry_over(store, run_id, base)

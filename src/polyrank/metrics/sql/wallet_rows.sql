@@ -53,10 +53,10 @@ WITH
               AND (fill_windows != 0 OR bets)
               AND wallet_key BETWEEN wallet_lo AND wallet_hi
     ),
-    -- of those, the ones computed again for a new price or a new day alone (their fill and
-    -- bet figures both copied: run_wallets.bets, changed_wallets.sql): their rows are the
-    -- base run's but for what their positions' marks and their equity curves give (the
-    -- last SELECT's second part); the statement's other parts skip them
+    -- the ones computed again for a new price or a new day alone (their fill and bet figures
+    -- both copied: run_wallets.bets, changed_wallets.sql) are remarked_rows.sql's: this
+    -- statement skips them
+    0 AS of_remarked,
     remarked AS (
         SELECT wallet_key FROM run_wallets
         WHERE run_id = {run_id:String} AND fill_windows = 0 AND NOT bets
@@ -320,29 +320,11 @@ WITH
         FROM scoped_bets
         GROUP BY wallet_key, scope
     ),
-    position_stats AS (
-        SELECT p.wallet_key AS wallet_key, scope, sum(p.realized) AS realized_all,
-               sum(p.unrealized) AS unrealized, countIf(p.unmatched_sell > 0) AS incomplete,
-               sum(p.pnl_polymarket) AS pm, sum(p.pnl_fee_effect) AS fee_effect,
-               sum(p.pnl_unredeemed) AS unredeemed
-        FROM (SELECT * FROM position_rows
-              WHERE run_id = run AND wallet_key BETWEEN wallet_lo AND wallet_hi) AS p
-        JOIN tokens AS t ON t.token_key = p.token_key
-        ARRAY JOIN [0, t.category] AS scope
-        GROUP BY wallet_key, scope
-    ),
     truncated_wallets AS (
         SELECT wallet, argMax(truncated, updated_at) AS truncated
         FROM ingest_wallets GROUP BY wallet
     ),
-    risk_stats AS (
-        -- risk_work's rows of the run, as arrays indexed like the windows
-        SELECT wallet_key, scope,
-               arrayMap(x -> (x.2, x.3, x.4, x.5), arraySort(x -> x.1, groupArray(
-                   (wi, sharpe_daily, sortino_daily, max_drawdown, max_drawdown_pct)))) AS risk
-        FROM risk_work WHERE run_id = run AND wallet_key BETWEEN wallet_lo AND wallet_hi
-        GROUP BY wallet_key, scope
-    ),
+-- include: wallet_stats.sql
     joined AS (
         SELECT f.wallet AS wallet, window_names[f.wi] AS window,
                if(f.scope = 0, 'all', categories[f.scope]) AS category,
@@ -376,28 +358,9 @@ WITH
         FROM fill_figures AS f
         LEFT JOIN bet_stats AS b ON b.wallet_key = f.wallet_key AND b.scope = f.scope
         LEFT JOIN open_stats AS o ON o.wallet_key = f.wallet_key AND o.scope = f.scope
-        LEFT JOIN (SELECT * FROM position_stats
-                   WHERE wallet_key NOT IN (SELECT wallet_key FROM remarked)) AS p
-            ON p.wallet_key = f.wallet_key AND p.scope = f.scope
+        LEFT JOIN position_stats AS p ON p.wallet_key = f.wallet_key AND p.scope = f.scope
         LEFT JOIN truncated_wallets AS t ON t.wallet = f.wallet
-        LEFT JOIN (SELECT * FROM risk_stats
-                   WHERE wallet_key NOT IN (SELECT wallet_key FROM remarked)) AS rk
-            ON rk.wallet_key = f.wallet_key AND rk.scope = f.scope
-    ),
-    remarked_rows AS (
-        -- the base run's rows of the wallets computed for a new price or day alone, with
-        -- their scopes and windows by number
-        SELECT m.*, cityHash64(m.wallet) AS wallet_key,
-               toUInt8(if(m.category = 'all', 0, indexOf(categories, toString(m.category))))
-                   AS scope,
-               toUInt32(indexOf(window_names, toString(m.window))) AS wi,
-               window_days[wi] AS days
-        FROM wallet_metric_rows AS m
-        WHERE NOT every_wallet
-              AND (m.run_id, cityHash64(m.wallet)) IN (
-                  SELECT source_run, wallet_key FROM run_sources
-                  WHERE run_id = {base_run:String} AND wallet_key BETWEEN wallet_lo AND wallet_hi
-                        AND wallet_key IN (SELECT wallet_key FROM remarked))
+        LEFT JOIN risk_stats AS rk ON rk.wallet_key = f.wallet_key AND rk.scope = f.scope
     )
 SELECT * EXCEPT (cbar, decided, z)
 FROM (
@@ -458,26 +421,3 @@ FROM (
         high_frequency, favourite_buyer
     FROM joined
 )
-UNION ALL
--- the wallets computed for a new price or day alone: their base run's rows, with what their
--- positions give (lifetime P&L, incomplete positions) and their risk figures computed as
--- above; nothing else of theirs can differ (changed_wallets.sql)
-SELECT run, m.wallet, m.window, m.category, m.trades, m.volume_usdc, m.markets_traded,
-       m.active_days, m.first_trade_at, m.last_trade_at, m.bets_closed, m.bets_open,
-       m.bets_won, m.bets_lost, m.cost, m.realized_pnl,
-       if(m.days = 0, p.realized_all, NULL), if(m.days = 0, p.unrealized, NULL),
-       if(m.days = 0, p.realized_all + p.unrealized, NULL),
-       if(m.days = 0, p.pm, m.pnl_polymarket), if(m.days = 0, p.fee_effect, m.pnl_fee_effect),
-       if(m.days = 0, p.unredeemed, m.pnl_unredeemed), m.gains, m.losses, m.omega,
-       m.omega_unbounded, m.omega_score, m.win_rate, m.win_rate_lb, m.roi, m.roi_se,
-       m.avg_win, m.avg_loss, m.max_win, m.max_loss, p.incomplete, m.truncated,
-       m.eligibility, m.edge, m.edge_se, m.skill_z, m.edge_lb, m.skill_p,
-       rk.risk[m.wi].1, rk.risk[m.wi].2, rk.risk[m.wi].3, rk.risk[m.wi].4,
-       m.passive_share, m.both_sides_share, m.median_gap_s, m.median_entry, m.market_maker,
-       m.high_frequency, m.favourite_buyer
-FROM remarked_rows AS m
-LEFT JOIN (SELECT * FROM position_stats
-           WHERE wallet_key IN (SELECT wallet_key FROM remarked)) AS p
-    ON p.wallet_key = m.wallet_key AND p.scope = m.scope
-LEFT JOIN (SELECT * FROM risk_stats WHERE wallet_key IN (SELECT wallet_key FROM remarked)) AS rk
-    ON rk.wallet_key = m.wallet_key AND rk.scope = m.scope

@@ -69,8 +69,7 @@ def main() -> None:
                   f"(positions: {carried.computed_positions:,} folded, "
                   f"{carried.copied_positions:,} copied; fill figures of "
                   f"{carried.copied_fill_figures:,} wallets copied, of "
-                  f"{carried.partly_copied_fill_figures:,} some windows'; the rows of "
-                  f"{carried.remarked_wallets:,} copied but for marks and risk; the equity curve's "
+                  f"{carried.partly_copied_fill_figures:,} some windows'; the equity curve's "
                   f"earlier days of {carried.kept_curves:,} kept); same wallet rows: {same}")
             steps = sorted(carried.step_s.items(), key=lambda kv: -kv[1])
             print("  carried steps: " + ", ".join(f"{k} {v:.2f}" for k, v in steps))

@@ -192,10 +192,8 @@ def main() -> None:
         print(f"refresh's metrics run: {run.computed_wallets:,} of {run.wallets:,} wallets "
               "computed" + (f" ({run.copied_positions:,} positions and the fill figures of "
                             f"{run.copied_fill_figures:,} of them copied, of "
-                            f"{run.partly_copied_fill_figures:,} some windows', the rows of "
-                            f"{run.remarked_wallets:,} copied but for marks and risk, the "
-                            f"equity curve's earlier days of {run.kept_curves:,} kept), the "
-                            "others carried "
+                            f"{run.partly_copied_fill_figures:,} some windows', the equity curve's "
+                            f"earlier days of {run.kept_curves:,} kept), the others carried "
                             f"over from {run.base_run}" if run.base_run
                             else " (whole: no run to carry over from)")
               + f"; {run.compacted_rows:,} rows no kept run reads dropped (compaction)")

@@ -63,10 +63,6 @@ ONLY_KEEPING_FILLS = {"resolution", "a bet closing 90 days before"}
 #: moments with wallets computed again for a fill leaving a window (and nothing else): the
 #: fill figures of that window computed again, the other windows' copied
 PARTLY_KEEPING_FILLS = {"a 30-day window's edge", "two busy hours"}
-#: moments with a fill, and so wallets computed again for a new price of a token they hold
-#: alone (not a resolution, no fill or bet of theirs, nothing leaving a window): their rows
-#: copied but for their marks and risk figures; in the others, none is
-REMARKING = {"first fill", "two busy hours"}
 
 
 @pytest.fixture(scope="module")
@@ -162,11 +158,6 @@ def test_a_carried_run_equals_one_computed_whole(store, moment):
         assert carried.partly_copied_fill_figures > 0
     if moment in ONLY_KEEPING_FILLS:
         assert carried.partly_copied_fill_figures == 0
-    assert whole.remarked_wallets == 0
-    if moment in REMARKING:
-        assert 0 < carried.remarked_wallets <= carried.copied_fill_figures
-    else:
-        assert carried.remarked_wallets == 0
     # equity curves: built whole, as the base run was computed whole and so wrote none down
     # (a carrying run does: test_fills_of_an_earlier_day_loaded_late, and the chain below)
     assert whole.kept_curves == carried.kept_curves == 0
@@ -304,8 +295,6 @@ def test_a_run_of_a_later_day_carries_over(store, days, base):
     assert 0 < carried.copied_fill_figures < carried.computed_wallets
     # (fills left the windows: those windows' fill figures computed, the others' copied)
     assert 0 < carried.partly_copied_fill_figures < carried.computed_wallets
-    # (most for the new day alone: their rows copied but for their marks and risk figures)
-    assert 0 < carried.remarked_wallets < carried.copied_fill_figures
     assert 0 < carried.kept_curves <= carried.computed_wallets
     assert_same_rows(got, want)
 

@@ -14,9 +14,7 @@ since: moved_positions.sql; the others' on changed tokens; the rest are copied f
 carried_positions.sql) and reading again only the fills whose figures can have changed (a
 wallet computed for a new price or resolution of a token it holds, for a bet of its closing
 out of a window or for a new day has its fill figures copied, and one computed for a fill
-of its that left some windows has the other windows' copied: wallet_rows.sql; one computed
-only for a new price or a new day has its bet figures copied too, and so all its rows but
-for what its positions' marks and its equity curve give; and a wallet
+of its that left some windows has the other windows' copied: wallet_rows.sql; and a wallet
 whose history up to the base run's as-of time did not change, nor any curve before the base
 run's day of a token it held, has only its equity curve's days from the base run's day on
 built: risk_curves.sql). The other wallets' positions, bets and wallet rows are not copied:
@@ -45,23 +43,6 @@ SQL = "polyrank.metrics.sql"
 #: are not copied (run_sources.sql)
 CARRIED = (("run_tokens", "token_key", "run_tokens"),
            ("run_bets", "bet_hash", "run_bets"))
-
-
-@dataclass(frozen=True)
-class Changed:
-    """The wallets a carrying run computes (changed_wallets)."""
-
-    wallets: int
-    #: their trade rows up to the as-of time
-    trades: int
-    #: of them, those whose fill figures it copies in every window, and in some windows only
-    copied_fill_figures: int
-    partly_copied_fill_figures: int
-    #: those whose rows it copies but for their marks and risk figures (their fill and bet
-    #: figures copied: a new price or a new day alone)
-    remarked: int
-    #: those whose equity curve's days before the as-of day it takes from the base run
-    kept_curves: int
 
 
 @dataclass(frozen=True)
@@ -104,28 +85,29 @@ def base_run(store: Store, config: MetricsConfig, as_of: int) -> Base | None:
 
 
 def changed_wallets(store: Store, config: MetricsConfig, run_id: str, as_of: int,
-                    base: Base) -> Changed:
+                    base: Base) -> tuple[int, int, int, int, int]:
     """Record the tokens whose inputs changed (run_changed_tokens) and the wallets the run
     computes (run_wallets, each whole or only its positions on those tokens and those that
     moved since the base run: run_moved_positions, with its fill
-    figures computed or copied, window by window, its bet figures computed or copied, its
-    equity curve before the as-of day built or the base run's); returns how many of each."""
+    figures computed or copied, window by window, its equity curve before the as-of day built
+    or the base run's); returns how many wallets, their trade rows up to the as-of time, and
+    how many of them have their fill figures copied, those of some windows only, and their
+    curve's earlier days."""
     params = {"run_id": run_id, "as_of": as_of, "base_run": base.run_id,
               "base_as_of": base.as_of, "window_days": config.window_days}
     for step in ("changed_tokens.sql", "changed_wallets.sql", "moved_positions.sql"):
         sql = load_sql(SQL, step)
         store.command(sql, {k: v for k, v in params.items() if "{" + k + ":" in sql})
     every = (1 << len(config.window_days)) - 1
-    wallets, kept, partly, remarked = store.rows(
-        "SELECT count(), countIf(fill_windows = 0), countIf(fill_windows NOT IN (0, {e:UInt64})), "
-        "countIf(fill_windows = 0 AND NOT bets) FROM run_wallets WHERE run_id = {r:String}",
-        {"r": run_id, "e": every})[0]
+    wallets, kept, partly = store.rows(
+        "SELECT count(), countIf(fill_windows = 0), countIf(fill_windows NOT IN (0, {e:UInt64})) "
+        "FROM run_wallets WHERE run_id = {r:String}", {"r": run_id, "e": every})[0]
     past = store.scalar(load_sql(SQL, "kept_curves.sql"), {"run_id": run_id,
                                                            "base_run": base.run_id})
     rows = store.scalar("SELECT count() FROM trade_rows WHERE ts <= {as_of:UInt32} AND "
                         "wallet_key IN (SELECT wallet_key FROM run_wallets "
                         "WHERE run_id = {r:String})", {"r": run_id, "as_of": as_of})
-    return Changed(int(wallets), int(rows), int(kept), int(partly), int(remarked), int(past))
+    return int(wallets), int(rows), int(kept), int(partly), int(past)
 
 
 def carry_positions(store: Store, run_id: str, base: Base) -> None:

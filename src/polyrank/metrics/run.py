@@ -16,7 +16,6 @@ from polyrank.errors import PolyrankError
 from polyrank.metrics.compaction import compact
 from polyrank.metrics.config import MetricsConfig
 from polyrank.metrics.incremental import (
-    Changed,
     base_run,
     carry_over,
     carry_positions,
@@ -61,10 +60,6 @@ WALLET_STEPS = ("positions.sql", "run_tokens.sql", "bets.sql", "run_bets.sql",
 #: the risk figures folded from them
 CARRYING_STEPS = ("positions.sql", "run_tokens.sql", "bets.sql", "run_bets.sql",
                   "risk_curves.sql", "risk_of_curves.sql", "wallet_rows.sql")
-#: once after a carrying run's wallet steps, over every wallet: the rows of the wallets it
-#: computes for a new price or a new day alone, copied from the base run but for their marks
-#: and risk figures (one read of those rows, not one per slice)
-REMARKED_STEPS = ("remarked_rows.sql",)
 #: a line of a step's SQL replaced by a shared part's text (metrics_sql)
 INCLUDE = re.compile(r"^-- include: (\S+\.sql)$", re.MULTILINE)
 BOARD_STEPS = ("run_sources.sql", "skilled.sql", "specialists.sql")
@@ -106,10 +101,6 @@ class MetricsReport:
     #: ... and those whose fill figures it copied in some windows and computed in the
     #: others (the windows a fill of theirs left since `base_run`)
     partly_copied_fill_figures: int = 0
-    #: ... and those whose rows it copied from `base_run` but for the figures their
-    #: positions' marks and their equity curve give (their fill and bet figures copied: a
-    #: new price of a token they hold or a new day alone)
-    remarked_wallets: int = 0
     #: of the wallets it computed, those whose equity curve before the as-of day it took from
     #: `base_run` (their history up to its as-of, and their tokens' curves, unchanged)
     kept_curves: int = 0
@@ -192,7 +183,7 @@ def compute_metrics(store: Store, config: MetricsConfig | None = None, *,
     step_s = run_steps(store, (*TAPE_STEPS, *INPUT_STEPS), config, run_id, as_of,
                        base_as_of=base.as_of if base else 0)
     if base is None:
-        changed, copied = Changed(0, trades, 0, 0, 0, 0), 0
+        computed, rows, copied, kept, partly, curves = 0, trades, 0, 0, 0, 0
         step_s |= run_steps(store, SHARD_STEPS, config, run_id, as_of)
         # (a run that may be carried from writes its equity curves down, so that the next
         # run builds only their last days for the wallets it computes again)
@@ -201,21 +192,18 @@ def compute_metrics(store: Store, config: MetricsConfig | None = None, *,
         folded = _positions(store, run_id)
     else:
         t0 = time.monotonic()
-        changed = changed_wallets(store, config, run_id, as_of, base)
+        computed, rows, kept, partly, curves = changed_wallets(store, config, run_id, as_of,
+                                                               base)
         step_s["changed_wallets"] = time.monotonic() - t0
         step_s |= run_steps(store, SHARD_STEPS, config, run_id, as_of, every_wallet=False)
         t0 = time.monotonic()
         carry_positions(store, run_id, base)
         copied = _positions(store, run_id)
         step_s["carried_positions"] = time.monotonic() - t0
-        if changed.wallets:
+        if computed:
             step_s |= run_steps(store, CARRYING_STEPS, config, run_id, as_of,
-                                slices=wallet_slices(changed.trades, slice_rows),
-                                every_wallet=False,
+                                slices=wallet_slices(rows, slice_rows), every_wallet=False,
                                 base=base.run_id, base_as_of=base.as_of)
-        if changed.remarked:
-            step_s |= run_steps(store, REMARKED_STEPS, config, run_id, as_of,
-                                every_wallet=False, base=base.run_id, base_as_of=base.as_of)
         folded = _positions(store, run_id) - copied
         t0 = time.monotonic()
         carry_over(store, run_id, base)
@@ -224,11 +212,10 @@ def compute_metrics(store: Store, config: MetricsConfig | None = None, *,
                         base=base.run_id if base else "")
     report = publish_run(store, run_id, as_of, inputs=inputs, started_at=started_at,
                          seconds=time.monotonic() - started, step_s=step_s, config=config,
-                         base=base.run_id if base else "", computed=changed.wallets)
-    return replace(report, computed_trades=changed.trades, computed_positions=folded,
-                   copied_positions=copied, copied_fill_figures=changed.copied_fill_figures,
-                   partly_copied_fill_figures=changed.partly_copied_fill_figures,
-                   remarked_wallets=changed.remarked, kept_curves=changed.kept_curves)
+                         base=base.run_id if base else "", computed=computed)
+    return replace(report, computed_trades=rows, computed_positions=folded,
+                   copied_positions=copied, copied_fill_figures=kept,
+                   partly_copied_fill_figures=partly, kept_curves=curves)
 
 
 def _positions(store: Store, run_id: str) -> int:

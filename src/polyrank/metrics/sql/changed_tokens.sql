@@ -6,11 +6,8 @@
 -- base run's as-of day (token_curves.sql) changed too, or their catalogue row (which of their
 -- holders' scopes they count in): their holders' equity curves are built whole
 -- (risk_curves.sql; else only their days from that day on). A token only one run has a
--- curve for changed before the day if that curve has days then. `bets` when what but its
--- prices changed (its catalogue row or resolution: token_inputs.settled), or only one run
--- has it: its holders' closed bets can differ, so their bet figures are computed again
--- (else only their positions' marks and equity curves change: wallet_rows.sql).
-INSERT INTO run_changed_tokens (run_id, token_key, catalogue, past, bets)
+-- curve for changed before the day if that curve has days then.
+INSERT INTO run_changed_tokens (run_id, token_key, catalogue, past)
 WITH
     intDiv({base_as_of:UInt32}, 86400) AS base_day,
     curves AS (
@@ -25,10 +22,9 @@ WITH
         )
         GROUP BY token_key
     )
-SELECT {run_id:String}, i.token_key, i.catalogue, i.catalogue OR c.past, i.bets
+SELECT {run_id:String}, i.token_key, i.catalogue, i.catalogue OR c.past
 FROM (
-    SELECT token_key, count() = 1 OR min(catalogue) != max(catalogue) AS catalogue,
-           count() = 1 OR min(settled) != max(settled) AS bets
+    SELECT token_key, count() = 1 OR min(catalogue) != max(catalogue) AS catalogue
     FROM token_inputs
     WHERE run_id IN ({run_id:String}, {base_run:String})
     GROUP BY token_key

@@ -25,13 +25,8 @@
 -- `fill_windows`: the windows whose fill figures are computed, as bits (bit i - 1 for the
 -- i-th window): every one for a change of its own inputs or a catalogue row, those a fill
 -- left for a window's edge, none for the rest.
--- `bets`: its bet figures are computed again: for a change of its own inputs, of a token's
--- catalogue row or resolution (run_changed_tokens.bets), or a bet closing out of a window;
--- not for a new price or a new day, which change only its open positions' marks and its
--- equity curve (with its fill figures copied too, its rows are the base run's but for the
--- figures those give: wallet_rows.sql).
 -- Everything else a wallet's rows read is the same for both runs, so its rows are too.
-INSERT INTO run_wallets (run_id, wallet_key, whole, fill_windows, past, bets)
+INSERT INTO run_wallets (run_id, wallet_key, whole, fill_windows, past)
 WITH
     {as_of:UInt32} AS as_of,
     {base_as_of:UInt32} AS base_as_of,
@@ -42,22 +37,20 @@ WITH
     -- where the base run read each wallet's positions and bets (run_sources.sql)
     base_rows AS (SELECT source_run, wallet_key FROM run_sources
                   WHERE run_id = {base_run:String})
-SELECT {run_id:String}, wallet_key, max(whole), groupBitOr(fill_windows), min(past),
-       max(bets)
+SELECT {run_id:String}, wallet_key, max(whole), groupBitOr(fill_windows), min(past)
 FROM (
     SELECT wallet_key, NOT past AS whole, all_windows AS fill_windows,
            countIf(run_id = {base_run:String}) = 1
                AND anyIf(prefix, run_id = {run_id:String})
-                   = anyIf(digest, run_id = {base_run:String}) AS past,
-           1 AS bets
+                   = anyIf(digest, run_id = {base_run:String}) AS past
     FROM wallet_inputs
     WHERE run_id IN ({run_id:String}, {base_run:String})
     GROUP BY wallet_key
     HAVING count() = 1 OR min(digest) != max(digest)
     UNION ALL
-    SELECT p.wallet_key, 0, if(t.catalogue, all_windows, 0), NOT t.past, t.bets
+    SELECT p.wallet_key, 0, if(t.catalogue, all_windows, 0), NOT t.past
     FROM position_rows AS p
-    JOIN (SELECT token_key, catalogue, past, bets FROM run_changed_tokens
+    JOIN (SELECT token_key, catalogue, past FROM run_changed_tokens
           WHERE run_id = {run_id:String}) AS t ON t.token_key = p.token_key
     WHERE (p.run_id, p.wallet_key) IN base_rows
     UNION ALL
@@ -66,18 +59,18 @@ FROM (
                i -> if(window_days[i] > 0 AND ts > base_as_of - window_days[i] * 86400
                        AND ts <= as_of - window_days[i] * 86400,
                        bitShiftLeft(toUInt64(1), toUInt8(i - 1)), toUInt64(0)),
-               arrayEnumerate(window_days))), 1, 0
+               arrayEnumerate(window_days))), 1
     FROM trade_rows
     WHERE ts <= as_of
           AND arrayExists(d -> ts > base_as_of - d * 86400 AND ts <= as_of - d * 86400, windows)
     UNION ALL
-    SELECT wallet_key, 0, 0, 1, 1
+    SELECT wallet_key, 0, 0, 1
     FROM bet_rows
     WHERE (run_id, wallet_key) IN base_rows AND closed
           AND arrayExists(d -> ifNull(closed_ts, 0) > base_as_of - d * 86400
                                AND ifNull(closed_ts, 0) <= as_of - d * 86400, windows)
     UNION ALL
-    SELECT wallet_key, 0, 0, 1, 0
+    SELECT wallet_key, 0, 0, 1
     FROM base_rows
     WHERE intDiv(base_as_of, 86400) < intDiv(as_of, 86400)
 )

@@ -50,16 +50,6 @@ WITH
     kept AS (
         SELECT wallet_key, fill_windows FROM run_wallets
         WHERE run_id = {run_id:String} AND fill_windows != all_windows
-              AND (fill_windows != 0 OR bets)
-              AND wallet_key BETWEEN wallet_lo AND wallet_hi
-    ),
-    -- the ones computed again for a new price or a new day alone (their fill and bet figures
-    -- both copied: run_wallets.bets, changed_wallets.sql) are remarked_rows.sql's: this
-    -- statement skips them
-    0 AS of_remarked,
-    remarked AS (
-        SELECT wallet_key FROM run_wallets
-        WHERE run_id = {run_id:String} AND fill_windows = 0 AND NOT bets
               AND wallet_key BETWEEN wallet_lo AND wallet_hi
     ),
     -- the categories by number (1, 2, ...; 0 is the scope 'all'; metrics/run.py: numbered)
@@ -247,8 +237,7 @@ WITH
                b.pnl_fee_effect AS pnl_fee_effect, b.pnl_unredeemed AS pnl_unredeemed,
                b.shares_bought AS shares_bought, k.event AS event
         FROM (SELECT * FROM bet_rows
-              WHERE run_id = run AND wallet_key BETWEEN wallet_lo AND wallet_hi
-                    AND wallet_key NOT IN (SELECT wallet_key FROM remarked)) AS b
+              WHERE run_id = run AND wallet_key BETWEEN wallet_lo AND wallet_hi) AS b
         JOIN (SELECT bet_hash, toUInt8(indexOf(categories, toString(category))) AS category,
                      cityHash64(event_id) AS event
               FROM run_bets WHERE run_id = run) AS k ON k.bet_hash = b.bet_hash
@@ -320,11 +309,29 @@ WITH
         FROM scoped_bets
         GROUP BY wallet_key, scope
     ),
+    position_stats AS (
+        SELECT p.wallet_key AS wallet_key, scope, sum(p.realized) AS realized_all,
+               sum(p.unrealized) AS unrealized, countIf(p.unmatched_sell > 0) AS incomplete,
+               sum(p.pnl_polymarket) AS pm, sum(p.pnl_fee_effect) AS fee_effect,
+               sum(p.pnl_unredeemed) AS unredeemed
+        FROM (SELECT * FROM position_rows
+              WHERE run_id = run AND wallet_key BETWEEN wallet_lo AND wallet_hi) AS p
+        JOIN tokens AS t ON t.token_key = p.token_key
+        ARRAY JOIN [0, t.category] AS scope
+        GROUP BY wallet_key, scope
+    ),
     truncated_wallets AS (
         SELECT wallet, argMax(truncated, updated_at) AS truncated
         FROM ingest_wallets GROUP BY wallet
     ),
--- include: wallet_stats.sql
+    risk_stats AS (
+        -- risk_work's rows of the run, as arrays indexed like the windows
+        SELECT wallet_key, scope,
+               arrayMap(x -> (x.2, x.3, x.4, x.5), arraySort(x -> x.1, groupArray(
+                   (wi, sharpe_daily, sortino_daily, max_drawdown, max_drawdown_pct)))) AS risk
+        FROM risk_work WHERE run_id = run AND wallet_key BETWEEN wallet_lo AND wallet_hi
+        GROUP BY wallet_key, scope
+    ),
     joined AS (
         SELECT f.wallet AS wallet, window_names[f.wi] AS window,
                if(f.scope = 0, 'all', categories[f.scope]) AS category,

@@ -147,17 +147,65 @@
                   OR p.day < base_day AND p.next_day >= base_day AND p.held > 0
         )
     ),
+    -- per wallet, its changes merged twice: by (category, day), E's change and the cash
+    -- moved per category and day (`by_key`); then those by day, the same over every
+    -- category (the scope 'all'). Each merge sorts the (key, change, cash) triples once by
+    -- key (a permutation and gathers by index through lambdas took ~15% longer); sums are
+    -- whole micro-USDC, so exact in any order. No row per change and no hash table of days:
+    -- a wallet's changes are a few arrays. In steps, each handing the next only what it
+    -- reads: an alias read by several expressions of one SELECT is analysed once per read,
+    -- and in one SELECT these took ~70 ms more to analyse and plan, in every slice and
+    -- refresh round.
+    sorted_changes AS (
+        SELECT wallet_key,
+               arraySort(x -> x.1, arrayZip(groupArrayArray(keys), groupArrayArray(rs),
+                                            groupArrayArray(cs))) AS sorted
+        FROM position_changes
+        GROUP BY wallet_key
+    ),
+    key_ends AS (
+        -- by category and day: a key's sum is the running sum at its last change less the
+        -- one before it
+        SELECT wallet_key, sorted.1 AS sk,
+               arrayMap((k, next) -> k != next, sk,
+                        arrayPushBack(arrayPopFront(sk), toUInt64(0))) AS k_last,
+               arrayFilter((k, l) -> l, sk, k_last) AS by_key,
+               arrayFilter((x, l) -> l, arrayCumSum(sorted.2), k_last) AS kr,
+               arrayFilter((x, l) -> l, arrayCumSum(sorted.3), k_last) AS kc
+        FROM sorted_changes
+    ),
+    key_sums AS (
+        SELECT wallet_key, by_key,
+               arrayMap(k -> toUInt32(bitAnd(k, 4294967295)), by_key) AS key_days,
+               arrayMap((x, before) -> x - before, kr,
+                        arrayPushFront(arrayPopBack(kr), toInt64(0))) AS key_changes,
+               arrayMap((x, before) -> x - before, kc,
+                        arrayPushFront(arrayPopBack(kc), toInt64(0))) AS key_cash
+        FROM key_ends
+    ),
+    day_ends AS (
+        -- by day: the same from the categories' sums
+        SELECT wallet_key, by_key, key_days, key_changes, key_cash, by_day.1 AS sd,
+               arrayMap((d, next) -> d != next, sd,
+                        arrayPushBack(arrayPopFront(sd), toUInt32(4294967295))) AS d_last,
+               arrayFilter((x, l) -> l, arrayCumSum(by_day.2), d_last) AS dr,
+               arrayFilter((x, l) -> l, arrayCumSum(by_day.3), d_last) AS dc
+        FROM (
+            SELECT *, arraySort(x -> x.1, arrayZip(key_days, key_changes, key_cash)) AS by_day
+            FROM key_sums
+        )
+    ),
     merged AS (
-        -- per wallet, its changes merged twice: by (category, day), E's change and the cash
-        -- moved per category and day (`by_key`); then those by day, the same over every
-        -- category (the scope 'all'). Each merge sorts the (key, change, cash) triples once by
-        -- key (a permutation and gathers by index through lambdas took ~15% longer); sums are
-        -- whole micro-USDC, so exact in any order. No row per change and
-        -- no hash table of days: a wallet's changes are a few arrays. In layers, each
-        -- handing the next only what it reads: an alias used in several expressions of one
-        -- SELECT is analysed once per use, so in one layer these took ~70 ms to analyse and
-        -- plan, in every slice and refresh round.
-        SELECT wallet_key, days, changes, cash,
+        -- one array of days, changes and cash: the scope 'all' first, then each category's
+        -- in category order
+        SELECT wallet_key,
+               arrayConcat(arrayFilter((d, l) -> l, sd, d_last), key_days) AS days,
+               arrayConcat(arrayMap((x, before) -> x - before, dr,
+                                    arrayPushFront(arrayPopBack(dr), toInt64(0))),
+                           key_changes) AS changes,
+               arrayConcat(arrayMap((x, before) -> x - before, dc,
+                                    arrayPushFront(arrayPopBack(dc), toInt64(0))),
+                           key_cash) AS cash,
                -- the scopes' parts of them: (scope, offset, length)
                length(dr) AS n_all,
                arrayMap(k -> toUInt8(bitShiftRight(k, 32)), by_key) AS cats,
@@ -167,64 +215,7 @@
                    arrayMap((s, e) -> (cats[s], toUInt64(n_all + s), toUInt64(e - s)), starts,
                             arrayPushBack(arrayPopFront(starts), length(by_key) + 1)),
                    (toUInt8(0), toUInt64(1), toUInt64(n_all))) AS scopes
-        FROM (
-            -- by day: the same from the categories' sums; one array of days, changes and
-            -- cash: the scope 'all' first, then each category's in category order
-            SELECT wallet_key, by_key, dr,
-                   arrayConcat(arrayFilter((d, l) -> l, sd, d_last), key_days) AS days,
-                   arrayConcat(arrayMap((x, before) -> x - before, dr,
-                                        arrayPushFront(arrayPopBack(dr), toInt64(0))),
-                               key_changes) AS changes,
-                   arrayConcat(arrayMap((x, before) -> x - before, dc,
-                                        arrayPushFront(arrayPopBack(dc), toInt64(0))),
-                               key_cash) AS cash
-            FROM (
-                SELECT wallet_key, by_key, key_days, key_changes, key_cash, by_day.1 AS sd,
-                       arrayMap((d, next) -> d != next, sd,
-                                arrayPushBack(arrayPopFront(sd), toUInt32(4294967295)))
-                           AS d_last,
-                       arrayFilter((x, l) -> l, arrayCumSum(by_day.2), d_last) AS dr,
-                       arrayFilter((x, l) -> l, arrayCumSum(by_day.3), d_last) AS dc
-                FROM (
-                    SELECT wallet_key, by_key, key_days, key_changes, key_cash,
-                           arraySort(x -> x.1, arrayZip(key_days, key_changes, key_cash))
-                               AS by_day
-                    FROM (
-                        -- by category and day: a key's sum is the running sum at its last
-                        -- change less the one before it
-                        SELECT wallet_key, by_key,
-                               arrayMap(k -> toUInt32(bitAnd(k, 4294967295)), by_key)
-                                   AS key_days,
-                               arrayMap((x, before) -> x - before, kr,
-                                        arrayPushFront(arrayPopBack(kr), toInt64(0)))
-                                   AS key_changes,
-                               arrayMap((x, before) -> x - before, kc,
-                                        arrayPushFront(arrayPopBack(kc), toInt64(0)))
-                                   AS key_cash
-                        FROM (
-                            SELECT wallet_key, sorted.1 AS sk,
-                                   arrayMap((k, next) -> k != next, sk,
-                                            arrayPushBack(arrayPopFront(sk), toUInt64(0)))
-                                       AS k_last,
-                                   arrayFilter((k, l) -> l, sk, k_last) AS by_key,
-                                   arrayFilter((x, l) -> l, arrayCumSum(sorted.2), k_last)
-                                       AS kr,
-                                   arrayFilter((x, l) -> l, arrayCumSum(sorted.3), k_last)
-                                       AS kc
-                            FROM (
-                                SELECT wallet_key,
-                                       arraySort(x -> x.1,
-                                                 arrayZip(groupArrayArray(keys),
-                                                          groupArrayArray(rs),
-                                                          groupArrayArray(cs))) AS sorted
-                                FROM position_changes
-                                GROUP BY wallet_key
-                            )
-                        )
-                    )
-                )
-            )
-        )
+        FROM day_ends
     ),
     built AS (
         -- the curves built here: per wallet and scope, its change days in order, and E's

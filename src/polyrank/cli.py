@@ -191,7 +191,8 @@ def status(
 def serve(
     ctx: typer.Context,
     host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
-    port: Annotated[int, typer.Option(help="Port to listen on; 0 picks a free one.")] = 8000,
+    port: Annotated[int, typer.Option(help="Port to listen on; 0 picks a free one.",
+                                     min=0, max=65535)] = 8000,
     run_pipeline: Annotated[bool, typer.Option(
         "--pipeline", help="Also run the pipeline (catalogue sync, ingest, enrich, metrics) "
                            "inside the server process, over --wallets or else the store's "

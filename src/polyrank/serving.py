@@ -5,6 +5,7 @@ embedded store (which only it may open) and serve the page that shows the loadin
 from __future__ import annotations
 
 import logging
+import socket
 import threading
 import time
 from pathlib import Path
@@ -30,8 +31,8 @@ class ApiServer:
         config = uvicorn.Config(self.app, host=host, port=port, log_level="warning",
                                 lifespan="off")
         self._server = uvicorn.Server(config)
-        self._thread = threading.Thread(target=self._server.run, name="polyrank-api",
-                                        daemon=True)
+        self._thread = threading.Thread(target=self._serve, name="polyrank-api", daemon=True)
+        self._socket: socket.socket | None = None
         self.host, self.port = host, port
 
     @property
@@ -42,15 +43,18 @@ class ApiServer:
         """Listen, waiting until the socket is bound; a started server is returned as is."""
         if self._thread.is_alive():
             return self
+        self._socket = listening_socket(self.host, self.port)
+        self.port = self._socket.getsockname()[1]
         self._thread.start()
         deadline = time.monotonic() + timeout_s
         while not self._server.started:
             if not self._thread.is_alive() or time.monotonic() > deadline:
-                raise PolyrankError(f"the API server could not listen on {self.url} "
-                                    "(port in use?)")
+                raise PolyrankError(f"the API server did not start on {self.url}")
             time.sleep(0.02)
-        self.port = self._server.servers[0].sockets[0].getsockname()[1]
         return self
+
+    def _serve(self) -> None:
+        self._server.run(sockets=[self._socket])
 
     def data_changed(self) -> None:
         """A pipeline of this process finished: the cached answers are checked against the
@@ -72,9 +76,35 @@ class ApiServer:
         self._server.should_exit = True
         if self._thread.is_alive():
             self._thread.join(10)
+        if self._socket is not None:
+            self._socket.close()
 
     def __enter__(self) -> ApiServer:
         return self.start()
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
+
+
+def listening_socket(host: str, port: int) -> socket.socket:
+    """A TCP socket bound to (host, port), made here rather than in the server's thread so
+    that an address that cannot be had says why (in use, not an address of this machine,
+    not a port) to the caller."""
+    def refused(reason: object) -> PolyrankError:
+        return PolyrankError(f"the API server cannot listen on {host}:{port}: {reason}")
+
+    if not 0 <= port <= 65535:  # getaddrinfo would take 99999 for 34463
+        raise refused("a port is 0 (any free one) to 65535")
+    try:
+        family, kind, proto, _, address = socket.getaddrinfo(
+            host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)[0]
+        sock = socket.socket(family, kind, proto)
+    except OSError as e:
+        raise refused(e.strerror or e) from None
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind(address)
+    except OSError as e:
+        sock.close()
+        raise refused(e.strerror or e) from None
+    return sock

@@ -46,3 +46,24 @@ def test_generate_then_serve_with_faults_then_stop(tmp_path):
             raise AssertionError("expected HTTP 429")
         except urllib.error.HTTPError as exc:
             assert exc.code == 429 and int(exc.headers["Retry-After"]) > 0
+
+
+def test_serve_on_a_port_another_process_holds_says_so(tmp_path):
+    """The replay on a held port exits 1 with the address and the reason, not a traceback."""
+    import socket
+    import subprocess
+    import sys
+
+    world = tmp_path / "world"
+    assert CliRunner().invoke(app, ["world", "generate", "--out", str(world), "--wallets",
+                                    "50", "--markets", "10"]).exit_code == 0
+    with socket.socket() as holder:
+        holder.bind(("127.0.0.1", 0))
+        holder.listen()
+        held = holder.getsockname()[1]
+        done = subprocess.run([sys.executable, "-m", "polyrank.sim", "replay", "serve",
+                               str(world), "--port", str(held)],
+                              capture_output=True, text=True, timeout=120)
+    assert done.returncode == 1, done.stderr
+    assert f"the replay cannot listen on 127.0.0.1:{held}" in done.stderr, done.stderr
+    assert "address already in use" in done.stderr and "Traceback" not in done.stderr

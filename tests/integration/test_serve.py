@@ -11,6 +11,8 @@ import time
 import urllib.error
 import urllib.request
 
+import pytest
+
 from polyrank.sim.replay import FaultConfig, ReplayServer
 from polyrank.sim.world import WorldParams, generate_world
 
@@ -86,3 +88,36 @@ def test_serve_pipeline_without_wallets_loads_the_registry_or_says_it_is_empty(t
     alone = subprocess.run([*base, "--wallets", str(tmp_path / "w.txt")], capture_output=True,
                            text=True, timeout=120)
     assert alone.returncode == 1 and "--wallets goes with --pipeline" in alone.stderr
+
+
+def test_an_address_that_cannot_be_had_says_why(tmp_path):
+    """`serve` on a port another process holds, on a host that is no address of this machine
+    or on a port out of range exits with one line that says which and why — no traceback, and
+    never a server on another port (the resolver would take 99999 for 34463)."""
+    import socket
+
+    holder = socket.socket()
+    holder.bind(("127.0.0.1", 0))
+    holder.listen()
+    held = holder.getsockname()[1]
+    base = [sys.executable, "-m", "polyrank.cli", "serve", "--store",
+            f"chdb://{tmp_path / 'store'}", "--runtime-dir", str(tmp_path / "rt")]
+    try:
+        for args, said, code in (
+                (["--port", str(held)], f"cannot listen on 127.0.0.1:{held}: Address already "
+                                        "in use", 1),
+                (["--host", "10.255.255.1", "--port", "0"], "Cannot assign requested address",
+                 1),
+                (["--port", "99999"], "less than or equal to 65535", 2)):
+            done = subprocess.run([*base, *args], capture_output=True, text=True, timeout=120)
+            assert done.returncode == code, done.stderr
+            assert said in " ".join(done.stderr.split()), done.stderr
+            assert "Traceback" not in done.stderr and "serving" not in done.stderr
+    finally:
+        holder.close()
+    from polyrank.errors import PolyrankError
+    from polyrank.serving import listening_socket
+
+    for port in (99999, -1):
+        with pytest.raises(PolyrankError, match=r"a port is 0 \(any free one\) to 65535"):
+            listening_socket("127.0.0.1", port)

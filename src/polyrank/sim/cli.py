@@ -75,7 +75,8 @@ def replay_serve(
         help="A world folder (polyrank-sim world generate).")],
     host: Annotated[str, typer.Option(help="Address to listen on (loopback by default).")
                     ] = "127.0.0.1",
-    port: Annotated[int, typer.Option(help="Port; 0 picks a free one.")] = 8765,
+    port: Annotated[int, typer.Option(help="Port; 0 picks a free one.", min=0, max=65535)
+                ] = 8765,
     port_file: Annotated[Path | None, typer.Option(
         help="Write the bound port to this file once listening.")] = None,
     fault_seed: Annotated[int, typer.Option(help=fault_option_help("fault_seed"))] = 0,
@@ -133,7 +134,7 @@ def replay_serve(
                          timeout_rate=timeout_rate, latency_ms=latency_ms,
                          latency_jitter_ms=latency_jitter_ms, malformed_rate=malformed_rate,
                          truncate_rate=truncate_rate, drop_rate=drop_rate)
-    err.print(f"replay: serving {world_dir} on http://{host}:{port} (Ctrl-C stops)")
+    err.print(f"replay: reading {world_dir}, then serving it on {host} (Ctrl-C stops)")
     serve(world_dir, host=host, port=port, faults=faults, port_file=port_file, clock=start,
           speed=speed, limits=limits)
 
@@ -154,8 +155,8 @@ def demo(
     serve: Annotated[bool, typer.Option(
         help="Serve the web page and API from the start, and after the leaderboard is "
              "printed until Ctrl-C.")] = True,
-    port: Annotated[int, typer.Option(help="Port of the page and API; 0 picks a free one.")
-                    ] = DEMO_PORT,
+    port: Annotated[int, typer.Option(help="Port of the page and API; 0 picks a free one.",
+                                     min=0, max=65535)] = DEMO_PORT,
 ) -> None:
     """Run the offline demo end to end and serve its leaderboard.
 

@@ -25,6 +25,7 @@ from pathlib import Path
 
 from aiohttp import web
 
+from polyrank.errors import PolyrankError
 from polyrank.sim.replay import chain, data_api, gamma, goldsky
 from polyrank.sim.replay.clock import ReplayClock, parse_time
 from polyrank.sim.replay.faults import (
@@ -265,7 +266,12 @@ def serve(world_dir: Path | str, host: str = DEFAULT_HOST, port: int = DEFAULT_P
         runner = _runner(build_app(state), limits)
         await runner.setup()
         site = web.TCPSite(runner, host, port)
-        await site.start()
+        try:
+            await site.start()
+        except OSError as e:
+            await runner.cleanup()
+            raise PolyrankError(f"the replay cannot listen on {host}:{port}: "
+                                f"{e.strerror or e}") from None
         bound = site._server.sockets[0].getsockname()[1]
         if port_file:
             _write_port_file(Path(port_file), bound)

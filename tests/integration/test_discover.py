@@ -126,7 +126,9 @@ def test_front_door_and_cli_filters_limit_and_bad_input(world, tmp_path):
         settings = settings_for(server.url, dsn, tmp_path / "rt")
         with polyrank.open(settings=settings) as pr:
             report = pr.discover(since="2025-09-01", until="2025-09-08", limit=3)
-            with pytest.raises(InvalidArgument):
+            with pytest.raises(InvalidArgument, match=r"the period is empty: it starts "
+                               r"2025-09-08 00:00:00 UTC, no earlier than it ends "
+                               r"\(2025-09-01 00:00:00 UTC\)"):
                 pr.discover(since="2025-09-08", until="2025-09-01")
         assert report.selected == sorted(want, key=lambda w: (-want[w][0], w))[:3]
         result = CliRunner().invoke(app, [

@@ -26,6 +26,7 @@ import asyncio
 import logging
 import time
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -138,7 +139,11 @@ class DiscoverReport:
 def day_range(since: int, until: int) -> list[int]:
     """The starts of the UTC days covering [since, until)."""
     if until <= since:
-        raise InvalidArgument("until", f"the period is empty: since {since} >= until {until}")
+        def utc(ts: int) -> str:
+            return datetime.fromtimestamp(ts, UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
+
+        raise InvalidArgument("until", f"the period is empty: it starts {utc(since)}, no "
+                                       f"earlier than it ends ({utc(until)})")
     return list(range(since - since % DAY, until, DAY))
 
 

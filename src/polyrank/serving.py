@@ -49,6 +49,7 @@ class ApiServer:
         deadline = time.monotonic() + timeout_s
         while not self._server.started:
             if not self._thread.is_alive() or time.monotonic() > deadline:
+                self.stop()
                 raise PolyrankError(f"the API server did not start on {self.url}")
             time.sleep(0.02)
         return self

@@ -374,8 +374,17 @@ def test_wallet_page_metrics_positions_trades_and_chart(server, page):
     wallet = next(r for r in api["rows"] if r["specialist_in"])
     page.goto(server.url + "/")
     wait_board(page, category="all")
-    page.click(f'tr[data-wallet="{wallet["wallet"]}"] a.addr')
-    page.wait_for_url(f"**/wallet/{wallet['wallet']}")
+    link = f'tr[data-wallet="{wallet["wallet"]}"] a.addr'
+    page.click(link)
+    try:
+        page.wait_for_url(f"**/wallet/{wallet['wallet']}")
+    except PlaywrightTimeout:
+        # (seen once under a loaded CI run: the click left the page at /; say what it showed)
+        raise AssertionError(
+            f"the click on {link} did not open the wallet page: at {page.url}, the link "
+            f"{'is' if page.locator(link).count() else 'is no longer'} on the page; the "
+            "page's last API requests:\n  " + "\n  ".join(NETWORK.get(page, [])[-12:])
+        ) from None
     expect(page.locator("#wallet-address")).to_have_text(wallet["wallet"])
 
     info = server.get(f"/api/wallets/{wallet['wallet']}")

@@ -26,7 +26,6 @@ import asyncio
 import logging
 import time
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -44,7 +43,7 @@ from polyrank.discover.registry import (
     insert,
 )
 from polyrank.discover.tape import Tape, makers
-from polyrank.discover.trades import sweep_trades
+from polyrank.discover.trades import sweep_trades, when_utc
 from polyrank.errors import InvalidArgument
 from polyrank.ingest.options import DEFAULT_RPC_LIMIT
 from polyrank.progress import NullProgress, Progress
@@ -139,11 +138,8 @@ class DiscoverReport:
 def day_range(since: int, until: int) -> list[int]:
     """The starts of the UTC days covering [since, until)."""
     if until <= since:
-        def utc(ts: int) -> str:
-            return datetime.fromtimestamp(ts, UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
-
-        raise InvalidArgument("until", f"the period is empty: it starts {utc(since)}, no "
-                                       f"earlier than it ends ({utc(until)})")
+        raise InvalidArgument("until", f"the period is empty: it starts {when_utc(since)}, "
+                                       f"no earlier than it ends ({when_utc(until)})")
     return list(range(since - since % DAY, until, DAY))
 
 

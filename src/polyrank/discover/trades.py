@@ -148,11 +148,12 @@ async def sweep_trades(api: DataApi, store: Store, days: Sequence[int], *, page:
         report.reached = sweep.reached
         report.capped.append(f"offset {offset}")
         log.warning("discover: trades: the offset cap (%d) stopped the sweep at %s; the "
-                    "period before it was not read", max_offset, _when(sweep.reached))
+                    "period before it was not read", max_offset, when_utc(sweep.reached))
     return report
 
 
-def _when(ts: int | None) -> str:
+def when_utc(ts: int | None) -> str:
+    """Unix seconds as a UTC time for a message (None: the start of what was asked)."""
     if ts is None:
         return "the start"
     return datetime.fromtimestamp(ts, UTC).strftime("%Y-%m-%d %H:%M:%S UTC")

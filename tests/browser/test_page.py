@@ -600,6 +600,31 @@ def utc(ts: int) -> str:
     return time.strftime("%Y-%m-%d %H:%M", time.gmtime(ts)) + " UTC"
 
 
+def test_the_page_stays_put_when_the_header_line_completes(server, page):
+    """The header's line grows once /api/status answers (how long ago, loaded up to), after
+    the board is shown: the board must not move under the pointer then. Before the line had a
+    row of its own, it wrapped and pushed the board 36 px down, and a click aimed at a row's
+    address landed beside it (a lost click in a loaded CI run)."""
+    server.wait_ready()
+    held = []
+    # the status answer waits until the board is shown and measured
+    page.route("**/api/status", lambda route: held.append(route))
+    page.goto(server.url + "/")
+    wait_board(page, window="lifetime", category="all")
+    age = page.locator('#asof [data-part="age"]')
+    deadline = time.monotonic() + TIMEOUT_MS / 1000
+    while not held and time.monotonic() < deadline:
+        page.wait_for_timeout(50)
+    assert held, "the page did not ask /api/status for the header's line"
+    expect(age).to_have_count(0)
+    top = "() => document.querySelector('#leaderboard').getBoundingClientRect().top"
+    before = page.evaluate(top)
+    for route in held:
+        route.continue_()
+    expect(age).to_have_text(re.compile(r"^computed .+ ago$"))
+    assert page.evaluate(top) == pytest.approx(before, abs=0.5)
+
+
 def test_the_header_says_how_fresh_the_data_is(server, page):
     """data as of <the run's as-of> · computed <age> ago · wallets loaded up to <the least
     loaded_to>, from /api/status's freshness of the run shown."""

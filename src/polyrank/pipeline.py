@@ -53,12 +53,12 @@ async def run_pipeline_async(settings: Settings, store: Store, wallets: tuple[st
     if ingest.failed:
         log.warning("%d wallet(s) failed to load; metrics are computed without them "
                     "(run the pipeline again to retry them first)", len(ingest.failed))
-    report.enrich = await asyncio.to_thread(enrich, store)
+    report.enrich = await asyncio.to_thread(enrich, store, progress=progress)
     # (carrying: a run again over a store that has one computes only what changed, and a run
     # computed whole writes its equity curves down, so a refresh after it keeps them)
     report.metrics = await asyncio.to_thread(compute_metrics, store, config, as_of=as_of,
                                              slice_rows=settings.metrics_slice_rows,
-                                             carry=True)
+                                             carry=True, progress=progress)
     return report
 
 

@@ -39,6 +39,8 @@ class _NullTask:
 class NullProgress:
     """Reports nothing: the default for library calls and tests."""
 
+    TASK = _NullTask()  # a task that reports nothing, for code that takes a task
+
     @contextmanager
     def task(self, name: str, total: int | None = None) -> Iterator[Task]:
         yield _NullTask()
@@ -70,8 +72,8 @@ class _LogTask:
         if self.total:
             pct = 100.0 * self.done / self.total
             eta = (self.total - self.done) / rate if rate > 0 else 0.0
-            log.info("%s: %d/%d (%.1f%%) %.1f/s, ETA %.0f s", self.name, self.done, self.total,
-                     pct, rate, eta)
+            log.info("%s: %d/%d (%.1f%%) %.1f/s, ETA %.0f s%s", self.name, self.done,
+                     self.total, pct, rate, eta, f" ({self.note})" if self.note else "")
         elif self.done:
             log.info("%s: %d %.1f/s %s", self.name, self.done, rate, self.note)
 
@@ -141,6 +143,25 @@ class RichProgress:
             if self._open == 0:
                 self._bar.stop()
                 self._bar = None
+
+
+class Steps:
+    """A job of SQL statements on one task: `plan(n)` adds n statements to its total as they
+    become known (a metrics run knows its slices only once it knows which wallets it
+    computes), `step(note)` shows the statement that runs and counts it once it is done."""
+
+    def __init__(self, task: Task, name: str) -> None:
+        self.task, self.name, self.total = task, name, 0
+
+    def plan(self, n: int) -> None:
+        self.total += n
+        self.task.update(total=self.total)
+
+    @contextmanager
+    def step(self, note: str) -> Iterator[None]:
+        self.task.update(note=f"{self.name}: {note}")
+        yield
+        self.task.advance()
 
 
 def default_progress() -> Progress:

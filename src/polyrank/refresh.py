@@ -94,11 +94,11 @@ async def refresh_async(settings: Settings, store: Store, options: IngestOptions
     else:
         # rows deleted (a V2 era moved from the Data API to the chain) leave the appended
         # enriched fills: rebuilt whole then
-        report.enrich = await asyncio.to_thread(enrich, store,
+        report.enrich = await asyncio.to_thread(enrich, store, progress=progress,
                                                 incremental=not ingest.replaced)
         report.metrics = await asyncio.to_thread(compute_metrics, store, config,
                                                  slice_rows=settings.metrics_slice_rows,
-                                                 carry=True)
+                                                 carry=True, progress=progress)
     report.seconds = time.monotonic() - started
     return report
 

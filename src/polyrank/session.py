@@ -186,7 +186,7 @@ class Polyrank:
         stored fill; lists the fills whose token is still unknown."""
         from polyrank.enrich.trades import enrich
 
-        return enrich(self.store)
+        return enrich(self.store, progress=self.progress)
 
     def compute_metrics(self, *, as_of: int | str | dt.datetime | None = None,
                         config: MetricsConfig | None = None,
@@ -201,7 +201,8 @@ class Polyrank:
 
         with self._writing():
             return compute_metrics(self.store, config, as_of=unix_time(as_of),
-                                   slice_rows=self.settings.metrics_slice_rows, carry=carry)
+                                   slice_rows=self.settings.metrics_slice_rows, carry=carry,
+                                   progress=self.progress)
 
     async def run_pipeline_async(self, wallets: Wallets | None = None, *,
                                  options: IngestOptions | None = None, sync: bool = True,

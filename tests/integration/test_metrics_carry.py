@@ -10,6 +10,8 @@ read kept); a run with other settings computes every wallet."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import asdict
 
 import pytest
@@ -17,7 +19,17 @@ import pytest
 from polyrank.enrich.trades import enrich
 from polyrank.metrics import compaction
 from polyrank.metrics.config import MetricsConfig
-from polyrank.metrics.run import SOURCED, MetricsReport, compute_metrics
+from polyrank.metrics.run import (
+    BOARD_STEPS,
+    INPUT_STEPS,
+    SHARD_STEPS,
+    SOURCED,
+    TAPE_STEPS,
+    WALLET_STEPS,
+    MetricsReport,
+    compute_metrics,
+    wallet_slices,
+)
 from polyrank.results import markets as market_pages
 from polyrank.results import wallets as wallet_pages
 from polyrank.store import Store
@@ -409,6 +421,76 @@ def test_rows_no_kept_run_reads_are_compacted_away(store, monkeypatch):
                 for t, keys in TABLES.items()}
         assert page_differences(pages(s, sampled), shown) == []
     assert_same_rows(got, want)
+
+
+class Recorded:
+    """A progress collector that keeps, per task, its last total, every note it was given
+    and how far it advanced."""
+
+    def __init__(self) -> None:
+        self.tasks: dict[str, Recorded.Task] = {}
+
+    class Task:
+        def __init__(self, total: int | None) -> None:
+            self.total, self.notes, self.done = total, [], 0
+
+        def advance(self, n: int = 1) -> None:
+            self.done += n
+
+        def update(self, *, total: int | None = None, note: str | None = None) -> None:
+            if total is not None:
+                self.total = total
+            if note is not None:
+                self.notes.append(note)
+
+    @contextmanager
+    def task(self, name: str, total: int | None = None) -> Iterator[Recorded.Task]:
+        assert name not in self.tasks, name
+        self.tasks[name] = Recorded.Task(total)
+        yield self.tasks[name]
+
+
+def test_a_run_and_an_enrich_show_each_statement_as_it_runs(store):
+    """With `progress`, a metrics run is one task whose total is every statement it runs,
+    each named as it starts (the wallet steps with their slice) and counted once done: a run
+    computed whole in slices, and one carrying over that computes some wallets. The enrich,
+    a rebuild and an incremental one, likewise."""
+    with Store.open(store) as s:
+        a1, a2 = around(s, "two busy hours")
+        shown = Recorded()
+        whole = compute_metrics(s, as_of=a1, slice_rows=SLICE_ROWS, progress=shown)
+        task = shown.tasks["metrics"]
+        n = len(wallet_slices(whole.trades, SLICE_ROWS))
+        assert n > 1
+        assert task.done == task.total == len(task.notes)
+        steps = [f"metrics: {step.removesuffix('.sql')}" for step in WALLET_STEPS]
+        assert task.notes == (
+            [f"metrics: {step.removesuffix('.sql')}" for step in (*TAPE_STEPS, *INPUT_STEPS,
+                                                                 *SHARD_STEPS)]
+            + [f"{step} (slice {i} of {n})" for i in range(1, n + 1) for step in steps]
+            + [f"metrics: {step.removesuffix('.sql')}" for step in BOARD_STEPS]
+            + ["metrics: publish"])
+
+        shown = Recorded()
+        carried = compute_metrics(s, as_of=a2, slice_rows=SLICE_ROWS, carry=True,
+                                  progress=shown)
+        task = shown.tasks["metrics"]
+        assert carried.base_run == whole.run_id and carried.computed_wallets > 0
+        assert task.done == task.total == len(task.notes)
+        assert {"metrics: changed_wallets", "metrics: carried_positions",
+                "metrics: carry_over", "metrics: publish"} <= set(task.notes)
+        assert any(note.startswith("metrics: risk_curves") for note in task.notes)
+
+        for incremental in (False, True):
+            shown = Recorded()
+            enrich(s, incremental=incremental, progress=shown)
+            task = shown.tasks["enrich"]
+            assert task.done == task.total == len(task.notes)
+            assert task.notes[0] == "enrich: enriched_markets"
+            assert task.notes[-2:] == ["enrich: swap", "enrich: report"]
+            assert ("enrich: activity_wallets" in task.notes) == incremental
+        # (the module's other tests read the readable run: a whole one as of the present)
+        compute_metrics(s, slice_rows=SLICE_ROWS)
 
 
 def pages_wallets(s: Store, run_id: str) -> list[str]:

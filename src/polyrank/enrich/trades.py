@@ -22,9 +22,11 @@ from __future__ import annotations
 
 import logging
 import time
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 
 from polyrank.categories import PRIORITY as CATEGORY_PRIORITY
+from polyrank.progress import NullProgress, Progress, Steps
 from polyrank.stages import STAGE_SQL, set_stage
 from polyrank.store import Store, load_sql
 from polyrank.store.dsn import StoreTarget
@@ -67,14 +69,16 @@ def _next_table(store: Store, table: str) -> str:
 
 
 def _run(store: Store, sql_files: tuple[str, ...], params: dict,
-         step_s: dict[str, float] | None = None) -> None:
-    """Run the .sql files in order; their seconds are added to `step_s` by file name."""
+         step_s: dict[str, float] | None = None, shown: Steps | None = None) -> None:
+    """Run the .sql files in order; their seconds are added to `step_s` by file name, and
+    each is shown as it runs (`shown`: the enrich's progress, which planned them)."""
     for sql_file in sql_files:
         t0 = time.monotonic()
         sql = load_sql(SQL, sql_file)
-        store.command(sql, {k: v for k, v in params.items() if "{" + k + ":" in sql})
+        name = sql_file.removesuffix(".sql")
+        with shown.step(name) if shown else nullcontext():
+            store.command(sql, {k: v for k, v in params.items() if "{" + k + ":" in sql})
         if step_s is not None:
-            name = sql_file.removesuffix(".sql")
             step_s[name] = step_s.get(name, 0.0) + time.monotonic() - t0
 
 
@@ -107,11 +111,17 @@ class EnrichReport:
     step_s: dict[str, float] = field(default_factory=dict)
 
 
-def enrich(store: Store, *, list_limit: int = 20, incremental: bool = False) -> EnrichReport:
+def enrich(store: Store, *, list_limit: int = 20, incremental: bool = False,
+           progress: Progress | None = None) -> EnrichReport:
     """Rebuild the enriched tables; `incremental` (with a previous enrich to build on) appends
     to `trade_rows` only the fills loaded since that enrich, builds the activity rows of the
     wallets that changed since then (keeping the others') and rebuilds the small tables
-    (tokens, wallets)."""
+    (tokens, wallets). `progress` shows the statement that runs."""
+    with (progress or NullProgress()).task("enrich") as task:
+        return _enrich(store, list_limit, incremental, Steps(task, "enrich"))
+
+
+def _enrich(store: Store, list_limit: int, incremental: bool, shown: Steps) -> EnrichReport:
     started = time.monotonic()
     set_stage(store, "enrich")
     report = EnrichReport()
@@ -122,42 +132,51 @@ def enrich(store: Store, *, list_limit: int = 20, incremental: bool = False) -> 
     # what this enrich reads of the markets, taken before it reads them (activity_wallets.sql
     # compares it with the last enrich's; it replaces that one at the end)
     _next_table(store, MARKETS)
-    _run(store, ("enriched_markets.sql",), {"target": f"{MARKETS}_next"}, report.step_s)
+    # (the statements known so far; the tables' are planned once it is known which ones an
+    # incremental enrich builds again)
+    shown.plan(1 + (2 if after is not None else 0))
+    _run(store, ("enriched_markets.sql",), {"target": f"{MARKETS}_next"}, report.step_s,
+         shown)
     if after is not None:
         del rebuild["trade_rows"]
         # (before the append: a fill without a row yet is new)
         store.command("TRUNCATE TABLE enrich_wallets")
-        _run(store, ("activity_wallets.sql",), {"loaded_after": after}, report.step_s)
+        _run(store, ("activity_wallets.sql",), {"loaded_after": after}, report.step_s, shown)
         report.activity_wallets = store.scalar("SELECT count() FROM enrich_wallets")
         if not report.activity_wallets:
             # no wallet's activity rows can have changed: the table stays as it is
             del rebuild["activity_rows"]
         _run(store, TABLES["trade_rows"], {"target": "trade_rows", "loaded_after": after,
                                            "exchanges": list(EXCHANGES), "every_wallet": 0},
-             report.step_s)
+             report.step_s, shown)
     trades = "trade_rows" if after is not None else "trade_rows_next"
-    for table, sql_files in rebuild.items():
+    kept = ("kept_activity_rows.sql",) if after is not None else ()
+    built = {table: (*(kept if table == "activity_rows" else ()), *sql_files)
+             for table, sql_files in rebuild.items()}
+    shown.plan(sum(map(len, built.values())) + 2)   # and the swap, the report
+    for table, sql_files in built.items():
         nxt = _next_table(store, table)
-        if table == "activity_rows" and after is not None:
-            sql_files = ("kept_activity_rows.sql", *sql_files)
         # (loaded_after: the rebuild's build_trade_rows takes every fill; an incremental
         # enrich's build_trade_tokens, the tokens of the fills loaded since the last enrich)
         _run(store, sql_files, {"target": nxt, "trades": trades,
                                 "loaded_after": EPOCH if after is None else after,
                                 "priority": list(CATEGORY_PRIORITY),
                                 "exchanges": list(EXCHANGES),
-                                "every_wallet": int(after is None)}, report.step_s)
-    for table in (*rebuild, MARKETS):
-        store.command("EXCHANGE TABLES {t:Identifier} AND {n:Identifier}",
-                      {"t": table, "n": f"{table}_next"})
-        store.command("DROP TABLE {n:Identifier}", {"n": f"{table}_next"})
-    store.insert("pipeline_state", [(ENRICHED_KEY, str(fills_to))], ("key", "value"))
+                                "every_wallet": int(after is None)}, report.step_s, shown)
+    with shown.step("swap"):
+        for table in (*rebuild, MARKETS):
+            store.command("EXCHANGE TABLES {t:Identifier} AND {n:Identifier}",
+                          {"t": table, "n": f"{table}_next"})
+            store.command("DROP TABLE {n:Identifier}", {"n": f"{table}_next"})
+        store.insert("pipeline_state", [(ENRICHED_KEY, str(fills_to))], ("key", "value"))
     t0 = time.monotonic()
-    report.trades = store.scalar("SELECT count() FROM trade_rows")
-    report.unresolved_fills, report.unresolved_tokens = store.rows(
-        "SELECT count(), uniqExact(token_key) FROM trade_rows WHERE token_key IN "
-        "(SELECT token_key FROM trade_tokens WHERE condition_id = '')")[0]
-    report.top_unresolved = store.rows(load_sql(SQL, "unresolved.sql"), {"limit": list_limit})
+    with shown.step("report"):
+        report.trades = store.scalar("SELECT count() FROM trade_rows")
+        report.unresolved_fills, report.unresolved_tokens = store.rows(
+            "SELECT count(), uniqExact(token_key) FROM trade_rows WHERE token_key IN "
+            "(SELECT token_key FROM trade_tokens WHERE condition_id = '')")[0]
+        report.top_unresolved = store.rows(load_sql(SQL, "unresolved.sql"),
+                                           {"limit": list_limit})
     report.step_s["report"] = time.monotonic() - t0
     set_stage(store, "enriched")
     report.seconds = time.monotonic() - started

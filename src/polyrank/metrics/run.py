@@ -22,6 +22,7 @@ from polyrank.metrics.incremental import (
     changed_wallets,
     config_key,
 )
+from polyrank.progress import NullProgress, Progress, Steps
 from polyrank.settings import DEFAULT_METRICS_SLICE_ROWS
 from polyrank.stages import STAGE_SQL, set_stage
 from polyrank.store import Store, load_sql
@@ -164,13 +165,20 @@ def up_to_date(store: Store, config: MetricsConfig | None = None) -> bool:
 
 def compute_metrics(store: Store, config: MetricsConfig | None = None, *,
                     as_of: int | None = None, slice_rows: int = DEFAULT_METRICS_SLICE_ROWS,
-                    carry: bool = False) -> MetricsReport:
+                    carry: bool = False, progress: Progress | None = None) -> MetricsReport:
     """A new metrics run as of `as_of` (default: the data's present), made readable once
     complete. `carry`: compute only the wallets whose figures can differ from the readable
     run's and carry the others' rows over, when that run allows it (metrics/incremental.py);
     the result is the same. A run with `carry` computed whole (no run to carry over from)
-    writes its wallets' equity curves down for the runs that will carry over from it."""
-    config = config or MetricsConfig()
+    writes its wallets' equity curves down for the runs that will carry over from it.
+    `progress` shows the step that runs (one task, a statement or a step at a time)."""
+    with (progress or NullProgress()).task("metrics") as task:
+        return _compute(store, config or MetricsConfig(), as_of, slice_rows, carry,
+                        Steps(task, "metrics"))
+
+
+def _compute(store: Store, config: MetricsConfig, as_of: int | None, slice_rows: int,
+             carry: bool, shown: Steps) -> MetricsReport:
     started_at, started = datetime.now(UTC), time.monotonic()
     trades = store.scalar("SELECT count() FROM trade_rows")
     if not trades:
@@ -180,39 +188,50 @@ def compute_metrics(store: Store, config: MetricsConfig | None = None, *,
     run_id = new_run_id()
     set_stage(store, "metrics")
     base = base_run(store, config, as_of) if carry else None
-    step_s = run_steps(store, (*TAPE_STEPS, *INPUT_STEPS), config, run_id, as_of,
-                       base_as_of=base.as_of if base else 0)
+    # (the statements known so far: a carrying run plans its wallet steps' slices once it
+    # knows how many fills the wallets it computes hold)
+    tape = (*TAPE_STEPS, *INPUT_STEPS)
+    shown.plan(len(tape) + len(SHARD_STEPS) + len(BOARD_STEPS) + 1
+               + (3 if base else 0))   # changed_wallets, carried_positions, carry_over
+    step_s = run_steps(store, tape, config, run_id, as_of,
+                       base_as_of=base.as_of if base else 0, shown=shown)
     if base is None:
         computed, rows, copied, kept, partly, curves = 0, trades, 0, 0, 0, 0
-        step_s |= run_steps(store, SHARD_STEPS, config, run_id, as_of)
+        step_s |= run_steps(store, SHARD_STEPS, config, run_id, as_of, shown=shown)
         # (a run that may be carried from writes its equity curves down, so that the next
         # run builds only their last days for the wallets it computes again)
         step_s |= run_steps(store, CARRYING_STEPS if carry else WALLET_STEPS, config, run_id,
-                            as_of, slices=wallet_slices(trades, slice_rows))
+                            as_of, slices=wallet_slices(trades, slice_rows), shown=shown)
         folded = _positions(store, run_id)
     else:
         t0 = time.monotonic()
-        computed, rows, kept, partly, curves = changed_wallets(store, config, run_id, as_of,
-                                                               base)
+        with shown.step("changed_wallets"):
+            computed, rows, kept, partly, curves = changed_wallets(store, config, run_id,
+                                                                   as_of, base)
         step_s["changed_wallets"] = time.monotonic() - t0
-        step_s |= run_steps(store, SHARD_STEPS, config, run_id, as_of, every_wallet=False)
+        step_s |= run_steps(store, SHARD_STEPS, config, run_id, as_of, every_wallet=False,
+                            shown=shown)
         t0 = time.monotonic()
-        carry_positions(store, run_id, base)
-        copied = _positions(store, run_id)
+        with shown.step("carried_positions"):
+            carry_positions(store, run_id, base)
+            copied = _positions(store, run_id)
         step_s["carried_positions"] = time.monotonic() - t0
         if computed:
             step_s |= run_steps(store, CARRYING_STEPS, config, run_id, as_of,
                                 slices=wallet_slices(rows, slice_rows), every_wallet=False,
-                                base=base.run_id, base_as_of=base.as_of)
+                                base=base.run_id, base_as_of=base.as_of, shown=shown)
         folded = _positions(store, run_id) - copied
         t0 = time.monotonic()
-        carry_over(store, run_id, base)
+        with shown.step("carry_over"):
+            carry_over(store, run_id, base)
         step_s["carry_over"] = time.monotonic() - t0
     step_s |= run_steps(store, BOARD_STEPS, config, run_id, as_of,
-                        base=base.run_id if base else "")
-    report = publish_run(store, run_id, as_of, inputs=inputs, started_at=started_at,
-                         seconds=time.monotonic() - started, step_s=step_s, config=config,
-                         base=base.run_id if base else "", computed=computed)
+                        base=base.run_id if base else "", shown=shown)
+    with shown.step("publish"):
+        report = publish_run(store, run_id, as_of, inputs=inputs, started_at=started_at,
+                             seconds=time.monotonic() - started, step_s=step_s,
+                             config=config, base=base.run_id if base else "",
+                             computed=computed)
     return replace(report, computed_trades=rows, computed_positions=folded,
                    copied_positions=copied, copied_fill_figures=kept,
                    partly_copied_fill_figures=partly, kept_curves=curves)
@@ -239,28 +258,43 @@ def wallet_slices(rows: int, slice_rows: int) -> list[tuple[int, int]]:
 
 def run_steps(store: Store, steps: tuple[str, ...], config: MetricsConfig, run_id: str,
               as_of: int, *, slices: list[tuple[int, int]] | None = None,
-              every_wallet: bool = True, base: str = "", base_as_of: int = 0
-              ) -> dict[str, float]:
+              every_wallet: bool = True, base: str = "", base_as_of: int = 0,
+              shown: Steps | None = None) -> dict[str, float]:
     """Run some of the run's SQL steps (in order); returns the seconds of each. A whole run is
     STEPS; a cluster runs TAPE_STEPS once over every shard, WALLET_STEPS on each shard and
     BOARD_STEPS over every shard's rows (docs/scaling.md). The wallet steps run slice by
     slice (`wallet_slices`), each slice through all of them before the next. A run that
     carries over from run `base` (metrics/incremental.py) runs the wallet steps with
     `every_wallet` False, over its run_wallets alone (`base_as_of`: the base run's as-of,
-    for the inputs' digests up to it)."""
+    for the inputs' digests up to it). `shown`: the run's progress, each statement as it
+    runs; the wallet steps' statements are planned here (as many as there are slices), the
+    others by the caller, which knows them before the run starts."""
     params = sql_params(config, run_id, as_of, every_wallet=every_wallet, base=base,
                         base_as_of=base_as_of)
     sqls = {step: metrics_sql(step) for step in steps}
     if any("{categories:" in sql for sql in sqls.values()):
         params["categories"] = numbered(store)
     step_s = dict.fromkeys((step.removesuffix(".sql") for step in steps), 0.0)
-    for step, lo, hi in _plan(steps, slices or [(0, WALLET_KEYS - 1)]):
+    slices = slices or [(0, WALLET_KEYS - 1)]
+    plan = _plan(steps, slices)
+    shown = shown or Steps(NullProgress.TASK, "")
+    shown.plan(sum(_sliced(step) for step, _, _ in plan))
+    for step, lo, hi in plan:
         t0 = time.monotonic()
         sql = sqls[step]
         bound = {**params, "wallet_lo": lo, "wallet_hi": hi}
-        store.command(sql, {k: v for k, v in bound.items() if "{" + k + ":" in sql})
-        step_s[step.removesuffix(".sql")] += time.monotonic() - t0
+        name = step.removesuffix(".sql")
+        part = (f" (slice {slices.index((lo, hi)) + 1} of {len(slices)})"
+                if _sliced(step) and len(slices) > 1 else "")
+        with shown.step(name + part):
+            store.command(sql, {k: v for k, v in bound.items() if "{" + k + ":" in sql})
+        step_s[name] += time.monotonic() - t0
     return step_s
+
+
+def _sliced(step: str) -> bool:
+    """Whether a step runs once per slice of the wallets (_plan)."""
+    return step in WALLET_STEPS or step in CARRYING_STEPS
 
 
 def metrics_sql(step: str) -> str:
@@ -287,7 +321,7 @@ def _plan(steps: tuple[str, ...],
     plan: list[tuple[str, int, int]] = []
     block: list[str] = []
     for step in (*steps, None):
-        if step in WALLET_STEPS or step in CARRYING_STEPS:
+        if _sliced(step):
             block.append(step)
             continue
         plan += [(each, lo, hi) for lo, hi in slices for each in block]

@@ -129,12 +129,28 @@ def carried_then_whole(store: Store, a2: int
     """A run as of a2 carrying over from the readable run, then one computed whole: both
     reports and both runs' rows."""
     carried = compute_metrics(store, as_of=a2, slice_rows=SLICE_ROWS, carry=True)
+    assert counted(carried) == read(store, carried.run_id)
     got = {t: keyed_rows(store, t, "run_id = {r:String}", {"r": carried.run_id}, keys)
            for t, keys in TABLES.items()}
     whole = compute_metrics(store, as_of=a2)
+    assert counted(whole) == read(store, whole.run_id) == counted(carried)
     want = {t: keyed_rows(store, t, "run_id = {r:String}", {"r": whole.run_id}, keys)
             for t, keys in TABLES.items()}
     return carried, whole, got, want
+
+
+def counted(report: MetricsReport) -> tuple[int, int, int]:
+    """A run's positions, bets and wallets as it counted them (run_sources' counts)."""
+    return report.positions, report.bets, report.wallets
+
+
+def read(store: Store, run_id: str) -> tuple[int, int, int]:
+    """The same, from every row the run reads: its positions, its bets, and the wallets with
+    wallet metrics."""
+    return tuple(store.scalar(sql, {"r": run_id}) for sql in (
+        "SELECT count() FROM positions WHERE run_id = {r:String}",
+        "SELECT count() FROM bets WHERE run_id = {r:String}",
+        "SELECT uniqExact(wallet) FROM wallet_metrics WHERE run_id = {r:String}"))
 
 
 def assert_same_rows(got: dict, want: dict) -> None:

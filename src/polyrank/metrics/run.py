@@ -342,15 +342,12 @@ def publish_run(store: Store, run_id: str, as_of: int, *, inputs: str = "",
         store.command("ALTER TABLE {t:Identifier} DROP PARTITION {p:String}",
                       {"t": work, "p": run_id})
     trades = store.scalar("SELECT count() FROM trade_rows")
-    # (the run's positions and bets: each wallet's where the run reads them)
-    counts = {t: store.scalar("SELECT count() FROM {t:Identifier} WHERE (run_id, wallet_key) IN "
-                              "(SELECT source_run, wallet_key FROM run_sources "
-                              "WHERE run_id = {r:String})", {"t": t, "r": run_id})
-              for t in ("position_rows", "bet_rows")}
-    wallets = store.scalar("SELECT uniqExact(wallet) FROM wallet_metrics WHERE run_id = "
-                           "{r:String}", {"r": run_id})
+    # (the run's positions, bets and wallets with rows: each wallet's where the run reads
+    # them, counted per wallet in run_sources; not every row read again)
+    positions, bets, wallets = store.rows(
+        "SELECT sum(positions), sum(bets), countIf(wallet_rows > 0) FROM run_sources "
+        "WHERE run_id = {r:String}", {"r": run_id})[0]
     computed = computed if base else wallets
-    positions, bets = counts["position_rows"], counts["bet_rows"]
     store.insert("metrics_runs", [(run_id, as_of, started_at or datetime.now(UTC),
                                    datetime.now(UTC), seconds, trades, positions, bets,
                                    wallets, "complete", base, computed,

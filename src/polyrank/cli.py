@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import logging
 import sys
+import time
 from typing import Annotated
 
 import typer
@@ -155,7 +156,7 @@ def status(
     import json
 
     import polyrank
-    from polyrank.cli_report import freshness_line
+    from polyrank.cli_report import freshness_line, job_line
     from polyrank.ingest.report import status_lines
 
     settings = command_settings(ctx, store_dsn=store, runtime_dir=runtime_dir)
@@ -176,7 +177,13 @@ def status(
     else:
         out.print(f"no ingest has published a status in {settings.runtime_dir}",
                   highlight=False)
+    job = job_line(st.job, time.time())
+    if job:
+        out.print(job, highlight=False)
     out.print(f"pipeline stage: {st.stage}; metrics: {st.metrics}", highlight=False)
+    if st.store_error:   # held by the process whose progress is above: nothing else to read
+        out.print(f"store not read: {st.store_error}", highlight=False)
+        return
     for w in st.wallets:
         out.print(f"  wallets {w['status']}: {w['wallets']} (fills {w['fills_new']}, "
                   f"truncated {w['truncated']})", highlight=False)

@@ -85,6 +85,21 @@ def freshness_line(fresh) -> str:
             f"(the latest {_utc(fresh.loaded_to_max)}; {fresh.wallets_loaded_to} wallet(s))")
 
 
+def job_line(job: dict | None, now: float) -> str | None:
+    """`polyrank status`'s line on an enrich or a metrics run (runtime_files.read_job): the
+    running one's step, or the last one's failure; None for none, or one that finished."""
+    if not job:
+        return None
+    step = job.get("step") or job.get("job")
+    if job.get("alive"):
+        took = max(0.0, now - float(job.get("started_at") or now))
+        return (f"{step}: statement {int(job.get('done') or 0) + 1} of "
+                f"{job.get('total') or '?'}, {_age(took)} so far (pid {job.get('pid')})")
+    if job.get("error"):
+        return f"the last {job.get('job')} failed at {step}: {job['error']}"
+    return None
+
+
 def print_pipeline(report) -> None:
     ing = report.ingest
     out.print(f"ingest {ing.run_id}: {ing.done} loaded, {len(ing.failed)} failed, "

@@ -15,7 +15,7 @@ from polyrank.ingest.options import IngestOptions
 from polyrank.ingest.run import Ingest, IngestReport
 from polyrank.metrics.config import MetricsConfig
 from polyrank.metrics.run import MetricsReport, compute_metrics
-from polyrank.progress import NullProgress, Progress
+from polyrank.progress import NullProgress, Progress, Published
 from polyrank.settings import Settings
 from polyrank.store import Store
 
@@ -53,12 +53,14 @@ async def run_pipeline_async(settings: Settings, store: Store, wallets: tuple[st
     if ingest.failed:
         log.warning("%d wallet(s) failed to load; metrics are computed without them "
                     "(run the pipeline again to retry them first)", len(ingest.failed))
-    report.enrich = await asyncio.to_thread(enrich, store, progress=progress)
+    # (both publish their steps for `polyrank status` in another process)
+    job = Published(progress, settings.runtime_dir)
+    report.enrich = await asyncio.to_thread(enrich, store, progress=job)
     # (carrying: a run again over a store that has one computes only what changed, and a run
     # computed whole writes its equity curves down, so a refresh after it keeps them)
     report.metrics = await asyncio.to_thread(compute_metrics, store, config, as_of=as_of,
                                              slice_rows=settings.metrics_slice_rows,
-                                             carry=True, progress=progress)
+                                             carry=True, progress=job)
     return report
 
 

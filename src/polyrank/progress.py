@@ -9,11 +9,15 @@ Library code never prints. It asks the collector for a task and advances it:
 from __future__ import annotations
 
 import logging
+import os
 import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Protocol
+
+from polyrank.runtime_files import JOB_FILE, write_json_atomic
 
 log = logging.getLogger("polyrank")
 
@@ -162,6 +166,49 @@ class Steps:
         self.task.update(note=f"{self.name}: {note}")
         yield
         self.task.advance()
+
+
+class _PublishedTask:
+    def __init__(self, task: Task, path: Path, name: str, total: int | None) -> None:
+        self.task, self.path = task, path
+        self.state = {"job": name, "pid": os.getpid(), "running": True, "step": "",
+                      "done": 0, "total": total, "started_at": time.time(),
+                      "updated_at": time.time()}
+
+    def advance(self, n: int = 1) -> None:
+        self.task.advance(n)
+        self.publish(done=self.state["done"] + n)
+
+    def update(self, *, total: int | None = None, note: str | None = None) -> None:
+        self.task.update(total=total, note=note)
+        self.publish(**{k: v for k, v in (("total", total), ("step", note)) if v is not None})
+
+    def publish(self, **changed: object) -> None:
+        self.state.update(changed, updated_at=time.time())
+        write_json_atomic(self.path, self.state)
+
+
+class Published:
+    """Another collector's tasks, each also written to `runtime_dir`/job.json as it moves
+    (its name, the step it shows, done and total, when it started, this process's pid), so
+    that `polyrank status` in another process says where an enrich or a metrics run stands
+    without opening the store (runtime_files.read_job). A statement takes milliseconds at
+    least, so the file is replaced at each step: a few dozen times a run."""
+
+    def __init__(self, inner: Progress | None, runtime_dir: Path) -> None:
+        self.inner, self.path = inner or NullProgress(), runtime_dir / JOB_FILE
+
+    @contextmanager
+    def task(self, name: str, total: int | None = None) -> Iterator[Task]:
+        with self.inner.task(name, total) as task:
+            published = _PublishedTask(task, self.path, name, total)
+            published.publish()
+            try:
+                yield published
+            except BaseException as exc:
+                published.publish(running=False, error=str(exc) or type(exc).__name__)
+                raise
+            published.publish(running=False)
 
 
 def default_progress() -> Progress:

@@ -33,7 +33,7 @@ from polyrank.ingest.options import IngestOptions
 from polyrank.ingest.run import Ingest, IngestReport
 from polyrank.metrics.config import MetricsConfig
 from polyrank.metrics.run import MetricsReport, compute_metrics, up_to_date
-from polyrank.progress import NullProgress, Progress
+from polyrank.progress import NullProgress, Progress, Published
 from polyrank.settings import Settings
 from polyrank.stages import set_stage
 from polyrank.store import Store, load_sql
@@ -94,11 +94,13 @@ async def refresh_async(settings: Settings, store: Store, options: IngestOptions
     else:
         # rows deleted (a V2 era moved from the Data API to the chain) leave the appended
         # enriched fills: rebuilt whole then
-        report.enrich = await asyncio.to_thread(enrich, store, progress=progress,
+        # (both publish their steps for `polyrank status` in another process)
+        job = Published(progress, settings.runtime_dir)
+        report.enrich = await asyncio.to_thread(enrich, store, progress=job,
                                                 incremental=not ingest.replaced)
         report.metrics = await asyncio.to_thread(compute_metrics, store, config,
                                                  slice_rows=settings.metrics_slice_rows,
-                                                 carry=True, progress=progress)
+                                                 carry=True, progress=job)
     report.seconds = time.monotonic() - started
     return report
 

@@ -32,7 +32,7 @@ from polyrank.ingest.run import IngestReport
 from polyrank.metrics.config import MetricsConfig
 from polyrank.metrics.run import MetricsReport
 from polyrank.pipeline import PipelineReport
-from polyrank.progress import NullProgress, Progress
+from polyrank.progress import NullProgress, Progress, Published
 from polyrank.refresh import RefreshReport, Round
 from polyrank.results import boards, markets, wallets
 from polyrank.results.boards import Categories, Leaderboard, Specialists
@@ -186,7 +186,7 @@ class Polyrank:
         stored fill; lists the fills whose token is still unknown."""
         from polyrank.enrich.trades import enrich
 
-        return enrich(self.store, progress=self.progress)
+        return enrich(self.store, progress=Published(self.progress, self.settings.runtime_dir))
 
     def compute_metrics(self, *, as_of: int | str | dt.datetime | None = None,
                         config: MetricsConfig | None = None,
@@ -202,7 +202,8 @@ class Polyrank:
         with self._writing():
             return compute_metrics(self.store, config, as_of=unix_time(as_of),
                                    slice_rows=self.settings.metrics_slice_rows, carry=carry,
-                                   progress=self.progress)
+                                   progress=Published(self.progress,
+                                                      self.settings.runtime_dir))
 
     async def run_pipeline_async(self, wallets: Wallets | None = None, *,
                                  options: IngestOptions | None = None, sync: bool = True,

@@ -7,11 +7,12 @@ API's `/api/status` and the front door alike."""
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from polyrank.errors import MetricsNotReady, StoreLockedError
+from polyrank.runtime_files import read_job
 from polyrank.store import Store, load_sql
 
 #: Every stage in the order a pipeline reaches them: nothing loaded yet, then each step's
@@ -79,7 +80,9 @@ class PipelineStatus:
     last or running ingest published (per-worker progress, totals, failures) or None;
     `wallets` the store's wallets per load status; `registry` the wallet registry's size
     (`registry_wallets`) and what each discovery source found (`registry`); `freshness` the
-    readable run's as-of time and age and how far the wallets are loaded."""
+    readable run's as-of time and age and how far the wallets are loaded; `job` what the last
+    or running enrich or metrics run published (runtime_files.read_job: its step, done and
+    total statements, `alive`, `error` if it failed) or None."""
 
     stage: str
     metrics_run: str | None = None
@@ -90,6 +93,7 @@ class PipelineStatus:
     registry_wallets: int = 0
     registry: list[dict[str, Any]] = field(default_factory=list)
     freshness: Freshness = field(default_factory=Freshness)
+    job: dict[str, Any] | None = None
 
     @property
     def metrics(self) -> str:
@@ -104,7 +108,8 @@ class PipelineStatus:
         return {"stage": self.stage, "metrics_run": self.metrics_run, "metrics": self.metrics,
                 "runs": self.runs, "ingest": self.ingest, "wallets": self.wallets,
                 "registry_wallets": self.registry_wallets, "registry": self.registry,
-                "freshness": asdict(self.freshness), "store_error": self.store_error}
+                "freshness": asdict(self.freshness), "job": self.job,
+                "store_error": self.store_error}
 
     def as_json(self) -> dict[str, Any]:
         """as_dict() with JSON-safe values (what the API answers)."""
@@ -123,22 +128,30 @@ def pipeline_status(store: Store | None = None, runtime_dir: Path | None = None,
     from polyrank.ingest.monitor import read_status
 
     published = read_status(runtime_dir) if runtime_dir else None
+    job = read_job(runtime_dir) if runtime_dir else None
     if store is not None:
-        return _from_store(store, published, runs)
+        return replace(_from_store(store, published, runs), job=job)
     if store_dsn is None:
         raise ValueError("pipeline_status needs a store or a store_dsn")
     try:
         timeout = {} if query_timeout_s is None else {"query_timeout_s": query_timeout_s}
         with Store.open(store_dsn, **timeout) as opened:
-            return _from_store(opened, published, runs)
+            return replace(_from_store(opened, published, runs), job=job)
     except StoreLockedError as exc:
-        alive = bool(published and published.get("alive"))
-        stage = published.get("stage") if alive and published else None
-        where = (f"the running ingest (pid {published.get('pid')}) publishes its progress in "
-                 f"{runtime_dir}" if alive else
-                 f"nothing running publishes a status in {runtime_dir}: the holder is not an "
-                 "ingest, or it publishes elsewhere (its --runtime-dir)")
-        return PipelineStatus(stage or "unknown", ingest=published,
+        if published and published.get("alive"):
+            stage = published.get("stage")
+            where = (f"the running ingest (pid {published.get('pid')}) publishes its "
+                     f"progress in {runtime_dir}")
+        elif job and job.get("alive"):
+            stage = job.get("job")
+            where = (f"the running {job.get('job')} (pid {job.get('pid')}) publishes its "
+                     f"step in {runtime_dir}")
+        else:
+            stage = None
+            where = (f"nothing running publishes a status in {runtime_dir}: the holder is not "
+                     "an ingest, an enrich or a metrics run, or it publishes elsewhere (its "
+                     "--runtime-dir)")
+        return PipelineStatus(stage or "unknown", ingest=published, job=job,
                               store_error=f"the store at {exc.folder} is held by "
                                           f"{exc.held_by}; {where}")
 

@@ -6,11 +6,13 @@ import csv
 import io
 import json
 import os
+import re
 
 import pytest
 from typer.testing import CliRunner
 
 from polyrank.cli import app
+from polyrank.progress import Published, Steps
 from polyrank.store import Store
 from tests.integration.test_store import FILL_COLUMNS, TOKEN, WALLET, fill
 
@@ -76,6 +78,37 @@ def test_status_says_metrics_are_not_computed_yet_and_names_the_stage(store_dsn,
     assert "pipeline stage: ingest" in res.stdout
     assert "metrics are not computed yet: the pipeline is at stage 'ingest'" in res.stdout
     assert "no ingest has published a status" in res.stdout
+
+
+def test_status_of_a_store_a_metrics_run_holds_shows_its_step(store_dsn, tmp_path):
+    """A metrics run holds the store and publishes its steps (progress.Published, as the
+    front door's runs do): status shows the step, the statement and the stage, and says the
+    store itself was not read; once the run failed, the step it failed at and why."""
+    rt = tmp_path / "rt"
+    with Store.open(store_dsn), Published(None, rt).task("metrics") as task:
+        steps = Steps(task, "metrics")
+        steps.plan(5)
+        with steps.step("token_prices"):
+            pass
+        with steps.step("wallet_rows (slice 2 of 3)"):
+            res = runner.invoke(app, ["status", "--store", store_dsn, "--runtime-dir",
+                                      str(rt)])
+    assert res.exit_code == 0, res.output
+    out = " ".join(res.stdout.split())
+    assert re.search(r"metrics: wallet_rows \(slice 2 of 3\): statement 2 of 5, \d+ s so far "
+                     rf"\(pid {os.getpid()}\)", out), out
+    assert "pipeline stage: metrics" in out
+    assert "store not read: the store at" in out and "held by" in out
+    assert f"the running metrics (pid {os.getpid()}) publishes its step" in out
+    assert "wallet registry" not in out   # nothing the store was not read for
+
+    with (pytest.raises(RuntimeError), Published(None, rt).task("metrics") as task,
+          Steps(task, "metrics").step("bets (slice 1 of 2)")):
+        raise RuntimeError("the engine ran out of memory")
+    res = runner.invoke(app, ["status", "--store", store_dsn, "--runtime-dir", str(rt)])
+    assert res.exit_code == 0, res.output
+    assert ("the last metrics failed at metrics: bets (slice 1 of 2): the engine ran out of "
+            "memory") in " ".join(res.stdout.split())
 
 
 def test_status_of_a_store_another_process_holds_says_who_and_fails(store_dsn, tmp_path):

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from polyrank.runtime_files import read_job
 from polyrank.sim.replay import ReplayServer
 from polyrank.sim.world import WorldParams, generate_world
 
@@ -69,3 +70,9 @@ def test_the_readme_example_runs_verbatim(world, tmp_path, where):
         top = pr.leaderboard(limit=5).rows
         assert [r[1] for r in board] == [r["wallet"] for r in top]
         assert pr.fills_loaded() > 0 and pr.status().stage == "ready"
+    # the front door's metrics run published its steps for `polyrank status`; the last
+    # record is of the run that finished, every statement done
+    job = read_job(tmp_path / "runtime")
+    assert job is not None and job["job"] == "metrics" and job["pid"] != os.getpid()
+    assert (job["running"], job["alive"], job["step"]) == (False, False, "metrics: publish")
+    assert job["done"] == job["total"] > 10 and "error" not in job

@@ -4,7 +4,6 @@ hand-run loader polyrank replaced used) and one status.json, each replaced atomi
 
 from __future__ import annotations
 
-import json
 import os
 import time
 from collections.abc import Iterable
@@ -12,25 +11,13 @@ from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from polyrank.runtime_files import pid_alive, read_json, write_json_atomic
+
 if TYPE_CHECKING:
     from polyrank.ingest.writer import Committed
 
 LOADS_DIR = "parallel-loads"
 STATUS_FILE = "status.json"
-
-
-def write_json_atomic(path: Path, payload: Any) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(path.suffix + f".{os.getpid()}.tmp")
-    tmp.write_text(json.dumps(payload, indent=1, default=str))
-    os.replace(tmp, path)
-
-
-def read_json(path: Path) -> Any | None:
-    try:
-        return json.loads(path.read_text())
-    except (OSError, ValueError):
-        return None
 
 
 @dataclass
@@ -174,17 +161,5 @@ def read_status(runtime_dir: Path) -> dict[str, Any] | None:
     status = read_json(runtime_dir / STATUS_FILE)
     if not isinstance(status, dict):
         return None
-    status["alive"] = bool(status.get("running")) and _pid_alive(status.get("pid"))
+    status["alive"] = bool(status.get("running")) and pid_alive(status.get("pid"))
     return status
-
-
-def _pid_alive(pid: Any) -> bool:
-    if not isinstance(pid, int) or pid <= 0:
-        return False
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True

@@ -100,7 +100,8 @@ class PipelineStatus:
         """One line on the metrics: the readable run, or why there is none."""
         if self.metrics_run:
             return f"run {self.metrics_run}"
-        if self.stage == "unknown":
+        if self.stage == "unknown" or self.store_error:
+            # (held by another process: its stage is known, not whether a run is readable)
             return "unknown (the store could not be read)"
         return str(MetricsNotReady(self.stage))
 

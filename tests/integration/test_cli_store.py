@@ -97,7 +97,7 @@ def test_status_of_a_store_a_metrics_run_holds_shows_its_step(store_dsn, tmp_pat
     out = " ".join(res.stdout.split())
     assert re.search(r"metrics: wallet_rows \(slice 2 of 3\): statement 2 of 5, \d+ s so far "
                      rf"\(pid {os.getpid()}\)", out), out
-    assert "pipeline stage: metrics" in out
+    assert "pipeline stage: metrics; metrics: unknown (the store could not be read)" in out
     assert "store not read: the store at" in out and "held by" in out
     assert f"the running metrics (pid {os.getpid()}) publishes its step" in out
     assert "wallet registry" not in out   # nothing the store was not read for

@@ -39,11 +39,16 @@ def pid_alive(pid: Any) -> bool:
     return True
 
 
-def read_job(runtime_dir: Path) -> dict[str, Any] | None:
-    """What the last (or the running) enrich or metrics run published, with `alive` telling
-    whether it still runs."""
-    job = read_json(runtime_dir / JOB_FILE)
-    if not isinstance(job, dict):
+def read_published(path: Path) -> dict[str, Any] | None:
+    """What a process published in `path` (a JSON object with its `pid` and whether it was
+    `running`), with `alive` telling whether the publisher still runs; None without one."""
+    published = read_json(path)
+    if not isinstance(published, dict):
         return None
-    job["alive"] = bool(job.get("running")) and pid_alive(job.get("pid"))
-    return job
+    published["alive"] = bool(published.get("running")) and pid_alive(published.get("pid"))
+    return published
+
+
+def read_job(runtime_dir: Path) -> dict[str, Any] | None:
+    """What the last (or the running) enrich or metrics run published."""
+    return read_published(runtime_dir / JOB_FILE)

@@ -11,7 +11,7 @@ from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from polyrank.runtime_files import pid_alive, read_json, write_json_atomic
+from polyrank.runtime_files import read_published, write_json_atomic
 
 if TYPE_CHECKING:
     from polyrank.ingest.writer import Committed
@@ -158,8 +158,4 @@ class Monitor:
 def read_status(runtime_dir: Path) -> dict[str, Any] | None:
     """What the last (or the running) ingest published, with `alive` telling whether the
     publishing process still runs."""
-    status = read_json(runtime_dir / STATUS_FILE)
-    if not isinstance(status, dict):
-        return None
-    status["alive"] = bool(status.get("running")) and pid_alive(status.get("pid"))
-    return status
+    return read_published(runtime_dir / STATUS_FILE)

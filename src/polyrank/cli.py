@@ -152,7 +152,9 @@ def status(
     """Show where the pipeline and every ingest worker stand.
 
     Stage, every worker's position, totals, failures, truncated wallets, ETA. Works while an
-    ingest runs in another process (reads what that process publishes)."""
+    ingest, an enrich or a metrics run holds the store in another process (reads what that
+    process publishes: the run's step), and says where the last enrich or metrics run
+    failed."""
     import json
 
     import polyrank

@@ -47,7 +47,7 @@ class NullProgress:
 
     @contextmanager
     def task(self, name: str, total: int | None = None) -> Iterator[Task]:
-        yield _NullTask()
+        yield self.TASK
 
 
 class _LogTask:
@@ -170,7 +170,8 @@ class Steps:
 
 class _PublishedTask:
     def __init__(self, task: Task, path: Path, name: str, total: int | None) -> None:
-        self.task, self.path = task, path
+        self.task = task
+        self.path: Path | None = path  # (None once it could not be written)
         self.state = {"job": name, "pid": os.getpid(), "running": True, "step": "",
                       "done": 0, "total": total, "started_at": time.time(),
                       "updated_at": time.time()}
@@ -185,7 +186,15 @@ class _PublishedTask:
 
     def publish(self, **changed: object) -> None:
         self.state.update(changed, updated_at=time.time())
-        write_json_atomic(self.path, self.state)
+        if self.path is None:
+            return
+        try:
+            write_json_atomic(self.path, self.state)
+        except OSError as exc:
+            # (the run goes on: only `polyrank status` elsewhere will not see its steps)
+            log.warning("cannot publish the steps of the %s run in %s (%s): `polyrank status` "
+                        "will not show them", self.state["job"], self.path, exc)
+            self.path = None
 
 
 class Published:

@@ -183,6 +183,9 @@ def status(
     if job:
         out.print(job, highlight=False)
     out.print(f"pipeline stage: {st.stage}; metrics: {st.metrics}", highlight=False)
+    if st.served_by:
+        out.print(f"(the store is held by {st.served_by}: read from its /api/status)",
+                  highlight=False)
     if st.store_error:   # held by the process whose progress is above: nothing else to read
         out.print(f"store not read: {st.store_error}", highlight=False)
         return

@@ -11,6 +11,8 @@ from typing import Any
 
 #: the enrich's or metrics run's progress (progress.Published)
 JOB_FILE = "job.json"
+#: the API a process serves from the store it holds (serving.ApiServer): its URL
+SERVING_FILE = "serving.json"
 
 
 def write_json_atomic(path: Path, payload: Any) -> None:
@@ -52,3 +54,8 @@ def read_published(path: Path) -> dict[str, Any] | None:
 def read_job(runtime_dir: Path) -> dict[str, Any] | None:
     """What the last (or the running) enrich or metrics run published."""
     return read_published(runtime_dir / JOB_FILE)
+
+
+def read_serving(runtime_dir: Path) -> dict[str, Any] | None:
+    """The API the last (or the running) serving process published (its `url`)."""
+    return read_published(runtime_dir / SERVING_FILE)

@@ -5,12 +5,14 @@ embedded store (which only it may open) and serve the page that shows the loadin
 from __future__ import annotations
 
 import logging
+import os
 import socket
 import threading
 import time
 from pathlib import Path
 
 from polyrank.errors import PolyrankError
+from polyrank.runtime_files import SERVING_FILE, write_json_atomic
 from polyrank.settings import Settings
 from polyrank.store import Store
 
@@ -23,6 +25,7 @@ class ApiServer:
 
     def __init__(self, store: Store, *, host: str = "127.0.0.1", port: int = 8000,
                  runtime_dir: Path | None = None, settings: Settings | None = None) -> None:
+        self.runtime_dir = runtime_dir
         import uvicorn
 
         from polyrank.api.app import create_app
@@ -52,7 +55,20 @@ class ApiServer:
                 self.stop()
                 raise PolyrankError(f"the API server did not start on {self.url}")
             time.sleep(0.02)
+        self._publish(running=True)
         return self
+
+    def _publish(self, *, running: bool) -> None:
+        """Say in the runtime folder where this process serves the store it holds, so that
+        `polyrank status` in another process asks this API (stages.pipeline_status)."""
+        if self.runtime_dir is None:
+            return
+        try:
+            write_json_atomic(self.runtime_dir / SERVING_FILE,
+                              {"pid": os.getpid(), "running": running, "url": self.url})
+        except OSError as exc:
+            log.warning("cannot publish where the API serves in %s (%s): `polyrank status` "
+                        "will not find it", self.runtime_dir, exc)
 
     def _serve(self) -> None:
         self._server.run(sockets=[self._socket])
@@ -77,6 +93,7 @@ class ApiServer:
         self._server.should_exit = True
         if self._thread.is_alive():
             self._thread.join(10)
+            self._publish(running=False)
         if self._socket is not None:
             self._socket.close()
 

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from polyrank.errors import MetricsNotReady, StoreLockedError
-from polyrank.runtime_files import read_job
+from polyrank.runtime_files import read_job, read_serving
 from polyrank.store import Store, load_sql
 
 #: Every stage in the order a pipeline reaches them: nothing loaded yet, then each step's
@@ -27,6 +27,8 @@ STEPS: tuple[tuple[str, str, str], ...] = (
     ("metrics", "metrics", "ready"),
 )
 
+#: how long `polyrank status` waits for the API of the process that holds the store
+SERVED_TIMEOUT_S = 10.0
 STAGE_SQL = ("SELECT argMax(value, updated_at) FROM pipeline_state WHERE key = {key:String} "
              "HAVING count() > 0")
 #: a run's `computed_wallets` were computed, the others carried over from `base_run` ('' and
@@ -82,7 +84,8 @@ class PipelineStatus:
     (`registry_wallets`) and what each discovery source found (`registry`); `freshness` the
     readable run's as-of time and age and how far the wallets are loaded; `job` what the last
     or running enrich or metrics run published (runtime_files.read_job: its step, done and
-    total statements, `alive`, `error` if it failed) or None."""
+    total statements, `alive`, `error` if it failed) or None; `served_by` the process that
+    holds the store and answered for it from its API (None: read here)."""
 
     stage: str
     metrics_run: str | None = None
@@ -94,6 +97,7 @@ class PipelineStatus:
     registry: list[dict[str, Any]] = field(default_factory=list)
     freshness: Freshness = field(default_factory=Freshness)
     job: dict[str, Any] | None = None
+    served_by: str | None = None
 
     @property
     def metrics(self) -> str:
@@ -110,7 +114,7 @@ class PipelineStatus:
                 "runs": self.runs, "ingest": self.ingest, "wallets": self.wallets,
                 "registry_wallets": self.registry_wallets, "registry": self.registry,
                 "freshness": asdict(self.freshness), "job": self.job,
-                "store_error": self.store_error}
+                "served_by": self.served_by, "store_error": self.store_error}
 
     def as_json(self) -> dict[str, Any]:
         """as_dict() with JSON-safe values (what the API answers)."""
@@ -147,6 +151,15 @@ def pipeline_status(store: Store | None = None, runtime_dir: Path | None = None,
             stage = job.get("job")
             where = (f"the running {job.get('job')} (pid {job.get('pid')}) publishes its "
                      f"step in {runtime_dir}")
+        elif (serving := read_serving(runtime_dir) if runtime_dir else None) and \
+                serving.get("alive"):
+            # (the holder serves the store: its API answers with the store's status)
+            answer = _served(serving, query_timeout_s or SERVED_TIMEOUT_S)
+            if answer is not None:
+                return answer
+            stage = None
+            where = (f"it serves {serving.get('url')} (pid {serving.get('pid')}), which did "
+                     "not answer /api/status")
         else:
             stage = None
             where = (f"nothing running publishes a status in {runtime_dir}: the holder is not "
@@ -155,6 +168,25 @@ def pipeline_status(store: Store | None = None, runtime_dir: Path | None = None,
         return PipelineStatus(stage or "unknown", ingest=published, job=job,
                               store_error=f"the store at {exc.folder} is held by "
                                           f"{exc.held_by}; {where}")
+
+
+def _served(serving: dict[str, Any], timeout_s: float) -> PipelineStatus | None:
+    """The status the API of the process that holds the store answers (the same
+    pipeline_status, from that process), or None when it does not answer."""
+    import json
+    import urllib.request
+
+    try:
+        with urllib.request.urlopen(f"{serving['url']}/api/status", timeout=timeout_s) as res:
+            body = json.load(res)
+        return PipelineStatus(
+            body["stage"], body.get("metrics_run"), body.get("runs") or [], body.get("ingest"),
+            body.get("wallets") or [], registry_wallets=body.get("registry_wallets") or 0,
+            registry=body.get("registry") or [], freshness=Freshness(**body["freshness"]),
+            job=body.get("job"),
+            served_by=f"pid {serving.get('pid')}, serving {serving.get('url')}")
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
 
 
 def _from_store(store: Store, published: dict[str, Any] | None, runs: int) -> PipelineStatus:

@@ -13,6 +13,7 @@ from typer.testing import CliRunner
 
 from polyrank.cli import app
 from polyrank.progress import Published, Steps
+from polyrank.serving import ApiServer
 from polyrank.store import Store
 from tests.integration.test_store import FILL_COLUMNS, TOKEN, WALLET, fill
 
@@ -109,6 +110,27 @@ def test_status_of_a_store_a_metrics_run_holds_shows_its_step(store_dsn, tmp_pat
     assert res.exit_code == 0, res.output
     assert ("the last metrics failed at metrics: bets (slice 1 of 2): the engine ran out of "
             "memory") in " ".join(res.stdout.split())
+
+
+def test_status_of_a_store_a_server_holds_asks_its_api(store_dsn, tmp_path):
+    """A process serves the store it holds (`polyrank serve`, `refresh --every --serve`, the
+    demo): status asks that process's /api/status, shows the store's status and says where it
+    came from; once the server stopped, status reads the store itself again."""
+    rt = tmp_path / "rt"
+    with Store.open(store_dsn) as st:
+        st.insert("pipeline_state", [("stage", "ingested")], ("key", "value"))
+        with ApiServer(st, port=0, runtime_dir=rt) as server:
+            res = runner.invoke(app, ["status", "--store", store_dsn, "--runtime-dir",
+                                      str(rt)])
+    assert res.exit_code == 0, res.output
+    out = " ".join(res.stdout.split())
+    assert "pipeline stage: ingested" in out and "wallet registry: 0 wallets" in out
+    assert (f"(the store is held by pid {os.getpid()}, serving {server.url}: read from its "
+            "/api/status)") in out
+    assert "store not read" not in out
+    res = runner.invoke(app, ["status", "--store", store_dsn, "--runtime-dir", str(rt)])
+    assert res.exit_code == 0, res.output
+    assert "pipeline stage: ingested" in res.stdout and "held by" not in res.stdout
 
 
 def test_status_of_a_store_another_process_holds_says_who_and_fails(store_dsn, tmp_path):

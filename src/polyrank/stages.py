@@ -147,13 +147,14 @@ def pipeline_status(store: Store | None = None, runtime_dir: Path | None = None,
             stage = published.get("stage")
             where = (f"the running ingest (pid {published.get('pid')}) publishes its "
                      f"progress in {runtime_dir}")
-        elif job and job.get("alive"):
+        elif job and job.get("alive") and job.get("pid") == exc.holder.get("pid"):
             stage = job.get("job")
             where = (f"the running {job.get('job')} (pid {job.get('pid')}) publishes its "
                      f"step in {runtime_dir}")
         elif (serving := read_serving(runtime_dir) if runtime_dir else None) and \
-                serving.get("alive"):
-            # (the holder serves the store: its API answers with the store's status)
+                serving.get("alive") and serving.get("pid") == exc.holder.get("pid"):
+            # (the holder serves the store: its API answers with the store's status; a
+            # server of another store that publishes in the same folder is not asked)
             answer = _served(serving, query_timeout_s or SERVED_TIMEOUT_S)
             if answer is not None:
                 return answer

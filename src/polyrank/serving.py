@@ -35,6 +35,11 @@ class ApiServer:
                                 lifespan="off")
         self._server = uvicorn.Server(config)
         self._thread = threading.Thread(target=self._serve, name="polyrank-api", daemon=True)
+        # set once the server's thread has finished (closing its socket): what stop() waits
+        # for. Not Thread.is_alive(): after a join() that Ctrl-C interrupted, Python 3.11
+        # can report the thread gone while uvicorn still shuts down, and closing the socket
+        # under it then printed a traceback (ValueError: Invalid file descriptor: -1)
+        self._done = threading.Event()
         self._socket: socket.socket | None = None
         self.host, self.port = host, port
 
@@ -71,7 +76,10 @@ class ApiServer:
                         "will not find it", self.runtime_dir, exc)
 
     def _serve(self) -> None:
-        self._server.run(sockets=[self._socket])
+        try:
+            self._server.run(sockets=[self._socket])
+        finally:
+            self._done.set()
 
     def data_changed(self) -> None:
         """A pipeline of this process finished: the cached answers are checked against the
@@ -82,8 +90,8 @@ class ApiServer:
         """Serve until interrupted: Ctrl-C is the normal way to stop serving, so it returns
         (the caller exits 0) instead of raising."""
         try:
-            while self._thread.is_alive():
-                self._thread.join(0.5)
+            while not self._done.wait(0.5):
+                pass
         except KeyboardInterrupt:
             log.info("stopped serving %s (Ctrl-C)", self.url)
         finally:
@@ -91,9 +99,9 @@ class ApiServer:
 
     def stop(self) -> None:
         self._server.should_exit = True
-        if self._thread.is_alive():
-            self._thread.join(10)
-            self._publish(running=False)
+        if self._thread.ident is not None:   # (started)
+            self._done.wait(10)
+        self._publish(running=False)
         if self._socket is not None:
             self._socket.close()
 

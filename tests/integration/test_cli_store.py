@@ -13,6 +13,7 @@ from typer.testing import CliRunner
 
 from polyrank.cli import app
 from polyrank.progress import Published, Steps
+from polyrank.runtime_files import read_serving
 from polyrank.serving import ApiServer
 from polyrank.store import Store
 from tests.integration.test_store import FILL_COLUMNS, TOKEN, WALLET, fill
@@ -128,6 +129,7 @@ def test_status_of_a_store_a_server_holds_asks_its_api(store_dsn, tmp_path):
     assert (f"(the store is held by pid {os.getpid()}, serving {server.url}: read from its "
             "/api/status)") in out
     assert "store not read" not in out
+    assert read_serving(rt)["running"] is False   # (its record says it stopped)
     res = runner.invoke(app, ["status", "--store", store_dsn, "--runtime-dir", str(rt)])
     assert res.exit_code == 0, res.output
     assert "pipeline stage: ingested" in res.stdout and "held by" not in res.stdout

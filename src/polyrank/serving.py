@@ -25,11 +25,11 @@ class ApiServer:
 
     def __init__(self, store: Store, *, host: str = "127.0.0.1", port: int = 8000,
                  runtime_dir: Path | None = None, settings: Settings | None = None) -> None:
-        self.runtime_dir = runtime_dir
         import uvicorn
 
         from polyrank.api.app import create_app
 
+        self.runtime_dir = runtime_dir
         self.app = create_app(store, runtime_dir, settings)
         config = uvicorn.Config(self.app, host=host, port=port, log_level="warning",
                                 lifespan="off")

@@ -7,7 +7,7 @@ API's `/api/status` and the front door alike."""
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -135,13 +135,13 @@ def pipeline_status(store: Store | None = None, runtime_dir: Path | None = None,
     published = read_status(runtime_dir) if runtime_dir else None
     job = read_job(runtime_dir) if runtime_dir else None
     if store is not None:
-        return replace(_from_store(store, published, runs), job=job)
+        return _from_store(store, published, job, runs)
     if store_dsn is None:
         raise ValueError("pipeline_status needs a store or a store_dsn")
     try:
         timeout = {} if query_timeout_s is None else {"query_timeout_s": query_timeout_s}
         with Store.open(store_dsn, **timeout) as opened:
-            return replace(_from_store(opened, published, runs), job=job)
+            return _from_store(opened, published, job, runs)
     except StoreLockedError as exc:
         if published and published.get("alive"):
             stage = published.get("stage")
@@ -190,7 +190,8 @@ def _served(serving: dict[str, Any], timeout_s: float) -> PipelineStatus | None:
         return None
 
 
-def _from_store(store: Store, published: dict[str, Any] | None, runs: int) -> PipelineStatus:
+def _from_store(store: Store, published: dict[str, Any] | None, job: dict[str, Any] | None,
+                runs: int) -> PipelineStatus:
     try:
         run = metrics_run(store)
     except MetricsNotReady:
@@ -202,7 +203,7 @@ def _from_store(store: Store, published: dict[str, Any] | None, runs: int) -> Pi
                                                                  "registry_size.sql")),
                           registry=store.dicts(load_sql("polyrank.discover.sql",
                                                         "registry_summary.sql")),
-                          freshness=freshness(store, run))
+                          freshness=freshness(store, run), job=job)
 
 
 def freshness(store: Store, run: str | None) -> Freshness:

@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import logging
 import time
-from contextlib import nullcontext
 from dataclasses import dataclass, field
 
 from polyrank.categories import PRIORITY as CATEGORY_PRIORITY
@@ -68,18 +67,17 @@ def _next_table(store: Store, table: str) -> str:
     return store.empty_like(table, f"{table}_next")
 
 
-def _run(store: Store, sql_files: tuple[str, ...], params: dict,
-         step_s: dict[str, float] | None = None, shown: Steps | None = None) -> None:
+def _run(store: Store, sql_files: tuple[str, ...], params: dict, step_s: dict[str, float],
+         shown: Steps) -> None:
     """Run the .sql files in order; their seconds are added to `step_s` by file name, and
     each is shown as it runs (`shown`: the enrich's progress, which planned them)."""
     for sql_file in sql_files:
         t0 = time.monotonic()
         sql = load_sql(SQL, sql_file)
         name = sql_file.removesuffix(".sql")
-        with shown.step(name) if shown else nullcontext():
+        with shown.step(name):
             store.command(sql, {k: v for k, v in params.items() if "{" + k + ":" in sql})
-        if step_s is not None:
-            step_s[name] = step_s.get(name, 0.0) + time.monotonic() - t0
+        step_s[name] = step_s.get(name, 0.0) + time.monotonic() - t0
 
 
 def _enriched_to(store: Store) -> str | None:

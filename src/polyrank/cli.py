@@ -109,12 +109,14 @@ def store_info(ctx: typer.Context, store: StoreOpt = None) -> None:
 
 
 @app.command("enrich")
-def enrich_cmd(ctx: typer.Context, store: StoreOpt = None) -> None:
+def enrich_cmd(ctx: typer.Context, store: StoreOpt = None,
+               runtime_dir: RuntimeOpt = None) -> None:
     """Attach market, event, category, tags and resolution to every fill.
 
     Rebuilds the enriched trade tables (neg-risk grouping included) and lists the fills whose
-    token the catalogue does not know yet."""
-    with open_front_door(ctx, store_dsn=store) as pr:
+    token the catalogue does not know yet. Its progress is published in the runtime folder
+    (`polyrank status` shows it)."""
+    with open_front_door(ctx, store_dsn=store, runtime_dir=runtime_dir) as pr:
         report = pr.enrich()
     print_enrich(report)
 
@@ -129,14 +131,16 @@ def metrics_cmd(
         help="Compute only the wallets whose figures can differ from the current run's (same "
              "settings, no later) and carry the others' rows over; the same result.")] = False,
     store: StoreOpt = None,
+    runtime_dir: RuntimeOpt = None,
 ) -> None:
     """Compute positions, bets, wallet metrics and specialists in the store.
 
     Every window and category, eligibility and specialists, as SQL in the store; readers
-    switch to the new run only once it is complete."""
+    switch to the new run only once it is complete. Its progress is published in the runtime
+    folder (`polyrank status` shows it)."""
     from polyrank.ingest.report import parse_time
 
-    with open_front_door(ctx, store_dsn=store) as pr:
+    with open_front_door(ctx, store_dsn=store, runtime_dir=runtime_dir) as pr:
         report = pr.compute_metrics(as_of=parse_time(as_of, "--as-of") if as_of else None,
                                     carry=carry)
     print_metrics(report)

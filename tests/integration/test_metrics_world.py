@@ -6,6 +6,9 @@ holds every fill, so the store can hold the world's complete history."""
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import pyarrow.parquet as pq
 import pytest
 
@@ -90,6 +93,17 @@ def test_cli_pipeline_no_auto_stops_after_the_ingest(tmp_path):
     assert "60 loaded" in res.stdout and "metrics run" not in res.stdout
     status = runner.invoke(app, ["status", "--store", store, "--runtime-dir", runtime])
     assert "metrics are not computed yet: the pipeline is at stage 'ingested'" in status.stdout
+    # the stages run one by one publish their progress where they are told to, as the
+    # pipeline does (`polyrank status --runtime-dir` reads it)
+    job = Path(runtime) / "job.json"
+    for command, name in (("enrich", "enrich"), ("metrics", "metrics")):
+        res = runner.invoke(app, [command, "--store", store, "--runtime-dir", runtime])
+        assert res.exit_code == 0, res.output
+        published = json.loads(job.read_text())
+        assert (published["job"], published["running"]) == (name, False)
+        assert published["done"] == published["total"] > 0
+    status = runner.invoke(app, ["status", "--store", store, "--runtime-dir", runtime])
+    assert "pipeline stage: ready; metrics: run " in status.stdout
 
 
 #: Archetypes planted with an edge (docs/metrics.md §4.6): they see the price ahead.

@@ -196,7 +196,9 @@ def main() -> None:
                             f"earlier days of {run.kept_curves:,} kept), the others carried "
                             f"over from {run.base_run}" if run.base_run
                             else " (whole: no run to carry over from)")
-              + f"; {run.compacted_rows:,} rows no kept run reads dropped (compaction)")
+              + f"; {run.compacted_rows:,} rows no kept run reads dropped (compaction); the "
+              "tape's prices read again " + (f"from day {run.prices_from} on (the days before "
+                                             "copied)" if run.prices_from else "for every day"))
         stages = {"discover": ref.discover.seconds if ref.discover else 0.0,
                   "catalogue": ref.catalogue.seconds, "ingest": ref.ingest.seconds,
                   "enrich": ref.enrich.seconds, "metrics": ref.metrics.seconds}

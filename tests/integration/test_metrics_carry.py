@@ -189,6 +189,9 @@ def test_a_carried_run_equals_one_computed_whole(store, moment):
     # equity curves: built whole, as the base run was computed whole and so wrote none down
     # (a carrying run does: test_fills_of_an_earlier_day_loaded_late, and the chain below)
     assert whole.kept_curves == carried.kept_curves == 0
+    # the tape's prices read again from A1's day on only (no enrich since), the days before
+    # copied; every day's in a run computed whole
+    assert (carried.prices_from, whole.prices_from) == (a1 // DAY, 0)
     assert_same_rows(got, want)
 
 
@@ -220,6 +223,8 @@ def test_a_retagged_event_between_the_runs(store):
     assert carried.base_run and 0 < holders <= carried.computed_wallets < whole.wallets
     # which of their fills count in which category changed: their fill figures are computed
     assert holders <= carried.computed_wallets - carried.copied_fill_figures
+    # (the enrich rebuilt every trade row: every day's prices read again)
+    assert carried.prices_from == 0
     assert_same_rows(got, want)
 
 
@@ -231,7 +236,9 @@ def test_fills_of_an_earlier_day_loaded_late(store):
     most wallets held (its value curve changes before the runs' day), and a fill of a wallet
     that traded in (A0, A1] that was not its token's last that day (no curve changes). The
     curves of that wallet and of the token's holders are built whole again, not taken from
-    the base run; the other wallets that traded in both hours keep theirs."""
+    the base run; the other wallets that traded in both hours keep theirs. They come as late
+    fills do: loaded again and appended by an incremental enrich, which logs that it appended
+    rows of the day before (enrich_log), so the run reads that day's prices again."""
     with Store.open(store) as s:
         a1, a2 = around(s, "two busy hours")
         a0 = a1 - HOUR // 2
@@ -261,8 +268,16 @@ def test_fills_of_an_earlier_day_loaded_late(store):
         s.command(f"ALTER TABLE trade_rows DELETE WHERE {late} SETTINGS mutations_sync = 2",
                   keys)
 
+        late_fills = ("(cityHash64(token_id) = {t:UInt64} AND timestamp = {ts:UInt32}) OR "
+                      "(cityHash64(maker) = {w2:UInt64} AND cityHash64(token_id) = {t2:UInt64} "
+                      "AND timestamp = {ts2:UInt32})")
+
         def change(st: Store) -> None:
-            st.command("INSERT INTO trade_rows SELECT * FROM late_rows")
+            st.command("INSERT INTO fills SELECT * REPLACE (now64(3) AS loaded_at) "
+                       f"FROM fills FINAL WHERE {late_fills}", keys)
+            enrich(st, incremental=True)
+            appended = st.scalar(f"SELECT count() FROM trade_rows WHERE {late}", keys)
+            assert appended == st.scalar("SELECT count() FROM late_rows") > 1
 
         carried, _, got, want = carried_and_whole(s, a1, a2, change=change, a0=a0)
         s.command("DROP TABLE late_rows")
@@ -271,6 +286,8 @@ def test_fills_of_an_earlier_day_loaded_late(store):
     # hour's other wallets keep theirs)
     assert carried.computed_wallets - carried.kept_curves >= holders + 1
     assert carried.kept_curves > 0
+    # every day's prices read again: the enrich appended rows of the day before
+    assert carried.prices_from == 0
     assert_same_rows(got, want)
 
 
@@ -324,6 +341,7 @@ def test_a_run_of_a_later_day_carries_over(store, days, base):
     # (fills left the windows: those windows' fill figures computed, the others' copied)
     assert 0 < carried.partly_copied_fill_figures < carried.computed_wallets
     assert 0 < carried.kept_curves <= carried.computed_wallets
+    assert carried.prices_from == a1 // DAY
     assert_same_rows(got, want)
 
 

@@ -411,6 +411,9 @@ def test_a_refresh_within_the_day_computes_only_what_changed(server, world, tmp_
     # the pipeline's run wrote its equity curves down: the refresh built only the as-of
     # day's part of some computed wallets' curves
     assert 0 < run.kept_curves <= run.computed_wallets
+    # the refresh's enrich appended fills of the day alone: the tape's prices read again from
+    # the base run's day on, the days before copied (enrich_log)
+    assert run.prices_from == t1 // 86400 > 0
     assert (latest["run_id"], latest["base_run"], latest["computed_wallets"]) == (
         run.run_id, run.base_run, run.computed_wallets)  # what `status` and /api/status say
     assert_same(snapshot(refreshed), snapshot(rebuilt))

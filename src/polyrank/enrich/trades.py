@@ -90,6 +90,17 @@ def _enriched_to(store: Store) -> str | None:
                         "toIntervalSecond({m:UInt32}))", {"t": last, "m": margin_s(store.target)})
 
 
+def _log(store: Store, after: str | None) -> None:
+    """Record what the enrich changed of the trade rows (enrich_log): every one (a rebuild,
+    `after` None), or rows appended for the fills loaded after `after`, none earlier than
+    the earliest of those fills (a lower bound: some of them already had a row)."""
+    min_ts = 0 if after is None else store.scalar(
+        "SELECT if(count() = 0, 4294967295, min(timestamp)) FROM fills "
+        "WHERE loaded_at > {a:DateTime64(3, 'UTC')}", {"a": after})
+    store.command(load_sql(SQL, "enrich_log.sql"), {"whole": int(after is None),
+                                                    "min_ts": int(min_ts)})
+
+
 def margin_s(target: StoreTarget) -> int:
     """How long before the last enrich's latest load an incremental enrich looks again: none
     on an embedded store (no concurrent writer), MARGIN_S on a server."""
@@ -144,6 +155,8 @@ def _enrich(store: Store, list_limit: int, incremental: bool, shown: Steps) -> E
         if not report.activity_wallets:
             # no wallet's activity rows can have changed: the table stays as it is
             del rebuild["activity_rows"]
+        # (logged before the rows are appended: a metrics run that reads them reads the line)
+        _log(store, after)
         _run(store, TABLES["trade_rows"], {"target": "trade_rows", "loaded_after": after,
                                            "exchanges": list(EXCHANGES), "every_wallet": 0},
              report.step_s, shown)
@@ -162,6 +175,8 @@ def _enrich(store: Store, list_limit: int, incremental: bool, shown: Steps) -> E
                                 "exchanges": list(EXCHANGES),
                                 "every_wallet": int(after is None)}, report.step_s, shown)
     with shown.step("swap"):
+        if after is None:
+            _log(store, None)   # (before the new rows replace the old)
         for table in (*rebuild, MARKETS):
             store.command("EXCHANGE TABLES {t:Identifier} AND {n:Identifier}",
                           {"t": table, "n": f"{table}_next"})

@@ -51,6 +51,8 @@ class Base:
 
     run_id: str
     as_of: int
+    #: the last enrich the base run read (enrich_log; 0: none logged)
+    enrich_serial: int = 0
 
 
 def config_key(config: MetricsConfig) -> str:
@@ -68,8 +70,8 @@ def base_run(store: Store, config: MetricsConfig, as_of: int) -> Base | None:
     run_id = store.scalar(STAGE_SQL, {"key": "metrics_run"})
     if not run_id:
         return None
-    rows = store.rows("SELECT as_of, config FROM metrics_runs FINAL WHERE run_id = {r:String}",
-                      {"r": run_id})
+    rows = store.rows("SELECT as_of, config, enrich_serial FROM metrics_runs FINAL "
+                      "WHERE run_id = {r:String}", {"r": run_id})
     recorded = store.scalar("SELECT count() FROM token_inputs WHERE run_id = {r:String}",
                             {"r": run_id})
     if not rows or not recorded:
@@ -79,9 +81,28 @@ def base_run(store: Store, config: MetricsConfig, as_of: int) -> Base | None:
     elif not rows[0][0] <= as_of:
         reason = f"it is as of {rows[0][0]}, later than {as_of}"
     else:
-        return Base(run_id, int(rows[0][0]))
+        return Base(run_id, int(rows[0][0]), int(rows[0][2]))
     log.info("metrics: computing every wallet, not carrying over run %s: %s", run_id, reason)
     return None
+
+
+def enrich_serial(store: Store) -> int:
+    """The last enrich logged (enrich_log), which a run reads from its start on."""
+    return int(store.scalar("SELECT max(serial) FROM enrich_log"))
+
+
+def prices_from(store: Store, base: Base | None) -> int:
+    """The first UTC day whose prices a run reads again from the trade rows
+    (token_prices.sql), the base run's copied for the days before: the base run's as-of day,
+    when every enrich since the base run only appended rows of that day or later; else 0
+    (every day read: no base run, an enrich rebuilt the rows, or fills of an earlier day
+    came late)."""
+    if base is None or not base.enrich_serial:
+        return 0
+    day = base.as_of // 86400
+    later = store.scalar("SELECT countIf(whole OR min_ts < {t:UInt32}) FROM enrich_log "
+                         "WHERE serial > {s:UInt64}", {"t": day * 86400, "s": base.enrich_serial})
+    return 0 if later else day
 
 
 def changed_wallets(store: Store, config: MetricsConfig, run_id: str, as_of: int,

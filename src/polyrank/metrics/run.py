@@ -21,6 +21,8 @@ from polyrank.metrics.incremental import (
     carry_positions,
     changed_wallets,
     config_key,
+    enrich_serial,
+    prices_from,
 )
 from polyrank.progress import NullProgress, Progress, Steps
 from polyrank.settings import DEFAULT_METRICS_SLICE_ROWS
@@ -108,12 +110,15 @@ class MetricsReport:
     #: the rows of earlier runs that no kept run reads any more, dropped once the run was
     #: readable (metrics/compaction.py)
     compacted_rows: int = 0
+    #: the first UTC day whose token prices it read from the trade rows, `base_run`'s copied
+    #: for the days before (0: every day read)
+    prices_from: int = 0
 
 
 def sql_params(config: MetricsConfig, run_id: str, as_of: int, *, every_wallet: bool = True,
-               base: str = "", base_as_of: int = 0) -> dict:
-    """Every bound parameter the metrics SQL uses (`every_wallet`, `base`, `base_as_of`:
-    run_steps)."""
+               base: str = "", base_as_of: int = 0, prices_from: int = 0) -> dict:
+    """Every bound parameter the metrics SQL uses (`every_wallet`, `base`, `base_as_of`,
+    `prices_from`: run_steps)."""
     return {
         "run_id": run_id, "as_of": as_of, "dust": config.dust,
         "window_names": [name for name, _ in config.windows],
@@ -134,6 +139,7 @@ def sql_params(config: MetricsConfig, run_id: str, as_of: int, *, every_wallet: 
         "hf_median_gap_s": config.hf_median_gap_s,
         "favourite_median_entry": config.favourite_median_entry,
         "every_wallet": int(every_wallet), "base_run": base, "base_as_of": base_as_of,
+        "prices_from": prices_from,
     }
 
 
@@ -187,14 +193,16 @@ def _compute(store: Store, config: MetricsConfig, as_of: int | None, slice_rows:
     as_of = default_as_of(store) if as_of is None else int(as_of)
     run_id = new_run_id()
     set_stage(store, "metrics")
+    enriched = enrich_serial(store)   # (before the run reads a trade row)
     base = base_run(store, config, as_of) if carry else None
+    prices = prices_from(store, base)
     # (the statements known so far: a carrying run plans its wallet steps' slices once it
     # knows how many fills the wallets it computes hold)
     tape = (*TAPE_STEPS, *INPUT_STEPS)
     shown.plan(len(tape) + len(SHARD_STEPS) + len(BOARD_STEPS) + 1
                + (3 if base else 0))   # changed_wallets, carried_positions, carry_over
-    step_s = run_steps(store, tape, config, run_id, as_of,
-                       base_as_of=base.as_of if base else 0, shown=shown)
+    step_s = run_steps(store, tape, config, run_id, as_of, base=base.run_id if base else "",
+                       base_as_of=base.as_of if base else 0, prices_from=prices, shown=shown)
     if base is None:
         computed, rows, copied, kept, partly, curves = 0, trades, 0, 0, 0, 0
         step_s |= run_steps(store, SHARD_STEPS, config, run_id, as_of, shown=shown)
@@ -231,10 +239,10 @@ def _compute(store: Store, config: MetricsConfig, as_of: int | None, slice_rows:
         report = publish_run(store, run_id, as_of, inputs=inputs, started_at=started_at,
                              seconds=time.monotonic() - started, step_s=step_s,
                              config=config, base=base.run_id if base else "",
-                             computed=computed)
+                             computed=computed, enriched=enriched)
     return replace(report, computed_trades=rows, computed_positions=folded,
                    copied_positions=copied, copied_fill_figures=kept,
-                   partly_copied_fill_figures=partly, kept_curves=curves)
+                   partly_copied_fill_figures=partly, kept_curves=curves, prices_from=prices)
 
 
 def _positions(store: Store, run_id: str) -> int:
@@ -259,7 +267,7 @@ def wallet_slices(rows: int, slice_rows: int) -> list[tuple[int, int]]:
 def run_steps(store: Store, steps: tuple[str, ...], config: MetricsConfig, run_id: str,
               as_of: int, *, slices: list[tuple[int, int]] | None = None,
               every_wallet: bool = True, base: str = "", base_as_of: int = 0,
-              shown: Steps | None = None) -> dict[str, float]:
+              prices_from: int = 0, shown: Steps | None = None) -> dict[str, float]:
     """Run some of the run's SQL steps (in order); returns the seconds of each. A whole run is
     STEPS; a cluster runs TAPE_STEPS once over every shard, WALLET_STEPS on each shard and
     BOARD_STEPS over every shard's rows (docs/scaling.md). The wallet steps run slice by
@@ -270,7 +278,7 @@ def run_steps(store: Store, steps: tuple[str, ...], config: MetricsConfig, run_i
     runs; the wallet steps' statements are planned here (as many as there are slices), the
     others by the caller, which knows them before the run starts."""
     params = sql_params(config, run_id, as_of, every_wallet=every_wallet, base=base,
-                        base_as_of=base_as_of)
+                        base_as_of=base_as_of, prices_from=prices_from)
     sqls = {step: metrics_sql(step) for step in steps}
     if any("{categories:" in sql for sql in sqls.values()):
         params["categories"] = numbered(store)
@@ -334,7 +342,7 @@ def _plan(steps: tuple[str, ...],
 def publish_run(store: Store, run_id: str, as_of: int, *, inputs: str = "",
                 started_at: datetime | None = None, seconds: float = 0.0,
                 step_s: dict[str, float] | None = None, config: MetricsConfig | None = None,
-                base: str = "", computed: int = 0) -> MetricsReport:
+                base: str = "", computed: int = 0, enriched: int = 0) -> MetricsReport:
     """Make a run whose result tables are written the readable one: drop its work, record it
     (with what it carried over from `base` and how many wallets it `computed`; 0 with no
     base: all of them), switch readers to it, drop older runs."""
@@ -351,10 +359,10 @@ def publish_run(store: Store, run_id: str, as_of: int, *, inputs: str = "",
     store.insert("metrics_runs", [(run_id, as_of, started_at or datetime.now(UTC),
                                    datetime.now(UTC), seconds, trades, positions, bets,
                                    wallets, "complete", base, computed,
-                                   config_key(config or MetricsConfig()))],
+                                   config_key(config or MetricsConfig()), enriched)],
                  ("run_id", "as_of", "started_at", "finished_at", "seconds", "trades",
                   "positions", "bets", "wallets", "status", "base_run", "computed_wallets",
-                  "config"))
+                  "config", "enrich_serial"))
     previous = store.scalar("SELECT argMax(value, updated_at) FROM pipeline_state "
                             "WHERE key = 'metrics_run' HAVING count() > 0")
     # the switch: readers see the new run from here on

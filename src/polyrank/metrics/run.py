@@ -344,8 +344,9 @@ def publish_run(store: Store, run_id: str, as_of: int, *, inputs: str = "",
                 step_s: dict[str, float] | None = None, config: MetricsConfig | None = None,
                 base: str = "", computed: int = 0, enriched: int = 0) -> MetricsReport:
     """Make a run whose result tables are written the readable one: drop its work, record it
-    (with what it carried over from `base` and how many wallets it `computed`; 0 with no
-    base: all of them), switch readers to it, drop older runs."""
+    (with what it carried over from `base` and how many wallets it `computed`, 0 with no
+    base: all of them; and the last enrich it read, `enriched`: enrich_log), switch readers
+    to it, drop older runs."""
     for work in WORK:
         store.command("ALTER TABLE {t:Identifier} DROP PARTITION {p:String}",
                       {"t": work, "p": run_id})

@@ -91,14 +91,10 @@ def _enriched_to(store: Store) -> str | None:
 
 
 def _log(store: Store, after: str | None) -> None:
-    """Record what the enrich changed of the trade rows (enrich_log): every one (a rebuild,
-    `after` None), or rows appended for the fills loaded after `after`, none earlier than
-    the earliest of those fills (a lower bound: some of them already had a row)."""
-    min_ts = 0 if after is None else store.scalar(
-        "SELECT if(count() = 0, 4294967295, min(timestamp)) FROM fills "
-        "WHERE loaded_at > {a:DateTime64(3, 'UTC')}", {"a": after})
+    """Record what the enrich changed of the trade rows (enrich_log.sql): every one (a
+    rebuild, `after` None), or rows appended for the fills loaded after `after`."""
     store.command(load_sql(SQL, "enrich_log.sql"), {"whole": int(after is None),
-                                                    "min_ts": int(min_ts)})
+                                                    "loaded_after": after or EPOCH})
 
 
 def margin_s(target: StoreTarget) -> int:

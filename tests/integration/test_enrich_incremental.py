@@ -95,6 +95,18 @@ def load(store: Store, root, table: str, where: str, params: dict, stamp: str = 
                   {"t": table, "path": str(root / f"{table}.parquet"), **params})
 
 
+def sold_again(store: Store) -> set[str]:
+    """The wallets the last incremental enrich appended to whose new conversions sell (NO
+    legs) a token one of their kept conversions sold too: those legs' prices fold the kept
+    rows."""
+    return {w for (w,) in store.rows(
+        "SELECT DISTINCT wallet FROM (SELECT e.wallet AS wallet FROM activity_rows AS r "
+        "JOIN enrich_wallets AS e ON e.wallet_key = r.wallet_key WHERE NOT e.whole AND "
+        "r.kind = 'conversion' AND r.is_buy >= 2 GROUP BY e.wallet, r.token_key, "
+        "e.last_conversion HAVING min(r.ts) <= e.last_conversion "
+        "AND max(r.ts) > e.last_conversion)")}
+
+
 def enriched(store: Store) -> dict[str, Counter]:
     return {table: Counter(store.rows("SELECT * FROM {t:Identifier}", {"t": table}))
             for table in ENRICHED}
@@ -132,6 +144,10 @@ def test_an_incremental_enrich_equals_a_full_one(parts, tmp_path):
              f"{no_splits}", early, old)
         first = enrich(store)
         assert first.activity_wallets is None  # the first enrich builds every wallet's rows
+        # each wallet's latest conversion the first enrich priced
+        priced_to = dict(store.rows(
+            "SELECT w.wallet, max(r.ts) FROM activity_rows AS r JOIN trade_wallets AS w "
+            "ON w.wallet_key = r.wallet_key WHERE r.kind = 'conversion' GROUP BY w.wallet"))
         missing = store.scalar("SELECT count() FROM activity_rows")
         assert not store.scalar("SELECT count() FROM trade_tokens WHERE token_id = "
                                 "{f:String}", {"f": fresh})
@@ -150,6 +166,17 @@ def test_an_incremental_enrich_equals_a_full_one(parts, tmp_path):
         report = enrich(store, incremental=True)
         got = enriched(store)
         built = {w for (w,) in store.rows("SELECT wallet FROM enrich_wallets")}
+        built_whole = {w for (w,) in store.rows(
+            "SELECT wallet FROM enrich_wallets WHERE whole")}
+        # what each wallet had loaded now (not a redemption): its times
+        loaded_now = store.rows(
+            "SELECT maker, timestamp FROM fills WHERE loaded_at > now64(3) - INTERVAL 1 HOUR "
+            "UNION ALL SELECT wallet, timestamp FROM activities WHERE inserted_at > "
+            "now64(3) - INTERVAL 1 HOUR AND kind != 'redeem'")
+        event_wallets = {w for (w,) in store.rows(
+            "SELECT wallet FROM activities WHERE lower(condition_id) = {e:String} OR "
+            "condition_id IN (SELECT condition_id FROM markets "
+            "WHERE lower(neg_risk_market_id) = {e:String})", {"e": event})}
         # the reasons: an activity loaded now (not a redemption: it makes no activity row),
         # a fill loaded now no later than a conversion of its wallet (whose prices read the
         # fills before it), an activity on the held-back event
@@ -207,6 +234,14 @@ def test_an_incremental_enrich_equals_a_full_one(parts, tmp_path):
     assert report.activity_wallets is not None
     assert 0 < report.activity_wallets < wallets_with_activity_rows
     assert built == reasons
+    # built whole: a market changed under its activities (the held-back event's), or it had
+    # something loaded now no later than its latest priced conversion (the late fills'
+    # wallet); the others' rows were kept and their new ones added
+    earlier = {w for w, ts in loaded_now if w in priced_to and ts <= priced_to[w]}
+    assert late_fills in earlier
+    assert built_whole == (event_wallets | earlier) & built
+    assert report.activity_wallets_whole == len(built_whole)
+    assert built - built_whole, "no wallet appended to"
     # the cases that have no reason: the last load's wallet (its fill has its row) and the
     # repriced market's quiet wallets
     assert last_maker not in built and repriced_wallets - reasons
@@ -215,3 +250,42 @@ def test_an_incremental_enrich_equals_a_full_one(parts, tmp_path):
     assert quiet.activity_wallets == 0 and kept_rows == expected["activity_rows"]
     assert "build_activity_rows" not in quiet.step_s
     assert "kept_activity_rows" not in quiet.step_s
+
+
+def test_an_incremental_enrich_appends_to_converters(parts, tmp_path):
+    """Fills and activities up to the median conversion's time, enriched, then the rest: every
+    wallet with something new has it all after its priced conversions, so none is built whole.
+    Its rows are kept as they are (the table's parts taken as they stand) and only its new
+    rows added: the new conversions priced from its kept rows too, which must give every row
+    a full enrich gives."""
+    root = parts[0]
+    with Store.open(f"chdb://{tmp_path / 'whole'}") as whole:
+        for table in ("fills", "activities", *CATALOGUE):
+            load(whole, root, table, "1", {})
+        enrich(whole)
+        expected = enriched(whole)
+        t = whole.scalar("SELECT toUInt32(quantileExactLow(0.5)(timestamp)) FROM activities "
+                         "WHERE kind = 'conversion'")
+    with Store.open(f"chdb://{tmp_path / 'appended'}") as store:
+        old = "now64(3) - INTERVAL 2 DAY"
+        for table in CATALOGUE:
+            load(store, root, table, "1", {}, old)
+        for table in ("fills", "activities"):
+            load(store, root, table, "timestamp <= {split:UInt32}", {"split": t}, old)
+        enrich(store)
+        for table in ("fills", "activities"):
+            load(store, root, table, "timestamp > {split:UInt32}", {"split": t})
+        report = enrich(store, incremental=True)
+        got = enriched(store)
+        appended = {w for (w,) in store.rows(
+            "SELECT wallet FROM enrich_wallets WHERE NOT whole AND last_conversion > 0")}
+        sold = sold_again(store)
+    for table in ENRICHED:
+        extra, lacking = got[table] - expected[table], expected[table] - got[table]
+        assert not extra and not lacking, (
+            f"{table}: {sum(extra.values())} rows not in a full enrich's, "
+            f"{sum(lacking.values())} missing; e.g. {list(extra)[:2]} {list(lacking)[:2]}")
+    assert report.activity_wallets and report.activity_wallets_whole == 0
+    assert "attach_activity_rows" in report.step_s and "kept_activity_rows" not in report.step_s
+    # wallets with priced conversions appended to, some selling a token again
+    assert len(appended) >= 10 and sold & appended, (len(appended), len(sold))

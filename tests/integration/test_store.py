@@ -34,7 +34,7 @@ def test_open_applies_migrations_once(store_dsn):
         assert [v for v, _ in first] == [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16,
                                             17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29,
                                             30, 31, 32, 33, 34, 35, 36, 37, 38, 39, 40, 41,
-                                            42, 43]
+                                            42, 43, 44]
     with Store.open(store_dsn) as st:
         assert st.migrate() == []
         assert st.applied_migrations() == first

@@ -13,7 +13,9 @@ the wallets with new activities, new fills no later than one of their conversion
 prices read them), or an activity on a market whose tokens, question or neg-risk event
 changed since the last enrich (`activity_wallets.sql`, against what that enrich read of the
 markets: `enriched_markets`; the others' rows are copied, and with no such wallet the table
-is kept as it is), and rebuilds the small tables: the catalogue's columns live in
+is kept as it is) — whole only when something new of the wallet is no later than its latest
+enriched conversion, or a market changed; else its rows are kept and its new splits, merges
+and conversions added — and rebuilds the small tables: the catalogue's columns live in
 `trade_tokens`, so a catalogue change reaches every fill through it (its tokens are the last
 enrich's that the trade rows hold and the new fills', not read again from every fill).
 """
@@ -110,8 +112,10 @@ class EnrichReport:
     unresolved_tokens: int = 0
     top_unresolved: list[tuple[str, int, int]] = field(default_factory=list)
     seconds: float = 0.0
-    #: the wallets whose activity rows an incremental enrich built again (None: every one)
+    #: the wallets whose activity rows an incremental enrich built again or appended to
+    #: (None: every one), and of those the ones it built whole
     activity_wallets: int | None = None
+    activity_wallets_whole: int | None = None
     #: seconds per step (.sql file), and of the closing counts ("report")
     step_s: dict[str, float] = field(default_factory=dict)
 
@@ -147,7 +151,8 @@ def _enrich(store: Store, list_limit: int, incremental: bool, shown: Steps) -> E
         # (before the append: a fill without a row yet is new)
         store.command("TRUNCATE TABLE enrich_wallets")
         _run(store, ("activity_wallets.sql",), {"loaded_after": after}, report.step_s, shown)
-        report.activity_wallets = store.scalar("SELECT count() FROM enrich_wallets")
+        report.activity_wallets, report.activity_wallets_whole = store.rows(
+            "SELECT count(), countIf(whole) FROM enrich_wallets")[0]
         if not report.activity_wallets:
             # no wallet's activity rows can have changed: the table stays as it is
             del rebuild["activity_rows"]
@@ -157,7 +162,10 @@ def _enrich(store: Store, list_limit: int, incremental: bool, shown: Steps) -> E
                                            "exchanges": list(EXCHANGES), "every_wallet": 0},
              report.step_s, shown)
     trades = "trade_rows" if after is not None else "trade_rows_next"
-    kept = ("kept_activity_rows.sql",) if after is not None else ()
+    # (an incremental enrich keeps the rows of the wallets it does not build whole: with none
+    # built whole, every row, whose parts the table being built takes as they are)
+    kept = (() if after is None else ("kept_activity_rows.sql",) if report.activity_wallets_whole
+            else ("attach_activity_rows.sql",))
     built = {table: (*(kept if table == "activity_rows" else ()), *sql_files)
              for table, sql_files in rebuild.items()}
     shown.plan(sum(map(len, built.values())) + 2)   # and the swap, the report
@@ -192,6 +200,7 @@ def _enrich(store: Store, list_limit: int, incremental: bool, shown: Steps) -> E
     log.info("enrich: %d trades, %d fills of %d unresolved tokens%s, %.1f s", report.trades,
              report.unresolved_fills, report.unresolved_tokens,
              "" if report.activity_wallets is None
-             else f", activity rows of {report.activity_wallets} wallets built again",
+             else f", activity rows of {report.activity_wallets} wallets built again "
+                  f"({report.activity_wallets_whole} whole, the others' new ones added)",
              report.seconds)
     return report

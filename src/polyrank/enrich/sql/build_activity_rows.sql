@@ -4,7 +4,9 @@
 -- Redemptions change no P&L here (a resolved position is settled at its payout at the
 -- resolution time, before any redemption); neg-risk conversions are added after these rows
 -- (build_conversion_rows.sql). No fee: gross_cash = cash. Every wallet's, or in an incremental
--- enrich those of enrich_wallets (activity_wallets.sql; the others' rows are kept).
+-- enrich those of the wallets of enrich_wallets it builds whole, and the new ones (no row
+-- stands for them yet) of the wallets it appends to (activity_wallets.sql; the others' rows
+-- are kept).
 INSERT INTO {target:Identifier}
     (wallet_key, token_key, ts, tx_key, order_key, is_buy, shares, received, cash, gross_cash,
      kind)
@@ -27,7 +29,11 @@ FROM (
     -- rows, and FINAL merges only the splits and merges)
     PREWHERE kind IN ('split', 'merge')
     -- an incremental enrich: only the wallets it builds again (activity_wallets.sql)
-    WHERE {every_wallet:UInt8} OR wallet IN (SELECT wallet FROM enrich_wallets)
+    WHERE {every_wallet:UInt8} OR wallet IN (SELECT wallet FROM enrich_wallets WHERE whole)
+          OR wallet IN (SELECT wallet FROM enrich_wallets WHERE NOT whole)
+             AND (cityHash64(wallet), cityHash64(id)) NOT IN (
+                 SELECT wallet_key, order_key FROM activity_rows
+                 WHERE wallet_key IN (SELECT wallet_key FROM enrich_wallets WHERE NOT whole))
 ) AS a
 INNER JOIN (
     SELECT condition_id, token_ids FROM markets FINAL

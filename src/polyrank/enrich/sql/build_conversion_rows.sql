@@ -80,7 +80,9 @@ WITH
                     UNION ALL
                     SELECT wallet_key, token_key, ts, tx_key, is_buy, received, cash, shares,
                            order_key, received, gross_cash, toUInt32(0)
-                    FROM {target:Identifier}       -- the splits and merges, so far
+                    -- the splits and merges so far, and the kept conversion rows of a
+                    -- wallet an incremental enrich appends to (its NO legs sell as these do)
+                    FROM {target:Identifier}
                     WHERE (wallet_key, token_key) IN (SELECT wallet_key, token_key FROM legs
                                                       WHERE is_no)
                     UNION ALL

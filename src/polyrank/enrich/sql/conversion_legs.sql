@@ -1,7 +1,7 @@
 -- A neg-risk conversion's legs (the forms and the arithmetic: build_conversion_rows.sql),
 -- into conversion_legs, which that file prices: every wallet's conversions, or in an
--- incremental enrich those of enrich_wallets (activity_wallets.sql; the others' rows are
--- kept). Legs exist only for questions the catalogue knows.
+-- incremental enrich those it builds again (below; the others' rows are kept). Legs exist
+-- only for questions the catalogue knows.
 INSERT INTO conversion_legs
 WITH
     questions AS (
@@ -16,14 +16,19 @@ WITH
         SELECT lower(neg_risk_market_id) AS event, count() AS questions FROM markets FINAL
         WHERE neg_risk = 1 AND neg_risk_market_id != '' GROUP BY event
     ),
-    -- every wallet's conversions, or in an incremental enrich those of enrich_wallets
-    -- (activity_wallets.sql; the others' rows are kept)
+    -- every wallet's conversions, or in an incremental enrich those of the wallets of
+    -- enrich_wallets it builds whole and, of those it appends to, the ones after the wallet's
+    -- latest enriched conversion (activity_wallets.sql; the others' rows are kept)
     converted AS (
-        SELECT * FROM activities FINAL
-        -- (before FINAL merges: every copy of an activity has its kind, so this keeps the
-        -- same rows, and FINAL merges only the conversions, not every activity)
-        PREWHERE kind = 'conversion'
-        WHERE {every_wallet:UInt8} OR wallet IN (SELECT wallet FROM enrich_wallets)
+        SELECT a.* FROM (
+            SELECT * FROM activities FINAL
+            -- (before FINAL merges: every copy of an activity has its kind, so this keeps the
+            -- same rows, and FINAL merges only the conversions, not every activity)
+            PREWHERE kind = 'conversion'
+            WHERE {every_wallet:UInt8} OR wallet IN (SELECT wallet FROM enrich_wallets)
+        ) AS a
+        LEFT JOIN enrich_wallets AS e ON e.wallet = a.wallet
+        WHERE {every_wallet:UInt8} OR e.whole OR a.timestamp > e.last_conversion
     ),
     conversions AS (
         -- the three forms of a conversion's row (build_conversion_rows.sql), from one read of

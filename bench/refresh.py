@@ -182,7 +182,8 @@ def main() -> None:
               f"enrich {ref.enrich.seconds:.2f} s vs {rebuilt.enrich.seconds:.2f} s, metrics "
               f"{ref.metrics.seconds:.2f} s vs {rebuilt.metrics.seconds:.2f} s")
         print(f"refresh's enrich built the activity rows of {ref.enrich.activity_wallets} "
-              "wallets again")
+              f"wallets again: {ref.enrich.activity_wallets_whole} whole, the others' new "
+              "rows added to their kept ones")
         for name, rep in (("refresh", ref), ("rebuild", rebuilt)):
             print(f"{name}'s enrich by step: " + ", ".join(
                 f"{k} {v:.2f}" for k, v in rep.enrich.step_s.items()))

@@ -273,6 +273,12 @@ def test_an_incremental_enrich_appends_to_converters(parts, tmp_path):
         for table in ("fills", "activities"):
             load(store, root, table, "timestamp <= {split:UInt32}", {"split": t}, old)
         enrich(store)
+        # what the enrich covered: the activities too, loaded after every fill (else the next
+        # enrich reads them all again, as candidates)
+        assert store.scalar(
+            "SELECT parseDateTime64BestEffort({c:String}, 3, 'UTC') >= max(inserted_at) "
+            "AND max(inserted_at) > (SELECT max(loaded_at) FROM fills) FROM activities",
+            {"c": store.scalar(STAGE_SQL, {"key": ENRICHED_KEY})})
         for table in ("fills", "activities"):
             load(store, root, table, "timestamp > {split:UInt32}", {"split": t})
         report = enrich(store, incremental=True)

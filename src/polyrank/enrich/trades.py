@@ -48,8 +48,13 @@ TABLES = {"trade_tokens": ("build_trade_tokens.sql",),
 #: what the last enrich read of each market (enriched_markets.sql), replaced by each enrich
 MARKETS = "enriched_markets"
 EXCHANGES = (*EXCHANGES_V1, *EXCHANGES_V2)  # a fill naming one as taker is a taker's own row
-ENRICHED_KEY = "enriched_fills_to"  # pipeline_state: the latest fill load an enrich covered
-LATEST_FILL_LOAD = "SELECT max(loaded_at) FROM fills"
+# pipeline_state: the latest load an enrich covered, of a fill or an activity (an ingest
+# writes a batch's activities after its fills: with the fills' latest alone, the last batch's
+# activities were read again by the next enrich, and a load of activities after every fill,
+# all of them)
+ENRICHED_KEY = "enriched_fills_to"
+LATEST_LOAD = ("SELECT greatest((SELECT max(loaded_at) FROM fills), "
+               "(SELECT max(inserted_at) FROM activities))")
 EPOCH = "1970-01-01 00:00:00.000"
 # fills and activities loaded this long before the last enrich's latest are looked at again:
 # room for a write whose load time was stamped (when its INSERT began) before that enrich read
@@ -83,7 +88,7 @@ def _run(store: Store, sql_files: tuple[str, ...], params: dict, step_s: dict[st
 
 
 def _enriched_to(store: Store) -> str | None:
-    """Where an incremental enrich starts: the last enrich's latest fill load less the
+    """Where an incremental enrich starts: the last enrich's latest load less the
     margin; None (rebuild everything) before any enrich or with no enriched rows."""
     last = store.scalar(STAGE_SQL, {"key": ENRICHED_KEY})
     if not last or not store.scalar("SELECT count() FROM trade_rows"):
@@ -134,7 +139,7 @@ def _enrich(store: Store, list_limit: int, incremental: bool, shown: Steps) -> E
     started = time.monotonic()
     set_stage(store, "enrich")
     report = EnrichReport()
-    fills_to = store.scalar(LATEST_FILL_LOAD)
+    loaded_to = store.scalar(LATEST_LOAD)
     after = _enriched_to(store) if incremental else None
     rebuild = dict(TABLES)
     store.command("TRUNCATE TABLE conversion_legs")
@@ -185,7 +190,7 @@ def _enrich(store: Store, list_limit: int, incremental: bool, shown: Steps) -> E
             store.command("EXCHANGE TABLES {t:Identifier} AND {n:Identifier}",
                           {"t": table, "n": f"{table}_next"})
             store.command("DROP TABLE {n:Identifier}", {"n": f"{table}_next"})
-        store.insert("pipeline_state", [(ENRICHED_KEY, str(fills_to))], ("key", "value"))
+        store.insert("pipeline_state", [(ENRICHED_KEY, str(loaded_to))], ("key", "value"))
     t0 = time.monotonic()
     with shown.step("report"):
         report.trades = store.scalar("SELECT count() FROM trade_rows")

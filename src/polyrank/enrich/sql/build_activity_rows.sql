@@ -28,12 +28,12 @@ FROM (
     -- (before FINAL merges: every copy of an activity has its kind, so this keeps the same
     -- rows, and FINAL merges only the splits and merges)
     PREWHERE kind IN ('split', 'merge')
-    -- an incremental enrich: only the wallets it builds again (activity_wallets.sql)
-    WHERE {every_wallet:UInt8} OR wallet IN (SELECT wallet FROM enrich_wallets WHERE whole)
-          OR wallet IN (SELECT wallet FROM enrich_wallets WHERE NOT whole)
-             AND (cityHash64(wallet), cityHash64(id)) NOT IN (
-                 SELECT wallet_key, order_key FROM activity_rows
-                 WHERE wallet_key IN (SELECT wallet_key FROM enrich_wallets WHERE NOT whole))
+    -- an incremental enrich: only the wallets it builds again (activity_wallets.sql), and of
+    -- those it appends to, the activities no kept row stands for
+    WHERE {every_wallet:UInt8} OR wallet IN (SELECT wallet FROM enrich_wallets)
+          AND (cityHash64(wallet), cityHash64(id)) NOT IN (
+              SELECT wallet_key, order_key FROM activity_rows
+              WHERE wallet_key IN (SELECT wallet_key FROM enrich_wallets WHERE NOT whole))
 ) AS a
 INNER JOIN (
     SELECT condition_id, token_ids FROM markets FINAL

@@ -79,7 +79,9 @@ def ledger_differences(world: Path, store_dsn: str, table: str) -> tuple[int, li
             "FROM pipeline_state WHERE key = 'metrics_run')", {"t": table})
     rows = [dict(zip(result.column_names, r, strict=True)) for r in result.result_rows]
     got = {tuple(r[k] for k in keys): r for r in rows}
-    problems = [f"{table}: missing {k}" for k in list(set(expected) - set(got))[:5]]
+    # (a row written twice would otherwise hide behind its twin)
+    problems = [f"{table}: {len(rows) - len(got)} rows with a key twice"] * (len(got) < len(rows))
+    problems += [f"{table}: missing {k}" for k in list(set(expected) - set(got))[:5]]
     problems += [f"{table}: unexpected {k}" for k in list(set(got) - set(expected))[:5]]
     for key, want in expected.items():
         have = got.get(key)
@@ -305,7 +307,10 @@ def keyed_rows(store: Store, table: str, where: str, params: dict | None = None,
                          {"t": table, **(params or {})})
     keys = keys or KEYS[table]
     rows = [dict(zip(result.column_names, r, strict=True)) for r in result.result_rows]
-    return {tuple(r[k] for k in keys): r for r in rows}
+    keyed = {tuple(r[k] for k in keys): r for r in rows}
+    # (a row written twice would otherwise hide behind its twin)
+    assert len(keyed) == len(rows), f"{table}: {len(rows) - len(keyed)} rows with a key twice"
+    return keyed
 
 
 def differences(expected: dict, got: dict) -> list[str]:

@@ -395,6 +395,21 @@ def test_a_chain_of_carrying_runs_reads_each_wallet_where_it_was_computed(store)
                for t, keys in TABLES.items()}
         sampled = pages_wallets(s, third.run_id)
         shown = pages(s, sampled)
+        # a wallet page reads the wallet's rows by itself: those the view gives, badge included
+        # (some of each source run's wallets, and some skilled ones)
+        skilled = [w for (w,) in s.rows(
+            "SELECT DISTINCT wallet FROM wallet_metrics WHERE run_id = {r:String} AND skilled "
+            "ORDER BY wallet LIMIT 3", {"r": third.run_id})]
+        assert skilled
+        for w in sampled + skilled:
+            view = s.query("SELECT * EXCEPT (run_id, wallet) FROM wallet_metrics WHERE run_id = "
+                           "{r:String} AND wallet = {w:String}", {"r": third.run_id, "w": w})
+            rows = {(r["window"], r["category"]): r for r in (
+                dict(zip(view.column_names, row, strict=True)) for row in view.result_rows)}
+            page = {(r["window"], r["category"]): {k: v for k, v in r.items()
+                                                   if k != "fills_without_fee"}
+                    for r in wallet_pages.wallet(s, w).metrics}
+            assert rows and page_differences(rows, page) == [], w
         whole = compute_metrics(s, as_of=a3)
         want = {t: keyed_rows(s, t, "run_id = {r:String}", {"r": whole.run_id}, keys)
                 for t, keys in TABLES.items()}

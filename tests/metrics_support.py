@@ -80,7 +80,9 @@ def ledger_differences(world: Path, store_dsn: str, table: str) -> tuple[int, li
     rows = [dict(zip(result.column_names, r, strict=True)) for r in result.result_rows]
     got = {tuple(r[k] for k in keys): r for r in rows}
     # (a row written twice would otherwise hide behind its twin)
-    problems = [f"{table}: {len(rows) - len(got)} rows with a key twice"] * (len(got) < len(rows))
+    problems = []
+    if len(got) < len(rows):
+        problems.append(f"{table}: {len(rows) - len(got)} rows with a key twice")
     problems += [f"{table}: missing {k}" for k in list(set(expected) - set(got))[:5]]
     problems += [f"{table}: unexpected {k}" for k in list(set(got) - set(expected))[:5]]
     for key, want in expected.items():

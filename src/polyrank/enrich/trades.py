@@ -87,6 +87,15 @@ def _run(store: Store, sql_files: tuple[str, ...], params: dict, step_s: dict[st
         step_s[name] = step_s.get(name, 0.0) + time.monotonic() - t0
 
 
+def _kept_activity_rows(after: str | None, built_whole: int | None) -> tuple[str, ...]:
+    """What puts the kept activity rows into the table being built: nothing in a rebuild; in
+    an incremental enrich the rows of the wallets it does not build whole, copied, or with
+    none built whole every row, the table taking activity_rows' parts as they are."""
+    if after is None:
+        return ()
+    return ("kept_activity_rows.sql",) if built_whole else ("attach_activity_rows.sql",)
+
+
 def _enriched_to(store: Store) -> str | None:
     """Where an incremental enrich starts: the last enrich's latest load less the
     margin; None (rebuild everything) before any enrich or with no enriched rows."""
@@ -167,10 +176,7 @@ def _enrich(store: Store, list_limit: int, incremental: bool, shown: Steps) -> E
                                            "exchanges": list(EXCHANGES), "every_wallet": 0},
              report.step_s, shown)
     trades = "trade_rows" if after is not None else "trade_rows_next"
-    # (an incremental enrich keeps the rows of the wallets it does not build whole: with none
-    # built whole, every row, whose parts the table being built takes as they are)
-    kept = (() if after is None else ("kept_activity_rows.sql",) if report.activity_wallets_whole
-            else ("attach_activity_rows.sql",))
+    kept = _kept_activity_rows(after, report.activity_wallets_whole)
     built = {table: (*(kept if table == "activity_rows" else ()), *sql_files)
              for table, sql_files in rebuild.items()}
     shown.plan(sum(map(len, built.values())) + 2)   # and the swap, the report

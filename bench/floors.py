@@ -5,9 +5,10 @@ computation of the figures cannot avoid, beside the product's own time and the s
                                      [--new-share 0.01] [--world-dir worlds]
 
 A floor statement reads and writes what a step must, and computes nothing: no fold, no sum
-of a figure, no window's arithmetic. So the sum of the floors is less than any exact
-implementation on this engine and machine could take, and a goal below it cannot be met here
-by making the SQL better.
+of a figure, no window's arithmetic. An implementation that moves this data takes longer than
+their sum on this engine and machine; the lenient sum leaves out what another design could
+avoid (keeping no enriched rows; gathering each wallet's fills in time order once for both the
+fold and the windows). A goal below it is not met here by better SQL.
 
 Whole run (the metrics bench world of --fills, fills only, as `bench/metrics.py`): the world
 loaded into a fresh store (not timed), then enrich + metrics timed (the product; the run
@@ -23,9 +24,9 @@ best of three (background merges done):
            definitions (projections included)
 
 Refresh (the refresh bench world of --refresh-fills, as `bench/refresh.py`, its last
---new-share of fills being new): the world loaded, a run as of t1 (the time before the new
-fills) and the rebuild (enrich + metrics as of t2, the end) timed; then how many wallet rows
-differ between the two runs (all of those a refresh must write), and the floors of a refresh:
+--new-share of fills being new): the world loaded, the rebuild (enrich + metrics as of t2, the
+end) timed, then a run as of t1 (the time before the new fills); how many wallet rows differ
+between the two runs (all of those a refresh must write), and the floors of a refresh:
   write    writing that many wallet rows, from memory
   medians  the exact medians of the windows that slide (30, 90 and 180 days: the median gap
            and entry over each wallet's and scope's fills, the median cost of its closed bets,

@@ -167,6 +167,12 @@ class Store:
         except Exception as exc:
             raise _store_error(exc, sql) from exc
 
+    def set_engine_settings(self, **settings: Any) -> None:
+        """ClickHouse settings for every later statement of this store's session, beside
+        ENGINE_SETTINGS (e.g. max_threads, max_block_size)."""
+        for name, value in settings.items():
+            self._live.set_client_setting(name, str(value))
+
     def empty_like(self, table: str, name: str) -> str:
         """A new empty table `name` shaped like `table` (columns, engine, keys, projections),
         any earlier one of that name dropped first (a step killed half way leaves it);

@@ -25,6 +25,10 @@ INSERT INTO wallet_metric_rows (
 WITH
     {as_of:UInt32} AS as_of,
     {run_id:String} AS run,
+    -- floating-point sums are taken exactly (Decimal128 with 18 places), so they do not depend
+    -- on the order in which the engine's threads read a group's rows: two runs of one store
+    -- agree to the bit (test_metrics_repeatable)
+    (x -> toDecimal128(x, 18)) AS exact,
     {window_names:Array(String)} AS window_names,
     {window_days:Array(UInt32)} AS window_days,
     -- the run's slice of the wallets (metrics/run.py: wallet_slices), and of those only the
@@ -242,10 +246,14 @@ WITH
         -- the run's bets of the slice, once per scope, by numbers (a bet's category and
         -- event as the run kept them: run_bets.sql)
         SELECT b.wallet_key AS wallet_key, scope, b.closed AS closed, b.closed_ts AS closed_ts,
-               b.cost AS cost, b.pnl AS pnl, b.pnl_polymarket AS pnl_polymarket,
-               b.pnl_fee_effect AS pnl_fee_effect, b.pnl_unredeemed AS pnl_unredeemed,
-               b.shares_bought AS shares_bought, k.event AS event
-        FROM (SELECT * FROM bet_rows
+               b.cost AS cost, b.pnl AS pnl, b.shares_bought AS shares_bought, k.event AS event,
+               b.x AS x
+        FROM (SELECT wallet_key, bet_hash, closed, closed_ts, cost, pnl, shares_bought,
+                     -- what the windows sum, exactly (converted once per bet)
+                     (exact(cost), exact(pnl), exact(pnl * pnl), exact(pnl * cost),
+                      exact(cost * cost), exact(pnl_polymarket), exact(pnl_fee_effect),
+                      exact(pnl_unredeemed)) AS x
+              FROM bet_rows
               WHERE run_id = run AND wallet_key BETWEEN wallet_lo AND wallet_hi) AS b
         JOIN (SELECT bet_hash, toUInt8(indexOf(categories, toString(category))) AS category,
                      cityHash64(event_id) AS event
@@ -254,14 +262,15 @@ WITH
     ),
     bet_windows AS (
         SELECT wallet_key, scope, wi,
-               count() AS bets_closed, sum(cost) AS cost_sum, sum(pnl) AS pnl_sum,
+               count() AS bets_closed, toFloat64(sum(x.1)) AS cost_sum,
+               toFloat64(sum(x.2)) AS pnl_sum,
                countIf(pnl > 0) AS bets_won, countIf(pnl < 0) AS bets_lost,
-               sumIf(pnl, pnl > 0) AS gains, -sumIf(pnl, pnl < 0) AS losses,
+               toFloat64(sumIf(x.2, pnl > 0)) AS gains, -toFloat64(sumIf(x.2, pnl < 0)) AS losses,
                quantileExactInclusive(0.5)(cost) AS median_cost,
-               sum(pnl * pnl) AS spp, sum(pnl * cost) AS spc, sum(cost * cost) AS scc,
+               toFloat64(sum(x.3)) AS spp, toFloat64(sum(x.4)) AS spc, toFloat64(sum(x.5)) AS scc,
                maxIf(pnl, pnl > 0) AS max_win_raw, maxIf(-pnl, pnl < 0) AS max_loss_raw,
-               sum(pnl_polymarket) AS pm, sum(pnl_fee_effect) AS fee_effect,
-               sum(pnl_unredeemed) AS unredeemed
+               toFloat64(sum(x.6)) AS pm, toFloat64(sum(x.7)) AS fee_effect,
+               toFloat64(sum(x.8)) AS unredeemed
         FROM scoped_bets
         ARRAY JOIN arrayFilter(i -> window_days[i] = 0
                                     OR closed_ts > as_of - window_days[i] * 86400,
@@ -275,15 +284,18 @@ WITH
         -- cluster-robust one but never below what the prices paid imply with no skill
         -- (Σ p(1 - p) over the bets, p = C / Q)
         SELECT wallet_key, scope, wi, sum(n_g) AS n, count() AS clusters,
-               arraySum(groupArray(s_g)) / n AS edge,
+               toFloat64(sum(exact(s_g))) / n AS edge,
                clusters / (clusters - 1)
-                   * arraySum(arrayMap((s, k) -> (s - k * edge) * (s - k * edge),
-                                       groupArray(s_g), groupArray(n_g))) AS robust,
-               if(clusters < 2, NULL, sqrt(greatest(robust, sum(v_g))) / n) AS edge_se
+                   * toFloat64(arraySum(arrayMap((s, k) -> exact((s - k * edge) * (s - k * edge)),
+                                                 groupArray(s_g), groupArray(n_g)))) AS robust,
+               if(clusters < 2, NULL,
+                  sqrt(greatest(robust, toFloat64(sum(exact(v_g))))) / n) AS edge_se
         FROM (
-            SELECT wallet_key, scope, wi, event, sum(pnl / shares_bought) AS s_g, count() AS n_g,
-                   sum(least(greatest(cost / shares_bought, 0), 1)
-                       * (1 - least(greatest(cost / shares_bought, 0), 1))) AS v_g
+            SELECT wallet_key, scope, wi, event, toFloat64(sum(exact(pnl / shares_bought))) AS s_g,
+                   count() AS n_g,
+                   toFloat64(sum(exact(least(greatest(cost / shares_bought, 0), 1)
+                                       * (1 - least(greatest(cost / shares_bought, 0), 1)))))
+                       AS v_g
             FROM scoped_bets
             ARRAY JOIN arrayFilter(i -> window_days[i] = 0
                                         OR closed_ts > as_of - window_days[i] * 86400,
@@ -319,11 +331,15 @@ WITH
         GROUP BY wallet_key, scope
     ),
     position_stats AS (
-        SELECT p.wallet_key AS wallet_key, scope, sum(p.realized) AS realized_all,
-               sum(p.unrealized) AS unrealized, countIf(p.unmatched_sell > 0) AS incomplete,
-               sum(p.pnl_polymarket) AS pm, sum(p.pnl_fee_effect) AS fee_effect,
-               sum(p.pnl_unredeemed) AS unredeemed
-        FROM (SELECT * FROM position_rows
+        SELECT p.wallet_key AS wallet_key, scope, toFloat64(sum(p.x.1)) AS realized_all,
+               toFloat64(sum(p.x.2)) AS unrealized, countIf(p.unmatched_sell > 0) AS incomplete,
+               toFloat64(sum(p.x.3)) AS pm, toFloat64(sum(p.x.4)) AS fee_effect,
+               toFloat64(sum(p.x.5)) AS unredeemed
+        FROM (SELECT wallet_key, token_key, unmatched_sell,
+                     -- what the scopes sum, exactly (converted once per position)
+                     (exact(realized), exact(unrealized), exact(pnl_polymarket),
+                      exact(pnl_fee_effect), exact(pnl_unredeemed)) AS x
+              FROM position_rows
               WHERE run_id = run AND wallet_key BETWEEN wallet_lo AND wallet_hi) AS p
         JOIN tokens AS t ON t.token_key = p.token_key
         ARRAY JOIN [0, t.category] AS scope

@@ -301,6 +301,21 @@ def import_rows(store: Store, table: str, *paths) -> None:
                       {"t": table, "path": str(path)})
 
 
+def enriched_copy(source: str, root: Path) -> str:
+    """A store under `root` holding the inputs of the store `source` (fills, activities, the
+    loads, the catalogue), enriched: a test module's own, whatever runs it computes."""
+    tables = (*WALLET_INPUTS, *CATALOGUE)
+    with Store.open(source) as src:
+        for table in tables:
+            export_rows(src, root / f"{table}.parquet", f"SELECT * FROM {table}")
+    dsn = f"chdb://{root / 'store'}"
+    with Store.open(dsn) as dst:
+        for table in tables:
+            import_rows(dst, table, root / f"{table}.parquet")
+        enrich(dst)
+    return dsn
+
+
 def keyed_rows(store: Store, table: str, where: str, params: dict | None = None,
                keys: tuple[str, ...] | None = None) -> dict:
     """A result table's rows matching `where` (without the run id), by `keys` (default: its

@@ -34,14 +34,11 @@ from polyrank.results import markets as market_pages
 from polyrank.results import wallets as wallet_pages
 from polyrank.store import Store
 from tests.metrics_support import (
-    CATALOGUE,
     KEYS,
     SLICE_ROWS,
-    WALLET_INPUTS,
     _same,
     differences,
-    export_rows,
-    import_rows,
+    enriched_copy,
     keyed_rows,
 )
 
@@ -81,17 +78,8 @@ PARTLY_KEEPING_FILLS = {"a 30-day window's edge", "two busy hours"}
 def store(loaded, tmp_path_factory) -> str:
     """The loaded world's inputs (fills, activities, catalogue) in a store of this module's
     own, enriched, with a run computed whole."""
-    _, source = loaded
-    root = tmp_path_factory.mktemp("carry")
-    tables = (*WALLET_INPUTS, *CATALOGUE)
-    with Store.open(source) as src:
-        for table in tables:
-            export_rows(src, root / f"{table}.parquet", f"SELECT * FROM {table}")
-    dsn = f"chdb://{root / 'store'}"
+    dsn = enriched_copy(loaded[1], tmp_path_factory.mktemp("carry"))
     with Store.open(dsn) as dst:
-        for table in tables:
-            import_rows(dst, table, root / f"{table}.parquet")
-        enrich(dst)
         compute_metrics(dst, slice_rows=SLICE_ROWS)
     return dsn
 

@@ -7,10 +7,9 @@ from __future__ import annotations
 
 import pytest
 
-from polyrank.enrich.trades import enrich
 from polyrank.metrics.run import compute_metrics
 from polyrank.store import Store
-from tests.metrics_support import CATALOGUE, SLICE_ROWS, WALLET_INPUTS, export_rows, import_rows
+from tests.metrics_support import SLICE_ROWS, enriched_copy
 
 #: the tables of a run's results that hold figures
 TABLES = ("position_rows", "bet_rows", "wallet_metric_rows")
@@ -19,18 +18,7 @@ TABLES = ("position_rows", "bet_rows", "wallet_metric_rows")
 @pytest.fixture(scope="module")
 def store(loaded, tmp_path_factory) -> str:
     """The loaded world's inputs in a store of this module's own, enriched."""
-    _, source = loaded
-    root = tmp_path_factory.mktemp("repeatable")
-    tables = (*WALLET_INPUTS, *CATALOGUE)
-    with Store.open(source) as src:
-        for table in tables:
-            export_rows(src, root / f"{table}.parquet", f"SELECT * FROM {table}")
-    dsn = f"chdb://{root / 'store'}"
-    with Store.open(dsn) as dst:
-        for table in tables:
-            import_rows(dst, table, root / f"{table}.parquet")
-        enrich(dst)
-    return dsn
+    return enriched_copy(loaded[1], tmp_path_factory.mktemp("repeatable"))
 
 
 def as_text(store: Store, table: str, run: str) -> list[str]:

@@ -249,10 +249,15 @@ WITH
                b.cost AS cost, b.pnl AS pnl, b.shares_bought AS shares_bought, k.event AS event,
                b.x AS x
         FROM (SELECT wallet_key, bet_hash, closed, closed_ts, cost, pnl, shares_bought,
-                     -- what the windows sum, exactly (converted once per bet)
+                     -- what the windows sum, exactly (converted once per bet); the edge's
+                     -- per-share P&L and price variance are 0 for a bet that acquired no
+                     -- shares, which the edge leaves out
+                     if(shares_bought > 0, least(greatest(cost / shares_bought, 0), 1), 0)
+                         AS price,
                      (exact(cost), exact(pnl), exact(pnl * pnl), exact(pnl * cost),
                       exact(cost * cost), exact(pnl_polymarket), exact(pnl_fee_effect),
-                      exact(pnl_unredeemed)) AS x
+                      exact(pnl_unredeemed), exact(if(shares_bought > 0, pnl / shares_bought, 0)),
+                      exact(price * (1 - price))) AS x
               FROM bet_rows
               WHERE run_id = run AND wallet_key BETWEEN wallet_lo AND wallet_hi) AS b
         JOIN (SELECT bet_hash, toUInt8(indexOf(categories, toString(category))) AS category,
@@ -291,11 +296,8 @@ WITH
                if(clusters < 2, NULL,
                   sqrt(greatest(robust, toFloat64(sum(exact(v_g))))) / n) AS edge_se
         FROM (
-            SELECT wallet_key, scope, wi, event, toFloat64(sum(exact(pnl / shares_bought))) AS s_g,
-                   count() AS n_g,
-                   toFloat64(sum(exact(least(greatest(cost / shares_bought, 0), 1)
-                                       * (1 - least(greatest(cost / shares_bought, 0), 1)))))
-                       AS v_g
+            SELECT wallet_key, scope, wi, event, toFloat64(sum(x.9)) AS s_g, count() AS n_g,
+                   toFloat64(sum(x.10)) AS v_g
             FROM scoped_bets
             ARRAY JOIN arrayFilter(i -> window_days[i] = 0
                                         OR closed_ts > as_of - window_days[i] * 86400,

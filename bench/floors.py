@@ -32,7 +32,12 @@ between the two runs (all of those a refresh must write), and the floors of a re
            and entry over each wallet's and scope's fills, the median cost of its closed bets,
            which the omega score's cushion is) computed from those windows' rows, as exact
            medians need, for every wallet with a fill or a bet in them
-against the aim of a refresh at a tenth of the rebuild.
+  curves   the points of the equity curves' last 180 days, which the windows' risk figures
+           read, gathered per wallet and scope as they are kept
+against the aim of a refresh at a tenth of the rebuild; then the refresh's own metrics run (as
+of t2, carrying over from the run as of t1) with every statement recorded, and each planned
+again without reading a row (EXPLAIN PLAN): what the product's statements cost before their
+data, beside the floors.
 """
 
 from __future__ import annotations
@@ -104,6 +109,17 @@ JOIN (SELECT bet_hash, toString(category) AS category FROM run_bets
 ARRAY JOIN ['all', k.category] AS scope
 ARRAY JOIN arrayFilter(x -> b.closed_ts > {as_of:UInt32} - x * 86400, [30, 90, 180]) AS d
 GROUP BY b.wallet_key, scope, d"""
+
+
+# the points of every equity curve that the windows' risk figures read (their last 180 days'),
+# gathered per wallet and scope as the curves are kept (risk_curves: a wallet's and scope's
+# days in one row)
+WINDOW_CURVES = """
+INSERT INTO floor_null
+SELECT cityHash64(wallet_key, category,
+                  arrayFilter((d, c) -> d > intDiv({as_of:UInt32}, 86400) - 180, days, changes))
+FROM risk_curves
+WHERE run_id = {run:String}"""
 
 
 def best_of(store, sql: str, params: dict | None = None, times: int = 3) -> float:
@@ -193,6 +209,44 @@ def whole_floors(world: Path, goal_s: float) -> None:
               f"{max(0.0, goal_s - lenient):.1f} s")
 
 
+def planning(store, **kwargs) -> tuple[float, float, list[tuple[float, str]]]:
+    """A metrics run with every statement it runs recorded, then each INSERT ... SELECT of it
+    parsed, analysed and planned again (EXPLAIN PLAN, best of three) without reading a row:
+    the run's seconds, its statements' planning seconds, and each statement's (seconds, first
+    line)."""
+    import re
+
+    from polyrank.metrics.run import compute_metrics
+    from polyrank.store import Store
+
+    ran: list[tuple[str, dict]] = []
+    command = Store.command
+
+    def recording(self, sql, params=None):
+        ran.append((sql, dict(params or {})))
+        return command(self, sql, params)
+
+    Store.command = recording
+    try:
+        t0 = time.perf_counter()
+        compute_metrics(store, **kwargs)
+        run_s = time.perf_counter() - t0
+    finally:
+        Store.command = command
+    plans = []
+    for sql, params in ran:
+        select = re.search(r"^(WITH|SELECT)\b", sql, re.M)
+        if select is None or not re.search(r"^INSERT\b", sql, re.M):
+            continue
+        best = float("inf")
+        for _ in range(3):
+            t0 = time.perf_counter()
+            store.rows("EXPLAIN PLAN " + sql[select.start():], params)
+            best = min(best, time.perf_counter() - t0)
+        plans.append((best, sql.lstrip().splitlines()[0]))
+    return run_s, sum(s for s, _ in plans), sorted(plans, reverse=True)
+
+
 def refresh_floors(world: Path, new_share: float, aim: float) -> None:
     import pyarrow.compute as pc
     import pyarrow.parquet as pq
@@ -205,7 +259,7 @@ def refresh_floors(world: Path, new_share: float, aim: float) -> None:
     t1 = int(pc.quantile(stamps, q=1 - new_share, interpolation="lower")[0].as_py())
     with fresh_dir("bench-floors-") as tmp, Store.open(f"chdb://{tmp / 'store'}") as store:
         fills = load_world_into_store(world, store)
-        enrich_s, metrics_s, report = timed_run(store, as_of=t2)
+        enrich_s, metrics_s, report = timed_run(store, as_of=t2, carry=True)
         before = compute_metrics(store, as_of=t1)
         rebuild = enrich_s + metrics_s
         print(f"\n[refresh: {fills:,} fills, the last {new_share:.0%} new over "
@@ -234,12 +288,26 @@ def refresh_floors(world: Path, new_share: float, aim: float) -> None:
                                  + " NOT IN (SELECT " + digest + " FROM wallet_metric_rows "
                                  "WHERE run_id = {a:String})", runs)
         medians_s = best_of(store, MEDIANS, {"as_of": t2, "run": report.run_id})
+        curves_s = best_of(store, WINDOW_CURVES, {"as_of": t2, "run": report.run_id})
+        points = store.scalar(
+            "SELECT sum(length(arrayFilter(d -> d > intDiv({as_of:UInt32}, 86400) - 180, days)))"
+            " FROM risk_curves WHERE run_id = {run:String}", {"as_of": t2, "run": report.run_id})
         store.command("DROP TABLE floor_null")
         show("write", write_s, f"{written:,} wallet rows")
         show("medians", medians_s, "30, 90 and 180 days, every wallet and scope")
-        total = write_s + medians_s
+        show("curves", curves_s, f"{points:,} points of the curves' last 180 days")
+        total = write_s + medians_s + curves_s
         print(f"  floors together {total:.2f} s = {total / rebuild:.3f} of the rebuild, "
-              f"against the aim of {aim:.2f}")
+              f"against the aim of {aim:.2f}, leaving {max(0.0, aim * rebuild - total):.2f} s "
+              "for the enrich and every figure's arithmetic")
+        # what the product's statements cost before they read a row: the refresh's own
+        # metrics run (carrying over from the run as of t1), each statement planned again
+        run_s, plan_s, plans = planning(store, as_of=t2, carry=True)
+        print(f"  a refresh's metrics run (carrying over from t1) took {run_s:.2f} s; parsing, "
+              f"analysing and planning its {len(plans)} statements {plan_s:.2f} s "
+              f"= {plan_s / rebuild:.3f} of the rebuild, the largest:")
+        for seconds, line in plans[:3]:
+            print(f"    {seconds:5.2f} s  {line[:90]}")
 
 
 def main() -> None:

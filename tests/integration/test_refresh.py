@@ -2,7 +2,8 @@
 every row and column of every result table, a store built from scratch at t2 — with wallets
 first seen after t1, markets created and resolved in between, and the V2 migration crossed in
 between (both sources read from each wallet's cursor). A refresh with nothing new computes
-nothing; a refresh killed midway and run again ends the same."""
+nothing; a refresh killed midway (as it loads, enriches or computes) and run again ends the
+same."""
 
 from __future__ import annotations
 
@@ -21,6 +22,7 @@ import pytest
 
 import polyrank
 from polyrank.ingest.options import DEFAULT_OVERLAP_S
+from polyrank.runtime_files import JOB_FILE
 from polyrank.session import REFRESH_SOURCES
 from polyrank.settings import V2_MIGRATION_TS
 from polyrank.sim.replay import ReplayServer
@@ -255,6 +257,68 @@ def test_a_refresh_killed_midway_and_run_again_ends_the_same(world, rebuilt, tmp
                               capture_output=True, text=True, timeout=600)
         assert done.returncode == 0, done.stderr[-2000:]
     assert_same(snapshot(dsn), snapshot(rebuilt[0]))
+
+
+# where a refresh is killed while it computes: once its enrich has appended the new fills'
+# trade rows (whatever statement of it runs next), or once its metrics run is computing its
+# wallet rows (or a later statement of it, before the run is made readable)
+AFTER_THE_APPEND = ("build_trade_tokens", "build_trade_wallets", "kept_activity_rows",
+                    "attach_activity_rows", "build_activity_rows", "conversion_legs",
+                    "build_conversion_rows", "swap")
+IN_THE_WALLET_ROWS = ("wallet_rows", "carry_over", "run_sources", "skilled", "specialists")
+
+
+@pytest.mark.parametrize(("job", "steps"), [("enrich", AFTER_THE_APPEND),
+                                            ("metrics", IN_THE_WALLET_ROWS)])
+def test_a_refresh_killed_while_it_computes_and_run_again_ends_the_same(world, rebuilt,
+                                                                        tmp_path, job, steps):
+    """SIGKILL while the refresh's enrich or metrics run works (read from the job file it
+    publishes for `polyrank status`), then a rerun: the store equals the rebuild at t2 — the
+    trade rows the killed enrich appended are not doubled, the half-written run is never
+    read."""
+    dsn = f"chdb://{tmp_path / 'store'}"
+    runtime = tmp_path / "rt"
+    with ReplayServer(load_world(world), clock=T1) as server:
+        build(server, dsn, runtime)
+        server.set_clock(T2, 0)
+        cmd = [sys.executable, "-m", "polyrank", "refresh", "--discover-since", START,
+               "--store", dsn, "--goldsky-url", server.url, "--gamma-url", server.url,
+               "--data-api-url", server.url, "--runtime-dir", str(runtime),
+               "--rate-limit", "none", "--data-rate-limit", "none"]
+        proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        seen = None
+        deadline = time.monotonic() + 300
+        while time.monotonic() < deadline and proc.poll() is None:
+            state = _published_job(runtime / JOB_FILE)
+            if state.get("pid") == proc.pid and state.get("job") == job and state.get(
+                    "running") and state.get("step", "").removeprefix(f"{job}: ").startswith(
+                    steps):
+                seen = state["step"]
+                break
+            time.sleep(0.001)
+        assert seen is not None and proc.poll() is None, "the refresh ended before the kill"
+        proc.send_signal(signal.SIGKILL)
+        proc.wait(30)
+        with Store.open(dsn) as store:
+            readable = store.scalar("SELECT argMax(value, updated_at) FROM pipeline_state "
+                                    "WHERE key = 'metrics_run'")
+        done = subprocess.run(cmd, capture_output=True, text=True, timeout=600)
+        assert done.returncode == 0, done.stderr[-2000:]
+    assert_same(snapshot(dsn), snapshot(rebuilt[0]))
+    assert counts(dsn)["run"] != readable, f"killed at {seen}: the rerun made no new run"
+    with Store.open(dsn) as store:
+        # (the killed run's rows, never recorded as a run, dropped by the rerun's)
+        for table in ("position_rows", "bet_rows", "wallet_metric_rows", "risk_curves"):
+            assert not store.scalar(
+                f"SELECT count() FROM {table} WHERE run_id NOT IN "
+                "(SELECT run_id FROM metrics_runs)"), (table, seen)
+
+
+def _published_job(path: Path) -> dict:
+    try:
+        return json.loads(path.read_text())
+    except (OSError, ValueError):
+        return {}
 
 
 def _activity_reads(server) -> int:

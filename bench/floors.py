@@ -43,6 +43,7 @@ data, beside the floors.
 from __future__ import annotations
 
 import argparse
+import re
 import sys
 import time
 from pathlib import Path
@@ -214,8 +215,6 @@ def planning(store, **kwargs) -> tuple[float, float, list[tuple[float, str]]]:
     parsed, analysed and planned again (EXPLAIN PLAN, best of three) without reading a row:
     the run's seconds, its statements' planning seconds, and each statement's (seconds, first
     line)."""
-    import re
-
     from polyrank.metrics.run import compute_metrics
     from polyrank.store import Store
 

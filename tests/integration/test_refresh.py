@@ -22,7 +22,7 @@ import pytest
 
 import polyrank
 from polyrank.ingest.options import DEFAULT_OVERLAP_S
-from polyrank.runtime_files import JOB_FILE
+from polyrank.runtime_files import read_job
 from polyrank.session import REFRESH_SOURCES
 from polyrank.settings import V2_MIGRATION_TS
 from polyrank.sim.replay import ReplayServer
@@ -76,6 +76,13 @@ def refresh(server, dsn: str, root: Path):
     with open_store(server, dsn, root) as pr:
         return pr.refresh(discover_since=START, retry=FAST_RETRY, goldsky_limit=None,
                           data_limit=None)
+
+
+def refresh_command(server, dsn: str, runtime: Path) -> list[str]:
+    """`polyrank refresh` at the replay, as a user runs it, in a process of its own."""
+    return [sys.executable, "-m", "polyrank", "refresh", "--discover-since", START,
+            "--store", dsn, "--goldsky-url", server.url, "--gamma-url", server.url,
+            "--data-api-url", server.url, "--runtime-dir", str(runtime)]
 
 
 def snapshot(dsn: str) -> dict[str, list[tuple]]:
@@ -238,10 +245,7 @@ def test_a_refresh_killed_midway_and_run_again_ends_the_same(world, rebuilt, tmp
     with ReplayServer(load_world(world), clock=T1) as server:
         build(server, dsn, tmp_path / "rt")
         server.set_clock(T2, 0)
-        cmd = [sys.executable, "-m", "polyrank", "refresh", "--discover-since", START,
-               "--store", dsn, "--goldsky-url", server.url, "--gamma-url", server.url,
-               "--data-api-url", server.url, "--runtime-dir", str(tmp_path / "rt"),
-               "--workers", "2"]
+        cmd = [*refresh_command(server, dsn, tmp_path / "rt"), "--workers", "2"]
         before = _activity_reads(server)
         proc = subprocess.Popen([*cmd, "--rate-limit", "20/1", "--data-rate-limit", "20/1"],
                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -281,15 +285,13 @@ def test_a_refresh_killed_while_it_computes_and_run_again_ends_the_same(world, r
     with ReplayServer(load_world(world), clock=T1) as server:
         build(server, dsn, runtime)
         server.set_clock(T2, 0)
-        cmd = [sys.executable, "-m", "polyrank", "refresh", "--discover-since", START,
-               "--store", dsn, "--goldsky-url", server.url, "--gamma-url", server.url,
-               "--data-api-url", server.url, "--runtime-dir", str(runtime),
-               "--rate-limit", "none", "--data-rate-limit", "none"]
+        cmd = [*refresh_command(server, dsn, runtime), "--rate-limit", "none",
+               "--data-rate-limit", "none"]
         proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         seen = None
         deadline = time.monotonic() + 300
         while time.monotonic() < deadline and proc.poll() is None:
-            state = _published_job(runtime / JOB_FILE)
+            state = read_job(runtime) or {}
             if state.get("pid") == proc.pid and state.get("job") == job and state.get(
                     "running") and state.get("step", "").removeprefix(f"{job}: ").startswith(
                     steps):
@@ -312,13 +314,6 @@ def test_a_refresh_killed_while_it_computes_and_run_again_ends_the_same(world, r
             assert not store.scalar(
                 f"SELECT count() FROM {table} WHERE run_id NOT IN "
                 "(SELECT run_id FROM metrics_runs)"), (table, seen)
-
-
-def _published_job(path: Path) -> dict:
-    try:
-        return json.loads(path.read_text())
-    except (OSError, ValueError):
-        return {}
 
 
 def _activity_reads(server) -> int:
